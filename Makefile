@@ -1,0 +1,134 @@
+# Makefile: builds the simulator (kinesis-sim), the client library and CLI (libkinesis, kinesis),
+# the conformance runner (kinesis-conform) and the test binaries into build/.
+# Sources are found by directory, so adding a file to a module needs no edit here:
+#   client/src/*.c        -> build/libkinesis.a, build/libkinesis.so
+#   client/cli/*.c        -> build/kinesis
+#   mockserver/*.c        -> build/kinesis-sim (main.c holds main(); the rest is also linked into tests)
+#   conformance/*.c       -> build/kinesis-conform (main.c holds main())
+#   */tests/unit/*.c      -> build/test-<module>-unit (Criterion)
+#   tests/integration/*.c -> build/test-integration (Criterion, needs a running simulator)
+
+VERSION    := 0.1.0
+BUILD      ?= build
+PREFIX     ?= /usr/local
+CC         ?= cc
+PKGS       := libmicrohttpd libcurl openssl sqlite3 jansson
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CRIT_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+WARN       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
+OPT        ?= -O2 -g
+SAN        ?=
+CFLAGS_ALL  = -std=c11 $(WARN) $(OPT) $(SAN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+              -DKINESIS_VERSION=\"$(VERSION)\" -fPIC -Iclient/include -Iclient/src -Imockserver \
+              -Iconformance -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL  = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+
+CLIENT_SRC := $(wildcard client/src/*.c)
+CLI_SRC    := $(wildcard client/cli/*.c)
+SIM_SRC    := $(wildcard mockserver/*.c)
+CONF_SRC   := $(wildcard conformance/*.c)
+GEN_SRC    := $(BUILD)/gen/model_data.c
+
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+SIM_OBJ    := $(SIM_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/model_data.o
+SIM_LIBOBJ := $(filter-out $(BUILD)/obj/mockserver/main.o,$(SIM_OBJ))
+CONF_OBJ   := $(CONF_SRC:%.c=$(BUILD)/obj/%.o)
+CONF_LIBOBJ:= $(filter-out $(BUILD)/obj/conformance/main.o,$(CONF_OBJ))
+
+T_SIM_SRC    := $(wildcard mockserver/tests/unit/*.c)
+T_CLIENT_SRC := $(wildcard client/tests/unit/*.c)
+T_CONF_SRC   := $(wildcard conformance/tests/unit/*.c)
+T_INT_SRC    := $(wildcard tests/integration/*.c)
+EXAMPLES_SRC := $(wildcard client/examples/*.c)
+
+BINS := $(BUILD)/kinesis-sim $(BUILD)/kinesis $(BUILD)/kinesis-conform \
+        $(BUILD)/libkinesis.a $(BUILD)/libkinesis.so $(BUILD)/kinesis.pc
+TESTS := $(if $(T_SIM_SRC),$(BUILD)/test-sim-unit) $(if $(T_CLIENT_SRC),$(BUILD)/test-client-unit) \
+         $(if $(T_CONF_SRC),$(BUILD)/test-conform-unit) $(if $(T_INT_SRC),$(BUILD)/test-integration)
+EXAMPLES := $(EXAMPLES_SRC:client/examples/%.c=$(BUILD)/examples/%)
+
+.PHONY: all deps run test test-only asan clean install examples conform
+all: $(BINS) $(EXAMPLES)
+
+deps:
+	@sh ci/install-deps
+
+# `make run`: install what is missing, build, start the simulator in the foreground.
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/kinesis-sim --host 127.0.0.1 --port 4567 --db kinesis-sim.db
+
+# `make test`: install what is missing, build with -Werror, run every suite (ci/run-tests).
+test: deps
+	@$(MAKE) --no-print-directory all tests
+	@BUILD=$(BUILD) sh ci/run-tests
+
+tests: $(TESTS)
+
+# ASan + UBSan build in its own directory, then the same suites.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
+
+conform: all
+	$(BUILD)/kinesis-conform --endpoint $(ENDPOINT) $(CONFORM_ARGS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# The API model, embedded into the simulator as a byte array (validation reads it at start).
+$(BUILD)/tools/embed: ci/tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -O2 $< -o $@
+$(GEN_SRC): fixtures/kinesis-api/service-2.json $(BUILD)/tools/embed
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed sim_model_json $< > $@
+$(BUILD)/obj/gen/model_data.o: $(GEN_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(SIM_OBJ) $(CONF_OBJ): | $(GEN_SRC)
+
+$(BUILD)/libkinesis.a: $(CLIENT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/libkinesis.so: $(CLIENT_OBJ)
+	$(CC) -shared $(SAN) -Wl,-soname,libkinesis.so.0 -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/kinesis.pc: client/kinesis.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+$(BUILD)/kinesis-sim: $(SIM_OBJ) $(BUILD)/libkinesis.a
+	$(CC) $(SAN) -o $@ $(SIM_OBJ) $(BUILD)/libkinesis.a $(LDLIBS_ALL)
+$(BUILD)/kinesis: $(CLI_OBJ) $(BUILD)/libkinesis.a
+	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(BUILD)/libkinesis.a $(LDLIBS_ALL)
+$(BUILD)/kinesis-conform: $(CONF_OBJ) $(BUILD)/libkinesis.a
+	$(CC) $(SAN) -o $@ $(CONF_OBJ) $(BUILD)/libkinesis.a $(LDLIBS_ALL)
+
+$(BUILD)/examples/%: client/examples/%.c $(BUILD)/libkinesis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libkinesis.a $(LDLIBS_ALL)
+
+$(BUILD)/test-sim-unit: $(T_SIM_SRC:%.c=$(BUILD)/obj/%.o) $(SIM_LIBOBJ) $(BUILD)/libkinesis.a
+	$(CC) $(SAN) -o $@ $^ $(CRIT_LIBS) $(LDLIBS_ALL)
+$(BUILD)/test-client-unit: $(T_CLIENT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libkinesis.a
+	$(CC) $(SAN) -o $@ $^ $(CRIT_LIBS) $(LDLIBS_ALL)
+$(BUILD)/test-conform-unit: $(T_CONF_SRC:%.c=$(BUILD)/obj/%.o) $(CONF_LIBOBJ) $(BUILD)/libkinesis.a
+	$(CC) $(SAN) -o $@ $^ $(CRIT_LIBS) $(LDLIBS_ALL)
+$(BUILD)/test-integration: $(T_INT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libkinesis.a
+	$(CC) $(SAN) -o $@ $^ $(CRIT_LIBS) $(LDLIBS_ALL)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/kinesis
+	install -m 755 $(BUILD)/kinesis-sim $(BUILD)/kinesis $(BUILD)/kinesis-conform $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(BUILD)/libkinesis.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libkinesis.so $(DESTDIR)$(PREFIX)/lib/libkinesis.so.0
+	ln -sf libkinesis.so.0 $(DESTDIR)$(PREFIX)/lib/libkinesis.so
+	install -m 644 client/include/kinesis/kinesis.h $(DESTDIR)$(PREFIX)/include/kinesis/
+	install -m 644 $(BUILD)/kinesis.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,77 @@
+/* ids.h: Kinesis identifiers and their arithmetic, pure functions with no I/O:
+ *  - 128-bit hash keys (decimal strings <-> u128), even hash-range splits, MD5 routing;
+ *  - shard ids (shardId-000000000000);
+ *  - sequence numbers in AWS's observed 56-digit shape, tied to their shard;
+ *  - shard iterators: opaque base64 tokens, authenticated with a server key (HMAC-SHA256),
+ *    carrying position and issue time.
+ * See DESIGN.md "Identifiers" and kinesis-facts.md sections 3-5. */
+#ifndef SIM_IDS_H
+#define SIM_IDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- 128-bit hash keys ---- */
+typedef struct {
+    uint64_t hi, lo;
+} u128;
+
+#define U128_DEC_MAX 40 /* 39 digits + NUL */
+
+/* Parse a decimal string of digits only (no sign, no spaces). Returns 0, or -1 when it is not
+ * decimal or is >= 2^128. Leading zeros are accepted. */
+int u128_parse(const char *dec, u128 *out);
+/* Write the decimal form (no leading zeros). */
+void u128_format(u128 v, char out[U128_DEC_MAX]);
+int u128_cmp(u128 a, u128 b);
+u128 u128_max(void);                 /* 2^128 - 1 */
+u128 u128_add(u128 a, u128 b);       /* wraps */
+u128 u128_sub(u128 a, u128 b);       /* wraps */
+/* Initial range of shard i of n: step = floor(2^128 / n), [i*step, (i+1)*step - 1], last ends at max. */
+void hash_range_split(uint32_t n, uint32_t i, u128 *start, u128 *end);
+/* MD5 of the key's bytes read as a big-endian 128-bit integer. */
+u128 partition_key_hash(const char *key, size_t len);
+
+/* ---- shard ids ---- */
+#define SHARD_ID_MAX 24
+void shard_id_format(uint32_t index, char out[SHARD_ID_MAX]); /* shardId-000000000007 */
+/* Accept "shardId-<digits>" (and a bare number, as AWS does); -1 when not a shard id. */
+int shard_id_parse(const char *s, uint32_t *index);
+
+/* ---- sequence numbers ----
+ * Hex layout (47 hex digits, about 56 decimal): '2' | shard creation epoch seconds (9) |
+ * low hex digit of shard index (1) | per-shard counter (16) | "00" | arrival epoch seconds (9) |
+ * shard index (8) | '2'. Integers compare in counter order within one shard. */
+#define SEQNUM_MAX 64
+typedef struct {
+    int64_t shard_created_s; /* the shard's creation time, epoch seconds */
+    uint32_t shard_index;
+    uint64_t counter;        /* per-shard, strictly increasing */
+    int64_t arrival_s;       /* the record's arrival time, epoch seconds */
+} seqnum;
+
+void seqnum_format(const seqnum *s, char out[SEQNUM_MAX]);
+/* -1 when the string is not a well-formed sequence number of this shape. */
+int seqnum_parse(const char *dec, seqnum *out);
+
+/* ---- shard iterators ----
+ * base64 of a version prefix (00 00 00 00 00 00 00 01, as AWS's), the encoded position and an
+ * HMAC-SHA256 tag under the server key. The bytes are private to ids.c; callers see only this
+ * struct. At most 512 characters. */
+#define ITERATOR_MAX 513
+typedef struct {
+    char stream_name[129];
+    char account_id[16];
+    char region[32];
+    int64_t stream_created_ms; /* tells a re-created stream of the same name apart */
+    uint32_t shard_index;
+    uint64_t next_counter;     /* the first record counter this iterator reads */
+    int64_t issued_ms;         /* for the 300 s expiry */
+} iterator_pos;
+
+/* Returns 0, or -1 if the result would not fit. */
+int iterator_encode(const uint8_t key[32], const iterator_pos *pos, char out[ITERATOR_MAX]);
+/* Returns 0, or -1 when the token is malformed, forged or altered (InvalidArgumentException). */
+int iterator_decode(const uint8_t key[32], const char *token, iterator_pos *out);
+
+#endif

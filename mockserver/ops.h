@@ -1,0 +1,34 @@
+/* ops.h: the operation handlers, one file per group (ops_streams.c, ops_shards.c,
+ * ops_records.c, ops_iterators.c, ops_tags.c, ...). The router's table (router.c) maps
+ * "Kinesis_20131202.<Operation>" to these. A handler runs after the generic checks
+ * (known operation, body parses, model validation, auth) have passed. */
+#ifndef SIM_OPS_H
+#define SIM_OPS_H
+
+#include "sim.h"
+
+/* streams (ops_streams.c) */
+int op_create_stream(sim_ctx *ctx, json_t *in, json_t **out);
+int op_delete_stream(sim_ctx *ctx, json_t *in, json_t **out);
+int op_describe_stream(sim_ctx *ctx, json_t *in, json_t **out);
+int op_describe_stream_summary(sim_ctx *ctx, json_t *in, json_t **out);
+int op_list_streams(sim_ctx *ctx, json_t *in, json_t **out);
+int op_increase_stream_retention_period(sim_ctx *ctx, json_t *in, json_t **out);
+int op_decrease_stream_retention_period(sim_ctx *ctx, json_t *in, json_t **out);
+/* tags (ops_tags.c) */
+int op_add_tags_to_stream(sim_ctx *ctx, json_t *in, json_t **out);
+int op_list_tags_for_stream(sim_ctx *ctx, json_t *in, json_t **out);
+int op_remove_tags_from_stream(sim_ctx *ctx, json_t *in, json_t **out);
+/* shards and resharding (ops_shards.c) */
+int op_list_shards(sim_ctx *ctx, json_t *in, json_t **out);
+int op_split_shard(sim_ctx *ctx, json_t *in, json_t **out);
+int op_merge_shards(sim_ctx *ctx, json_t *in, json_t **out);
+int op_update_shard_count(sim_ctx *ctx, json_t *in, json_t **out);
+/* records (ops_records.c) */
+int op_put_record(sim_ctx *ctx, json_t *in, json_t **out);
+int op_put_records(sim_ctx *ctx, json_t *in, json_t **out);
+int op_get_records(sim_ctx *ctx, json_t *in, json_t **out);
+/* iterators (ops_iterators.c) */
+int op_get_shard_iterator(sim_ctx *ctx, json_t *in, json_t **out);
+
+#endif

@@ -27,6 +27,14 @@ int u128_cmp(u128 a, u128 b);
 u128 u128_max(void);                 /* 2^128 - 1 */
 u128 u128_add(u128 a, u128 b);       /* wraps */
 u128 u128_sub(u128 a, u128 b);       /* wraps */
+u128 u128_from_u64(uint64_t v);
+int u128_is_zero(u128 v);
+/* a * m, wrapping; *overflow (may be NULL) gets the bits above 2^128 (0 when it fits). */
+u128 u128_mul_u32(u128 a, uint32_t m, uint32_t *overflow);
+/* floor(a / d); *rem (may be NULL) gets a mod d. d == 0 is a caller bug: returns max, rem 0. */
+u128 u128_div_u32(u128 a, uint32_t d, uint32_t *rem);
+/* floor((a + b) / 2) without overflow, in either argument order. */
+u128 u128_midpoint(u128 a, u128 b);
 /* Initial range of shard i of n: step = floor(2^128 / n), [i*step, (i+1)*step - 1], last ends at max. */
 void hash_range_split(uint32_t n, uint32_t i, u128 *start, u128 *end);
 /* MD5 of the key's bytes read as a big-endian 128-bit integer. */
@@ -41,7 +49,11 @@ int shard_id_parse(const char *s, uint32_t *index);
 /* ---- sequence numbers ----
  * Hex layout (47 hex digits, about 56 decimal): '2' | shard creation epoch seconds (9) |
  * low hex digit of shard index (1) | per-shard counter (16) | "00" | arrival epoch seconds (9) |
- * shard index (8) | '2'. Integers compare in counter order within one shard. */
+ * shard index (8) | '2'. Integers compare in counter order within one shard. The decimal form
+ * is always 56 digits. Times are kept modulo 16^9 s (non-negative times fit until year 4147).
+ * seqnum_parse also checks the version nibbles, the "00" byte and that the low-digit field
+ * matches the shard index. The AWS example 49590338271490256608559692538361571095921575989136588898
+ * fits this layout exactly (created 1542776258, shard 6, counter 0x67648a17, arrival 1545084650). */
 #define SEQNUM_MAX 64
 typedef struct {
     int64_t shard_created_s; /* the shard's creation time, epoch seconds */
@@ -53,11 +65,17 @@ typedef struct {
 void seqnum_format(const seqnum *s, char out[SEQNUM_MAX]);
 /* -1 when the string is not a well-formed sequence number of this shape. */
 int seqnum_parse(const char *dec, seqnum *out);
+/* Compare two decimal strings as integers: -1, 0 or 1. Each must be digits only, non-empty, with
+ * no leading zero (except "0"); otherwise SEQNUM_CMP_INVALID is returned (check it first). */
+#define SEQNUM_CMP_INVALID 2
+int seqnum_cmp_dec(const char *a, const char *b);
 
 /* ---- shard iterators ----
  * base64 of a version prefix (00 00 00 00 00 00 00 01, as AWS's), the encoded position and an
  * HMAC-SHA256 tag under the server key. The bytes are private to ids.c; callers see only this
- * struct. At most 512 characters. */
+ * struct. At most 512 characters (312 with the longest fields). The payload is encrypted
+ * (AES-256-CTR, SIV-style with the tag as IV) so tokens are opaque; tokens are deterministic for
+ * a given position and issue time. Only canonical standard base64 is accepted. */
 #define ITERATOR_MAX 513
 typedef struct {
     char stream_name[129];

@@ -1,0 +1,20 @@
+/* http_raw.h: a raw HTTP request for wire-level cases (missing auth, wrong content type,
+ * malformed JSON, control API), sent with libcurl and, when asked, signed with SigV4 using the
+ * client's signer (client/src/sigv4.h). The step's "raw" object is described in FORMAT.md. */
+#ifndef CF_HTTP_RAW_H
+#define CF_HTTP_RAW_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "exec.h"
+#include "match.h"
+
+/* Send the (expanded) raw request; fills out (transport_error set when nothing came back).
+ * timeout_ms bounds the whole exchange. */
+void cf_http_raw(const cf_env *env, const json_t *raw, int64_t timeout_ms, cf_response *out);
+
+/* "Host" header value for an endpoint URL ("http://127.0.0.1:4567/x" -> "127.0.0.1:4567"); malloc'd. */
+char *cf_endpoint_host(const char *endpoint);
+
+#endif

@@ -1,0 +1,394 @@
+/* main.c: kinesis-conform, the conformance runner. Loads the cases (fixtures/conformance),
+ * selects them by tag and name, runs them against --endpoint on --jobs threads (one
+ * kinesis_client each), prints one line per case, the operations table and
+ * "N passed, M failed", writes the requested reports, and exits 0 only when every selected case
+ * passed. SIGINT stops the run; every case still cleans up the streams it made. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "case.h"
+#include "vars.h"
+#include "exec.h"
+#include "profile.h"
+#include "report.h"
+#include "select.h"
+#include <kinesis/kinesis.h>
+
+#define CF_MAX_JOBS 64
+#define CF_MAX_REPORTS 8
+#define CF_MAX_PATTERNS 64
+
+static volatile sig_atomic_t g_interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_interrupted = 1;
+}
+
+typedef struct options {
+    const char *endpoint, *region, *tags, *cases_dir, *model, *profile;
+    char *patterns[CF_MAX_PATTERNS];
+    size_t n_patterns;
+    const char *report_fmt[CF_MAX_REPORTS], *report_file[CF_MAX_REPORTS];
+    size_t n_reports;
+    int jobs, list, verbose;
+    int64_t timeout_ms;
+} options;
+
+typedef struct pool {
+    pthread_mutex_t lock;
+    size_t next;
+    cf_outcome *out;
+    size_t n;
+    const cf_env *env;
+    const options *opt;
+    int client_failed;
+} pool;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: kinesis-conform --endpoint URL [options]\n"
+            "  --endpoint URL        the Kinesis endpoint to test (e.g. http://127.0.0.1:4567)\n"
+            "  --region NAME         signing region (default AWS_REGION, AWS_DEFAULT_REGION or us-east-1)\n"
+            "  --tags EXPR           select by tags: \"aws,sim\", \"aws,!slow\" (default: all)\n"
+            "  --case NAME|GLOB      select by name (repeatable)\n"
+            "  --jobs N              cases in parallel (default from the profile)\n"
+            "  --report FMT FILE     write a report: tap, junit or json (repeatable)\n"
+            "  --list                list the selected cases and their tags, run nothing\n"
+            "  --timeout SECONDS     per case (default from the profile)\n"
+            "  --cases DIR           case directory (default fixtures/conformance, also found next to the binary)\n"
+            "  --model FILE          API model for the operations table (default DIR/../kinesis-api/service-2.json)\n"
+            "  --profile NAME        %s (waits and timeouts only; default kinesis-sim)\n"
+            "  --verbose             print every call to stderr\n"
+            "Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else dummy ones.\n",
+            cf_profile_names());
+}
+
+static int parse_int(const char *s, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    for (int k = 1; k < argc; k++) {
+        const char *a = argv[k];
+        const char *next = k + 1 < argc ? argv[k + 1] : NULL;
+#define NEED_ARG                                                                                                       \
+    do {                                                                                                               \
+        if (!next) {                                                                                                   \
+            fprintf(stderr, "kinesis-conform: %s needs a value\n", a);                                                 \
+            return -1;                                                                                                 \
+        }                                                                                                              \
+        k++;                                                                                                           \
+    } while (0)
+        long v;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            exit(0);
+        } else if (!strcmp(a, "--endpoint")) {
+            NEED_ARG;
+            o->endpoint = next;
+        } else if (!strcmp(a, "--region")) {
+            NEED_ARG;
+            o->region = next;
+        } else if (!strcmp(a, "--tags")) {
+            NEED_ARG;
+            o->tags = next;
+        } else if (!strcmp(a, "--case")) {
+            NEED_ARG;
+            if (o->n_patterns == CF_MAX_PATTERNS) {
+                fprintf(stderr, "kinesis-conform: too many --case options\n");
+                return -1;
+            }
+            o->patterns[o->n_patterns++] = (char *)next;
+        } else if (!strcmp(a, "--jobs")) {
+            NEED_ARG;
+            if (parse_int(next, 1, CF_MAX_JOBS, &v) < 0) {
+                fprintf(stderr, "kinesis-conform: --jobs must be 1..%d\n", CF_MAX_JOBS);
+                return -1;
+            }
+            o->jobs = (int)v;
+        } else if (!strcmp(a, "--report")) {
+            if (k + 2 >= argc) {
+                fprintf(stderr, "kinesis-conform: --report needs a format (tap|junit|json) and a file\n");
+                return -1;
+            }
+            const char *fmt = argv[k + 1];
+            if (strcmp(fmt, "tap") && strcmp(fmt, "junit") && strcmp(fmt, "json")) {
+                fprintf(stderr, "kinesis-conform: unknown report format '%s' (tap, junit or json)\n", fmt);
+                return -1;
+            }
+            if (o->n_reports == CF_MAX_REPORTS) {
+                fprintf(stderr, "kinesis-conform: too many --report options\n");
+                return -1;
+            }
+            o->report_fmt[o->n_reports] = fmt;
+            o->report_file[o->n_reports++] = argv[k + 2];
+            k += 2;
+        } else if (!strcmp(a, "--list")) {
+            o->list = 1;
+        } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+            o->verbose = 1;
+        } else if (!strcmp(a, "--timeout")) {
+            NEED_ARG;
+            if (parse_int(next, 1, 86400, &v) < 0) {
+                fprintf(stderr, "kinesis-conform: --timeout is seconds, 1..86400\n");
+                return -1;
+            }
+            o->timeout_ms = (int64_t)v * 1000;
+        } else if (!strcmp(a, "--cases")) {
+            NEED_ARG;
+            o->cases_dir = next;
+        } else if (!strcmp(a, "--model")) {
+            NEED_ARG;
+            o->model = next;
+        } else if (!strcmp(a, "--profile")) {
+            NEED_ARG;
+            o->profile = next;
+        } else {
+            fprintf(stderr, "kinesis-conform: unknown argument '%s' (see --help)\n", a);
+            return -1;
+        }
+#undef NEED_ARG
+    }
+    return 0;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* fixtures/conformance from the working directory, else relative to the binary. */
+static const char *find_cases_dir(char *buf, size_t n)
+{
+    if (is_dir("fixtures/conformance"))
+        return "fixtures/conformance";
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        return NULL;
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    static const char *const rel[] = {"/../fixtures/conformance", "/../../fixtures/conformance",
+                                      "/../share/kinesis/conformance"};
+    for (size_t k = 0; k < sizeof rel / sizeof rel[0]; k++) {
+        cf_fmt(buf, n, "%s%s", exe, rel[k]);
+        if (is_dir(buf))
+            return buf;
+    }
+    return NULL;
+}
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    kinesis_client_options co;
+    memset(&co, 0, sizeof co);
+    co.region = p->env->region;
+    co.endpoint = p->env->endpoint;
+    co.access_key_id = p->env->access_key_id;
+    co.secret_access_key = p->env->secret_access_key;
+    co.session_token = p->env->session_token;
+    co.request_timeout_ms = p->env->profile->request_timeout_ms;
+    co.user_agent = "kinesis-conform";
+    kinesis_error *err = NULL;
+    kinesis_client *client = kinesis_client_new(&co, &err);
+    if (!client) {
+        pthread_mutex_lock(&p->lock);
+        if (!p->client_failed)
+            fprintf(stderr, "kinesis-conform: cannot create a client: %s\n",
+                    err && err->message ? err->message : "unknown error");
+        p->client_failed = 1;
+        pthread_mutex_unlock(&p->lock);
+        kinesis_error_free(err);
+        return NULL;
+    }
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        size_t k = p->next < p->n && !g_interrupted ? p->next++ : p->n;
+        pthread_mutex_unlock(&p->lock);
+        if (k >= p->n)
+            break;
+        cf_run_case(p->out[k].c, k, p->env, client, &p->out[k].res);
+        pthread_mutex_lock(&p->lock);
+        cf_print_case_line(stdout, &p->out[k]);
+        fflush(stdout);
+        pthread_mutex_unlock(&p->lock);
+    }
+    kinesis_client_free(client);
+    return NULL;
+}
+
+static int write_reports(const options *o, const cf_outcome *out, size_t n)
+{
+    int rc = 0;
+    for (size_t k = 0; k < o->n_reports; k++) {
+        FILE *f = fopen(o->report_file[k], "w");
+        if (!f) {
+            fprintf(stderr, "kinesis-conform: cannot write %s: %s\n", o->report_file[k], strerror(errno));
+            rc = -1;
+            continue;
+        }
+        int w = !strcmp(o->report_fmt[k], "tap")     ? cf_write_tap(f, out, n)
+                : !strcmp(o->report_fmt[k], "junit") ? cf_write_junit(f, out, n, "kinesis-conform")
+                                                     : cf_write_json(f, out, n);
+        if (fclose(f) != 0 || w < 0) {
+            fprintf(stderr, "kinesis-conform: error writing %s\n", o->report_file[k]);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    memset(&o, 0, sizeof o);
+    if (parse_args(argc, argv, &o) < 0)
+        return 2;
+    const cf_profile *prof = cf_profile_find(o.profile ? o.profile : "kinesis-sim");
+    if (!prof) {
+        fprintf(stderr, "kinesis-conform: unknown profile '%s' (%s)\n", o.profile, cf_profile_names());
+        return 2;
+    }
+    char dirbuf[PATH_MAX + 64];
+    const char *dir = o.cases_dir ? o.cases_dir : find_cases_dir(dirbuf, sizeof dirbuf);
+    if (!dir) {
+        fprintf(stderr, "kinesis-conform: no case directory found; give --cases DIR\n");
+        return 2;
+    }
+    char err[2048];
+    cf_case_list all = {0};
+    if (cf_load_cases_dir(dir, &all, err, sizeof err) < 0) {
+        fprintf(stderr, "kinesis-conform: %s\n", err);
+        cf_case_list_free(&all);
+        return 2;
+    }
+    cf_outcome *out = calloc(all.n ? all.n : 1, sizeof *out);
+    size_t n = 0;
+    for (size_t k = 0; k < all.n; k++)
+        if (cf_tags_match(&all.items[k], o.tags) && cf_name_match(&all.items[k], o.patterns, o.n_patterns))
+            out[n++].c = &all.items[k];
+    if (o.list) {
+        for (size_t k = 0; k < n; k++) {
+            printf("%s", out[k].c->name);
+            for (size_t t = 0; t < out[k].c->n_tags; t++)
+                printf("%s%s", t ? "," : "  [", out[k].c->tags[t]);
+            printf("]%s\n", out[k].c->gap ? " gap" : "");
+        }
+        free(out);
+        cf_case_list_free(&all);
+        return 0;
+    }
+    if (!o.endpoint) {
+        fprintf(stderr, "kinesis-conform: --endpoint URL is required (see --help)\n");
+        free(out);
+        cf_case_list_free(&all);
+        return 2;
+    }
+    if (n == 0) {
+        fprintf(stderr, "kinesis-conform: no case matches the selection\n");
+        free(out);
+        cf_case_list_free(&all);
+        return 2;
+    }
+    char modelbuf[PATH_MAX + 64];
+    cf_fmt(modelbuf, sizeof modelbuf, "%s/../kinesis-api/service-2.json", dir);
+    size_t n_ops = 0;
+    char **ops = cf_model_operations(o.model ? o.model : modelbuf, &n_ops, err, sizeof err);
+    if (!ops)
+        fprintf(stderr, "kinesis-conform: no operations table: %s\n", err);
+
+    const char *region = o.region ? o.region : getenv("AWS_REGION");
+    if (!region || !*region)
+        region = getenv("AWS_DEFAULT_REGION");
+    if (!region || !*region)
+        region = "us-east-1";
+    const char *akid = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
+    const char *token = getenv("AWS_SESSION_TOKEN");
+    if (!akid || !*akid || !secret || !*secret) {
+        akid = "AKIAIOSFODNN7EXAMPLE";
+        secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        token = NULL;
+    }
+    char prefix[32];
+    cf_fmt(prefix, sizeof prefix, "cf%06lx", ((unsigned long)getpid() * 2654435761u ^ (unsigned long)time(NULL)) & 0xffffffUL);
+    cf_env env = {.endpoint = o.endpoint,
+                  .region = region,
+                  .access_key_id = akid,
+                  .secret_access_key = secret,
+                  .session_token = token && *token ? token : NULL,
+                  .profile = prof,
+                  .timeout_ms = o.timeout_ms ? o.timeout_ms : prof->case_timeout_ms,
+                  .run_prefix = prefix,
+                  .interrupted = &g_interrupted,
+                  .verbose = o.verbose};
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    int jobs = o.jobs ? o.jobs : prof->default_jobs;
+    if ((size_t)jobs > n)
+        jobs = (int)n;
+    pool p = {.next = 0, .out = out, .n = n, .env = &env, .opt = &o};
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_t th[CF_MAX_JOBS];
+    int started = 0;
+    for (int k = 0; k < jobs; k++)
+        if (pthread_create(&th[k], NULL, worker, &p) == 0)
+            started++;
+    for (int k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+    pthread_mutex_destroy(&p.lock);
+
+    size_t passed = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (!out[k].res.passed && !out[k].res.reason) {
+            out[k].res.reason = strdup(g_interrupted ? "not run (interrupted)" : "not run");
+            cf_print_case_line(stdout, &out[k]);
+        }
+        passed += out[k].res.passed != 0;
+    }
+    if (ops)
+        cf_print_op_table(stdout, ops, n_ops, out, n);
+    int rep = write_reports(&o, out, n);
+    printf("%zu passed, %zu failed\n", passed, n - passed);
+    fflush(stdout);
+
+    for (size_t k = 0; k < n; k++)
+        cf_result_clean_up(&out[k].res);
+    free(out);
+    if (ops)
+        cf_free_strings(ops, n_ops);
+    cf_case_list_free(&all);
+    curl_global_cleanup();
+    return passed == n && rep == 0 && !g_interrupted ? 0 : 1;
+}

@@ -1,0 +1,214 @@
+/* report.c: console lines, the operations table and the TAP / JUnit / JSON writers (see report.h). */
+#include "report.h"
+#include "vars.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cf_print_case_line(FILE *f, const cf_outcome *o)
+{
+    if (o->res.passed)
+        fprintf(f, "ok   %s", o->c->name);
+    else
+        fprintf(f, "FAIL %s: %s", o->c->name, o->res.reason ? o->res.reason : "failed");
+    if (o->c->gap)
+        fprintf(f, "  [gap: %s]", o->c->gap);
+    fputc('\n', f);
+}
+
+void cf_print_op_table(FILE *f, char *const *ops, size_t n_ops, const cf_outcome *o, size_t n)
+{
+    fprintf(f, "\n%-32s %6s %6s %6s\n", "operation", "passed", "failed", "gaps");
+    size_t uncovered = 0;
+    for (size_t k = 0; k < n_ops; k++) {
+        size_t pass = 0, failn = 0, gaps = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (!cf_case_has_tag(o[j].c, ops[k]))
+                continue;
+            if (o[j].res.passed)
+                pass++;
+            else
+                failn++;
+            if (o[j].c->gap)
+                gaps++;
+        }
+        if (pass + failn == 0) {
+            fprintf(f, "%-32s %6s %6s %6s  not covered\n", ops[k], "-", "-", "-");
+            uncovered++;
+        } else {
+            fprintf(f, "%-32s %6zu %6zu %6zu\n", ops[k], pass, failn, gaps);
+        }
+    }
+    fprintf(f, "%zu of %zu operations covered\n\n", n_ops - uncovered, n_ops);
+}
+
+/* TAP: the description may not contain '#' (it starts a directive) or a newline. */
+static void tap_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++)
+        fputc(*s == '#' ? '_' : (*s == '\n' || *s == '\r') ? ' ' : *s, f);
+}
+
+int cf_write_tap(FILE *f, const cf_outcome *o, size_t n)
+{
+    fprintf(f, "TAP version 13\n1..%zu\n", n);
+    for (size_t k = 0; k < n; k++) {
+        fprintf(f, "%s %zu - ", o[k].res.passed ? "ok" : "not ok", k + 1);
+        tap_text(f, o[k].c->name);
+        fputc('\n', f);
+        if (!o[k].res.passed || o[k].c->gap) {
+            fprintf(f, "  ---\n");
+            if (!o[k].res.passed) {
+                json_t *s = json_string(o[k].res.reason ? o[k].res.reason : "failed");
+                char *q = json_dumps(s, JSON_ENCODE_ANY);
+                fprintf(f, "  message: %s\n", q ? q : "\"failed\"");
+                free(q);
+                json_decref(s);
+            }
+            if (o[k].c->gap)
+                fprintf(f, "  gap: true\n");
+            fprintf(f, "  duration_ms: %lld\n  ...\n", (long long)o[k].res.duration_ms);
+        }
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        switch (ch) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&apos;", f);
+            break;
+        default:
+            /* XML 1.0 forbids most control characters, even escaped */
+            if (ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r')
+                fputc('?', f);
+            else
+                fputc(ch, f);
+        }
+    }
+}
+
+int cf_write_junit(FILE *f, const cf_outcome *o, size_t n, const char *suite_name)
+{
+    size_t failures = 0;
+    double total = 0;
+    for (size_t k = 0; k < n; k++) {
+        failures += !o[k].res.passed;
+        total += (double)o[k].res.duration_ms / 1000.0;
+    }
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"");
+    xml_text(f, suite_name);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.3f\">\n", n, failures, total);
+    for (size_t k = 0; k < n; k++) {
+        const char *name = o[k].c->name, *slash = strrchr(name, '/');
+        fprintf(f, "    <testcase classname=\"");
+        if (slash) {
+            char *cls = strndup(name, (size_t)(slash - name));
+            xml_text(f, cls);
+            free(cls);
+        } else {
+            xml_text(f, "conformance");
+        }
+        fprintf(f, "\" name=\"");
+        xml_text(f, name);
+        fprintf(f, "\" time=\"%.3f\"", (double)o[k].res.duration_ms / 1000.0);
+        if (o[k].res.passed && !o[k].c->gap) {
+            fprintf(f, "/>\n");
+            continue;
+        }
+        fprintf(f, ">\n");
+        if (!o[k].res.passed) {
+            fprintf(f, "      <failure message=\"");
+            xml_text(f, o[k].res.reason);
+            fprintf(f, "\">");
+            xml_text(f, o[k].res.reason);
+            fprintf(f, "</failure>\n");
+        }
+        if (o[k].c->gap) {
+            fprintf(f, "      <system-out>gap: ");
+            xml_text(f, o[k].c->gap);
+            fprintf(f, "</system-out>\n");
+        }
+        fprintf(f, "    </testcase>\n");
+    }
+    fprintf(f, "  </testsuite>\n</testsuites>\n");
+    return ferror(f) ? -1 : 0;
+}
+
+int cf_write_json(FILE *f, const cf_outcome *o, size_t n)
+{
+    json_t *cases = json_array();
+    size_t passed = 0;
+    for (size_t k = 0; k < n; k++) {
+        json_t *tags = json_array();
+        for (size_t t = 0; t < o[k].c->n_tags; t++)
+            json_array_append_new(tags, json_string(o[k].c->tags[t]));
+        json_t *one = json_pack("{sssbsIso}", "name", o[k].c->name, "passed", o[k].res.passed, "duration_ms",
+                                (json_int_t)o[k].res.duration_ms, "tags", tags);
+        if (o[k].res.reason)
+            json_object_set_new(one, "reason", json_string(o[k].res.reason));
+        if (o[k].c->gap)
+            json_object_set_new(one, "gap", json_string(o[k].c->gap));
+        json_array_append_new(cases, one);
+        passed += o[k].res.passed != 0;
+    }
+    json_t *root = json_pack("{sIsIso}", "passed", (json_int_t)passed, "failed", (json_int_t)(n - passed), "cases",
+                             cases);
+    int rc = json_dumpf(root, f, JSON_INDENT(2));
+    fputc('\n', f);
+    json_decref(root);
+    return rc < 0 || ferror(f) ? -1 : 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **cf_model_operations(const char *model_path, size_t *n, char *err, size_t err_len)
+{
+    json_error_t jerr;
+    json_t *m = json_load_file(model_path, 0, &jerr);
+    if (!m) {
+        cf_fmt(err, err_len, "%s:%d: %s", model_path, jerr.line, jerr.text);
+        return NULL;
+    }
+    const json_t *ops = json_object_get(m, "operations");
+    if (!json_is_object(ops)) {
+        cf_fmt(err, err_len, "%s: no \"operations\" object", model_path);
+        json_decref(m);
+        return NULL;
+    }
+    char **v = calloc(json_object_size(ops) + 1, sizeof *v);
+    size_t k = 0;
+    const char *key;
+    const json_t *val;
+    json_object_foreach((json_t *)ops, key, val) v[k++] = strdup(key);
+    qsort(v, k, sizeof *v, cmp_str);
+    *n = k;
+    json_decref(m);
+    return v;
+}
+
+void cf_free_strings(char **v, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        free(v[k]);
+    free(v);
+}

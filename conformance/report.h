@@ -1,0 +1,29 @@
+/* report.h: the results of a run, on the console (one line per case, the operations table, the
+ * final "N passed, M failed") and as files for CI: TAP (version 13), JUnit XML, JSON. */
+#ifndef CF_REPORT_H
+#define CF_REPORT_H
+
+#include <stdio.h>
+
+#include "case.h"
+#include "exec.h"
+
+typedef struct cf_outcome {
+    const cf_case *c;
+    cf_result res;
+} cf_outcome;
+
+/* The console line for one case: "ok   name" or "FAIL name: reason" (plus "  [gap: why]"). */
+void cf_print_case_line(FILE *f, const cf_outcome *o);
+/* Per operation: cases passed, failed, gaps; "-" marks an operation no selected case covered. */
+void cf_print_op_table(FILE *f, char *const *ops, size_t n_ops, const cf_outcome *o, size_t n);
+
+int cf_write_tap(FILE *f, const cf_outcome *o, size_t n);
+int cf_write_junit(FILE *f, const cf_outcome *o, size_t n, const char *suite_name);
+int cf_write_json(FILE *f, const cf_outcome *o, size_t n);
+
+/* Operation names of an API model (service-2.json), sorted; NULL with err on failure. */
+char **cf_model_operations(const char *model_path, size_t *n, char *err, size_t err_len);
+void cf_free_strings(char **v, size_t n);
+
+#endif

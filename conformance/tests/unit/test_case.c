@@ -1,0 +1,175 @@
+/* test_case.c: the case parser (case.c) and the case selection (select.c): valid files, broken
+ * files with a clear message naming file and line, automatic operation tags, tag expressions. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "case.h"
+#include "select.h"
+
+static int parse(const char *text, cf_case_list *out, char *err, size_t n)
+{
+    return cf_parse_cases(text, "t.json", "area/t", out, err, n);
+}
+
+static void expect_broken(const char *text, const char *where, const char *fragment)
+{
+    cf_case_list l = {0};
+    char err[1024] = "";
+    cr_assert_eq(parse(text, &l, err, sizeof err), -1, "should be rejected: %s", text);
+    cr_assert_eq(l.n, 0);
+    cr_assert(strstr(err, where), "message '%s' lacks location '%s'", err, where);
+    cr_assert(strstr(err, fragment), "message '%s' lacks '%s'", err, fragment);
+}
+
+Test(case_parser, single_case)
+{
+    cf_case_list l = {0};
+    char err[512] = "";
+    const char *text = "{\"description\": \"d\", \"tags\": [\"aws\", \"streams\"],\n"
+                       " \"setup\": {\"streams\": [{\"shards\": 2}]},\n"
+                       " \"steps\": [{\"op\": \"DescribeStream\", \"body\": {\"StreamName\": \"${stream}\"},\n"
+                       "   \"expect\": {\"fields\": [{\"path\": \"StreamDescription.Shards\", \"length\": 2}]}},\n"
+                       "  {\"raw\": {\"target\": \"ListStreams\", \"body\": \"{}\"}},\n"
+                       "  {\"op\": \"${dynamic}\"}],\n"
+                       " \"cleanup\": [{\"op\": \"DeleteStream\", \"body\": {\"StreamName\": \"${stream}\"}}]}";
+    cr_assert_eq(parse(text, &l, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(l.n, 1);
+    cf_case *c = &l.items[0];
+    cr_assert_str_eq(c->name, "area/t");
+    cr_assert_str_eq(c->description, "d");
+    cr_assert_null(c->gap);
+    cr_assert(cf_case_has_tag(c, "aws"));
+    cr_assert(cf_case_has_tag(c, "streams"));
+    cr_assert(cf_case_has_tag(c, "DescribeStream"), "operation names become tags");
+    cr_assert(cf_case_has_tag(c, "ListStreams"), "raw targets become tags");
+    cr_assert(!cf_case_has_tag(c, "DeleteStream"), "cleanup calls are not what the case tests");
+    cr_assert(!cf_case_has_tag(c, "${dynamic}"));
+    cr_assert_eq(c->n_ops, 2);
+    cf_case_list_free(&l);
+}
+
+Test(case_parser, multi_case_file)
+{
+    cf_case_list l = {0};
+    char err[512] = "";
+    const char *text = "{\"tags\": [\"aws\"], \"cases\": [\n"
+                       " {\"name\": \"one\", \"steps\": [{\"op\": \"ListStreams\"}]},\n"
+                       " {\"name\": \"two\", \"tags\": [\"slow\"], \"gap\": \"not yet\", \"steps\": [{\"sleep_ms\": 1}]}]}";
+    cr_assert_eq(parse(text, &l, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(l.n, 2);
+    cr_assert_str_eq(l.items[0].name, "area/t/one");
+    cr_assert_str_eq(l.items[1].name, "area/t/two");
+    cr_assert(cf_case_has_tag(&l.items[1], "aws"), "file tags are inherited");
+    cr_assert(cf_case_has_tag(&l.items[1], "slow"));
+    cr_assert_str_eq(l.items[1].gap, "not yet");
+    cf_case_list_free(&l);
+}
+
+Test(case_parser, syntax_error_names_file_and_line)
+{
+    expect_broken("{\n \"tags\": [\"aws\"],\n \"steps\": [\n  {\"op\": \"ListStreams\",}\n ]\n}", "t.json:4:", "");
+}
+
+Test(case_parser, structural_errors_name_file_line_and_place)
+{
+    expect_broken("{\"tags\": [\"aws\"],\n \"steps\": [{\"op\": \"ListStreams\"},\n"
+                  "  {\"op\": \"ListStreams\", \"expect\": {\"stauts\": 200}}]}",
+                  "t.json:3: case 'area/t': steps[1].expect", "unknown key 'stauts'");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"ListStreams\", \"raw\": {}}]}", "steps[0]",
+                  "exactly one of");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": []}", "steps", "non-empty");
+    expect_broken("{\"tags\": [\"aws\"]}", "t.json:1", "needs 'steps'");
+    expect_broken("{\"tags\": [\"streams\"], \"steps\": [{\"op\": \"ListStreams\"}]}", "t.json", "\"aws\"");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"status\": \"400\"}}]}",
+                  "steps[0].expect", "'status' must be");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"message_re\": \"(\"}}]}",
+                  "steps[0].expect", "bad regular expression");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"fields\": [{\"path\": \"A\"}]}}]}",
+                  "steps[0].expect.fields[0]", "at least one condition");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"fields\": [{\"path\": \"A\", "
+                  "\"type\": \"text\"}]}}]}",
+                  "fields[0]", "unknown type");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"fields\": [{\"path\": \"A\", "
+                  "\"bigger\": 1}]}}]}",
+                  "fields[0]", "unknown key 'bigger'");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"error\": \"A\", \"any_of\": "
+                  "[{\"error\": \"B\"}, {\"error\": \"C\"}]}}]}",
+                  "steps[0].expect", "inside the alternatives");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"repeat\": 0}]}", "steps[0]", "repeat");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"sleep_ms\": 1, \"expect\": {}}]}", "steps[0]",
+                  "belong to op or raw");
+    expect_broken("{\"tags\": [\"aws\"], \"setup\": {\"streams\": [{\"shards\": 0}]}, \"steps\": [{\"sleep_ms\": 1}]}",
+                  "setup.streams[0]", "1..1000");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"raw\": {\"headers\": {\"A\": 1}}}]}", "steps[0].raw",
+                  "header 'A'");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"capture\": {\"a\": 1}}]}", "capture",
+                  "capture 'a'");
+    expect_broken("{\"tags\": [\"aws\"], \"cases\": [{\"steps\": [{\"sleep_ms\": 1}]}]}", "t.json", "needs a 'name'");
+    expect_broken("{\"tags\": [\"aws\"], \"cases\": [{\"name\": \"a\", \"steps\": [{\"sleep_ms\": 1}]},"
+                  " {\"name\": \"a\", \"steps\": [{\"sleep_ms\": 1}]}]}",
+                  "area/t/a", "duplicate");
+    expect_broken("[1, 2]", "t.json:1", "one JSON object");
+}
+
+Test(case_parser, line_points_at_the_offending_case)
+{
+    cf_case_list l = {0};
+    char err[512] = "";
+    const char *text = "{\"tags\": [\"aws\"], \"cases\": [\n"
+                       " {\"name\": \"good\", \"steps\": [{\"op\": \"ListStreams\", \"note\": \"x\"}]},\n"
+                       " {\"name\": \"bad\",\n"
+                       "  \"steps\": [{\"op\": \"ListStreams\",\n"
+                       "   \"note\": 5}]}]}";
+    cr_assert_eq(parse(text, &l, err, sizeof err), -1);
+    cr_assert(strstr(err, "t.json:5: case 'area/t/bad'"), "%s", err);
+    cr_assert_eq(l.n, 0, "a broken file adds no case");
+}
+
+Test(case_parser, files_from_the_test_data_directory)
+{
+    cf_case_list l = {0};
+    char err[512] = "";
+    cr_assert_eq(cf_load_case_file("conformance/tests/data/broken-syntax.json", "broken-syntax", &l, err, sizeof err),
+                 -1);
+    cr_assert(strstr(err, "conformance/tests/data/broken-syntax.json:4:"), "%s", err);
+    cr_assert_eq(cf_load_case_file("conformance/tests/data/broken-key.json", "broken-key", &l, err, sizeof err), -1);
+    cr_assert(strstr(err, "conformance/tests/data/broken-key.json:6: case 'broken-key': steps[1].expect: unknown key "
+                          "'stauts'"),
+              "%s", err);
+    cr_assert_eq(cf_load_case_file("conformance/tests/data/nope.json", "nope", &l, err, sizeof err), -1);
+    cr_assert(strstr(err, "nope.json"), "%s", err);
+    cr_assert_eq(cf_load_case_file("conformance/tests/data/must-fail.json", "must-fail", &l, err, sizeof err), 0,
+                 "%s", err);
+    cf_case_list_free(&l);
+}
+
+Test(case_parser, the_checked_in_suite_loads)
+{
+    cf_case_list l = {0};
+    char err[1024] = "";
+    cr_assert_eq(cf_load_cases_dir("fixtures/conformance", &l, err, sizeof err), 0, "%s", err);
+    cr_assert_gt(l.n, 0);
+    cf_case_list_free(&l);
+}
+
+Test(select, tag_expressions_and_globs)
+{
+    cf_case_list l = {0};
+    char err[512] = "";
+    const char *text = "{\"cases\": [\n"
+                       " {\"name\": \"a\", \"tags\": [\"aws\"], \"steps\": [{\"op\": \"ListStreams\"}]},\n"
+                       " {\"name\": \"b\", \"tags\": [\"aws\", \"slow\"], \"steps\": [{\"op\": \"PutRecord\"}]},\n"
+                       " {\"name\": \"c\", \"tags\": [\"sim\"], \"steps\": [{\"sleep_ms\": 1}]}]}";
+    cr_assert_eq(parse(text, &l, err, sizeof err), 0, "%s", err);
+    cf_case *a = &l.items[0], *b = &l.items[1], *c = &l.items[2];
+    cr_assert(cf_tags_match(a, NULL) && cf_tags_match(c, ""));
+    cr_assert(cf_tags_match(a, "aws") && cf_tags_match(b, "aws") && !cf_tags_match(c, "aws"));
+    cr_assert(cf_tags_match(a, "aws,sim") && cf_tags_match(c, "aws,sim"));
+    cr_assert(cf_tags_match(a, "aws,!slow") && !cf_tags_match(b, "aws,!slow") && !cf_tags_match(c, "aws,!slow"));
+    cr_assert(cf_tags_match(c, "!slow") && !cf_tags_match(b, "!slow"));
+    cr_assert(cf_tags_match(b, "PutRecord") && !cf_tags_match(a, "PutRecord"));
+    char *pats[] = {"area/t/a", "*/c"};
+    cr_assert(cf_name_match(a, pats, 2) && !cf_name_match(b, pats, 2) && cf_name_match(c, pats, 2));
+    cr_assert(cf_name_match(b, NULL, 0));
+    cf_case_list_free(&l);
+}

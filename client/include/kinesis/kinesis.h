@@ -94,6 +94,323 @@ kinesis_error *kinesis_call(kinesis_client *client, const char *operation, const
 kinesis_error *kinesis_call_once(kinesis_client *client, const char *operation, const char *json_body,
                                  char **response_json, int *http_status);
 
+/* ===================================================================== library */
+
+/** The library version, e.g. "0.1.0". */
+const char *kinesis_version(void);
+
+/**
+ * Initialise libcurl once for the process (curl_global_init), thread-safely (pthread_once).
+ * kinesis_client_new() calls it, so most programs never need to. A program that uses libcurl
+ * itself, or creates clients from several threads while other threads use libcurl, should call
+ * this (or curl_global_init) from main() before starting threads. Returns 0, or -1 on failure.
+ * libkinesis keeps no other process-wide mutable state: one client per thread is safe; a client
+ * must not be used by two threads at once.
+ */
+int kinesis_global_init(void);
+/** Counterpart of kinesis_global_init(), for the end of main(), after every client is freed. */
+void kinesis_global_cleanup(void);
+
+/** Library error codes (kinesis_error.name when type is KINESIS_ERROR_LIBRARY or
+ *  KINESIS_ERROR_UNEXPECTED_RESPONSE). */
+#define KINESIS_ERR_INVALID_PARAMETER "InvalidParameter"   /**< a bad argument */
+#define KINESIS_ERR_CONFIGURATION     "Configuration"      /**< region, endpoint or credentials */
+#define KINESIS_ERR_NO_MEMORY         "OutOfMemory"
+#define KINESIS_ERR_TRANSPORT         "Transport"          /**< connection failed or dropped */
+#define KINESIS_ERR_TIMEOUT           "Timeout"            /**< connect/request timeout, or a waiter gave up */
+#define KINESIS_ERR_MALFORMED         "MalformedResponse"  /**< UNEXPECTED_RESPONSE: body not understood */
+
+/** Create an error value (used by the library; handy in tests and callbacks). The strings are
+ *  copied; message is printf-style. Returns NULL only when out of memory. */
+kinesis_error *kinesis_error_new(kinesis_error_type type, const char *name, int http_status,
+                                 const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* ===================================================================== retry policy */
+
+/** Fill the zero fields of a policy with the defaults (5 attempts, 100 ms, 20 s, 60 s). */
+void kinesis_retry_policy_defaults(kinesis_retry_policy *policy);
+
+/**
+ * The delay before attempt `attempt + 1`, after attempt number `attempt` (1-based) failed:
+ * full jitter, uniform in [0, min(max_delay_ms, base_delay_ms * 2^(attempt-1))].
+ * Pure: the only state is *rng_state (a seeded PRNG state, advanced by one step).
+ */
+int64_t kinesis_retry_delay_ms(const kinesis_retry_policy *policy, int attempt, uint64_t *rng_state);
+
+/** The PRNG used for jitter (splitmix64): returns the next value and advances *state. */
+uint64_t kinesis_rng_next(uint64_t *state);
+
+/**
+ * Whether a failed call may be retried: 1 for throttling (ProvisionedThroughputExceededException,
+ * LimitExceededException, ThrottlingException, Throttling, KMSThrottlingException,
+ * RequestLimitExceeded, TooManyRequestsException), InternalFailure(Exception), ServiceUnavailable,
+ * HTTP 429 and 5xx, and transport failures (http_status 0 with name Transport or Timeout);
+ * 0 for everything else (validation, not found, in use, expired iterator, access, ...).
+ * `error_name` may be NULL.
+ */
+int kinesis_is_retryable(const char *error_name, int http_status);
+
+/* ===================================================================== client: more */
+
+/** The resolved endpoint URL (no trailing slash), e.g. "https://kinesis.us-east-1.amazonaws.com". */
+const char *kinesis_client_endpoint(const kinesis_client *client);
+/** The resolved region. */
+const char *kinesis_client_region(const kinesis_client *client);
+/** The resolved access key id (never the secret). */
+const char *kinesis_client_access_key_id(const kinesis_client *client);
+
+/** Monotonic clock and sleep used by retries and waiters; for tests (a fake clock and sleep make
+ *  backoff instant and observable). NULL restores the real ones. */
+typedef int64_t (*kinesis_now_fn)(void *user);
+typedef void (*kinesis_sleep_fn)(int64_t ms, void *user);
+void kinesis_client_set_time_hooks(kinesis_client *client, kinesis_now_fn now, kinesis_sleep_fn sleep_ms,
+                                   void *user);
+/** Seed the jitter PRNG (default: from the time and process id). */
+void kinesis_client_set_rng_seed(kinesis_client *client, uint64_t seed);
+
+/* ===================================================================== event loop */
+
+/**
+ * Drive asynchronous calls: wait up to timeout_ms (0: do not wait) for network activity or a
+ * retry timer, make progress, and invoke the callbacks of calls that completed (from this
+ * thread, inside this function). Returns the number of calls still pending, or -1 on a
+ * libcurl failure. Callbacks may start new asynchronous calls; they must not call the
+ * blocking functions of the same client.
+ */
+int kinesis_client_run(kinesis_client *client, int timeout_ms);
+/** Number of asynchronous calls not yet completed. */
+int kinesis_client_pending(const kinesis_client *client);
+/**
+ * For an application's own select()/poll() loop: the descriptors libkinesis waits on, as
+ * curl_multi_fdset() gives them (read, write, except sets of type fd_set, passed as void* so this
+ * header needs no <sys/select.h>), and *max_fd (-1 when there is none yet: then wait at most
+ * kinesis_client_timeout_ms()). After select() returns, call kinesis_client_run(client, 0).
+ * Returns 0, or -1 on failure.
+ */
+int kinesis_client_fdset(kinesis_client *client, void *read_fds, void *write_fds, void *except_fds,
+                         int *max_fd);
+/** How long the application may wait before calling kinesis_client_run(): 0 now, -1 nothing pending. */
+int64_t kinesis_client_timeout_ms(kinesis_client *client);
+
+/* ===================================================================== any operation: async */
+
+/** Completion of kinesis_call_async: the callback owns err and response_json (free() it); on
+ *  success err is NULL. http_status is 0 when no answer was received. */
+typedef void (*kinesis_call_cb)(kinesis_error *err, char *response_json, int http_status, void *user);
+/** Asynchronous kinesis_call (once != 0: kinesis_call_once). Returns 0 when the callback will be
+ *  called (argument errors too, from kinesis_client_run), -1 when nothing was queued (no client
+ *  or callback, out of memory). */
+int kinesis_call_async(kinesis_client *client, const char *operation, const char *json_body, int once,
+                       kinesis_call_cb cb, void *user);
+
+/* ===================================================================== records */
+
+/** Server-side encryption of a record. */
+typedef enum kinesis_encryption_type {
+    KINESIS_ENCRYPTION_NONE = 0,
+    KINESIS_ENCRYPTION_KMS = 1,
+} kinesis_encryption_type;
+
+/** A record to write. Borrowed: the library copies what it needs before returning. */
+typedef struct kinesis_record {
+    const void *data;                 /**< payload bytes (may be NULL when data_len is 0) */
+    size_t data_len;
+    const char *partition_key;        /**< required, 1..256 characters */
+    const char *explicit_hash_key;    /**< optional decimal 128-bit hash key, or NULL */
+    const char *prev_sequence_number; /**< optional SequenceNumberForOrdering (put_record only), or NULL */
+} kinesis_record;
+
+/** The outcome of writing one record. On success shard_id and sequence_number are set and
+ *  error_code is NULL; on a per-record failure error_code/error_message are set. */
+typedef struct kinesis_put_record_result {
+    char *shard_id;
+    char *sequence_number;
+    kinesis_encryption_type encryption_type;
+    char *error_code;
+    char *error_message;
+} kinesis_put_record_result;
+void kinesis_put_record_result_free(kinesis_put_record_result *result);
+
+/** The outcome of put_records: one result per input record, in request order. */
+typedef struct kinesis_put_records_result {
+    kinesis_put_record_result *results; /**< count entries */
+    size_t count;
+    size_t failed_count;                /**< entries whose error_code is set */
+    int attempts;                       /**< PutRecords requests made (re-sends included) */
+} kinesis_put_records_result;
+void kinesis_put_records_result_free(kinesis_put_records_result *result);
+
+/** Options of put_records. */
+typedef struct kinesis_put_records_options {
+    /** Non-zero: re-send only the failed entries (ProvisionedThroughputExceeded, InternalFailure)
+     *  with backoff per the client's retry policy until all succeed or the policy's attempts or
+     *  total time are spent. Zero: one PutRecords (whole-request retries still apply). */
+    int retry_failed;
+} kinesis_put_records_options;
+
+/** A record read by get_records. */
+typedef struct kinesis_read_record {
+    uint8_t *data;               /**< decoded bytes (NUL-terminated for convenience, not counted) */
+    size_t data_len;
+    char *partition_key;
+    char *sequence_number;
+    int64_t arrival_ms;          /**< ApproximateArrivalTimestamp, milliseconds since the epoch */
+    kinesis_encryption_type encryption_type;
+} kinesis_read_record;
+
+/** A child shard reported by GetRecords at the end of a closed shard. */
+typedef struct kinesis_child_shard {
+    char *shard_id;
+    char **parent_shards;
+    size_t n_parent_shards;
+    char *starting_hash_key;
+    char *ending_hash_key;
+} kinesis_child_shard;
+
+/** The outcome of get_records. next_shard_iterator is NULL when the shard is closed and fully
+ *  read (then child_shards tells where to go on). */
+typedef struct kinesis_get_records_result {
+    kinesis_read_record *records;
+    size_t count;
+    char *next_shard_iterator;
+    int64_t millis_behind_latest;
+    kinesis_child_shard *child_shards;
+    size_t n_child_shards;
+} kinesis_get_records_result;
+void kinesis_get_records_result_free(kinesis_get_records_result *result);
+
+/** A shard as ListShards describes it. ending_sequence_number is NULL for an open shard. */
+typedef struct kinesis_shard {
+    char *shard_id;
+    char *parent_shard_id;
+    char *adjacent_parent_shard_id;
+    char *starting_hash_key;
+    char *ending_hash_key;
+    char *starting_sequence_number;
+    char *ending_sequence_number;
+} kinesis_shard;
+
+typedef struct kinesis_shard_list {
+    kinesis_shard *shards;
+    size_t count;
+} kinesis_shard_list;
+void kinesis_shard_list_free(kinesis_shard_list *list);
+
+/** Iterator types (GetShardIterator ShardIteratorType). */
+typedef enum kinesis_iterator_type {
+    KINESIS_ITERATOR_AT_SEQUENCE_NUMBER = 0,
+    KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER = 1,
+    KINESIS_ITERATOR_AT_TIMESTAMP = 2,
+    KINESIS_ITERATOR_TRIM_HORIZON = 3,
+    KINESIS_ITERATOR_LATEST = 4,
+} kinesis_iterator_type;
+/** The wire name ("TRIM_HORIZON"...), or NULL for an invalid value. */
+const char *kinesis_iterator_type_name(kinesis_iterator_type type);
+/** Parse a wire name; returns 0 and sets *type, or -1. */
+int kinesis_iterator_type_parse(const char *name, kinesis_iterator_type *type);
+
+/** What the iterator type needs: starting_sequence_number for AT_/AFTER_SEQUENCE_NUMBER,
+ *  timestamp_ms (milliseconds since the epoch, > 0) for AT_TIMESTAMP. */
+typedef struct kinesis_iterator_options {
+    const char *starting_sequence_number;
+    int64_t timestamp_ms;
+} kinesis_iterator_options;
+
+/* ---- Producer: blocking ---- */
+
+/** PutRecord. On success returns NULL and sets *result (free with kinesis_put_record_result_free). */
+kinesis_error *kinesis_put_record(kinesis_client *client, const char *stream_name, const kinesis_record *record,
+                                  kinesis_put_record_result **result);
+/** PutRecords. Returns NULL on full or partial success (see result->failed_count); *result holds one
+ *  entry per record in request order. opts may be NULL. */
+kinesis_error *kinesis_put_records(kinesis_client *client, const char *stream_name, const kinesis_record *records,
+                                   size_t n_records, const kinesis_put_records_options *opts,
+                                   kinesis_put_records_result **result);
+
+/* ---- Consumer: blocking ---- */
+
+/** Every shard of the stream, closed ones included (ListShards, all pages). */
+kinesis_error *kinesis_get_shards(kinesis_client *client, const char *stream_name, kinesis_shard_list **shards);
+/** GetShardIterator; *iterator is malloc'd (free()). opts may be NULL for TRIM_HORIZON and LATEST. */
+kinesis_error *kinesis_get_shard_iterator(kinesis_client *client, const char *stream_name, const char *shard_id,
+                                          kinesis_iterator_type type, const kinesis_iterator_options *opts,
+                                          char **iterator);
+/** GetRecords from an iterator; limit 0 lets the service choose (at most 10000). */
+kinesis_error *kinesis_get_records(kinesis_client *client, const char *shard_iterator, int limit,
+                                   kinesis_get_records_result **result);
+
+/* ---- Producer and Consumer: asynchronous. Callbacks own what they receive. ---- */
+
+typedef void (*kinesis_put_record_cb)(kinesis_error *err, kinesis_put_record_result *result, void *user);
+typedef void (*kinesis_put_records_cb)(kinesis_error *err, kinesis_put_records_result *result, void *user);
+typedef void (*kinesis_shards_cb)(kinesis_error *err, kinesis_shard_list *shards, void *user);
+typedef void (*kinesis_iterator_cb)(kinesis_error *err, char *iterator, void *user);
+typedef void (*kinesis_records_cb)(kinesis_error *err, kinesis_get_records_result *result, void *user);
+
+/* Each returns 0 when the callback will be called, -1 when nothing was queued (as kinesis_call_async). */
+int kinesis_put_record_async(kinesis_client *client, const char *stream_name, const kinesis_record *record,
+                             kinesis_put_record_cb cb, void *user);
+int kinesis_put_records_async(kinesis_client *client, const char *stream_name, const kinesis_record *records,
+                              size_t n_records, const kinesis_put_records_options *opts,
+                              kinesis_put_records_cb cb, void *user);
+int kinesis_get_shards_async(kinesis_client *client, const char *stream_name, kinesis_shards_cb cb, void *user);
+int kinesis_get_shard_iterator_async(kinesis_client *client, const char *stream_name, const char *shard_id,
+                                     kinesis_iterator_type type, const kinesis_iterator_options *opts,
+                                     kinesis_iterator_cb cb, void *user);
+int kinesis_get_records_async(kinesis_client *client, const char *shard_iterator, int limit,
+                              kinesis_records_cb cb, void *user);
+
+/* ===================================================================== stream admin */
+
+/** DescribeStreamSummary's main fields. */
+typedef struct kinesis_stream_summary {
+    char *stream_name;
+    char *stream_arn;
+    char *stream_status;        /**< CREATING, DELETING, ACTIVE, UPDATING */
+    char *stream_mode;          /**< PROVISIONED or ON_DEMAND (NULL if not reported) */
+    int64_t retention_period_hours;
+    int64_t creation_ms;        /**< StreamCreationTimestamp in milliseconds */
+    int64_t open_shard_count;
+    int64_t consumer_count;
+    kinesis_encryption_type encryption_type;
+} kinesis_stream_summary;
+void kinesis_stream_summary_free(kinesis_stream_summary *summary);
+
+typedef struct kinesis_string_list {
+    char **items;
+    size_t count;
+} kinesis_string_list;
+void kinesis_string_list_free(kinesis_string_list *list);
+
+/** CreateStream; shard_count > 0: provisioned with that many shards; 0: ON_DEMAND. */
+kinesis_error *kinesis_create_stream(kinesis_client *client, const char *stream_name, int shard_count);
+/** DeleteStream (EnforceConsumerDeletion true). */
+kinesis_error *kinesis_delete_stream(kinesis_client *client, const char *stream_name);
+kinesis_error *kinesis_describe_stream_summary(kinesis_client *client, const char *stream_name,
+                                               kinesis_stream_summary **summary);
+/** Every stream name (ListStreams, all pages). */
+kinesis_error *kinesis_list_streams(kinesis_client *client, kinesis_string_list **names);
+/** Poll DescribeStreamSummary every poll_ms (0: 1000) until the stream is ACTIVE; after timeout_ms
+ *  (0: 180000) a LIBRARY error named Timeout. */
+kinesis_error *kinesis_wait_for_stream_active(kinesis_client *client, const char *stream_name, int64_t timeout_ms,
+                                              int64_t poll_ms);
+
+typedef void (*kinesis_done_cb)(kinesis_error *err, void *user);
+typedef void (*kinesis_summary_cb)(kinesis_error *err, kinesis_stream_summary *summary, void *user);
+typedef void (*kinesis_strings_cb)(kinesis_error *err, kinesis_string_list *list, void *user);
+int kinesis_create_stream_async(kinesis_client *client, const char *stream_name, int shard_count,
+                                kinesis_done_cb cb, void *user);
+int kinesis_delete_stream_async(kinesis_client *client, const char *stream_name, kinesis_done_cb cb, void *user);
+int kinesis_describe_stream_summary_async(kinesis_client *client, const char *stream_name, kinesis_summary_cb cb,
+                                          void *user);
+int kinesis_list_streams_async(kinesis_client *client, kinesis_strings_cb cb, void *user);
+int kinesis_wait_for_stream_active_async(kinesis_client *client, const char *stream_name, int64_t timeout_ms,
+                                         int64_t poll_ms, kinesis_done_cb cb, void *user);
+
 #ifdef __cplusplus
 }
 #endif

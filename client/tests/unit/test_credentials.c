@@ -1,0 +1,247 @@
+/* test_credentials.c: client configuration (client/src/config.c): credentials from options,
+ * environment and a profile file in a temporary directory, region and endpoint resolution, and a
+ * clear Configuration error for anything missing or malformed. Criterion runs each test in its
+ * own process, so changing the environment here is safe. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static char tmpdir[64];
+
+static void clear_env(void) {
+    const char *vars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                          "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION", "AWS_DEFAULT_REGION"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) unsetenv(vars[i]);
+    strcpy(tmpdir, "/tmp/kinesis-cred-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    setenv("HOME", tmpdir, 1); /* no real ~/.aws/credentials leaks into a test */
+}
+
+static void remove_tmp(void) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/.aws/credentials", tmpdir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/.aws", tmpdir);
+    rmdir(path);
+    snprintf(path, sizeof path, "%s/creds", tmpdir);
+    unlink(path);
+    rmdir(tmpdir);
+}
+
+TestSuite(config, .init = clear_env, .fini = remove_tmp);
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void expect_config_error(kinesis_error *e, const char *needle) {
+    cr_assert_not_null(e);
+    cr_assert_eq(e->type, KINESIS_ERROR_LIBRARY);
+    cr_assert_str_eq(e->name, KINESIS_ERR_CONFIGURATION);
+    cr_assert(strstr(e->message, needle) != NULL, "message '%s' lacks '%s'", e->message, needle);
+    kinesis_error_free(e);
+}
+
+Test(config, explicit_credentials_win) {
+    setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "ENVSECRET", 1);
+    kinesis_client_options o = {.access_key_id = "AK", .secret_access_key = "SK", .session_token = "TOK"};
+    kc_credentials c;
+    cr_assert_null(kc_resolve_credentials(&o, &c));
+    cr_assert_str_eq(c.access_key_id, "AK");
+    cr_assert_str_eq(c.secret_access_key, "SK");
+    cr_assert_str_eq(c.session_token, "TOK");
+    kc_credentials_clean_up(&c);
+}
+
+Test(config, half_explicit_credentials_fail) {
+    kinesis_client_options o = {.access_key_id = "AK"};
+    kc_credentials c;
+    expect_config_error(kc_resolve_credentials(&o, &c), "secret_access_key");
+}
+
+Test(config, environment_credentials) {
+    setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "ENVSECRET", 1);
+    setenv("AWS_SESSION_TOKEN", "ENVTOKEN", 1);
+    kinesis_client_options o = {0};
+    kc_credentials c;
+    cr_assert_null(kc_resolve_credentials(&o, &c));
+    cr_assert_str_eq(c.access_key_id, "ENVKEY");
+    cr_assert_str_eq(c.secret_access_key, "ENVSECRET");
+    cr_assert_str_eq(c.session_token, "ENVTOKEN");
+    kc_credentials_clean_up(&c);
+}
+
+Test(config, half_environment_fails) {
+    setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
+    kinesis_client_options o = {0};
+    kc_credentials c;
+    expect_config_error(kc_resolve_credentials(&o, &c), "AWS_SECRET_ACCESS_KEY");
+}
+
+static const char *PROFILES = "# comment\n"
+                              "[default]\n"
+                              "aws_access_key_id = DEFKEY\n"
+                              "aws_secret_access_key=DEFSECRET\n"
+                              "\n"
+                              "; another comment\n"
+                              "[dev]\n"
+                              "  AWS_ACCESS_KEY_ID = DEVKEY  \n"
+                              "aws_secret_access_key = DEVSECRET\n"
+                              "aws_session_token = DEVTOKEN\n"
+                              "region = eu-west-1\n";
+
+Test(config, default_profile_from_home) {
+    char dir[128], path[160];
+    snprintf(dir, sizeof dir, "%s/.aws", tmpdir);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/credentials", dir);
+    write_file(path, PROFILES);
+    kinesis_client_options o = {0};
+    kc_credentials c;
+    cr_assert_null(kc_resolve_credentials(&o, &c));
+    cr_assert_str_eq(c.access_key_id, "DEFKEY");
+    cr_assert_str_eq(c.secret_access_key, "DEFSECRET");
+    cr_assert_null(c.session_token);
+    kc_credentials_clean_up(&c);
+}
+
+Test(config, named_profile_from_env_file) {
+    char path[160];
+    snprintf(path, sizeof path, "%s/creds", tmpdir);
+    write_file(path, PROFILES);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+    setenv("AWS_PROFILE", "dev", 1);
+    kinesis_client_options o = {0};
+    kc_credentials c;
+    cr_assert_null(kc_resolve_credentials(&o, &c));
+    cr_assert_str_eq(c.access_key_id, "DEVKEY");
+    cr_assert_str_eq(c.session_token, "DEVTOKEN");
+    kc_credentials_clean_up(&c);
+}
+
+Test(config, explicit_profile_beats_environment_keys) {
+    char path[160];
+    snprintf(path, sizeof path, "%s/creds", tmpdir);
+    write_file(path, PROFILES);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+    setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "ENVSECRET", 1);
+    kinesis_client_options o = {.profile = "dev"};
+    kc_credentials c;
+    cr_assert_null(kc_resolve_credentials(&o, &c));
+    cr_assert_str_eq(c.access_key_id, "DEVKEY");
+    kc_credentials_clean_up(&c);
+}
+
+Test(config, missing_profile_file_and_profile) {
+    kinesis_client_options o = {0};
+    kc_credentials c;
+    expect_config_error(kc_resolve_credentials(&o, &c), "cannot read");
+    char path[160];
+    snprintf(path, sizeof path, "%s/creds", tmpdir);
+    write_file(path, PROFILES);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+    o.profile = "nope";
+    expect_config_error(kc_resolve_credentials(&o, &c), "profile 'nope' not found");
+}
+
+Test(config, malformed_profile_files) {
+    kc_credentials c;
+    expect_config_error(kc_parse_credentials_file("[default\naws_access_key_id=a\n", "default", "f", &c),
+                        "f:1: malformed section header");
+    expect_config_error(kc_parse_credentials_file("[default]\njust words\n", "default", "f", &c),
+                        "f:2: expected 'key = value'");
+    expect_config_error(kc_parse_credentials_file("[default]\naws_access_key_id=a\n", "default", "f", &c),
+                        "lacks aws_secret_access_key");
+    expect_config_error(kc_parse_credentials_file("[default]\naws_access_key_id=\naws_secret_access_key=s\n", "default",
+                                                  "f", &c),
+                        "lacks aws_access_key_id");
+    cr_assert_null(kc_parse_credentials_file("[profile x]\r\naws_access_key_id=a\r\naws_secret_access_key=b\r\n", "x",
+                                             "f", &c));
+    cr_assert_str_eq(c.secret_access_key, "b");
+    kc_credentials_clean_up(&c);
+}
+
+Test(config, region_resolution) {
+    kinesis_client_options o = {0};
+    char *r = NULL;
+    expect_config_error(kc_resolve_region(&o, &r), "no region");
+    setenv("AWS_DEFAULT_REGION", "eu-west-1", 1);
+    cr_assert_null(kc_resolve_region(&o, &r));
+    cr_assert_str_eq(r, "eu-west-1");
+    free(r);
+    setenv("AWS_REGION", "us-west-2", 1);
+    cr_assert_null(kc_resolve_region(&o, &r));
+    cr_assert_str_eq(r, "us-west-2");
+    free(r);
+    o.region = "ap-south-1";
+    cr_assert_null(kc_resolve_region(&o, &r));
+    cr_assert_str_eq(r, "ap-south-1");
+    free(r);
+    o.region = "US East/1";
+    expect_config_error(kc_resolve_region(&o, &r), "malformed region");
+    unsetenv("AWS_REGION");
+    unsetenv("AWS_DEFAULT_REGION");
+    kinesis_client_options local = {.endpoint = "http://127.0.0.1:4567"};
+    cr_assert_null(kc_resolve_region(&local, &r));
+    cr_assert_str_eq(r, "us-east-1");
+    free(r);
+}
+
+Test(config, endpoints) {
+    kc_endpoint e;
+    cr_assert_null(kc_resolve_endpoint(NULL, "eu-west-1", &e));
+    cr_assert_str_eq(e.url, "https://kinesis.eu-west-1.amazonaws.com");
+    cr_assert_str_eq(e.host, "kinesis.eu-west-1.amazonaws.com");
+    cr_assert_str_eq(e.path, "/");
+    kc_endpoint_clean_up(&e);
+    cr_assert_null(kc_resolve_endpoint(NULL, "cn-north-1", &e));
+    cr_assert_str_eq(e.url, "https://kinesis.cn-north-1.amazonaws.com.cn");
+    kc_endpoint_clean_up(&e);
+    cr_assert_null(kc_resolve_endpoint("http://127.0.0.1:4567/", "us-east-1", &e));
+    cr_assert_str_eq(e.url, "http://127.0.0.1:4567");
+    cr_assert_str_eq(e.host, "127.0.0.1:4567");
+    cr_assert_str_eq(e.path, "/");
+    kc_endpoint_clean_up(&e);
+    const char *bad[] = {"127.0.0.1:4567", "ftp://host", "http://", "not a url", "https://exa mple.com"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        kinesis_error *err = kc_resolve_endpoint(bad[i], "us-east-1", &e);
+        cr_assert_not_null(err, "%s accepted", bad[i]);
+        expect_config_error(err, "malformed endpoint");
+    }
+}
+
+Test(config, client_new_reports_configuration_errors) {
+    kinesis_error *err = NULL;
+    kinesis_client_options o = {.region = "us-east-1"};
+    cr_assert_null(kinesis_client_new(&o, &err));
+    expect_config_error(err, "no credentials");
+    kinesis_client_options o2 = {.region = "us-east-1", .access_key_id = "a", .secret_access_key = "b",
+                                 .endpoint = "gopher://x"};
+    cr_assert_null(kinesis_client_new(&o2, &err));
+    expect_config_error(err, "malformed endpoint");
+    kinesis_client_options o3 = {.region = "us-east-1", .access_key_id = "a", .secret_access_key = "b",
+                                 .connect_timeout_ms = -1};
+    cr_assert_null(kinesis_client_new(&o3, &err));
+    expect_config_error(err, "negative");
+    cr_assert_null(kinesis_client_new(&o3, NULL)); /* no error pointer: no leak, no crash */
+    kinesis_client_options ok = {.access_key_id = "a", .secret_access_key = "b", .endpoint = "http://127.0.0.1:1",
+                                 .user_agent = "test/1"};
+    kinesis_client *c = kinesis_client_new(&ok, &err);
+    cr_assert_not_null(c);
+    cr_assert_null(err);
+    cr_assert_str_eq(kinesis_client_region(c), "us-east-1");
+    cr_assert_str_eq(kinesis_client_endpoint(c), "http://127.0.0.1:1");
+    cr_assert_str_eq(kinesis_client_access_key_id(c), "a");
+    kinesis_client_free(c);
+}

@@ -23,4 +23,95 @@ int store_server_key(store *s, uint8_t key[32]);
 /* Remove all data (stream_name NULL) or one stream of an account/region; 0 ok, -1 not found/failure. */
 int store_reset(store *s, const char *account_id, const char *region, const char *stream_name);
 
+
+/* ---- transactions: one per write request, committed before the answer leaves ---- */
+int store_begin(store *s);
+int store_commit(store *s);
+void store_rollback(store *s);
+/* The last SQLite error message (for logs). */
+const char *store_errmsg(store *s);
+
+/* ---- streams ---- */
+#define STORE_NAME_MAX 129
+typedef struct store_stream {
+    int64_t id;                /* assigned by store_stream_insert; never reused */
+    char account_id[16];
+    char region[64];
+    char name[STORE_NAME_MAX];
+    int64_t created_ms;
+    char status[16];           /* CREATING, ACTIVE, UPDATING, DELETING (as stored) */
+    int64_t status_until_ms;   /* when a transitional status ends */
+    char mode[16];             /* PROVISIONED or ON_DEMAND */
+    int retention_hours;
+    uint32_t next_shard_index; /* the index the next new shard gets */
+    int max_record_kib;        /* MaxRecordSizeInKiB, default 1024 */
+} store_stream;
+
+/* 0 found, 1 not found, -1 error. */
+int store_stream_get(store *s, const char *account_id, const char *region, const char *name,
+                     store_stream *out);
+int store_stream_insert(store *s, store_stream *st); /* sets st->id */
+int store_stream_update(store *s, const store_stream *st);
+/* Delete a stream with its shards, records and tags. */
+int store_stream_delete(store *s, int64_t stream_id);
+/* All streams of an account and region, sorted by name (malloc'd array; free()). */
+int store_stream_list(store *s, const char *account_id, const char *region, store_stream **out,
+                      size_t *n);
+/* Open shards over every stream of an account and region (for the shard limit). */
+int store_open_shard_total(store *s, const char *account_id, const char *region, int64_t *total);
+
+/* ---- shards ---- */
+typedef struct store_shard {
+    uint32_t index;
+    int64_t created_ms;
+    char start_hash[40];       /* decimal */
+    char end_hash[40];
+    int64_t parent;            /* shard index, -1 for none */
+    int64_t adjacent_parent;   /* shard index, -1 for none */
+    int64_t closed_ms;         /* 0 while open */
+    uint64_t next_counter;     /* counter the next record gets (records start at 1) */
+} store_shard;
+
+/* All shards of a stream ordered by index (malloc'd array; free()). */
+int store_shards_get(store *s, int64_t stream_id, store_shard **out, size_t *n);
+int store_shard_insert(store *s, int64_t stream_id, const store_shard *sh);
+/* Update closed_ms and next_counter. */
+int store_shard_update(store *s, int64_t stream_id, const store_shard *sh);
+
+/* ---- records ---- */
+typedef struct store_record {
+    uint64_t counter;
+    int64_t arrival_ms;
+    const char *pkey;          /* valid during the callback only */
+    const uint8_t *data;
+    size_t data_len;
+} store_record;
+
+int store_record_insert(store *s, int64_t stream_id, uint32_t shard_index, uint64_t counter,
+                        int64_t arrival_ms, const char *pkey, const uint8_t *data, size_t len);
+/* Call cb for records of one shard with counter >= from_counter and arrival_ms >= min_arrival_ms,
+ * in counter order, at most `limit`; cb returns nonzero to stop. Returns 0 or -1. */
+typedef int (*store_record_cb)(void *ud, const store_record *r);
+int store_records_scan(store *s, int64_t stream_id, uint32_t shard_index, uint64_t from_counter,
+                       int64_t min_arrival_ms, int limit, store_record_cb cb, void *ud);
+/* Counter of the first record with arrival_ms >= at_ms: 0 found, 1 none, -1 error. */
+int store_record_first_at(store *s, int64_t stream_id, uint32_t shard_index, int64_t at_ms,
+                          uint64_t *counter);
+/* Arrival time of the newest record of a shard: 0 found, 1 none, -1 error. */
+int store_record_last_arrival(store *s, int64_t stream_id, uint32_t shard_index, int64_t *arrival_ms);
+/* Delete records that arrived before before_ms (retention). */
+int store_records_trim(store *s, int64_t stream_id, int64_t before_ms);
+
+/* ---- tags ---- */
+typedef struct store_tag {
+    char *key;
+    char *value;
+} store_tag;
+
+/* All tags of a stream sorted by key (malloc'd; free with store_tags_free). */
+int store_tags_get(store *s, int64_t stream_id, store_tag **out, size_t *n);
+void store_tags_free(store_tag *tags, size_t n);
+int store_tag_put(store *s, int64_t stream_id, const char *key, const char *value);
+int store_tag_delete(store *s, int64_t stream_id, const char *key);
+
 #endif

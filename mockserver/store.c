@@ -1,0 +1,686 @@
+/* store.c: the simulator's state in SQLite (implements store.h). The only file that includes
+ * sqlite3.h. WAL with synchronous=NORMAL (an acknowledged write survives a process crash),
+ * a schema_version table, one cached prepared statement per query, bound parameters only.
+ *
+ * Tables: meta (server key), streams, shards, records (lean, WITHOUT ROWID, keyed by stream,
+ * shard and per-shard counter so GetRecords is one range scan), tags. The handlers own the
+ * rules; this file only reads and writes rows. */
+#include "store.h"
+
+#include <openssl/rand.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SCHEMA_VERSION 1
+
+/* Every statement the store runs, prepared once on first use. */
+enum {
+    Q_BEGIN,
+    Q_COMMIT,
+    Q_ROLLBACK,
+    Q_KEY_GET,
+    Q_KEY_PUT,
+    Q_STREAM_GET,
+    Q_STREAM_INSERT,
+    Q_STREAM_UPDATE,
+    Q_STREAM_DELETE,
+    Q_STREAM_LIST,
+    Q_OPEN_SHARDS,
+    Q_SHARDS_DEL,
+    Q_RECORDS_DEL,
+    Q_TAGS_DEL,
+    Q_SHARDS_GET,
+    Q_SHARD_INSERT,
+    Q_SHARD_UPDATE,
+    Q_RECORD_INSERT,
+    Q_RECORDS_SCAN,
+    Q_RECORD_FIRST_AT,
+    Q_RECORD_LAST,
+    Q_RECORDS_TRIM,
+    Q_TAGS_GET,
+    Q_TAG_PUT,
+    Q_TAG_DELETE,
+    Q__COUNT
+};
+
+static const char *const sql_text[Q__COUNT] = {
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_KEY_GET] = "SELECT value FROM meta WHERE key = 'iterator_key'",
+    [Q_KEY_PUT] = "INSERT INTO meta(key, value) VALUES ('iterator_key', ?1)",
+    [Q_STREAM_GET] = "SELECT id, account_id, region, name, created_ms, status, status_until_ms, mode, "
+                     "retention_hours, next_shard_index, max_record_kib FROM streams "
+                     "WHERE account_id = ?1 AND region = ?2 AND name = ?3",
+    [Q_STREAM_INSERT] = "INSERT INTO streams(account_id, region, name, created_ms, status, "
+                        "status_until_ms, mode, retention_hours, next_shard_index, max_record_kib) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [Q_STREAM_UPDATE] = "UPDATE streams SET status = ?2, status_until_ms = ?3, mode = ?4, "
+                        "retention_hours = ?5, next_shard_index = ?6, max_record_kib = ?7 WHERE id = ?1",
+    [Q_STREAM_DELETE] = "DELETE FROM streams WHERE id = ?1",
+    [Q_STREAM_LIST] = "SELECT id, account_id, region, name, created_ms, status, status_until_ms, mode, "
+                      "retention_hours, next_shard_index, max_record_kib FROM streams "
+                      "WHERE account_id = ?1 AND region = ?2 ORDER BY name",
+    [Q_OPEN_SHARDS] = "SELECT count(*) FROM shards JOIN streams ON streams.id = shards.stream_id "
+                      "WHERE streams.account_id = ?1 AND streams.region = ?2 AND shards.closed_ms = 0",
+    [Q_SHARDS_DEL] = "DELETE FROM shards WHERE stream_id = ?1",
+    [Q_RECORDS_DEL] = "DELETE FROM records WHERE stream_id = ?1",
+    [Q_TAGS_DEL] = "DELETE FROM tags WHERE stream_id = ?1",
+    [Q_SHARDS_GET] = "SELECT shard_index, created_ms, start_hash, end_hash, parent, adjacent_parent, "
+                     "closed_ms, next_counter FROM shards WHERE stream_id = ?1 ORDER BY shard_index",
+    [Q_SHARD_INSERT] = "INSERT INTO shards(stream_id, shard_index, created_ms, start_hash, end_hash, "
+                       "parent, adjacent_parent, closed_ms, next_counter) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_SHARD_UPDATE] = "UPDATE shards SET closed_ms = ?3, next_counter = ?4 "
+                       "WHERE stream_id = ?1 AND shard_index = ?2",
+    [Q_RECORD_INSERT] = "INSERT INTO records(stream_id, shard_index, counter, arrival_ms, pkey, data) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_RECORDS_SCAN] = "SELECT counter, arrival_ms, pkey, data FROM records WHERE stream_id = ?1 "
+                       "AND shard_index = ?2 AND counter >= ?3 AND arrival_ms >= ?4 "
+                       "ORDER BY counter LIMIT ?5",
+    [Q_RECORD_FIRST_AT] = "SELECT counter FROM records WHERE stream_id = ?1 AND shard_index = ?2 "
+                          "AND arrival_ms >= ?3 ORDER BY counter LIMIT 1",
+    [Q_RECORD_LAST] = "SELECT arrival_ms FROM records WHERE stream_id = ?1 AND shard_index = ?2 "
+                      "ORDER BY counter DESC LIMIT 1",
+    [Q_RECORDS_TRIM] = "DELETE FROM records WHERE stream_id = ?1 AND arrival_ms < ?2",
+    [Q_TAGS_GET] = "SELECT key, value FROM tags WHERE stream_id = ?1 ORDER BY key",
+    [Q_TAG_PUT] = "INSERT INTO tags(stream_id, key, value) VALUES (?1, ?2, ?3) "
+                  "ON CONFLICT(stream_id, key) DO UPDATE SET value = excluded.value",
+    [Q_TAG_DELETE] = "DELETE FROM tags WHERE stream_id = ?1 AND key = ?2",
+};
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS streams ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL, region TEXT NOT NULL,"
+    " name TEXT NOT NULL, created_ms INTEGER NOT NULL, status TEXT NOT NULL,"
+    " status_until_ms INTEGER NOT NULL, mode TEXT NOT NULL, retention_hours INTEGER NOT NULL,"
+    " next_shard_index INTEGER NOT NULL, max_record_kib INTEGER NOT NULL,"
+    " UNIQUE(account_id, region, name));"
+    "CREATE TABLE IF NOT EXISTS shards ("
+    " stream_id INTEGER NOT NULL, shard_index INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+    " start_hash TEXT NOT NULL, end_hash TEXT NOT NULL, parent INTEGER NOT NULL,"
+    " adjacent_parent INTEGER NOT NULL, closed_ms INTEGER NOT NULL, next_counter INTEGER NOT NULL,"
+    " PRIMARY KEY(stream_id, shard_index)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS records ("
+    " stream_id INTEGER NOT NULL, shard_index INTEGER NOT NULL, counter INTEGER NOT NULL,"
+    " arrival_ms INTEGER NOT NULL, pkey TEXT NOT NULL, data BLOB NOT NULL,"
+    " PRIMARY KEY(stream_id, shard_index, counter)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS tags ("
+    " stream_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY(stream_id, key)) WITHOUT ROWID;";
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[Q__COUNT];
+    int in_tx;
+};
+
+/* ---- helpers ---- */
+
+static sqlite3_stmt *q(store *s, int id)
+{
+    if (!s->stmt[id]) {
+        if (sqlite3_prepare_v3(s->db, sql_text[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id], NULL) !=
+            SQLITE_OK)
+            return NULL;
+    } else {
+        sqlite3_reset(s->stmt[id]);
+        sqlite3_clear_bindings(s->stmt[id]);
+    }
+    return s->stmt[id];
+}
+
+/* Run a statement that returns no rows; 0 or -1. */
+static int done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* ---- lifecycle ---- */
+
+static int exec(store *s, const char *sql)
+{
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int check_schema(store *s, char *err, size_t err_len)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT version FROM schema_version", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, err_len, "cannot read schema version: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    int rc = sqlite3_step(st), version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "INSERT INTO schema_version(version) VALUES (%d)", SCHEMA_VERSION);
+        if (exec(s, sql) != 0) {
+            snprintf(err, err_len, "cannot write schema version: %s", sqlite3_errmsg(s->db));
+            return -1;
+        }
+        return 0;
+    }
+    if (version != SCHEMA_VERSION) {
+        snprintf(err, err_len, "database schema version %d is not the supported version %d", version,
+                 SCHEMA_VERSION);
+        return -1;
+    }
+    return 0;
+}
+
+store *store_open(const char *path, char *err, size_t err_len)
+{
+    store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        snprintf(err, err_len, "cannot open database %s: %s", path,
+                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        store_close(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 2000);
+    int is_memory = strcmp(path, ":memory:") == 0;
+    if ((!is_memory && exec(s, "PRAGMA journal_mode=WAL") != 0) ||
+        exec(s, "PRAGMA synchronous=NORMAL") != 0 || exec(s, "PRAGMA foreign_keys=OFF") != 0 ||
+        exec(s, "BEGIN IMMEDIATE") != 0) {
+        snprintf(err, err_len, "cannot set up database %s: %s", path, sqlite3_errmsg(s->db));
+        store_close(s);
+        return NULL;
+    }
+    if (exec(s, schema_sql) != 0) {
+        snprintf(err, err_len, "cannot create schema in %s: %s", path, sqlite3_errmsg(s->db));
+        store_close(s);
+        return NULL;
+    }
+    if (check_schema(s, err, err_len) != 0 || exec(s, "COMMIT") != 0) {
+        if (!err[0])
+            snprintf(err, err_len, "cannot commit schema: %s", sqlite3_errmsg(s->db));
+        store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void store_close(store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < Q__COUNT; i++)
+        sqlite3_finalize(s->stmt[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+const char *store_errmsg(store *s)
+{
+    return s && s->db ? sqlite3_errmsg(s->db) : "no database";
+}
+
+int store_begin(store *s)
+{
+    if (s->in_tx)
+        return -1;
+    sqlite3_stmt *st = q(s, Q_BEGIN);
+    if (!st || done(st) != 0)
+        return -1;
+    s->in_tx = 1;
+    return 0;
+}
+
+int store_commit(store *s)
+{
+    if (!s->in_tx)
+        return -1;
+    sqlite3_stmt *st = q(s, Q_COMMIT);
+    if (!st || done(st) != 0) {
+        store_rollback(s);
+        return -1;
+    }
+    s->in_tx = 0;
+    return 0;
+}
+
+void store_rollback(store *s)
+{
+    if (!s->in_tx)
+        return;
+    sqlite3_stmt *st = q(s, Q_ROLLBACK);
+    if (st)
+        done(st);
+    s->in_tx = 0;
+}
+
+int store_server_key(store *s, uint8_t key[32])
+{
+    sqlite3_stmt *st = q(s, Q_KEY_GET);
+    if (!st)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(key, sqlite3_column_blob(st, 0), 32);
+        sqlite3_reset(st);
+        return 0;
+    }
+    sqlite3_reset(st);
+    if (RAND_bytes(key, 32) != 1)
+        return -1;
+    st = q(s, Q_KEY_PUT);
+    if (!st)
+        return -1;
+    sqlite3_bind_blob(st, 1, key, 32, SQLITE_STATIC);
+    return done(st);
+}
+
+/* Delete one stream's rows (stream, shards, records, tags). */
+static int delete_stream_rows(store *s, int64_t id)
+{
+    static const int qs[] = {Q_RECORDS_DEL, Q_SHARDS_DEL, Q_TAGS_DEL, Q_STREAM_DELETE};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        sqlite3_stmt *st = q(s, qs[i]);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, id);
+        if (done(st) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int store_reset(store *s, const char *account_id, const char *region, const char *stream_name)
+{
+    int own_tx = !s->in_tx;
+    if (own_tx && store_begin(s) != 0)
+        return -1;
+    int rc;
+    if (!stream_name) {
+        rc = exec(s, "DELETE FROM records; DELETE FROM shards; DELETE FROM tags; DELETE FROM streams;");
+    } else {
+        store_stream st;
+        rc = store_stream_get(s, account_id, region, stream_name, &st);
+        if (rc == 0)
+            rc = delete_stream_rows(s, st.id);
+        else
+            rc = -1;
+    }
+    if (own_tx) {
+        if (rc == 0)
+            rc = store_commit(s);
+        else
+            store_rollback(s);
+    }
+    return rc;
+}
+
+/* ---- streams ---- */
+
+static void read_stream(sqlite3_stmt *st, store_stream *o)
+{
+    memset(o, 0, sizeof *o);
+    o->id = sqlite3_column_int64(st, 0);
+    copy_text(o->account_id, sizeof o->account_id, st, 1);
+    copy_text(o->region, sizeof o->region, st, 2);
+    copy_text(o->name, sizeof o->name, st, 3);
+    o->created_ms = sqlite3_column_int64(st, 4);
+    copy_text(o->status, sizeof o->status, st, 5);
+    o->status_until_ms = sqlite3_column_int64(st, 6);
+    copy_text(o->mode, sizeof o->mode, st, 7);
+    o->retention_hours = sqlite3_column_int(st, 8);
+    o->next_shard_index = (uint32_t)sqlite3_column_int64(st, 9);
+    o->max_record_kib = sqlite3_column_int(st, 10);
+}
+
+int store_stream_get(store *s, const char *account_id, const char *region, const char *name,
+                     store_stream *out)
+{
+    sqlite3_stmt *st = q(s, Q_STREAM_GET);
+    if (!st)
+        return -1;
+    bind_text(st, 1, account_id);
+    bind_text(st, 2, region);
+    bind_text(st, 3, name);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_stream(st, out);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int store_stream_insert(store *s, store_stream *x)
+{
+    sqlite3_stmt *st = q(s, Q_STREAM_INSERT);
+    if (!st)
+        return -1;
+    bind_text(st, 1, x->account_id);
+    bind_text(st, 2, x->region);
+    bind_text(st, 3, x->name);
+    sqlite3_bind_int64(st, 4, x->created_ms);
+    bind_text(st, 5, x->status);
+    sqlite3_bind_int64(st, 6, x->status_until_ms);
+    bind_text(st, 7, x->mode);
+    sqlite3_bind_int(st, 8, x->retention_hours);
+    sqlite3_bind_int64(st, 9, x->next_shard_index);
+    sqlite3_bind_int(st, 10, x->max_record_kib);
+    if (done(st) != 0)
+        return -1;
+    x->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int store_stream_update(store *s, const store_stream *x)
+{
+    sqlite3_stmt *st = q(s, Q_STREAM_UPDATE);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, x->id);
+    bind_text(st, 2, x->status);
+    sqlite3_bind_int64(st, 3, x->status_until_ms);
+    bind_text(st, 4, x->mode);
+    sqlite3_bind_int(st, 5, x->retention_hours);
+    sqlite3_bind_int64(st, 6, x->next_shard_index);
+    sqlite3_bind_int(st, 7, x->max_record_kib);
+    return done(st);
+}
+
+int store_stream_delete(store *s, int64_t stream_id)
+{
+    return delete_stream_rows(s, stream_id);
+}
+
+int store_stream_list(store *s, const char *account_id, const char *region, store_stream **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = q(s, Q_STREAM_LIST);
+    if (!st)
+        return -1;
+    bind_text(st, 1, account_id);
+    bind_text(st, 2, region);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            store_stream *grown = realloc(*out, cap * sizeof **out);
+            if (!grown) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *out = grown;
+        }
+        read_stream(st, &(*out)[(*n)++]);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int store_open_shard_total(store *s, const char *account_id, const char *region, int64_t *total)
+{
+    sqlite3_stmt *st = q(s, Q_OPEN_SHARDS);
+    if (!st)
+        return -1;
+    bind_text(st, 1, account_id);
+    bind_text(st, 2, region);
+    int rc = sqlite3_step(st);
+    *total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* ---- shards ---- */
+
+int store_shards_get(store *s, int64_t stream_id, store_shard **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = q(s, Q_SHARDS_GET);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            store_shard *grown = realloc(*out, cap * sizeof **out);
+            if (!grown) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *out = grown;
+        }
+        store_shard *sh = &(*out)[(*n)++];
+        memset(sh, 0, sizeof *sh);
+        sh->index = (uint32_t)sqlite3_column_int64(st, 0);
+        sh->created_ms = sqlite3_column_int64(st, 1);
+        copy_text(sh->start_hash, sizeof sh->start_hash, st, 2);
+        copy_text(sh->end_hash, sizeof sh->end_hash, st, 3);
+        sh->parent = sqlite3_column_int64(st, 4);
+        sh->adjacent_parent = sqlite3_column_int64(st, 5);
+        sh->closed_ms = sqlite3_column_int64(st, 6);
+        sh->next_counter = (uint64_t)sqlite3_column_int64(st, 7);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int store_shard_insert(store *s, int64_t stream_id, const store_shard *sh)
+{
+    sqlite3_stmt *st = q(s, Q_SHARD_INSERT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    sqlite3_bind_int64(st, 2, sh->index);
+    sqlite3_bind_int64(st, 3, sh->created_ms);
+    bind_text(st, 4, sh->start_hash);
+    bind_text(st, 5, sh->end_hash);
+    sqlite3_bind_int64(st, 6, sh->parent);
+    sqlite3_bind_int64(st, 7, sh->adjacent_parent);
+    sqlite3_bind_int64(st, 8, sh->closed_ms);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)sh->next_counter);
+    return done(st);
+}
+
+int store_shard_update(store *s, int64_t stream_id, const store_shard *sh)
+{
+    sqlite3_stmt *st = q(s, Q_SHARD_UPDATE);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    sqlite3_bind_int64(st, 2, sh->index);
+    sqlite3_bind_int64(st, 3, sh->closed_ms);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)sh->next_counter);
+    return done(st);
+}
+
+/* ---- records ---- */
+
+int store_record_insert(store *s, int64_t stream_id, uint32_t shard_index, uint64_t counter,
+                        int64_t arrival_ms, const char *pkey, const uint8_t *data, size_t len)
+{
+    sqlite3_stmt *st = q(s, Q_RECORD_INSERT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    sqlite3_bind_int64(st, 2, shard_index);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)counter);
+    sqlite3_bind_int64(st, 4, arrival_ms);
+    bind_text(st, 5, pkey);
+    /* a zero-length blob must still be a blob, not NULL */
+    sqlite3_bind_blob64(st, 6, len ? (const void *)data : (const void *)"", len, SQLITE_STATIC);
+    return done(st);
+}
+
+int store_records_scan(store *s, int64_t stream_id, uint32_t shard_index, uint64_t from_counter,
+                       int64_t min_arrival_ms, int limit, store_record_cb cb, void *ud)
+{
+    sqlite3_stmt *st = q(s, Q_RECORDS_SCAN);
+    if (!st)
+        return -1;
+    /* counters are below 2^63 in practice; clamp so the comparison stays in SQLite's range */
+    if (from_counter > (uint64_t)INT64_MAX)
+        from_counter = (uint64_t)INT64_MAX;
+    sqlite3_bind_int64(st, 1, stream_id);
+    sqlite3_bind_int64(st, 2, shard_index);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)from_counter);
+    sqlite3_bind_int64(st, 4, min_arrival_ms);
+    sqlite3_bind_int(st, 5, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_record r;
+        r.counter = (uint64_t)sqlite3_column_int64(st, 0);
+        r.arrival_ms = sqlite3_column_int64(st, 1);
+        const unsigned char *pk = sqlite3_column_text(st, 2);
+        r.pkey = pk ? (const char *)pk : "";
+        r.data = sqlite3_column_blob(st, 3);
+        r.data_len = (size_t)sqlite3_column_bytes(st, 3);
+        if (cb(ud, &r)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_record_first_at(store *s, int64_t stream_id, uint32_t shard_index, int64_t at_ms, uint64_t *counter)
+{
+    sqlite3_stmt *st = q(s, Q_RECORD_FIRST_AT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    sqlite3_bind_int64(st, 2, shard_index);
+    sqlite3_bind_int64(st, 3, at_ms);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *counter = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int store_record_last_arrival(store *s, int64_t stream_id, uint32_t shard_index, int64_t *arrival_ms)
+{
+    sqlite3_stmt *st = q(s, Q_RECORD_LAST);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    sqlite3_bind_int64(st, 2, shard_index);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *arrival_ms = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int store_records_trim(store *s, int64_t stream_id, int64_t before_ms)
+{
+    sqlite3_stmt *st = q(s, Q_RECORDS_TRIM);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    sqlite3_bind_int64(st, 2, before_ms);
+    return done(st);
+}
+
+/* ---- tags ---- */
+
+void store_tags_free(store_tag *tags, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(tags[i].key);
+        free(tags[i].value);
+    }
+    free(tags);
+}
+
+int store_tags_get(store *s, int64_t stream_id, store_tag **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = q(s, Q_TAGS_GET);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            store_tag *grown = realloc(*out, cap * sizeof **out);
+            if (!grown) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *out = grown;
+        }
+        store_tag *t = &(*out)[*n];
+        t->key = strdup((const char *)sqlite3_column_text(st, 0));
+        t->value = strdup((const char *)sqlite3_column_text(st, 1));
+        (*n)++;
+        if (!t->key || !t->value) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        store_tags_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int store_tag_put(store *s, int64_t stream_id, const char *key, const char *value)
+{
+    sqlite3_stmt *st = q(s, Q_TAG_PUT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    bind_text(st, 2, key);
+    bind_text(st, 3, value);
+    return done(st);
+}
+
+int store_tag_delete(store *s, int64_t stream_id, const char *key)
+{
+    sqlite3_stmt *st = q(s, Q_TAG_DELETE);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    bind_text(st, 2, key);
+    return done(st);
+}

@@ -1,0 +1,327 @@
+/* streams.c: helpers shared by the operation handlers (see streams.h): the request's store
+ * transaction, StreamName/StreamARN resolution with AWS's messages, lazy stream state
+ * transitions from the simulation clock, shard JSON and sequence-number strings, opaque
+ * NextTokens authenticated with the server key, and base64. */
+#include "streams.h"
+
+#include "base64.h"
+
+#include <math.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- per-request transaction ---- */
+
+int ops_store_fail(sim_ctx *ctx)
+{
+    sim_log(SIM_LOG_ERROR, "store error in %s: %s", ctx->op ? ctx->op : "?", store_errmsg(ctx->srv->store));
+    return sim_fail(ctx, SIM_ERR_InternalFailureException, "Internal service failure.");
+}
+
+int ops_begin(sim_ctx *ctx)
+{
+    if (store_begin(ctx->srv->store) != 0)
+        return ops_store_fail(ctx);
+    return 0;
+}
+
+int ops_end(sim_ctx *ctx, int rc, json_t **out)
+{
+    if (rc != 0) {
+        store_rollback(ctx->srv->store);
+        if (out && *out) {
+            json_decref(*out);
+            *out = NULL;
+        }
+        return rc;
+    }
+    if (store_commit(ctx->srv->store) != 0) {
+        if (out && *out) {
+            json_decref(*out);
+            *out = NULL;
+        }
+        return ops_store_fail(ctx);
+    }
+    return 0;
+}
+
+/* ---- streams ---- */
+
+int stream_not_found(sim_ctx *ctx, const char *name)
+{
+    return sim_fail(ctx, SIM_ERR_ResourceNotFoundException, "Stream %s under account %s not found.", name,
+                    ctx->account_id);
+}
+
+void stream_arn(const sim_ctx *ctx, const char *name, char out[STREAM_ARN_MAX])
+{
+    snprintf(out, STREAM_ARN_MAX, "arn:aws:kinesis:%s:%s:stream/%s", ctx->region, ctx->account_id, name);
+}
+
+int stream_settle(sim_ctx *ctx, store_stream *st)
+{
+    if (strcmp(st->status, "ACTIVE") == 0 || ctx->now_ms < st->status_until_ms)
+        return 0;
+    if (strcmp(st->status, "DELETING") == 0)
+        return store_stream_delete(ctx->srv->store, st->id) == 0 ? 1 : -1;
+    snprintf(st->status, sizeof st->status, "ACTIVE");
+    st->status_until_ms = 0;
+    return store_stream_update(ctx->srv->store, st) == 0 ? 0 : -1;
+}
+
+int stream_find(sim_ctx *ctx, const char *name, store_stream *st)
+{
+    int rc = store_stream_get(ctx->srv->store, ctx->account_id, ctx->region, name, st);
+    if (rc != 0)
+        return rc;
+    return stream_settle(ctx, st);
+}
+
+/* Split arn:<partition>:kinesis:<region>:<account>:stream/<name>; -1 when it is not one. */
+static int parse_stream_arn(const char *arn, char *region, size_t rlen, char *account, size_t alen,
+                            char *name, size_t nlen)
+{
+    if (strncmp(arn, "arn:", 4) != 0)
+        return -1;
+    const char *p = strchr(arn + 4, ':');
+    if (!p || strncmp(p, ":kinesis:", 9) != 0)
+        return -1;
+    p += 9;
+    const char *e = strchr(p, ':');
+    if (!e || (size_t)(e - p) >= rlen)
+        return -1;
+    snprintf(region, rlen, "%.*s", (int)(e - p), p);
+    p = e + 1;
+    e = strchr(p, ':');
+    if (!e || (size_t)(e - p) >= alen)
+        return -1;
+    snprintf(account, alen, "%.*s", (int)(e - p), p);
+    p = e + 1;
+    if (strncmp(p, "stream/", 7) != 0)
+        return -1;
+    p += 7;
+    if (!*p || strlen(p) >= nlen || strchr(p, '/'))
+        return -1;
+    snprintf(name, nlen, "%s", p);
+    return 0;
+}
+
+int stream_lookup(sim_ctx *ctx, json_t *in, int flags, store_stream *st)
+{
+    const char *name = json_string_value(json_object_get(in, "StreamName"));
+    const char *arn = json_string_value(json_object_get(in, "StreamARN"));
+    char arn_name[STORE_NAME_MAX], region[64], account[32];
+    if (arn) {
+        if (parse_stream_arn(arn, region, sizeof region, account, sizeof account, arn_name,
+                             sizeof arn_name) != 0)
+            return sim_fail(ctx, SIM_ERR_InvalidArgumentException, "StreamARN %s is not a valid stream ARN.",
+                            arn);
+        if (strcmp(account, ctx->account_id) != 0)
+            return sim_fail(ctx, SIM_ERR_AccessDeniedException,
+                            "User: arn:aws:iam::%s:root is not authorized to perform: kinesis:%s on "
+                            "resource: %s because no resource-based policy allows the kinesis:%s action",
+                            ctx->account_id, ctx->op ? ctx->op : "", arn, ctx->op ? ctx->op : "");
+        if (name && strcmp(name, arn_name) != 0)
+            return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
+                            "StreamName %s and StreamARN %s do not refer to the same stream.", name, arn);
+        if (strcmp(region, ctx->region) != 0)
+            return stream_not_found(ctx, arn_name);
+        name = arn_name;
+    }
+    if (!name)
+        return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
+                        "Either StreamName or StreamARN must be specified.");
+    int rc = stream_find(ctx, name, st);
+    if (rc < 0)
+        return ops_store_fail(ctx);
+    if (rc > 0 || ((flags & STREAM_HIDE_CREATING) && strcmp(st->status, "CREATING") == 0) ||
+        ((flags & STREAM_HIDE_DELETING) && strcmp(st->status, "DELETING") == 0))
+        return stream_not_found(ctx, name);
+    return 0;
+}
+
+int stream_require_active(sim_ctx *ctx, const store_stream *st)
+{
+    if (strcmp(st->status, "ACTIVE") == 0)
+        return 0;
+    return sim_fail(ctx, SIM_ERR_ResourceInUseException,
+                    "Stream %s under account %s not ACTIVE, instead in state %s", st->name, ctx->account_id,
+                    st->status);
+}
+
+/* ---- shards ---- */
+
+int stream_shards(sim_ctx *ctx, const store_stream *st, store_shard **shards, size_t *n)
+{
+    if (store_shards_get(ctx->srv->store, st->id, shards, n) != 0)
+        return ops_store_fail(ctx);
+    return 0;
+}
+
+store_shard *shard_by_index(store_shard *shards, size_t n, uint32_t index)
+{
+    /* shards are ordered by index and indexes are dense from 0 */
+    if (index < n && shards[index].index == index)
+        return &shards[index];
+    for (size_t i = 0; i < n; i++)
+        if (shards[i].index == index)
+            return &shards[i];
+    return NULL;
+}
+
+store_shard *shard_for_hash(store_shard *shards, size_t n, u128 h)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (shards[i].closed_ms)
+            continue;
+        u128 lo, hi;
+        if (u128_parse(shards[i].start_hash, &lo) != 0 || u128_parse(shards[i].end_hash, &hi) != 0)
+            continue;
+        if (u128_cmp(h, lo) >= 0 && u128_cmp(h, hi) <= 0)
+            return &shards[i];
+    }
+    return NULL;
+}
+
+void record_seq(const store_shard *sh, uint64_t counter, int64_t arrival_ms, char out[SEQNUM_MAX])
+{
+    seqnum s = {.shard_created_s = sh->created_ms / 1000,
+                .shard_index = sh->index,
+                .counter = counter,
+                .arrival_s = arrival_ms / 1000};
+    seqnum_format(&s, out);
+}
+
+void shard_start_seq(const store_shard *sh, char out[SEQNUM_MAX])
+{
+    record_seq(sh, 0, sh->created_ms, out);
+}
+
+void shard_end_seq(const store_shard *sh, char out[SEQNUM_MAX])
+{
+    record_seq(sh, SHARD_END_COUNTER, sh->closed_ms, out);
+}
+
+json_t *shard_json(const store_shard *sh)
+{
+    char id[SHARD_ID_MAX], seq[SEQNUM_MAX];
+    json_t *o = json_object();
+    shard_id_format(sh->index, id);
+    json_object_set_new(o, "ShardId", json_string(id));
+    if (sh->parent >= 0) {
+        shard_id_format((uint32_t)sh->parent, id);
+        json_object_set_new(o, "ParentShardId", json_string(id));
+    }
+    if (sh->adjacent_parent >= 0) {
+        shard_id_format((uint32_t)sh->adjacent_parent, id);
+        json_object_set_new(o, "AdjacentParentShardId", json_string(id));
+    }
+    json_object_set_new(
+        o, "HashKeyRange",
+        json_pack("{s:s, s:s}", "StartingHashKey", sh->start_hash, "EndingHashKey", sh->end_hash));
+    json_t *range = json_object();
+    shard_start_seq(sh, seq);
+    json_object_set_new(range, "StartingSequenceNumber", json_string(seq));
+    if (sh->closed_ms) {
+        shard_end_seq(sh, seq);
+        json_object_set_new(range, "EndingSequenceNumber", json_string(seq));
+    }
+    json_object_set_new(o, "SequenceNumberRange", range);
+    return o;
+}
+
+/* ---- time ---- */
+
+json_t *epoch_seconds_json(int64_t ms)
+{
+    if (ms % 1000 == 0)
+        return json_integer(ms / 1000);
+    return json_real((double)ms / 1000.0);
+}
+
+int epoch_ms_from_json(const json_t *v, int64_t *ms)
+{
+    if (!json_is_number(v))
+        return -1;
+    double d = json_number_value(v);
+    if (!isfinite(d) || d < -9.2e15 || d > 9.2e15)
+        return -1;
+    *ms = (int64_t)llround(d * 1000.0);
+    return 0;
+}
+
+/* ---- NextTokens ---- */
+
+#define TOKEN_TAG_LEN 16
+
+static void token_tag(const sim_ctx *ctx, const uint8_t *msg, size_t len, uint8_t tag[32])
+{
+    unsigned int tlen = 32;
+    HMAC(EVP_sha256(), ctx->srv->iterator_key, 32, msg, len, tag, &tlen);
+}
+
+char *next_token_make(const sim_ctx *ctx, json_t *payload)
+{
+    json_t *wrapped = json_pack("{s:I, s:s, s:s, s:O}", "t", (json_int_t)ctx->now_ms, "a", ctx->account_id,
+                                "r", ctx->region, "p", payload);
+    char *text = wrapped ? json_dumps(wrapped, JSON_COMPACT) : NULL;
+    json_decref(wrapped);
+    if (!text)
+        return NULL;
+    size_t len = strlen(text);
+    uint8_t *buf = malloc(len + TOKEN_TAG_LEN);
+    if (!buf) {
+        free(text);
+        return NULL;
+    }
+    memcpy(buf, text, len);
+    free(text);
+    uint8_t tag[32];
+    token_tag(ctx, buf, len, tag);
+    memcpy(buf + len, tag, TOKEN_TAG_LEN);
+    char *token = sim_base64_encode(buf, len + TOKEN_TAG_LEN, NULL);
+    free(buf);
+    return token;
+}
+
+int next_token_read(const sim_ctx *ctx, const char *token, json_t **payload, int64_t *issued_ms)
+{
+    uint8_t *buf;
+    size_t len;
+    *payload = NULL;
+    if (sim_base64_decode(token, &buf, &len) != 0)
+        return -1;
+    if (len <= TOKEN_TAG_LEN) {
+        free(buf);
+        return -1;
+    }
+    uint8_t tag[32];
+    len -= TOKEN_TAG_LEN;
+    token_tag(ctx, buf, len, tag);
+    if (CRYPTO_memcmp(tag, buf + len, TOKEN_TAG_LEN) != 0) {
+        free(buf);
+        return -1;
+    }
+    json_t *w = json_loadb((const char *)buf, len, 0, NULL);
+    free(buf);
+    json_t *p = json_object_get(w, "p");
+    const char *a = json_string_value(json_object_get(w, "a"));
+    const char *r = json_string_value(json_object_get(w, "r"));
+    if (!p || !json_is_integer(json_object_get(w, "t")) || !a || !r || strcmp(a, ctx->account_id) != 0 ||
+        strcmp(r, ctx->region) != 0) {
+        json_decref(w);
+        return -1;
+    }
+    *issued_ms = json_integer_value(json_object_get(w, "t"));
+    if (ctx->now_ms - *issued_ms > NEXT_TOKEN_TTL_MS) {
+        json_decref(w);
+        return -2;
+    }
+    *payload = json_incref(p);
+    json_decref(w);
+    return 0;
+}

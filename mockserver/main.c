@@ -1,0 +1,122 @@
+/* main.c: kinesis-sim's entry point. Parse the configuration (config.c), open the store, load the
+ * API model, read the server key, start the clock and the HTTP front door, print one
+ * "kinesis-sim listening on http://HOST:PORT" line when ready, serve until SIGINT or SIGTERM,
+ * then stop the front door and close the store. Exit codes: 0 clean stop, 1 startup failure
+ * (database, model, address), 2 bad flags or environment. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "http.h"
+#include "sim.h"
+#include "store.h"
+#include "validate.h"
+
+extern char **environ;
+
+static double mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void print_ready(const sim_config *cfg, int port)
+{
+    int v6 = strchr(cfg->host, ':') != NULL;
+    printf("kinesis-sim listening on http://%s%s%s:%d\n", v6 ? "[" : "", cfg->host, v6 ? "]" : "", port);
+    fflush(stdout);
+}
+
+static void shutdown_server(sim_server *srv, sim_http *http)
+{
+    sim_http_stop(http);
+    if (srv->model)
+        sim_model_free(srv->model);
+    if (srv->store)
+        store_close(srv->store);
+    if (srv->clock)
+        sim_clock_free(srv->clock);
+    free(srv);
+}
+
+int main(int argc, char **argv)
+{
+    char err[1024];
+    sim_config cfg;
+    int rc = sim_config_parse(&cfg, argc, argv, environ, stdout, err, sizeof err);
+    if (rc == SIM_CONFIG_EXIT)
+        return 0;
+    if (rc != SIM_CONFIG_RUN) {
+        fprintf(stderr, "kinesis-sim: %s\nTry 'kinesis-sim --help'.\n", err);
+        return 2;
+    }
+    sim_log_set_level(cfg.log_level);
+
+    /* Block the stop signals in every thread (the HTTP threads inherit this mask); main waits
+     * for them with sigwait, so no handler runs inside the server. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    double t0 = mono_ms();
+    sim_server *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        fprintf(stderr, "kinesis-sim: out of memory\n");
+        return 1;
+    }
+    srv->cfg = cfg;
+    srv->store = store_open(cfg.db_path, err, sizeof err);
+    if (!srv->store) {
+        fprintf(stderr, "kinesis-sim: cannot open database '%s': %s\n", cfg.db_path, err);
+        shutdown_server(srv, NULL);
+        return 1;
+    }
+    if (store_server_key(srv->store, srv->iterator_key) != 0) {
+        fprintf(stderr, "kinesis-sim: cannot read or create the server key in '%s'\n", cfg.db_path);
+        shutdown_server(srv, NULL);
+        return 1;
+    }
+    double t_store = mono_ms();
+    srv->model = sim_model_load(err, sizeof err);
+    if (!srv->model) {
+        fprintf(stderr, "kinesis-sim: cannot load the API model: %s\n", err);
+        shutdown_server(srv, NULL);
+        return 1;
+    }
+    srv->clock = sim_clock_new(SIM_CLOCK_REAL);
+    if (!srv->clock) {
+        fprintf(stderr, "kinesis-sim: out of memory\n");
+        shutdown_server(srv, NULL);
+        return 1;
+    }
+
+    double t_model = mono_ms();
+    sim_http *http = sim_http_start(srv, err, sizeof err);
+    if (!http) {
+        fprintf(stderr, "kinesis-sim: %s\n", err);
+        shutdown_server(srv, NULL);
+        return 1;
+    }
+    print_ready(&cfg, sim_http_port(http));
+    double t_ready = mono_ms();
+    sim_log(SIM_LOG_DEBUG, "ready in %.1f ms (store %.1f, model %.1f, http %.1f)", t_ready - t0, t_store - t0,
+            t_model - t_store, t_ready - t_model);
+    sim_log(SIM_LOG_INFO, "serving region %s, account %s, database %s (log level %s)", cfg.region,
+            cfg.account_id, cfg.db_path, sim_config_log_level_name(cfg.log_level));
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0)
+        ;
+    sim_log(SIM_LOG_INFO, "stopping on signal %d", sig);
+    shutdown_server(srv, http);
+    return 0;
+}

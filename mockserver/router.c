@@ -1,0 +1,312 @@
+/* router.c: one table of operations and one function that does the generic checks before any
+ * handler runs (the shape of redis's processCommand). sim_dispatch never fails: every problem
+ * becomes an AWS-style error answer.
+ *
+ * Order of checks for AWS's `POST /` space (AWS's behaviour as recorded in kinesalite's index.js,
+ * which was written against the real service; kinesis-facts.md section 7):
+ *   1. method is not POST       -> 403 AccessDeniedException
+ *                                  "Unable to determine service/operation name to be authorized"
+ *                                  (AWS sends this as XML; we send the same name and text as JSON)
+ *   2. empty body               -> 400 {"__type":"SerializationException"} when the target names a
+ *                                  known operation, else 400 {"__type":"UnknownOperationException"}
+ *   3. content type not JSON 1.1, application/json or CBOR 1.1
+ *                               -> 403 AccessDeniedException (as in 1) when X-Amz-Target has no
+ *                                  "Service.Operation" form, else 404 {"__type":"UnknownOperationException"}
+ *   4. body does not parse, or is not an object -> 400 {"__type":"SerializationException"}
+ *   5. X-Amz-Target is not "Kinesis_20131202.<known operation>" -> 400 {"__type":"UnknownOperationException"}
+ *   6. signature presence and format (auth.c)   -> 400 InvalidSignature / MissingAuthenticationToken /
+ *                                                  IncompleteSignature
+ *   7. model validation (validate.c)            -> 400 SerializationException ("Message")
+ *                                                  or ValidationException
+ *   8. operation not implemented by kinesis-sim -> 400 UnknownOperationException
+ *                                                  "kinesis-sim does not implement <Op> yet"
+ *   9. the handler; its answer is 200 with "{}" for empty outputs.
+ * application/json is served like application/x-amz-json-1.1 (AWS itself answers it with a
+ * 200 "Output" envelope, which no SDK uses). The control API (/_sim/...) skips all of this. */
+#include "router.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "auth.h"
+#include "control.h"
+#include "ops.h"
+#include "validate.h"
+
+/* ---- the operation table: all 39 operations of the API model (service-2.json) ---- */
+static const sim_op_entry op_table[] = {
+    {"AddTagsToStream", op_add_tags_to_stream},
+    {"CreateStream", op_create_stream},
+    {"DecreaseStreamRetentionPeriod", op_decrease_stream_retention_period},
+    {"DeleteResourcePolicy", NULL},
+    {"DeleteStream", op_delete_stream},
+    {"DeregisterStreamConsumer", NULL},
+    {"DescribeAccountSettings", NULL},
+    {"DescribeLimits", NULL},
+    {"DescribeStream", op_describe_stream},
+    {"DescribeStreamConsumer", NULL},
+    {"DescribeStreamSummary", op_describe_stream_summary},
+    {"DisableEnhancedMonitoring", NULL},
+    {"EnableEnhancedMonitoring", NULL},
+    {"GetRecords", op_get_records},
+    {"GetResourcePolicy", NULL},
+    {"GetShardIterator", op_get_shard_iterator},
+    {"IncreaseStreamRetentionPeriod", op_increase_stream_retention_period},
+    {"ListShards", op_list_shards},
+    {"ListStreamConsumers", NULL},
+    {"ListStreams", op_list_streams},
+    {"ListTagsForResource", NULL},
+    {"ListTagsForStream", op_list_tags_for_stream},
+    {"MergeShards", op_merge_shards},
+    {"PutRecord", op_put_record},
+    {"PutRecords", op_put_records},
+    {"PutResourcePolicy", NULL},
+    {"RegisterStreamConsumer", NULL},
+    {"RemoveTagsFromStream", op_remove_tags_from_stream},
+    {"SplitShard", op_split_shard},
+    {"StartStreamEncryption", NULL},
+    {"StopStreamEncryption", NULL},
+    {"SubscribeToShard", NULL},
+    {"TagResource", NULL},
+    {"UntagResource", NULL},
+    {"UpdateAccountSettings", NULL},
+    {"UpdateMaxRecordSize", NULL},
+    {"UpdateShardCount", op_update_shard_count},
+    {"UpdateStreamMode", NULL},
+    {"UpdateStreamWarmThroughput", NULL},
+};
+#define N_OPS (sizeof op_table / sizeof op_table[0])
+
+size_t sim_router_op_count(void)
+{
+    return N_OPS;
+}
+
+const sim_op_entry *sim_router_op(size_t i)
+{
+    return i < N_OPS ? &op_table[i] : NULL;
+}
+
+const sim_op_entry *sim_router_lookup(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < N_OPS; i++)
+        if (strcmp(op_table[i].name, name) == 0)
+            return &op_table[i];
+    return NULL;
+}
+
+/* ---- shared helpers declared in sim.h ---- */
+
+const char *sim_request_header(const sim_request *req, const char *name)
+{
+    for (size_t i = 0; req && i < req->n_headers; i++)
+        if (req->headers[i].name && strcasecmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
+int sim_fail(sim_ctx *ctx, sim_error_code err, const char *fmt, ...)
+{
+    ctx->err = err;
+    ctx->err_set = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->err_msg, sizeof ctx->err_msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ---- responses ---- */
+
+static void set_body(sim_response *resp, codec_kind k, int status, uint8_t *body, size_t len)
+{
+    free(resp->body);
+    resp->status = status;
+    resp->body = body;
+    resp->body_len = len;
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", codec_content_type(k));
+}
+
+void sim_response_error(sim_response *resp, codec_kind k, sim_error_code code, int status, const char *msg)
+{
+    uint8_t *body = NULL;
+    size_t len = 0;
+    if (k == CODEC_UNSUPPORTED)
+        k = CODEC_AWS_JSON;
+    if (status <= 0)
+        status = sim_error_status(code);
+    if (status <= 0)
+        status = 500;
+    if (codec_error_body(k, code, msg, &body, &len) != 0)
+        status = 500; /* out of memory: an empty 500 is all we can say */
+    set_body(resp, k, status, body, len);
+}
+
+void sim_response_ok(sim_response *resp, codec_kind k, const char *op, const json_t *v)
+{
+    uint8_t *body = NULL;
+    size_t len = 0;
+    if (codec_encode_op(k, op, v, &body, &len) != 0) {
+        sim_response_error(resp, k, SIM_ERR_InternalFailure, 0, "Internal service error");
+        return;
+    }
+    set_body(resp, k, 200, body, len);
+}
+
+void sim_response_clean_up(sim_response *resp)
+{
+    free(resp->body);
+    for (size_t i = 0; i < resp->n_extra; i++) {
+        free(resp->extra[i].name);
+        free(resp->extra[i].value);
+    }
+    memset(resp, 0, sizeof *resp);
+}
+
+/* ---- dispatch ---- */
+
+static int is_control_path(const char *path)
+{
+    return path && strncmp(path, "/_sim", 5) == 0 && (path[5] == 0 || path[5] == '/');
+}
+
+static int64_t now_ms(const sim_server *srv)
+{
+    if (srv->clock)
+        return sim_clock_now_ms(srv->clock);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define ACCESS_DENIED_MSG "Unable to determine service/operation name to be authorized"
+
+void sim_dispatch(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    if (is_control_path(req->path)) {
+        sim_control_dispatch(srv, req, resp);
+        return;
+    }
+
+    codec_kind k = codec_from_content_type(sim_request_header(req, "Content-Type"));
+    codec_kind reply = k == CODEC_UNSUPPORTED ? CODEC_AWS_JSON : k;
+
+    /* X-Amz-Target: "Service.Operation" */
+    const char *target = sim_request_header(req, "X-Amz-Target");
+    char service[64] = "", opname[128] = "";
+    int has_form = 0;
+    if (target) {
+        const char *dot = strchr(target, '.');
+        size_t slen = dot ? (size_t)(dot - target) : 0;
+        if (dot && slen > 0 && slen < sizeof service && dot[1] && strlen(dot + 1) < sizeof opname &&
+            !strchr(dot + 1, '.')) {
+            memcpy(service, target, slen);
+            service[slen] = 0;
+            snprintf(opname, sizeof opname, "%s", dot + 1);
+            has_form = 1;
+        }
+    }
+    const sim_op_entry *op =
+        has_form && strcmp(service, SIM_TARGET_PREFIX) == 0 ? sim_router_lookup(opname) : NULL;
+
+    /* 1. method */
+    if (!req->method || strcmp(req->method, "POST") != 0) {
+        sim_response_error(resp, reply, SIM_ERR_AccessDeniedException, 403, ACCESS_DENIED_MSG);
+        return;
+    }
+    /* 2. empty body */
+    if (req->body_len == 0) {
+        sim_response_error(resp, reply,
+                           op ? SIM_ERR_SerializationException : SIM_ERR_UnknownOperationException, 0, NULL);
+        return;
+    }
+    /* 3. content type */
+    if (k == CODEC_UNSUPPORTED) {
+        if (!has_form)
+            sim_response_error(resp, reply, SIM_ERR_AccessDeniedException, 403, ACCESS_DENIED_MSG);
+        else
+            sim_response_error(resp, reply, SIM_ERR_UnknownOperationException, 404, NULL);
+        return;
+    }
+    /* 4. body */
+    json_t *in = NULL;
+    char why[256];
+    codec_status cs = codec_decode(k, req->body, req->body_len, &in, why, sizeof why);
+    if (cs == CODEC_ERR_UNSUPPORTED) {
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "kinesis-sim does not accept %s bodies yet: send %s (AWS SDK for Java: set "
+                 "aws.cborEnabled=false or AWS_CBOR_DISABLE=true)",
+                 CODEC_CBOR_TYPE, CODEC_JSON_TYPE);
+        sim_response_error(resp, CODEC_AWS_JSON, SIM_ERR_SerializationException, 0, msg);
+        return;
+    }
+    if (cs != CODEC_OK) {
+        sim_log(SIM_LOG_DEBUG, "request body rejected: %s", why);
+        sim_response_error(resp, reply, SIM_ERR_SerializationException, 0, NULL);
+        return;
+    }
+    /* 5. target */
+    if (!op) {
+        json_decref(in);
+        sim_response_error(resp, reply, SIM_ERR_UnknownOperationException, 0, NULL);
+        return;
+    }
+    /* 6. signature presence and format */
+    sim_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    sim_auth_info auth;
+    if (sim_auth_check(req, &auth, &ctx.err, ctx.err_msg, sizeof ctx.err_msg) != 0) {
+        json_decref(in);
+        sim_response_error(resp, reply, ctx.err, 0, ctx.err_msg);
+        return;
+    }
+    ctx.srv = srv;
+    ctx.req = req;
+    ctx.op = op->name;
+    snprintf(ctx.account_id, sizeof ctx.account_id, "%s", srv->cfg.account_id);
+    snprintf(ctx.region, sizeof ctx.region, "%s", auth.region[0] ? auth.region : srv->cfg.region);
+    ctx.now_ms = now_ms(srv);
+
+    /* 7. model validation */
+    if (srv->model &&
+        sim_validate_input(srv->model, op->name, in, &ctx.err, ctx.err_msg, sizeof ctx.err_msg)) {
+        json_decref(in);
+        sim_response_error(resp, reply, ctx.err, 0, ctx.err_msg);
+        return;
+    }
+    /* Seam: the simulation layer's request-level checks (control-plane rate limits, fault rules
+     * that answer an error, add latency or drop the connection) run here, before the handler. */
+
+    /* 8. implemented? */
+    if (!op->handler) {
+        json_decref(in);
+        char msg[192];
+        snprintf(msg, sizeof msg, "kinesis-sim does not implement %s yet", op->name);
+        sim_log(SIM_LOG_WARN, "%s", msg);
+        sim_response_error(resp, reply, SIM_ERR_UnknownOperationException, 0, msg);
+        return;
+    }
+    /* 9. the handler */
+    json_t *out = NULL;
+    int rc = op->handler(&ctx, in, &out);
+    json_decref(in);
+    if (rc != 0) {
+        json_decref(out);
+        if (!ctx.err_set) {
+            sim_log(SIM_LOG_ERROR, "%s failed without an error", op->name);
+            sim_fail(&ctx, SIM_ERR_InternalFailureException, "Internal service error");
+        }
+        sim_response_error(resp, reply, ctx.err, 0, ctx.err_msg);
+        return;
+    }
+    sim_response_ok(resp, reply, op->name, out);
+    json_decref(out);
+}

@@ -1,0 +1,205 @@
+/* test_config.c: unit tests for config.c: defaults, every flag in both spellings, the
+ * KINESIS_SIM_* environment, flags winning over the environment, --help/--version, and a clear
+ * error (SIM_CONFIG_ERROR, naming the flag or variable) for each kind of bad value. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+static char err[512];
+
+static int parse(sim_config *cfg, char **envp, int argc, char **argv)
+{
+    FILE *out = fopen("/dev/null", "w");
+    int rc = sim_config_parse(cfg, argc, argv, envp, out, err, sizeof err);
+    fclose(out);
+    return rc;
+}
+
+#define ARGV(...) ((char *[]){"kinesis-sim", __VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){"kinesis-sim", __VA_ARGS__}) / sizeof(char *)))
+#define PARSE_ARGS(cfg, envp, ...) parse(cfg, envp, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
+
+Test(config, defaults)
+{
+    sim_config c;
+    char *argv[] = {"kinesis-sim", NULL};
+    cr_assert_eq(parse(&c, NULL, 1, argv), SIM_CONFIG_RUN);
+    cr_assert_str_eq(c.host, "127.0.0.1");
+    cr_assert_eq(c.port, 4567);
+    cr_assert_str_eq(c.db_path, "kinesis-sim.db");
+    cr_assert_str_eq(c.region, "us-east-1");
+    cr_assert_str_eq(c.account_id, "000000000000");
+    cr_assert_eq(c.create_delay_ms, 500);
+    cr_assert_eq(c.delete_delay_ms, 500);
+    cr_assert_eq(c.update_delay_ms, 500);
+    cr_assert_eq(c.shard_limit, 500);
+    cr_assert_eq(c.log_level, SIM_LOG_INFO);
+    cr_assert_eq(c.max_body_bytes, (size_t)7 * 1024 * 1024);
+}
+
+Test(config, every_flag_with_space_and_equals)
+{
+    sim_config c;
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--host", "::1", "--port=0", "--db", ":memory:", "--region=eu-west-2",
+                            "--account-id", "123456789012", "--create-delay-ms", "50", "--delete-delay-ms=60",
+                            "--update-delay-ms", "70", "--shard-limit=10", "--log-level", "debug",
+                            "--max-body-bytes=2048"),
+                 SIM_CONFIG_RUN, "%s", err);
+    cr_assert_str_eq(c.host, "::1");
+    cr_assert_eq(c.port, 0);
+    cr_assert_str_eq(c.db_path, ":memory:");
+    cr_assert_str_eq(c.region, "eu-west-2");
+    cr_assert_str_eq(c.account_id, "123456789012");
+    cr_assert_eq(c.create_delay_ms, 50);
+    cr_assert_eq(c.delete_delay_ms, 60);
+    cr_assert_eq(c.update_delay_ms, 70);
+    cr_assert_eq(c.shard_limit, 10);
+    cr_assert_eq(c.log_level, SIM_LOG_DEBUG);
+    cr_assert_eq(c.max_body_bytes, 2048);
+}
+
+Test(config, environment_sets_values)
+{
+    sim_config c;
+    char *env[] = {"PATH=/bin",
+                   "KINESIS_SIM_PORT=9999",
+                   "KINESIS_SIM_CREATE_DELAY_MS=5",
+                   "KINESIS_SIM_LOG_LEVEL=error",
+                   "KINESIS_SIM_ACCOUNT_ID=111122223333",
+                   "KINESIS_SIM_DB=/tmp/x.db",
+                   "KINESIS_SIM_MAX_BODY_BYTES=1m",
+                   NULL};
+    char *argv[] = {"kinesis-sim", NULL};
+    cr_assert_eq(parse(&c, env, 1, argv), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_eq(c.port, 9999);
+    cr_assert_eq(c.create_delay_ms, 5);
+    cr_assert_eq(c.log_level, SIM_LOG_ERROR);
+    cr_assert_str_eq(c.account_id, "111122223333");
+    cr_assert_str_eq(c.db_path, "/tmp/x.db");
+    cr_assert_eq(c.max_body_bytes, 1024 * 1024);
+}
+
+Test(config, flags_win_over_environment)
+{
+    sim_config c;
+    char *env[] = {"KINESIS_SIM_PORT=9999", "KINESIS_SIM_REGION=ap-south-1", NULL};
+    cr_assert_eq(PARSE_ARGS(&c, env, "--port", "1234"), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_eq(c.port, 1234);
+    cr_assert_str_eq(c.region, "ap-south-1"); /* not given as a flag: the environment's */
+}
+
+Test(config, environment_error_names_the_variable)
+{
+    sim_config c;
+    char *env[] = {"KINESIS_SIM_PORT=abc", NULL};
+    char *argv[] = {"kinesis-sim", NULL};
+    cr_assert_eq(parse(&c, env, 1, argv), SIM_CONFIG_ERROR);
+    cr_assert(strstr(err, "KINESIS_SIM_PORT"), "%s", err);
+    cr_assert(strstr(err, "'abc'"), "%s", err);
+}
+
+Test(config, bad_values_are_errors)
+{
+    const char *cases[][2] = {
+        {"--port", "65536"},
+        {"--port", "-1"},
+        {"--port", "12x"},
+        {"--port", ""},
+        {"--port", " 1"},
+        {"--create-delay-ms", "-5"},
+        {"--delete-delay-ms", "1e3"},
+        {"--update-delay-ms", "99999999999999999999"},
+        {"--shard-limit", "0"},
+        {"--log-level", "verbose"},
+        {"--log-level", "DEBUG"},
+        {"--account-id", "12345678901"},
+        {"--account-id", "1234567890ab"},
+        {"--region", "US-EAST-1"},
+        {"--region", ""},
+        {"--host", ""},
+        {"--host", "a b"},
+        {"--db", ""},
+        {"--max-body-bytes", "100"},
+        {"--max-body-bytes", "7x"},
+        {"--max-body-bytes", "2g"},
+        {"--max-body-bytes", "-1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sim_config c;
+        char *argv[] = {"kinesis-sim", (char *)cases[i][0], (char *)cases[i][1], NULL};
+        err[0] = 0;
+        cr_assert_eq(parse(&c, NULL, 3, argv), SIM_CONFIG_ERROR, "%s %s accepted", cases[i][0], cases[i][1]);
+        cr_assert(strstr(err, cases[i][0]), "message does not name %s: %s", cases[i][0], err);
+    }
+}
+
+Test(config, too_long_string_is_an_error)
+{
+    sim_config c;
+    char longv[400];
+    memset(longv, 'a', sizeof longv - 1);
+    longv[sizeof longv - 1] = 0;
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--host", longv), SIM_CONFIG_ERROR);
+    cr_assert(strstr(err, "longer than"), "%s", err);
+}
+
+Test(config, size_suffixes)
+{
+    struct {
+        const char *in;
+        size_t want;
+    } cases[] = {{"7m", 7340032}, {"7MiB", 7340032},  {"512k", 524288},
+                 {"1K", 1024},    {"1g", 1073741824}, {"4096", 4096}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sim_config c;
+        cr_assert_eq(PARSE_ARGS(&c, NULL, "--max-body-bytes", (char *)cases[i].in), SIM_CONFIG_RUN, "%s: %s",
+                     cases[i].in, err);
+        cr_assert_eq(c.max_body_bytes, cases[i].want, "%s", cases[i].in);
+    }
+}
+
+Test(config, unknown_flag_missing_value_and_positional)
+{
+    sim_config c;
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--prot", "1"), SIM_CONFIG_ERROR);
+    cr_assert(strstr(err, "unknown flag '--prot'"), "%s", err);
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--port"), SIM_CONFIG_ERROR);
+    cr_assert(strstr(err, "--port needs a value"), "%s", err);
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "serve"), SIM_CONFIG_ERROR);
+    cr_assert(strstr(err, "'serve'"), "%s", err);
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "-p", "1"), SIM_CONFIG_ERROR);
+}
+
+Test(config, help_and_version)
+{
+    sim_config c;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    char *argv[] = {"kinesis-sim", "--port", "1", "--help", NULL};
+    cr_assert_eq(sim_config_parse(&c, 4, argv, NULL, out, err, sizeof err), SIM_CONFIG_EXIT);
+    fclose(out);
+    cr_assert(strstr(buf, "--port N"), "%s", buf);
+    cr_assert(strstr(buf, "KINESIS_SIM_CREATE_DELAY_MS"), "%s", buf);
+    cr_assert(strstr(buf, "default 4567"), "%s", buf);
+    cr_assert(strstr(buf, "error|warn|info|debug"), "%s", buf);
+    free(buf);
+
+    buf = NULL;
+    out = open_memstream(&buf, &len);
+    char *argv2[] = {"kinesis-sim", "--version", NULL};
+    cr_assert_eq(sim_config_parse(&c, 2, argv2, NULL, out, err, sizeof err), SIM_CONFIG_EXIT);
+    fclose(out);
+    cr_assert(strncmp(buf, "kinesis-sim ", 12) == 0, "%s", buf);
+    free(buf);
+}
+
+Test(config, log_level_names)
+{
+    cr_assert_str_eq(sim_config_log_level_name(SIM_LOG_ERROR), "error");
+    cr_assert_str_eq(sim_config_log_level_name(SIM_LOG_DEBUG), "debug");
+    cr_assert_str_eq(sim_config_log_level_name(9), "?");
+}

@@ -1,0 +1,266 @@
+/* testlib.c: the integration tests' HTTP helper (see testlib.h), on libcurl's easy interface.
+ * A tl_conn is one easy handle reused across requests, which is how libcurl keeps a connection
+ * alive; tl_raw uses a fresh handle each time. */
+#include "testlib.h"
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TL_TIMEOUT_MS 10000L
+
+struct tl_conn {
+    CURL *curl;
+};
+
+typedef struct {
+    char *data;
+    size_t len;
+} buf;
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
+{
+    buf *b = ud;
+    size_t add = size * n;
+    char *d = realloc(b->data, b->len + add + 1);
+    if (!d)
+        return 0;
+    memcpy(d + b->len, p, add);
+    b->len += add;
+    d[b->len] = 0;
+    b->data = d;
+    return add;
+}
+
+const char *tl_endpoint(void)
+{
+    static char ep[512];
+    const char *e = getenv("KINESIS_SIM_ENDPOINT");
+    if (!e || !*e)
+        cr_assert_fail("KINESIS_SIM_ENDPOINT is not set: start kinesis-sim and export its URL "
+                       "(ci/run-tests does both)");
+    snprintf(ep, sizeof ep, "%s", e);
+    size_t n = strlen(ep);
+    while (n && ep[n - 1] == '/')
+        ep[--n] = 0;
+    return ep;
+}
+
+static void global_init(void)
+{
+    static int done;
+    if (!done) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        done = 1;
+    }
+}
+
+tl_conn *tl_conn_new(void)
+{
+    global_init();
+    tl_conn *c = calloc(1, sizeof *c);
+    if (c && !(c->curl = curl_easy_init())) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+void tl_conn_free(tl_conn *c)
+{
+    if (!c)
+        return;
+    curl_easy_cleanup(c->curl);
+    free(c);
+}
+
+int tl_conn_raw(tl_conn *c, const char *method, const char *path, const char *const *headers,
+                const void *body, size_t body_len, tl_response *out)
+{
+    memset(out, 0, sizeof *out);
+    char url[1024];
+    snprintf(url, sizeof url, "%s%s", tl_endpoint(), path ? path : "/");
+    CURL *h = c->curl;
+    curl_easy_reset(h); /* keeps the connection cache */
+    buf b = {0}, hb = {0};
+    struct curl_slist *hl = NULL;
+    for (size_t i = 0; headers && headers[i]; i++)
+        hl = curl_slist_append(hl, headers[i]);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method ? method : "GET");
+    if (body || (method && strcmp(method, "GET") && strcmp(method, "HEAD"))) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    }
+    if (method && !strcmp(method, "HEAD"))
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &hb);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, TL_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(hl);
+    out->curl_code = (int)rc;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &out->num_connects);
+    out->body = b.data ? b.data : calloc(1, 1);
+    out->body_len = b.len;
+    out->headers = hb.data ? hb.data : calloc(1, 1);
+    if (rc != CURLE_OK)
+        out->status = 0;
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+int tl_raw(const char *method, const char *path, const char *const *headers, const void *body,
+           size_t body_len, tl_response *out)
+{
+    tl_conn *c = tl_conn_new();
+    if (!c) {
+        memset(out, 0, sizeof *out);
+        out->curl_code = CURLE_OUT_OF_MEMORY;
+        return -1;
+    }
+    int rc = tl_conn_raw(c, method, path, headers, body, body_len, out);
+    tl_conn_free(c);
+    return rc;
+}
+
+void tl_response_free(tl_response *r)
+{
+    free(r->body);
+    free(r->headers);
+    memset(r, 0, sizeof *r);
+}
+
+char *tl_header(const tl_response *r, const char *name)
+{
+    char *found = NULL;
+    size_t nlen = strlen(name);
+    for (const char *p = r->headers; p && *p;) {
+        const char *eol = strstr(p, "\r\n");
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        if (len > nlen && p[nlen] == ':' && strncasecmp(p, name, nlen) == 0) {
+            const char *v = p + nlen + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            size_t vlen = (size_t)(p + len - v);
+            free(found);
+            found = strndup(v, vlen);
+        }
+        p += len;
+        if (eol)
+            p += 2;
+    }
+    return found;
+}
+
+/* ---- operation calls ---- */
+
+static tl_conn *shared_conn(void)
+{
+    static tl_conn *c;
+    if (!c)
+        c = tl_conn_new();
+    return c;
+}
+
+int tl_call(const char *op, const char *json_body, long *status, char **body)
+{
+    char target[160], date[64], amz_date[32], auth[512];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(amz_date, sizeof amz_date, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(target, sizeof target, "X-Amz-Target: Kinesis_20131202.%s", op);
+    snprintf(date, sizeof date, "X-Amz-Date: %s", amz_date);
+    snprintf(auth, sizeof auth,
+             "Authorization: AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/kinesis/aws4_request, "
+             "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=%064d",
+             TL_ACCESS_KEY, amz_date, TL_REGION, 0);
+    const char *headers[] = {"Content-Type: application/x-amz-json-1.1", target, date, auth, NULL};
+    if (!json_body)
+        json_body = "{}";
+    tl_response r;
+    tl_conn *c = shared_conn();
+    int rc = c ? tl_conn_raw(c, "POST", "/", headers, json_body, strlen(json_body), &r)
+               : tl_raw("POST", "/", headers, json_body, strlen(json_body), &r);
+    if (status)
+        *status = r.status;
+    if (body) {
+        *body = r.body;
+        r.body = NULL;
+    }
+    tl_response_free(&r);
+    return rc;
+}
+
+json_t *tl_call_json(const char *op, const json_t *in, long *status)
+{
+    char *text = in ? json_dumps(in, JSON_COMPACT) : NULL;
+    char *body = NULL;
+    long st = 0;
+    int rc = tl_call(op, text ? text : "{}", &st, &body);
+    free(text);
+    if (status)
+        *status = st;
+    json_t *out = NULL;
+    if (rc == 0 && body)
+        out = json_loads(body[0] ? body : "{}", 0, NULL);
+    free(body);
+    return out;
+}
+
+const char *tl_error_type(const json_t *j)
+{
+    const char *s = json_string_value(json_object_get(j, "__type"));
+    return s ? s : "";
+}
+
+const char *tl_error_message(const json_t *j)
+{
+    const char *s = json_string_value(json_object_get(j, "message"));
+    if (!s)
+        s = json_string_value(json_object_get(j, "Message"));
+    return s ? s : "";
+}
+
+void tl_unique_name(const char *prefix, char *out, size_t len)
+{
+    static unsigned n;
+    snprintf(out, len, "%s-%ld-%u", prefix, (long)getpid(), ++n);
+}
+
+int tl_wait_stream_status(const char *stream, const char *status, int timeout_ms)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 10000; i++) { /* bounded by count and by time */
+        json_t *in = json_pack("{s:s}", "StreamName", stream);
+        long st = 0;
+        json_t *out = tl_call_json("DescribeStreamSummary", in, &st);
+        json_decref(in);
+        const char *s = json_string_value(
+            json_object_get(json_object_get(out, "StreamDescriptionSummary"), "StreamStatus"));
+        int reached = st == 200 && s && strcmp(s, status) == 0;
+        json_decref(out);
+        if (reached)
+            return 0;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long elapsed = (long)(t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+        if (elapsed >= timeout_ms)
+            return -1;
+        struct timespec nap = {0, 20 * 1000000L};
+        nanosleep(&nap, NULL);
+    }
+    return -1;
+}

@@ -131,4 +131,7 @@ install: all
 clean:
 	rm -rf build build-asan
 
+# Benchmarks, the load generator and the crash-durability test (make bench, bench-peers, durability).
+include ci/bench/bench.mk
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,37 @@
+# ci/bench/bench.mk: build rules and targets for the load generator, the crash-durability test
+# and their unit tests. Included from the top-level Makefile (`include ci/bench/bench.mk`, after
+# the variables), so it uses the same CC, CFLAGS_ALL, LDLIBS_ALL, CRIT_LIBS and BUILD.
+#   make bench        kinesis-sim under load, medians, RSS, start-up, stored-records check
+#   make bench-peers  the same, then kinesalite and kinesis-mock (npm) and the ratios
+#   make durability   the SIGKILL crash test and the start-up failure checks
+# The crash test and the bench unit tests are also built by `make tests`; ci/run-tests runs
+# $(BUILD)/test-bench-unit and `$(BUILD)/crash-test $(BUILD)/kinesis-sim`.
+
+BENCH_LIB_SRC := ci/bench/wire.c ci/bench/hist.c
+BENCH_HDR     := ci/bench/wire.h ci/bench/hist.h
+T_BENCH_SRC   := $(wildcard ci/bench/tests/*.c)
+
+.PHONY: bench bench-peers durability
+
+$(BUILD)/loadgen: ci/bench/loadgen.c $(BENCH_LIB_SRC) $(BENCH_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Ici/bench -o $@ ci/bench/loadgen.c $(BENCH_LIB_SRC) $(LDLIBS_ALL)
+
+$(BUILD)/crash-test: tests/durability/crash_test.c ci/bench/wire.c ci/bench/wire.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Ici/bench -o $@ tests/durability/crash_test.c ci/bench/wire.c $(LDLIBS_ALL)
+
+$(BUILD)/test-bench-unit: $(T_BENCH_SRC) $(BENCH_LIB_SRC) $(BENCH_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Ici/bench -o $@ $(T_BENCH_SRC) $(BENCH_LIB_SRC) $(CRIT_LIBS) $(LDLIBS_ALL)
+
+tests: $(BUILD)/test-bench-unit $(BUILD)/crash-test
+
+bench: $(BUILD)/kinesis-sim $(BUILD)/loadgen
+	@BUILD=$(BUILD) BENCH_NO_BUILD=1 sh ci/bench/run
+
+bench-peers: $(BUILD)/kinesis-sim $(BUILD)/loadgen
+	@BUILD=$(BUILD) BENCH_NO_BUILD=1 BENCH_PEERS=1 sh ci/bench/run
+
+durability: $(BUILD)/kinesis-sim $(BUILD)/crash-test
+	$(BUILD)/crash-test $(BUILD)/kinesis-sim

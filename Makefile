@@ -12,7 +12,7 @@ VERSION    := 0.1.0
 BUILD      ?= build
 PREFIX     ?= /usr/local
 CC         ?= cc
-PKGS       := libmicrohttpd libcurl openssl sqlite3 jansson libcbor
+PKGS       := libmicrohttpd libcurl openssl sqlite3 jansson libcbor libnghttp2
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CRIT_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
@@ -49,7 +49,7 @@ TESTS := $(if $(T_SIM_SRC),$(BUILD)/test-sim-unit) $(if $(T_CLIENT_SRC),$(BUILD)
          $(if $(T_CONF_SRC),$(BUILD)/test-conform-unit) $(if $(T_INT_SRC),$(BUILD)/test-integration)
 EXAMPLES := $(EXAMPLES_SRC:client/examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all deps run test test-only asan clean install examples conform
+.PHONY: all deps run test test-only asan clean install examples conform dev-cert
 all: $(BINS) $(EXAMPLES)
 
 deps:
@@ -116,8 +116,17 @@ $(BUILD)/test-client-unit: $(T_CLIENT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libkine
 	$(CC) $(SAN) -o $@ $^ $(CRIT_LIBS) $(LDLIBS_ALL)
 $(BUILD)/test-conform-unit: $(T_CONF_SRC:%.c=$(BUILD)/obj/%.o) $(CONF_LIBOBJ) $(BUILD)/libkinesis.a
 	$(CC) $(SAN) -o $@ $^ $(CRIT_LIBS) $(LDLIBS_ALL)
-$(BUILD)/test-integration: $(T_INT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libkinesis.a
+# Integration tests decode SubscribeToShard's event stream with the simulator's own framing code.
+$(BUILD)/test-integration: $(T_INT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/mockserver/eventstream.o $(BUILD)/libkinesis.a
 	$(CC) $(SAN) -o $@ $^ $(CRIT_LIBS) $(LDLIBS_ALL)
+
+# A self-signed development certificate for --tls-cert/--tls-key (README: "TLS").
+$(BUILD)/dev-cert.pem:
+	@mkdir -p $(BUILD)
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+	  -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+	  -keyout $(BUILD)/dev-key.pem -out $(BUILD)/dev-cert.pem
+dev-cert: $(BUILD)/dev-cert.pem
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/kinesis

@@ -1,5 +1,6 @@
 /* ops.h: the operation handlers, one file per group (ops_streams.c, ops_shards.c,
- * ops_records.c, ops_iterators.c, ops_tags.c, ...). The router's table (router.c) maps
+ * ops_records.c, ops_iterators.c, ops_tags.c, ops_consumers.c, ops_encryption.c, ops_monitoring.c,
+ * ops_limits.c, ops_policies.c). The router's table (router.c) maps
  * "Kinesis_20131202.<Operation>" to these. A handler runs after the generic checks
  * (known operation, body parses, model validation, auth) have passed. */
 #ifndef SIM_OPS_H
@@ -19,6 +20,9 @@ int op_decrease_stream_retention_period(sim_ctx *ctx, json_t *in, json_t **out);
 int op_add_tags_to_stream(sim_ctx *ctx, json_t *in, json_t **out);
 int op_list_tags_for_stream(sim_ctx *ctx, json_t *in, json_t **out);
 int op_remove_tags_from_stream(sim_ctx *ctx, json_t *in, json_t **out);
+int op_tag_resource(sim_ctx *ctx, json_t *in, json_t **out);
+int op_untag_resource(sim_ctx *ctx, json_t *in, json_t **out);
+int op_list_tags_for_resource(sim_ctx *ctx, json_t *in, json_t **out);
 /* shards and resharding (ops_shards.c) */
 int op_list_shards(sim_ctx *ctx, json_t *in, json_t **out);
 int op_split_shard(sim_ctx *ctx, json_t *in, json_t **out);
@@ -30,5 +34,27 @@ int op_put_records(sim_ctx *ctx, json_t *in, json_t **out);
 int op_get_records(sim_ctx *ctx, json_t *in, json_t **out);
 /* iterators (ops_iterators.c) */
 int op_get_shard_iterator(sim_ctx *ctx, json_t *in, json_t **out);
+/* enhanced fan-out consumers (ops_consumers.c) */
+int op_register_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out);
+int op_deregister_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out);
+int op_describe_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out);
+int op_list_stream_consumers(sim_ctx *ctx, json_t *in, json_t **out);
+/* server-side encryption (ops_encryption.c) */
+int op_start_stream_encryption(sim_ctx *ctx, json_t *in, json_t **out);
+int op_stop_stream_encryption(sim_ctx *ctx, json_t *in, json_t **out);
+/* enhanced monitoring (ops_monitoring.c) */
+int op_enable_enhanced_monitoring(sim_ctx *ctx, json_t *in, json_t **out);
+int op_disable_enhanced_monitoring(sim_ctx *ctx, json_t *in, json_t **out);
+/* limits, account settings and stream capacity (ops_limits.c) */
+int op_describe_limits(sim_ctx *ctx, json_t *in, json_t **out);
+int op_describe_account_settings(sim_ctx *ctx, json_t *in, json_t **out);
+int op_update_account_settings(sim_ctx *ctx, json_t *in, json_t **out);
+int op_update_stream_mode(sim_ctx *ctx, json_t *in, json_t **out);
+int op_update_max_record_size(sim_ctx *ctx, json_t *in, json_t **out);
+int op_update_stream_warm_throughput(sim_ctx *ctx, json_t *in, json_t **out);
+/* resource policies (ops_policies.c) */
+int op_put_resource_policy(sim_ctx *ctx, json_t *in, json_t **out);
+int op_get_resource_policy(sim_ctx *ctx, json_t *in, json_t **out);
+int op_delete_resource_policy(sim_ctx *ctx, json_t *in, json_t **out);
 
 #endif

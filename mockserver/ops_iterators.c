@@ -1,7 +1,8 @@
 /* ops_iterators.c: GetShardIterator. Turns one of the five iterator types into a position
  * (the first record counter to read) in one shard, and returns it as an opaque iterator
  * authenticated with the server key (ids.h) that expires 300 s after it was issued.
- * Messages are AWS's as recorded by kinesalite's tests (kinesis-facts.md section 5). */
+ * Messages are AWS's as recorded by kinesalite's tests (kinesis-facts.md section 5). Positions
+ * before the trim horizon (now - retention) read from the horizon: GetRecords skips older records. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ static int get_shard_iterator(sim_ctx *ctx, json_t *in, json_t **out)
         return -1;
     store_shard *found = shard_by_index(shards, n, index);
     store_shard sh;
+    if (found && shard_expired(ctx, &st, found))
+        found = NULL; /* a closed shard past its retention is gone */
     if (found)
         sh = *found;
     free(shards);

@@ -3,7 +3,11 @@
  * ExplicitHashKey), gets the shard's next counter (its sequence number encodes shard and
  * counter, ids.h) and is stored in the request's single transaction. GetRecords reads one range
  * of a shard from the iterator's position, caps the answer at the Limit and 10 MiB, and at the
- * end of a closed shard answers a null NextShardIterator with the ChildShards. */
+ * end of a closed shard answers a null NextShardIterator with the ChildShards.
+ * Retention: reads skip records older than now - retention, and writes trim expired records
+ * physically in small batches (stream_trim, streams.h). Records written while the stream has
+ * SSE-KMS on are marked and report EncryptionType KMS. A stream's MaxRecordSizeInKiB bounds a
+ * record (data + partition key); above 1024 KiB a PutRecords request may carry 10 MiB. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +19,7 @@
 #include "streams.h"
 
 #define PUT_RECORDS_MAX_BYTES (5 * 1024 * 1024)
+#define PUT_RECORDS_MAX_BYTES_LARGE (10 * 1024 * 1024)
 #define GET_RECORDS_MAX_BYTES (10 * 1024 * 1024)
 #define GET_RECORDS_DEFAULT_LIMIT 10000
 
@@ -62,6 +67,11 @@ static int decode_entry(sim_ctx *ctx, const store_stream *st, json_t *rec, const
     return 0;
 }
 
+static int stream_encrypted(const store_stream *st)
+{
+    return strcmp(st->encryption_type, "KMS") == 0;
+}
+
 static sim_stream_ref stream_ref(const store_stream *st)
 {
     sim_stream_ref ref = {
@@ -86,9 +96,11 @@ static int store_entry(sim_ctx *ctx, const store_stream *st, store_shard *shards
     if (hook != 0)
         return hook;
     uint64_t counter = sh->next_counter++;
-    if (store_record_insert(ctx->srv->store, st->id, sh->index, counter, ctx->now_ms, e->pkey, e->data,
-                            e->len) != 0)
+    if (store_record_insert_enc(ctx->srv->store, st->id, sh->index, counter, ctx->now_ms, e->pkey, e->data,
+                                e->len, stream_encrypted(st)) != 0)
         return ops_store_fail(ctx);
+    if (counter % RETENTION_TRIM_EVERY == 0 && stream_trim(ctx, st, shards, n, sh->index) != 0)
+        return -1;
     shard_id_format(sh->index, shard_id);
     record_seq(sh, counter, ctx->now_ms, seq);
     return 0;
@@ -147,6 +159,8 @@ static int put_record(sim_ctx *ctx, json_t *in, json_t **out)
     if (rc != 0)
         return rc;
     *out = json_pack("{s:s, s:s}", "ShardId", shard_id, "SequenceNumber", seq);
+    if (stream_encrypted(&st))
+        json_object_set_new(*out, "EncryptionType", json_string("KMS"));
     return 0;
 }
 
@@ -183,8 +197,9 @@ static int put_records(sim_ctx *ctx, json_t *in, json_t **out)
         if (rc == 0)
             total += entries[i].len + strlen(entries[i].pkey);
     }
-    if (rc == 0 && total > PUT_RECORDS_MAX_BYTES)
-        rc = sim_fail(ctx, SIM_ERR_InvalidArgumentException, "Records size exceeds 5 MB limit");
+    int large = st.max_record_kib > 1024;
+    if (rc == 0 && total > (size_t)(large ? PUT_RECORDS_MAX_BYTES_LARGE : PUT_RECORDS_MAX_BYTES))
+        rc = sim_fail(ctx, SIM_ERR_InvalidArgumentException, "Records size exceeds %d MB limit", large ? 10 : 5);
 
     store_shard *shards = NULL;
     size_t n = 0;
@@ -224,6 +239,8 @@ static int put_records(sim_ctx *ctx, json_t *in, json_t **out)
         return rc;
     }
     *out = json_pack("{s:i, s:o}", "FailedRecordCount", failed, "Records", results);
+    if (stream_encrypted(&st))
+        json_object_set_new(*out, "EncryptionType", json_string("KMS"));
     return 0;
 }
 
@@ -266,9 +283,11 @@ static int read_one(void *ud, const store_record *r)
     char *b64 = sim_base64_encode(r->data, r->data_len, NULL);
     if (!b64)
         return 1;
-    json_array_append_new(
-        rs->records, json_pack("{s:s, s:o, s:s, s:s}", "SequenceNumber", seq, "ApproximateArrivalTimestamp",
-                               epoch_seconds_json(r->arrival_ms), "Data", b64, "PartitionKey", r->pkey));
+    json_t *rec = json_pack("{s:s, s:o, s:s, s:s}", "SequenceNumber", seq, "ApproximateArrivalTimestamp",
+                            epoch_seconds_json(r->arrival_ms), "Data", b64, "PartitionKey", r->pkey);
+    if (r->encrypted)
+        json_object_set_new(rec, "EncryptionType", json_string("KMS"));
+    json_array_append_new(rs->records, rec);
     free(b64);
     rs->bytes += size;
     rs->last_counter = r->counter;
@@ -347,7 +366,7 @@ static int get_records(sim_ctx *ctx, json_t *in, json_t **out)
     int limit = json_is_integer(jlimit) ? (int)json_integer_value(jlimit) : GET_RECORDS_DEFAULT_LIMIT;
     if (limit < 1 || limit > GET_RECORDS_DEFAULT_LIMIT)
         limit = GET_RECORDS_DEFAULT_LIMIT;
-    int64_t min_arrival = ctx->now_ms - (int64_t)st.retention_hours * 3600 * 1000;
+    int64_t min_arrival = stream_trim_horizon_ms(ctx, &st);
 
     read_state rs = {.sh = sh, .records = json_array()};
     if (store_records_scan(ctx->srv->store, st.id, sh->index, pos.next_counter, min_arrival, limit, read_one,
@@ -358,7 +377,9 @@ static int get_records(sim_ctx *ctx, json_t *in, json_t **out)
     }
     sim_sim_read_end(ctx, &ref, sh->index, rs.bytes);
     uint64_t next = rs.got ? rs.last_counter + 1 : pos.next_counter;
-    int caught_up = next >= sh->next_counter;
+    /* nothing readable from the position on (a TRIM_HORIZON position 0 of an empty shard, or only
+     * expired records) is caught up too */
+    int caught_up = rs.got == 0 || next >= sh->next_counter;
 
     *out = json_object();
     json_object_set_new(*out, "Records", rs.records);

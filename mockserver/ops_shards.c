@@ -3,7 +3,8 @@
  * Resharding takes effect at once: parents close (EndingSequenceNumber set, writes route to
  * the open children by hash range) and the children get the next shard indexes with
  * ParentShardId / AdjacentParentShardId; the stream shows UPDATING for --update-delay-ms,
- * computed lazily from the clock like every state change. Messages follow AWS as recorded by
+ * computed lazily from the clock like every state change. A closed shard whose retention has
+ * passed no longer shows in ListShards. Messages follow AWS as recorded by
  * kinesalite's tests (kinesis-facts.md section 3). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,9 @@ static int list_shards(sim_ctx *ctx, json_t *in, json_t **out)
     if (token && (name || arn))
         return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
                         "NextToken and StreamName cannot be provided together.");
+    if (token && after)
+        return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
+                        "NextToken and ExclusiveStartShardId cannot be provided together.");
 
     store_stream st;
     json_t *payload = NULL;
@@ -116,7 +120,8 @@ static int list_shards(sim_ctx *ctx, json_t *in, json_t **out)
     int more = 0;
     uint32_t last = 0;
     for (size_t i = 0; i < n; i++) {
-        if ((int64_t)shards[i].index <= after_index || !filter_keeps(ftype, &shards[i], ts_ms, filter_after))
+        if ((int64_t)shards[i].index <= after_index || !filter_keeps(ftype, &shards[i], ts_ms, filter_after) ||
+            shard_expired(ctx, &st, &shards[i]))
             continue;
         if ((int64_t)json_array_size(list) == max) {
             more = 1;
@@ -160,6 +165,15 @@ static int not_for_on_demand(sim_ctx *ctx, const store_stream *st)
         ctx, SIM_ERR_ValidationException,
         "%s is not supported for stream %s under account %s because it is in ON_DEMAND capacity mode.",
         ctx->op ? ctx->op : "This operation", st->name, ctx->account_id);
+}
+
+/* A CREATING or DELETING stream is ResourceInUse for resharding (as kinesalite records AWS);
+ * UPDATING is checked later, after the arguments. */
+static int not_active_yet_or_going(sim_ctx *ctx, const store_stream *st)
+{
+    if (strcmp(st->status, "CREATING") == 0 || strcmp(st->status, "DELETING") == 0)
+        return stream_require_active(ctx, st);
+    return 0;
 }
 
 /* Resolve a ShardId argument to an open shard of the stream; -1 after sim_fail. */
@@ -237,9 +251,9 @@ static int mark_updating(sim_ctx *ctx, store_stream *st)
 static int split_shard(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
-    if (stream_lookup(ctx, in, STREAM_HIDE_CREATING | STREAM_HIDE_DELETING, &st) != 0)
+    if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
         return -1;
-    if (not_for_on_demand(ctx, &st) != 0)
+    if (not_active_yet_or_going(ctx, &st) != 0 || not_for_on_demand(ctx, &st) != 0)
         return -1;
     const char *key = json_string_value(json_object_get(in, "NewStartingHashKey"));
     store_shard *shards, *sh;
@@ -295,9 +309,9 @@ int op_split_shard(sim_ctx *ctx, json_t *in, json_t **out)
 static int merge_shards(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
-    if (stream_lookup(ctx, in, STREAM_HIDE_CREATING | STREAM_HIDE_DELETING, &st) != 0)
+    if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
         return -1;
-    if (not_for_on_demand(ctx, &st) != 0)
+    if (not_active_yet_or_going(ctx, &st) != 0 || not_for_on_demand(ctx, &st) != 0)
         return -1;
     store_shard *shards, *a = NULL, *b = NULL;
     size_t n;
@@ -356,9 +370,9 @@ int op_merge_shards(sim_ctx *ctx, json_t *in, json_t **out)
 static int update_shard_count(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
-    if (stream_lookup(ctx, in, STREAM_HIDE_CREATING | STREAM_HIDE_DELETING, &st) != 0)
+    if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
         return -1;
-    if (not_for_on_demand(ctx, &st) != 0)
+    if (not_active_yet_or_going(ctx, &st) != 0 || not_for_on_demand(ctx, &st) != 0)
         return -1;
     if (stream_require_active(ctx, &st) != 0)
         return -1;

@@ -2,7 +2,9 @@
  * DescribeStreamSummary, ListStreams, Increase/DecreaseStreamRetentionPeriod.
  * States move CREATING -> ACTIVE and DELETING -> gone after the configured delays, computed
  * lazily from the simulation clock when a stream is next touched (streams.c). Messages follow
- * AWS as recorded by kinesalite's tests (kinesis-facts.md section 6). */
+ * AWS as recorded by kinesalite's tests (kinesis-facts.md section 6). Descriptions carry the
+ * settings other handlers change (encryption, enhanced monitoring, consumers, warm throughput,
+ * MaxRecordSizeInKiB) and leave out closed shards whose retention has passed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #define DEFAULT_RETENTION_HOURS 24
 #define MAX_RETENTION_HOURS 8760
 #define ON_DEMAND_SHARDS 4
+#define ON_DEMAND_STREAM_LIMIT 50
 #define DESCRIBE_MAX 100
 #define LIST_STREAMS_MAX 100
 
@@ -22,9 +25,13 @@ static json_t *mode_json(const store_stream *st)
     return json_pack("{s:s}", "StreamMode", st->mode);
 }
 
-static json_t *enhanced_monitoring_json(void)
+/* EncryptionType, and KeyId while encrypted. */
+static void encryption_json(json_t *d, const store_stream *st)
 {
-    return json_pack("[{s:[]}]", "ShardLevelMetrics");
+    int kms = strcmp(st->encryption_type, "KMS") == 0;
+    json_object_set_new(d, "EncryptionType", json_string(kms ? "KMS" : "NONE"));
+    if (kms)
+        json_object_set_new(d, "KeyId", json_string(st->key_id));
 }
 
 /* ---- CreateStream ---- */
@@ -82,16 +89,21 @@ static int create_stream(sim_ctx *ctx, json_t *in, json_t **out)
     /* the simulation layer limits how many streams may be CREATING at once */
     store_stream *all;
     size_t n_all;
-    int creating = 0;
+    int creating = 0, on_demand = 0;
     if (store_stream_list(ctx->srv->store, ctx->account_id, ctx->region, &all, &n_all) != 0)
         return ops_store_fail(ctx);
     for (size_t i = 0; i < n_all; i++) {
         int gone = stream_settle(ctx, &all[i]);
         creating += gone == 0 && strcmp(all[i].status, "CREATING") == 0;
+        on_demand += gone == 0 && strcmp(all[i].mode, "ON_DEMAND") == 0;
     }
     free(all);
     if (sim_sim_check_creating(ctx, creating) != 0)
         return -1;
+    if (strcmp(mode, "ON_DEMAND") == 0 && on_demand >= ON_DEMAND_STREAM_LIMIT)
+        return sim_fail(ctx, SIM_ERR_LimitExceededException,
+                        "Account %s already has %d streams in ON_DEMAND mode in %s; the limit is %d.",
+                        ctx->account_id, on_demand, ctx->region, ON_DEMAND_STREAM_LIMIT);
 
     memset(&st, 0, sizeof st);
     snprintf(st.account_id, sizeof st.account_id, "%s", ctx->account_id);
@@ -155,6 +167,18 @@ static int delete_stream(sim_ctx *ctx, json_t *in, json_t **out)
         return -1;
     if (strcmp(st.status, "CREATING") == 0)
         return stream_require_active(ctx, &st);
+    if (!json_is_true(json_object_get(in, "EnforceConsumerDeletion"))) {
+        store_consumer *consumers;
+        size_t n_consumers;
+        if (stream_consumers(ctx, &st, &consumers, &n_consumers) != 0)
+            return -1;
+        free(consumers);
+        if (n_consumers > 0)
+            return sim_fail(ctx, SIM_ERR_ResourceInUseException,
+                            "Stream %s under account %s has %zu registered consumer(s): deregister them or set "
+                            "EnforceConsumerDeletion.",
+                            st.name, ctx->account_id, n_consumers);
+    }
     if (ctx->srv->cfg.delete_delay_ms > 0) {
         snprintf(st.status, sizeof st.status, "DELETING");
         st.status_until_ms = ctx->now_ms + ctx->srv->cfg.delete_delay_ms;
@@ -199,6 +223,8 @@ static int describe_stream(sim_ctx *ctx, json_t *in, json_t **out)
     for (size_t i = 0; i < n; i++) {
         if (after && (!has_after || shards[i].index <= after_index))
             continue;
+        if (shard_expired(ctx, &st, &shards[i]))
+            continue;
         if ((int64_t)json_array_size(list) == limit) {
             more = 1;
             break;
@@ -218,8 +244,8 @@ static int describe_stream(sim_ctx *ctx, json_t *in, json_t **out)
     json_object_set_new(d, "HasMoreShards", json_boolean(more));
     json_object_set_new(d, "RetentionPeriodHours", json_integer(st.retention_hours));
     json_object_set_new(d, "StreamCreationTimestamp", epoch_seconds_json(st.created_ms));
-    json_object_set_new(d, "EnhancedMonitoring", enhanced_monitoring_json());
-    json_object_set_new(d, "EncryptionType", json_string("NONE"));
+    json_object_set_new(d, "EnhancedMonitoring", enhanced_monitoring_json(&st));
+    encryption_json(d, &st);
     *out = json_pack("{s:o}", "StreamDescription", d);
     return 0;
 }
@@ -255,11 +281,24 @@ static int describe_stream_summary(sim_ctx *ctx, json_t *in, json_t **out)
     json_object_set_new(d, "StreamModeDetails", mode_json(&st));
     json_object_set_new(d, "RetentionPeriodHours", json_integer(st.retention_hours));
     json_object_set_new(d, "StreamCreationTimestamp", epoch_seconds_json(st.created_ms));
-    json_object_set_new(d, "EnhancedMonitoring", enhanced_monitoring_json());
-    json_object_set_new(d, "EncryptionType", json_string("NONE"));
+    json_object_set_new(d, "EnhancedMonitoring", enhanced_monitoring_json(&st));
+    encryption_json(d, &st);
+    store_consumer *consumers;
+    size_t n_consumers;
+    if (stream_consumers(ctx, &st, &consumers, &n_consumers) != 0) {
+        json_decref(d);
+        return -1;
+    }
+    free(consumers);
     json_object_set_new(d, "OpenShardCount", json_integer((json_int_t)open));
-    json_object_set_new(d, "ConsumerCount", json_integer(0));
+    json_object_set_new(d, "ConsumerCount", json_integer((json_int_t)n_consumers));
     json_object_set_new(d, "MaxRecordSizeInKiB", json_integer(st.max_record_kib));
+    if (st.warm_mibps > 0 && strcmp(st.mode, "ON_DEMAND") == 0) {
+        json_t *warm = json_pack("{s:i}", "TargetMiBps", st.warm_mibps);
+        if (strcmp(st.status, "UPDATING") != 0)
+            json_object_set_new(warm, "CurrentMiBps", json_integer(st.warm_mibps));
+        json_object_set_new(d, "WarmThroughput", warm);
+    }
     *out = json_pack("{s:o}", "StreamDescriptionSummary", d);
     return 0;
 }

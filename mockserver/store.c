@@ -3,8 +3,10 @@
  * a schema_version table, one cached prepared statement per query, bound parameters only.
  *
  * Tables: meta (server key), streams, shards, records (lean, WITHOUT ROWID, keyed by stream,
- * shard and per-shard counter so GetRecords is one range scan), tags. The handlers own the
- * rules; this file only reads and writes rows. */
+ * shard and per-shard counter so GetRecords is one range scan), tags; since schema 2 also
+ * consumers, consumer_tags, policies (resource policies of streams and consumers) and
+ * account_settings. A version-1 database is migrated in place when opened. The handlers own
+ * the rules; this file only reads and writes rows. */
 #include "store.h"
 
 #include <openssl/rand.h>
@@ -13,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 /* Every statement the store runs, prepared once on first use. */
 enum {
@@ -42,8 +44,33 @@ enum {
     Q_TAGS_GET,
     Q_TAG_PUT,
     Q_TAG_DELETE,
+    Q_RECORDS_TRIM_SHARD,
+    Q_RECORDS_COUNT,
+    Q_CONSUMERS_DEL,
+    Q_CTAGS_DEL_STREAM,
+    Q_POLICIES_DEL_STREAM,
+    Q_CONSUMER_GET,
+    Q_CONSUMER_INSERT,
+    Q_CONSUMER_UPDATE,
+    Q_CONSUMER_DELETE,
+    Q_CONSUMER_LIST,
+    Q_CONSUMERS_CREATING,
+    Q_CTAGS_GET,
+    Q_CTAG_PUT,
+    Q_CTAG_DELETE,
+    Q_CTAGS_DEL_CONSUMER,
+    Q_POLICY_GET,
+    Q_POLICY_PUT,
+    Q_POLICY_DELETE,
+    Q_ACCOUNT_GET,
+    Q_ACCOUNT_PUT,
     Q__COUNT
 };
+
+#define STREAM_COLUMNS                                                                              \
+    "id, account_id, region, name, created_ms, status, status_until_ms, mode, retention_hours, "     \
+    "next_shard_index, max_record_kib, encryption_type, key_id, shard_metrics, warm_mibps"
+#define CONSUMER_COLUMNS "stream_id, name, created_ms, status, status_until_ms"
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -51,23 +78,25 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_ROLLBACK] = "ROLLBACK",
     [Q_KEY_GET] = "SELECT value FROM meta WHERE key = 'iterator_key'",
     [Q_KEY_PUT] = "INSERT INTO meta(key, value) VALUES ('iterator_key', ?1)",
-    [Q_STREAM_GET] = "SELECT id, account_id, region, name, created_ms, status, status_until_ms, mode, "
-                     "retention_hours, next_shard_index, max_record_kib FROM streams "
-                     "WHERE account_id = ?1 AND region = ?2 AND name = ?3",
+    [Q_STREAM_GET] = "SELECT " STREAM_COLUMNS " FROM streams WHERE account_id = ?1 AND region = ?2 AND name = ?3",
     [Q_STREAM_INSERT] = "INSERT INTO streams(account_id, region, name, created_ms, status, "
-                        "status_until_ms, mode, retention_hours, next_shard_index, max_record_kib) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        "status_until_ms, mode, retention_hours, next_shard_index, max_record_kib, "
+                        "encryption_type, key_id, shard_metrics, warm_mibps) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [Q_STREAM_UPDATE] = "UPDATE streams SET status = ?2, status_until_ms = ?3, mode = ?4, "
-                        "retention_hours = ?5, next_shard_index = ?6, max_record_kib = ?7 WHERE id = ?1",
+                        "retention_hours = ?5, next_shard_index = ?6, max_record_kib = ?7, "
+                        "encryption_type = ?8, key_id = ?9, shard_metrics = ?10, warm_mibps = ?11 "
+                        "WHERE id = ?1",
     [Q_STREAM_DELETE] = "DELETE FROM streams WHERE id = ?1",
-    [Q_STREAM_LIST] = "SELECT id, account_id, region, name, created_ms, status, status_until_ms, mode, "
-                      "retention_hours, next_shard_index, max_record_kib FROM streams "
-                      "WHERE account_id = ?1 AND region = ?2 ORDER BY name",
+    [Q_STREAM_LIST] = "SELECT " STREAM_COLUMNS " FROM streams WHERE account_id = ?1 AND region = ?2 ORDER BY name",
     [Q_OPEN_SHARDS] = "SELECT count(*) FROM shards JOIN streams ON streams.id = shards.stream_id "
                       "WHERE streams.account_id = ?1 AND streams.region = ?2 AND shards.closed_ms = 0",
     [Q_SHARDS_DEL] = "DELETE FROM shards WHERE stream_id = ?1",
     [Q_RECORDS_DEL] = "DELETE FROM records WHERE stream_id = ?1",
     [Q_TAGS_DEL] = "DELETE FROM tags WHERE stream_id = ?1",
+    [Q_CONSUMERS_DEL] = "DELETE FROM consumers WHERE stream_id = ?1",
+    [Q_CTAGS_DEL_STREAM] = "DELETE FROM consumer_tags WHERE stream_id = ?1",
+    [Q_POLICIES_DEL_STREAM] = "DELETE FROM policies WHERE stream_id = ?1",
     [Q_SHARDS_GET] = "SELECT shard_index, created_ms, start_hash, end_hash, parent, adjacent_parent, "
                      "closed_ms, next_counter FROM shards WHERE stream_id = ?1 ORDER BY shard_index",
     [Q_SHARD_INSERT] = "INSERT INTO shards(stream_id, shard_index, created_ms, start_hash, end_hash, "
@@ -75,9 +104,9 @@ static const char *const sql_text[Q__COUNT] = {
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_SHARD_UPDATE] = "UPDATE shards SET closed_ms = ?3, next_counter = ?4 "
                        "WHERE stream_id = ?1 AND shard_index = ?2",
-    [Q_RECORD_INSERT] = "INSERT INTO records(stream_id, shard_index, counter, arrival_ms, pkey, data) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [Q_RECORDS_SCAN] = "SELECT counter, arrival_ms, pkey, data FROM records WHERE stream_id = ?1 "
+    [Q_RECORD_INSERT] = "INSERT INTO records(stream_id, shard_index, counter, arrival_ms, pkey, data, enc) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_RECORDS_SCAN] = "SELECT counter, arrival_ms, pkey, data, enc FROM records WHERE stream_id = ?1 "
                        "AND shard_index = ?2 AND counter >= ?3 AND arrival_ms >= ?4 "
                        "ORDER BY counter LIMIT ?5",
     [Q_RECORD_FIRST_AT] = "SELECT counter FROM records WHERE stream_id = ?1 AND shard_index = ?2 "
@@ -89,7 +118,62 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_TAG_PUT] = "INSERT INTO tags(stream_id, key, value) VALUES (?1, ?2, ?3) "
                   "ON CONFLICT(stream_id, key) DO UPDATE SET value = excluded.value",
     [Q_TAG_DELETE] = "DELETE FROM tags WHERE stream_id = ?1 AND key = ?2",
+    /* the oldest rows of one shard (bounded), where they have expired */
+    [Q_RECORDS_TRIM_SHARD] = "DELETE FROM records WHERE stream_id = ?1 AND shard_index = ?2 AND counter IN "
+                             "(SELECT counter FROM records WHERE stream_id = ?1 AND shard_index = ?2 "
+                             "ORDER BY counter LIMIT ?4) AND arrival_ms < ?3",
+    [Q_RECORDS_COUNT] = "SELECT count(*) FROM records WHERE stream_id = ?1 AND shard_index = ?2",
+    [Q_CONSUMER_GET] = "SELECT " CONSUMER_COLUMNS " FROM consumers WHERE stream_id = ?1 AND name = ?2",
+    [Q_CONSUMER_INSERT] = "INSERT INTO consumers(" CONSUMER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_CONSUMER_UPDATE] = "UPDATE consumers SET status = ?3, status_until_ms = ?4 WHERE stream_id = ?1 AND name = ?2",
+    [Q_CONSUMER_DELETE] = "DELETE FROM consumers WHERE stream_id = ?1 AND name = ?2",
+    [Q_CONSUMER_LIST] = "SELECT " CONSUMER_COLUMNS " FROM consumers WHERE stream_id = ?1 ORDER BY name",
+    [Q_CONSUMERS_CREATING] = "SELECT count(*) FROM consumers JOIN streams ON streams.id = consumers.stream_id "
+                             "WHERE streams.account_id = ?1 AND streams.region = ?2 "
+                             "AND consumers.status = 'CREATING' AND consumers.status_until_ms > ?3",
+    [Q_CTAGS_GET] = "SELECT key, value FROM consumer_tags WHERE stream_id = ?1 AND consumer = ?2 ORDER BY key",
+    [Q_CTAG_PUT] = "INSERT INTO consumer_tags(stream_id, consumer, key, value) VALUES (?1, ?2, ?3, ?4) "
+                   "ON CONFLICT(stream_id, consumer, key) DO UPDATE SET value = excluded.value",
+    [Q_CTAG_DELETE] = "DELETE FROM consumer_tags WHERE stream_id = ?1 AND consumer = ?2 AND key = ?3",
+    [Q_CTAGS_DEL_CONSUMER] = "DELETE FROM consumer_tags WHERE stream_id = ?1 AND consumer = ?2",
+    [Q_POLICY_GET] = "SELECT policy FROM policies WHERE stream_id = ?1 AND consumer = ?2",
+    [Q_POLICY_PUT] = "INSERT INTO policies(stream_id, consumer, policy) VALUES (?1, ?2, ?3) "
+                     "ON CONFLICT(stream_id, consumer) DO UPDATE SET policy = excluded.policy",
+    [Q_POLICY_DELETE] = "DELETE FROM policies WHERE stream_id = ?1 AND consumer = ?2",
+    [Q_ACCOUNT_GET] = "SELECT commitment, started_ms, ended_ms, earliest_end_ms FROM account_settings "
+                      "WHERE account_id = ?1 AND region = ?2",
+    [Q_ACCOUNT_PUT] = "INSERT INTO account_settings(account_id, region, commitment, started_ms, ended_ms, "
+                      "earliest_end_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(account_id, region) DO "
+                      "UPDATE SET commitment = excluded.commitment, started_ms = excluded.started_ms, "
+                      "ended_ms = excluded.ended_ms, earliest_end_ms = excluded.earliest_end_ms",
 };
+
+/* Tables new in schema version 2 (created by a fresh open and by the 1 -> 2 migration). */
+#define SCHEMA_V2_TABLES                                                                           \
+    "CREATE TABLE IF NOT EXISTS consumers ("                                                       \
+    " stream_id INTEGER NOT NULL, name TEXT NOT NULL, created_ms INTEGER NOT NULL,"                \
+    " status TEXT NOT NULL, status_until_ms INTEGER NOT NULL,"                                     \
+    " PRIMARY KEY(stream_id, name)) WITHOUT ROWID;"                                                \
+    "CREATE TABLE IF NOT EXISTS consumer_tags ("                                                   \
+    " stream_id INTEGER NOT NULL, consumer TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL," \
+    " PRIMARY KEY(stream_id, consumer, key)) WITHOUT ROWID;"                                       \
+    "CREATE TABLE IF NOT EXISTS policies ("                                                        \
+    " stream_id INTEGER NOT NULL, consumer TEXT NOT NULL, policy TEXT NOT NULL,"                   \
+    " PRIMARY KEY(stream_id, consumer)) WITHOUT ROWID;"                                            \
+    "CREATE TABLE IF NOT EXISTS account_settings ("                                                \
+    " account_id TEXT NOT NULL, region TEXT NOT NULL, commitment TEXT NOT NULL,"                   \
+    " started_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL, earliest_end_ms INTEGER NOT NULL,"   \
+    " PRIMARY KEY(account_id, region)) WITHOUT ROWID;"
+
+/* Version 1 -> 2: new stream and record columns (defaults keep old rows meaning what they
+ * meant), then the new tables. */
+static const char migrate_1_to_2_sql[] =
+    "ALTER TABLE streams ADD COLUMN encryption_type TEXT NOT NULL DEFAULT 'NONE';"
+    "ALTER TABLE streams ADD COLUMN key_id TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE streams ADD COLUMN shard_metrics INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE streams ADD COLUMN warm_mibps INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE records ADD COLUMN enc INTEGER NOT NULL DEFAULT 0;" SCHEMA_V2_TABLES
+    "UPDATE schema_version SET version = 2;";
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
@@ -99,6 +183,8 @@ static const char schema_sql[] =
     " name TEXT NOT NULL, created_ms INTEGER NOT NULL, status TEXT NOT NULL,"
     " status_until_ms INTEGER NOT NULL, mode TEXT NOT NULL, retention_hours INTEGER NOT NULL,"
     " next_shard_index INTEGER NOT NULL, max_record_kib INTEGER NOT NULL,"
+    " encryption_type TEXT NOT NULL DEFAULT 'NONE', key_id TEXT NOT NULL DEFAULT '',"
+    " shard_metrics INTEGER NOT NULL DEFAULT 0, warm_mibps INTEGER NOT NULL DEFAULT 0,"
     " UNIQUE(account_id, region, name));"
     "CREATE TABLE IF NOT EXISTS shards ("
     " stream_id INTEGER NOT NULL, shard_index INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
@@ -108,10 +194,12 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS records ("
     " stream_id INTEGER NOT NULL, shard_index INTEGER NOT NULL, counter INTEGER NOT NULL,"
     " arrival_ms INTEGER NOT NULL, pkey TEXT NOT NULL, data BLOB NOT NULL,"
+    " enc INTEGER NOT NULL DEFAULT 0,"
     " PRIMARY KEY(stream_id, shard_index, counter)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS tags ("
     " stream_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
-    " PRIMARY KEY(stream_id, key)) WITHOUT ROWID;";
+    " PRIMARY KEY(stream_id, key)) WITHOUT ROWID;"
+    SCHEMA_V2_TABLES;
 
 struct store {
     sqlite3 *db;
@@ -174,6 +262,14 @@ static int check_schema(store *s, char *err, size_t err_len)
         snprintf(sql, sizeof sql, "INSERT INTO schema_version(version) VALUES (%d)", SCHEMA_VERSION);
         if (exec(s, sql) != 0) {
             snprintf(err, err_len, "cannot write schema version: %s", sqlite3_errmsg(s->db));
+            return -1;
+        }
+        return 0;
+    }
+    if (version == 1) {
+        if (exec(s, migrate_1_to_2_sql) != 0) {
+            snprintf(err, err_len, "cannot migrate the database from schema version 1 to 2: %s",
+                     sqlite3_errmsg(s->db));
             return -1;
         }
         return 0;
@@ -295,7 +391,8 @@ int store_server_key(store *s, uint8_t key[32])
 /* Delete one stream's rows (stream, shards, records, tags). */
 static int delete_stream_rows(store *s, int64_t id)
 {
-    static const int qs[] = {Q_RECORDS_DEL, Q_SHARDS_DEL, Q_TAGS_DEL, Q_STREAM_DELETE};
+    static const int qs[] = {Q_RECORDS_DEL,      Q_SHARDS_DEL,          Q_TAGS_DEL,     Q_CONSUMERS_DEL,
+                             Q_CTAGS_DEL_STREAM, Q_POLICIES_DEL_STREAM, Q_STREAM_DELETE};
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
         sqlite3_stmt *st = q(s, qs[i]);
         if (!st)
@@ -314,7 +411,9 @@ int store_reset(store *s, const char *account_id, const char *region, const char
         return -1;
     int rc;
     if (!stream_name) {
-        rc = exec(s, "DELETE FROM records; DELETE FROM shards; DELETE FROM tags; DELETE FROM streams;");
+        rc = exec(s, "DELETE FROM records; DELETE FROM shards; DELETE FROM tags; DELETE FROM consumers;"
+                     "DELETE FROM consumer_tags; DELETE FROM policies; DELETE FROM account_settings;"
+                     "DELETE FROM streams;");
     } else {
         store_stream st;
         rc = store_stream_get(s, account_id, region, stream_name, &st);
@@ -348,6 +447,15 @@ static void read_stream(sqlite3_stmt *st, store_stream *o)
     o->retention_hours = sqlite3_column_int(st, 8);
     o->next_shard_index = (uint32_t)sqlite3_column_int64(st, 9);
     o->max_record_kib = sqlite3_column_int(st, 10);
+    copy_text(o->encryption_type, sizeof o->encryption_type, st, 11);
+    copy_text(o->key_id, sizeof o->key_id, st, 12);
+    o->shard_metrics = (unsigned)sqlite3_column_int(st, 13);
+    o->warm_mibps = sqlite3_column_int(st, 14);
+}
+
+static const char *encryption_or_none(const store_stream *x)
+{
+    return x->encryption_type[0] ? x->encryption_type : "NONE";
 }
 
 int store_stream_get(store *s, const char *account_id, const char *region, const char *name,
@@ -381,6 +489,10 @@ int store_stream_insert(store *s, store_stream *x)
     sqlite3_bind_int(st, 8, x->retention_hours);
     sqlite3_bind_int64(st, 9, x->next_shard_index);
     sqlite3_bind_int(st, 10, x->max_record_kib);
+    bind_text(st, 11, encryption_or_none(x));
+    bind_text(st, 12, x->key_id);
+    sqlite3_bind_int(st, 13, (int)x->shard_metrics);
+    sqlite3_bind_int(st, 14, x->warm_mibps);
     if (done(st) != 0)
         return -1;
     x->id = sqlite3_last_insert_rowid(s->db);
@@ -399,6 +511,10 @@ int store_stream_update(store *s, const store_stream *x)
     sqlite3_bind_int(st, 5, x->retention_hours);
     sqlite3_bind_int64(st, 6, x->next_shard_index);
     sqlite3_bind_int(st, 7, x->max_record_kib);
+    bind_text(st, 8, encryption_or_none(x));
+    bind_text(st, 9, x->key_id);
+    sqlite3_bind_int(st, 10, (int)x->shard_metrics);
+    sqlite3_bind_int(st, 11, x->warm_mibps);
     return done(st);
 }
 
@@ -530,6 +646,13 @@ int store_shard_update(store *s, int64_t stream_id, const store_shard *sh)
 int store_record_insert(store *s, int64_t stream_id, uint32_t shard_index, uint64_t counter,
                         int64_t arrival_ms, const char *pkey, const uint8_t *data, size_t len)
 {
+    return store_record_insert_enc(s, stream_id, shard_index, counter, arrival_ms, pkey, data, len, 0);
+}
+
+int store_record_insert_enc(store *s, int64_t stream_id, uint32_t shard_index, uint64_t counter,
+                            int64_t arrival_ms, const char *pkey, const uint8_t *data, size_t len,
+                            int encrypted)
+{
     sqlite3_stmt *st = q(s, Q_RECORD_INSERT);
     if (!st)
         return -1;
@@ -540,6 +663,7 @@ int store_record_insert(store *s, int64_t stream_id, uint32_t shard_index, uint6
     bind_text(st, 5, pkey);
     /* a zero-length blob must still be a blob, not NULL */
     sqlite3_bind_blob64(st, 6, len ? (const void *)data : (const void *)"", len, SQLITE_STATIC);
+    sqlite3_bind_int(st, 7, encrypted ? 1 : 0);
     return done(st);
 }
 
@@ -566,6 +690,7 @@ int store_records_scan(store *s, int64_t stream_id, uint32_t shard_index, uint64
         r.pkey = pk ? (const char *)pk : "";
         r.data = sqlite3_column_blob(st, 3);
         r.data_len = (size_t)sqlite3_column_bytes(st, 3);
+        r.encrypted = sqlite3_column_int(st, 4);
         if (cb(ud, &r)) {
             rc = SQLITE_DONE;
             break;
@@ -682,5 +807,306 @@ int store_tag_delete(store *s, int64_t stream_id, const char *key)
         return -1;
     sqlite3_bind_int64(st, 1, stream_id);
     bind_text(st, 2, key);
+    return done(st);
+}
+
+int store_records_trim_shard(store *s, int64_t stream_id, uint32_t shard_index, int64_t before_ms, int max_rows,
+                             int *deleted)
+{
+    sqlite3_stmt *st = q(s, Q_RECORDS_TRIM_SHARD);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    sqlite3_bind_int64(st, 2, shard_index);
+    sqlite3_bind_int64(st, 3, before_ms);
+    sqlite3_bind_int(st, 4, max_rows);
+    if (done(st) != 0)
+        return -1;
+    if (deleted)
+        *deleted = sqlite3_changes(s->db);
+    return 0;
+}
+
+int store_records_count(store *s, int64_t stream_id, uint32_t shard_index, int64_t *n)
+{
+    sqlite3_stmt *st = q(s, Q_RECORDS_COUNT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    sqlite3_bind_int64(st, 2, shard_index);
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* ---- consumers ---- */
+
+static void read_consumer(sqlite3_stmt *st, store_consumer *o)
+{
+    memset(o, 0, sizeof *o);
+    o->stream_id = sqlite3_column_int64(st, 0);
+    copy_text(o->name, sizeof o->name, st, 1);
+    o->created_ms = sqlite3_column_int64(st, 2);
+    copy_text(o->status, sizeof o->status, st, 3);
+    o->status_until_ms = sqlite3_column_int64(st, 4);
+}
+
+int store_consumer_get(store *s, int64_t stream_id, const char *name, store_consumer *out)
+{
+    sqlite3_stmt *st = q(s, Q_CONSUMER_GET);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    bind_text(st, 2, name);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_consumer(st, out);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int store_consumer_insert(store *s, const store_consumer *c)
+{
+    sqlite3_stmt *st = q(s, Q_CONSUMER_INSERT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, c->stream_id);
+    bind_text(st, 2, c->name);
+    sqlite3_bind_int64(st, 3, c->created_ms);
+    bind_text(st, 4, c->status);
+    sqlite3_bind_int64(st, 5, c->status_until_ms);
+    return done(st);
+}
+
+int store_consumer_update(store *s, const store_consumer *c)
+{
+    sqlite3_stmt *st = q(s, Q_CONSUMER_UPDATE);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, c->stream_id);
+    bind_text(st, 2, c->name);
+    bind_text(st, 3, c->status);
+    sqlite3_bind_int64(st, 4, c->status_until_ms);
+    return done(st);
+}
+
+int store_consumer_delete(store *s, int64_t stream_id, const char *name)
+{
+    static const int qs[] = {Q_CTAGS_DEL_CONSUMER, Q_POLICY_DELETE, Q_CONSUMER_DELETE};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        sqlite3_stmt *st = q(s, qs[i]);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, stream_id);
+        bind_text(st, 2, name);
+        if (done(st) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int store_consumers_list(store *s, int64_t stream_id, store_consumer **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = q(s, Q_CONSUMER_LIST);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            store_consumer *grown = realloc(*out, cap * sizeof **out);
+            if (!grown) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *out = grown;
+        }
+        read_consumer(st, &(*out)[(*n)++]);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int store_consumers_creating(store *s, const char *account_id, const char *region, int64_t now_ms,
+                             int64_t *count)
+{
+    sqlite3_stmt *st = q(s, Q_CONSUMERS_CREATING);
+    if (!st)
+        return -1;
+    bind_text(st, 1, account_id);
+    bind_text(st, 2, region);
+    sqlite3_bind_int64(st, 3, now_ms);
+    int rc = sqlite3_step(st);
+    *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* ---- tags of any resource: a stream (consumer NULL or "") or one of its consumers ---- */
+
+static int is_stream(const char *consumer)
+{
+    return !consumer || !consumer[0];
+}
+
+int store_resource_tags_get(store *s, int64_t stream_id, const char *consumer, store_tag **out, size_t *n)
+{
+    if (is_stream(consumer))
+        return store_tags_get(s, stream_id, out, n);
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = q(s, Q_CTAGS_GET);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    bind_text(st, 2, consumer);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            store_tag *grown = realloc(*out, cap * sizeof **out);
+            if (!grown) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *out = grown;
+        }
+        store_tag *t = &(*out)[*n];
+        t->key = strdup((const char *)sqlite3_column_text(st, 0));
+        t->value = strdup((const char *)sqlite3_column_text(st, 1));
+        (*n)++;
+        if (!t->key || !t->value) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        store_tags_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int store_resource_tag_put(store *s, int64_t stream_id, const char *consumer, const char *key, const char *value)
+{
+    if (is_stream(consumer))
+        return store_tag_put(s, stream_id, key, value);
+    sqlite3_stmt *st = q(s, Q_CTAG_PUT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    bind_text(st, 2, consumer);
+    bind_text(st, 3, key);
+    bind_text(st, 4, value);
+    return done(st);
+}
+
+int store_resource_tag_delete(store *s, int64_t stream_id, const char *consumer, const char *key)
+{
+    if (is_stream(consumer))
+        return store_tag_delete(s, stream_id, key);
+    sqlite3_stmt *st = q(s, Q_CTAG_DELETE);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    bind_text(st, 2, consumer);
+    bind_text(st, 3, key);
+    return done(st);
+}
+
+/* ---- resource policies ---- */
+
+int store_policy_get(store *s, int64_t stream_id, const char *consumer, char **policy)
+{
+    *policy = NULL;
+    sqlite3_stmt *st = q(s, Q_POLICY_GET);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    bind_text(st, 2, consumer ? consumer : "");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        *policy = strdup(t ? (const char *)t : "");
+        if (!*policy)
+            rc = SQLITE_NOMEM;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int store_policy_put(store *s, int64_t stream_id, const char *consumer, const char *policy)
+{
+    sqlite3_stmt *st = q(s, Q_POLICY_PUT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    bind_text(st, 2, consumer ? consumer : "");
+    bind_text(st, 3, policy);
+    return done(st);
+}
+
+int store_policy_delete(store *s, int64_t stream_id, const char *consumer, int *deleted)
+{
+    sqlite3_stmt *st = q(s, Q_POLICY_DELETE);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    bind_text(st, 2, consumer ? consumer : "");
+    if (done(st) != 0)
+        return -1;
+    if (deleted)
+        *deleted = sqlite3_changes(s->db);
+    return 0;
+}
+
+/* ---- account settings ---- */
+
+int store_account_get(store *s, const char *account_id, const char *region, store_account *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->commitment, sizeof out->commitment, "DISABLED");
+    sqlite3_stmt *st = q(s, Q_ACCOUNT_GET);
+    if (!st)
+        return -1;
+    bind_text(st, 1, account_id);
+    bind_text(st, 2, region);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        copy_text(out->commitment, sizeof out->commitment, st, 0);
+        out->started_ms = sqlite3_column_int64(st, 1);
+        out->ended_ms = sqlite3_column_int64(st, 2);
+        out->earliest_end_ms = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int store_account_put(store *s, const char *account_id, const char *region, const store_account *a)
+{
+    sqlite3_stmt *st = q(s, Q_ACCOUNT_PUT);
+    if (!st)
+        return -1;
+    bind_text(st, 1, account_id);
+    bind_text(st, 2, region);
+    bind_text(st, 3, a->commitment);
+    sqlite3_bind_int64(st, 4, a->started_ms);
+    sqlite3_bind_int64(st, 5, a->ended_ms);
+    sqlite3_bind_int64(st, 6, a->earliest_end_ms);
     return done(st);
 }

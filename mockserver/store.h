@@ -45,6 +45,11 @@ typedef struct store_stream {
     int retention_hours;
     uint32_t next_shard_index; /* the index the next new shard gets */
     int max_record_kib;        /* MaxRecordSizeInKiB, default 1024 */
+    /* schema 2 */
+    char encryption_type[8];   /* NONE or KMS ("" is stored as NONE) */
+    char key_id[2056];         /* KeyId while KMS, else "" */
+    unsigned shard_metrics;    /* enhanced monitoring: bit i = the i-th metric (ops_monitoring.c) */
+    int warm_mibps;            /* UpdateStreamWarmThroughput target, 0 for none */
 } store_stream;
 
 /* 0 found, 1 not found, -1 error. */
@@ -85,10 +90,15 @@ typedef struct store_record {
     const char *pkey;          /* valid during the callback only */
     const uint8_t *data;
     size_t data_len;
+    int encrypted;             /* written while the stream had KMS encryption on */
 } store_record;
 
 int store_record_insert(store *s, int64_t stream_id, uint32_t shard_index, uint64_t counter,
                         int64_t arrival_ms, const char *pkey, const uint8_t *data, size_t len);
+/* As store_record_insert, marking the record encrypted (SSE-KMS on at write time) or not. */
+int store_record_insert_enc(store *s, int64_t stream_id, uint32_t shard_index, uint64_t counter,
+                            int64_t arrival_ms, const char *pkey, const uint8_t *data, size_t len,
+                            int encrypted);
 /* Call cb for records of one shard with counter >= from_counter and arrival_ms >= min_arrival_ms,
  * in counter order, at most `limit`; cb returns nonzero to stop. Returns 0 or -1. */
 typedef int (*store_record_cb)(void *ud, const store_record *r);
@@ -101,6 +111,12 @@ int store_record_first_at(store *s, int64_t stream_id, uint32_t shard_index, int
 int store_record_last_arrival(store *s, int64_t stream_id, uint32_t shard_index, int64_t *arrival_ms);
 /* Delete records that arrived before before_ms (retention). */
 int store_records_trim(store *s, int64_t stream_id, int64_t before_ms);
+/* Bounded retention trim of one shard: look at its oldest max_rows records and delete those that
+ * arrived before before_ms; *deleted (may be NULL) gets how many went. */
+int store_records_trim_shard(store *s, int64_t stream_id, uint32_t shard_index, int64_t before_ms, int max_rows,
+                             int *deleted);
+/* How many records a shard holds (physically, expired or not). */
+int store_records_count(store *s, int64_t stream_id, uint32_t shard_index, int64_t *n);
 
 /* ---- tags ---- */
 typedef struct store_tag {
@@ -113,5 +129,52 @@ int store_tags_get(store *s, int64_t stream_id, store_tag **out, size_t *n);
 void store_tags_free(store_tag *tags, size_t n);
 int store_tag_put(store *s, int64_t stream_id, const char *key, const char *value);
 int store_tag_delete(store *s, int64_t stream_id, const char *key);
+
+/* ---- enhanced fan-out consumers (schema 2) ---- */
+typedef struct store_consumer {
+    int64_t stream_id;
+    char name[STORE_NAME_MAX];
+    int64_t created_ms;        /* the ConsumerARN carries created_ms / 1000 */
+    char status[16];           /* CREATING, ACTIVE, DELETING (as stored) */
+    int64_t status_until_ms;   /* when a transitional status ends */
+} store_consumer;
+
+/* 0 found, 1 not found, -1 error. */
+int store_consumer_get(store *s, int64_t stream_id, const char *name, store_consumer *out);
+int store_consumer_insert(store *s, const store_consumer *c);
+/* Update status and status_until_ms. */
+int store_consumer_update(store *s, const store_consumer *c);
+/* Delete a consumer with its tags and resource policy. */
+int store_consumer_delete(store *s, int64_t stream_id, const char *name);
+/* All consumers of a stream sorted by name (malloc'd array; free()). */
+int store_consumers_list(store *s, int64_t stream_id, store_consumer **out, size_t *n);
+/* Consumers of an account and region still CREATING at now_ms. */
+int store_consumers_creating(store *s, const char *account_id, const char *region, int64_t now_ms,
+                             int64_t *count);
+
+/* ---- tags of a resource: the stream itself (consumer NULL or "") or one of its consumers ---- */
+int store_resource_tags_get(store *s, int64_t stream_id, const char *consumer, store_tag **out, size_t *n);
+int store_resource_tag_put(store *s, int64_t stream_id, const char *consumer, const char *key, const char *value);
+int store_resource_tag_delete(store *s, int64_t stream_id, const char *consumer, const char *key);
+
+/* ---- resource policies of a stream (consumer NULL or "") or consumer ---- */
+/* 0 found (*policy malloc'd), 1 none, -1 error. */
+int store_policy_get(store *s, int64_t stream_id, const char *consumer, char **policy);
+int store_policy_put(store *s, int64_t stream_id, const char *consumer, const char *policy);
+/* *deleted (may be NULL): 1 when a policy was there. */
+int store_policy_delete(store *s, int64_t stream_id, const char *consumer, int *deleted);
+
+/* ---- account settings (per account and region) ---- */
+typedef struct store_account {
+    char commitment[48];       /* MinimumThroughputBillingCommitment status: ENABLED, DISABLED,
+                                  ENABLED_UNTIL_EARLIEST_ALLOWED_END */
+    int64_t started_ms;        /* 0 when never enabled */
+    int64_t ended_ms;          /* 0 when not ended */
+    int64_t earliest_end_ms;   /* 0 when not enabled */
+} store_account;
+
+/* Fills *out (DISABLED and zeros when nothing is stored); 0 stored, 1 defaults, -1 error. */
+int store_account_get(store *s, const char *account_id, const char *region, store_account *out);
+int store_account_put(store *s, const char *account_id, const char *region, const store_account *a);
 
 #endif

@@ -1,7 +1,9 @@
 /* streams.c: helpers shared by the operation handlers (see streams.h): the request's store
  * transaction, StreamName/StreamARN resolution with AWS's messages, lazy stream state
  * transitions from the simulation clock, shard JSON and sequence-number strings, opaque
- * NextTokens authenticated with the server key, and base64. */
+ * NextTokens authenticated with the server key, and base64; also the retention horizon and
+ * its physical trimming, stream and consumer ARNs, consumer lookups (SubscribeToShard uses
+ * consumer_lookup_arn), enhanced-monitoring metric names and the tag character rule. */
 #include "streams.h"
 
 #include "base64.h"
@@ -82,6 +84,63 @@ int stream_find(sim_ctx *ctx, const char *name, store_stream *st)
 }
 
 /* Split arn:<partition>:kinesis:<region>:<account>:stream/<name>; -1 when it is not one. */
+static int parse_stream_arn(const char *arn, char *region, size_t rlen, char *account, size_t alen,
+                            char *name, size_t nlen);
+
+static int valid_name(const char *p, size_t len)
+{
+    if (len == 0 || len >= STORE_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int kinesis_arn_parse(const char *arn, char region[64], char account[32], char stream[STORE_NAME_MAX],
+                      char consumer[STORE_NAME_MAX], int64_t *consumer_epoch_s)
+{
+    consumer[0] = 0;
+    *consumer_epoch_s = 0;
+    char rest[STORE_NAME_MAX * 2 + 64];
+    if (!arn || strlen(arn) >= sizeof rest + 128)
+        return -1;
+    /* a stream ARN first: the stream part then holds "<name>/consumer/<c>:<n>" for a consumer */
+    if (parse_stream_arn(arn, region, 64, account, 32, stream, STORE_NAME_MAX) == 0)
+        return valid_name(stream, strlen(stream)) ? 0 : -1;
+    const char *s = strstr(arn, ":stream/");
+    const char *c = s ? strstr(s + 8, "/consumer/") : NULL;
+    if (!s || !c)
+        return -1;
+    /* the prefix up to the stream name must parse as a stream ARN of a placeholder name */
+    size_t prefix = (size_t)(s - arn) + 8;
+    if (prefix + 1 >= sizeof rest)
+        return -1;
+    snprintf(rest, sizeof rest, "%.*sx", (int)prefix, arn);
+    char dummy[STORE_NAME_MAX];
+    if (parse_stream_arn(rest, region, 64, account, 32, dummy, sizeof dummy) != 0)
+        return -1;
+    const char *name = s + 8;
+    if (!valid_name(name, (size_t)(c - name)))
+        return -1;
+    snprintf(stream, STORE_NAME_MAX, "%.*s", (int)(c - name), name);
+    const char *cn = c + 10, *colon = strrchr(cn, ':');
+    if (!colon || !valid_name(cn, (size_t)(colon - cn)) || !colon[1] || strlen(colon + 1) > 15)
+        return -1;
+    int64_t epoch = 0;
+    for (const char *d = colon + 1; *d; d++) {
+        if (*d < '0' || *d > '9')
+            return -1;
+        epoch = epoch * 10 + (*d - '0');
+    }
+    snprintf(consumer, STORE_NAME_MAX, "%.*s", (int)(colon - cn), cn);
+    *consumer_epoch_s = epoch;
+    return 0;
+}
+
 static int parse_stream_arn(const char *arn, char *region, size_t rlen, char *account, size_t alen,
                             char *name, size_t nlen)
 {
@@ -324,4 +383,186 @@ int next_token_read(const sim_ctx *ctx, const char *token, json_t **payload, int
     *payload = json_incref(p);
     json_decref(w);
     return 0;
+}
+
+/* ---- retention ---- */
+
+int64_t stream_trim_horizon_ms(const sim_ctx *ctx, const store_stream *st)
+{
+    return ctx->now_ms - (int64_t)st->retention_hours * 3600 * 1000;
+}
+
+int shard_expired(const sim_ctx *ctx, const store_stream *st, const store_shard *sh)
+{
+    return sh->closed_ms != 0 && sh->closed_ms < stream_trim_horizon_ms(ctx, st);
+}
+
+int stream_trim(sim_ctx *ctx, const store_stream *st, const store_shard *shards, size_t n, uint32_t shard_index)
+{
+    int64_t horizon = stream_trim_horizon_ms(ctx, st);
+    for (size_t i = 0; i < n; i++) {
+        if (shards[i].index != shard_index && !shards[i].closed_ms)
+            continue;
+        if (store_records_trim_shard(ctx->srv->store, st->id, shards[i].index, horizon, RETENTION_TRIM_BATCH,
+                                     NULL) != 0)
+            return ops_store_fail(ctx);
+    }
+    return 0;
+}
+
+/* ---- consumers ---- */
+
+void consumer_arn(const sim_ctx *ctx, const char *stream, const store_consumer *c, char out[CONSUMER_ARN_MAX])
+{
+    snprintf(out, CONSUMER_ARN_MAX, "arn:aws:kinesis:%s:%s:stream/%s/consumer/%s:%lld", ctx->region,
+             ctx->account_id, stream, c->name, (long long)(c->created_ms / 1000));
+}
+
+int consumer_settle(sim_ctx *ctx, store_consumer *c)
+{
+    if (strcmp(c->status, "ACTIVE") == 0 || ctx->now_ms < c->status_until_ms)
+        return 0;
+    if (strcmp(c->status, "DELETING") == 0)
+        return store_consumer_delete(ctx->srv->store, c->stream_id, c->name) == 0 ? 1 : -1;
+    snprintf(c->status, sizeof c->status, "ACTIVE");
+    c->status_until_ms = 0;
+    return store_consumer_update(ctx->srv->store, c) == 0 ? 0 : -1;
+}
+
+int stream_consumers(sim_ctx *ctx, const store_stream *st, store_consumer **out, size_t *n)
+{
+    if (store_consumers_list(ctx->srv->store, st->id, out, n) != 0)
+        return ops_store_fail(ctx);
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++) {
+        int rc = consumer_settle(ctx, &(*out)[i]);
+        if (rc < 0) {
+            free(*out);
+            *out = NULL;
+            *n = 0;
+            return ops_store_fail(ctx);
+        }
+        if (rc == 0)
+            (*out)[kept++] = (*out)[i];
+    }
+    *n = kept;
+    return 0;
+}
+
+int consumer_not_found(sim_ctx *ctx, const char *stream, const char *consumer)
+{
+    return sim_fail(ctx, SIM_ERR_ResourceNotFoundException, "Consumer %s under stream %s not found for account %s.",
+                    consumer, stream, ctx->account_id);
+}
+
+/* Shared by consumer_lookup_arn and resource_lookup: the ARN's parts, checked against the caller. */
+static int arn_for_caller(sim_ctx *ctx, const char *arn, const char *what, char stream[STORE_NAME_MAX],
+                          char consumer[STORE_NAME_MAX], int64_t *epoch_s)
+{
+    char region[64], account[32];
+    if (!arn || kinesis_arn_parse(arn, region, account, stream, consumer, epoch_s) != 0)
+        return sim_fail(ctx, SIM_ERR_InvalidArgumentException, "%s %s is not a valid ARN.", what,
+                        arn ? arn : "null");
+    if (strcmp(account, ctx->account_id) != 0)
+        return sim_fail(ctx, SIM_ERR_AccessDeniedException,
+                        "User: arn:aws:iam::%s:root is not authorized to perform: kinesis:%s on resource: %s "
+                        "because no resource-based policy allows the kinesis:%s action",
+                        ctx->account_id, ctx->op ? ctx->op : "", arn, ctx->op ? ctx->op : "");
+    if (strcmp(region, ctx->region) != 0)
+        return consumer[0] ? consumer_not_found(ctx, stream, consumer) : stream_not_found(ctx, stream);
+    return 0;
+}
+
+/* The consumer `name` of stream st, registered at epoch_s (when epoch_s >= 0). */
+static int consumer_of(sim_ctx *ctx, const store_stream *st, const char *name, int64_t epoch_s, store_consumer *c)
+{
+    int rc = store_consumer_get(ctx->srv->store, st->id, name, c);
+    if (rc < 0)
+        return ops_store_fail(ctx);
+    if (rc == 0) {
+        rc = consumer_settle(ctx, c);
+        if (rc < 0)
+            return ops_store_fail(ctx);
+    }
+    if (rc > 0 || (epoch_s >= 0 && c->created_ms / 1000 != epoch_s))
+        return consumer_not_found(ctx, st->name, name);
+    return 0;
+}
+
+int consumer_find(sim_ctx *ctx, const store_stream *st, const char *name, store_consumer *c)
+{
+    return consumer_of(ctx, st, name, -1, c);
+}
+
+int consumer_lookup_arn(sim_ctx *ctx, const char *arn, store_stream *st, store_consumer *c)
+{
+    char stream[STORE_NAME_MAX], consumer[STORE_NAME_MAX];
+    int64_t epoch;
+    if (arn_for_caller(ctx, arn, "ConsumerARN", stream, consumer, &epoch) != 0)
+        return -1;
+    if (!consumer[0])
+        return sim_fail(ctx, SIM_ERR_InvalidArgumentException, "ConsumerARN %s is not a valid ARN.", arn);
+    int rc = stream_find(ctx, stream, st);
+    if (rc < 0)
+        return ops_store_fail(ctx);
+    if (rc > 0)
+        return consumer_not_found(ctx, stream, consumer);
+    return consumer_of(ctx, st, consumer, epoch, c);
+}
+
+int resource_lookup(sim_ctx *ctx, const char *arn, store_stream *st, store_consumer *c, int *is_consumer)
+{
+    char stream[STORE_NAME_MAX], consumer[STORE_NAME_MAX];
+    int64_t epoch;
+    if (arn_for_caller(ctx, arn, "ResourceARN", stream, consumer, &epoch) != 0)
+        return -1;
+    *is_consumer = consumer[0] != 0;
+    int rc = stream_find(ctx, stream, st);
+    if (rc < 0)
+        return ops_store_fail(ctx);
+    if (rc > 0)
+        return *is_consumer ? consumer_not_found(ctx, stream, consumer) : stream_not_found(ctx, stream);
+    if (!*is_consumer) {
+        memset(c, 0, sizeof *c);
+        return 0;
+    }
+    return consumer_of(ctx, st, consumer, epoch, c);
+}
+
+/* ---- tags ---- */
+
+int tag_text_check(const char *s)
+{
+    int pct = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x80 || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+            strchr(" \t_./=+-@:", *p))
+            continue;
+        if (*p == '%') {
+            pct = 1;
+            continue;
+        }
+        return 1;
+    }
+    return pct ? 2 : 0;
+}
+
+/* ---- enhanced monitoring ---- */
+
+const char *const shard_metric_names[SHARD_METRICS_COUNT] = {
+    "IncomingBytes",       "IncomingRecords", "OutgoingBytes", "OutgoingRecords", "WriteProvisionedThroughputExceeded",
+    "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds"};
+
+json_t *shard_metrics_json(unsigned mask)
+{
+    json_t *list = json_array();
+    for (unsigned i = 0; i < SHARD_METRICS_COUNT; i++)
+        if (mask & (1u << i))
+            json_array_append_new(list, json_string(shard_metric_names[i]));
+    return list;
+}
+
+json_t *enhanced_monitoring_json(const store_stream *st)
+{
+    return json_pack("[{s:o}]", "ShardLevelMetrics", shard_metrics_json(st->shard_metrics));
 }

@@ -1,8 +1,9 @@
 /* streams.h: helpers shared by the operation handlers (ops_*.c): the per-request store
  * transaction, resolving StreamName/StreamARN to a stored stream, lazy state transitions
  * computed from the simulation clock (no timers), ARNs, shard JSON, sequence-number strings,
- * and opaque NextTokens. Rules and AWS's messages that more than one handler needs
- * live here so they are written once. */
+ * and opaque NextTokens; retention, consumers, resource ARNs, monitoring metric names and tag
+ * characters. Rules and AWS's messages that more than one handler needs live here so they
+ * are written once. */
 #ifndef SIM_STREAMS_H
 #define SIM_STREAMS_H
 
@@ -75,5 +76,61 @@ int epoch_ms_from_json(const json_t *v, int64_t *ms);
 char *next_token_make(const sim_ctx *ctx, json_t *payload);
 /* 0 ok (*payload set), -1 malformed or forged, -2 expired (*issued_ms set). */
 int next_token_read(const sim_ctx *ctx, const char *token, json_t **payload, int64_t *issued_ms);
+
+/* ---- retention (records older than now - retention are gone) ---- */
+/* now - RetentionPeriodHours: records that arrived before this are expired. */
+int64_t stream_trim_horizon_ms(const sim_ctx *ctx, const store_stream *st);
+/* A closed shard whose closed_ms + retention has passed: it no longer shows in DescribeStream or
+ * ListShards and cannot be read (children still name it as their parent). */
+int shard_expired(const sim_ctx *ctx, const store_stream *st, const store_shard *sh);
+/* Physical trimming, done cheaply inside write transactions: after every RETENTION_TRIM_EVERY-th
+ * record of a shard, delete up to RETENTION_TRIM_BATCH expired records of that shard and of each
+ * closed shard of the stream. 0, or -1 after sim_fail. */
+#define RETENTION_TRIM_EVERY 64
+#define RETENTION_TRIM_BATCH 256
+int stream_trim(sim_ctx *ctx, const store_stream *st, const store_shard *shards, size_t n, uint32_t shard_index);
+
+/* ---- ARNs of streams and consumers ---- */
+#define CONSUMER_ARN_MAX 640
+/* Split arn:<partition>:kinesis:<region>:<account>:stream/<name>[/consumer/<c>:<epoch s>].
+ * consumer is set to "" for a stream ARN. 0 ok, -1 when it is neither. */
+int kinesis_arn_parse(const char *arn, char region[64], char account[32], char stream[STORE_NAME_MAX],
+                      char consumer[STORE_NAME_MAX], int64_t *consumer_epoch_s);
+
+/* ---- enhanced fan-out consumers ---- */
+/* arn:aws:kinesis:<region>:<account>:stream/<stream>/consumer/<name>:<created_ms / 1000> */
+void consumer_arn(const sim_ctx *ctx, const char *stream, const store_consumer *c, char out[CONSUMER_ARN_MAX]);
+/* Apply a due CREATING->ACTIVE or DELETING->(gone) transition: 0 exists, 1 deleted now, -1 error. */
+int consumer_settle(sim_ctx *ctx, store_consumer *c);
+/* The stream's consumers after transitions (malloc'd; free()). 0, or -1 after sim_fail. */
+int stream_consumers(sim_ctx *ctx, const store_stream *st, store_consumer **out, size_t *n);
+/* The consumer `name` of st after transitions: 0, or -1 after sim_fail (ResourceNotFound). */
+int consumer_find(sim_ctx *ctx, const store_stream *st, const char *name, store_consumer *c);
+/* ResourceNotFoundException for a consumer. */
+int consumer_not_found(sim_ctx *ctx, const char *stream, const char *consumer);
+/* Resolve a ConsumerARN to its stream and consumer (after transitions), as SubscribeToShard
+ * needs: the ARN's creation time must match the registered consumer's (a re-registered name
+ * has a new ARN). 0 ok, -1 after sim_fail (InvalidArgument for a malformed ARN, ResourceNotFound). */
+int consumer_lookup_arn(sim_ctx *ctx, const char *arn, store_stream *st, store_consumer *c);
+
+/* ---- enhanced monitoring: the ShardLevelMetrics names, bit i of store_stream.shard_metrics ---- */
+#define SHARD_METRICS_COUNT 7
+extern const char *const shard_metric_names[SHARD_METRICS_COUNT];
+#define SHARD_METRICS_ALL ((1u << SHARD_METRICS_COUNT) - 1u)
+/* The names of the bits set, in the model's order (a JSON array). */
+json_t *shard_metrics_json(unsigned mask);
+/* The stream's EnhancedMonitoring member: [{"ShardLevelMetrics": [...]}]. */
+json_t *enhanced_monitoring_json(const store_stream *st);
+
+/* ---- tags ---- */
+#define MAX_TAGS_PER_RESOURCE 50
+/* Characters of a tag key or value: 0 allowed (Unicode letters, digits, white space, _ . / = + - @ :),
+ * 2 when it holds '%' (refused with a different message), 1 for anything else. */
+int tag_text_check(const char *s);
+
+/* ---- any taggable resource (TagResource, resource policies) ---- */
+/* Resolve a ResourceARN (a stream or a consumer) of the caller's account and region. *is_consumer
+ * tells which; c is filled for a consumer. 0 ok, -1 after sim_fail. */
+int resource_lookup(sim_ctx *ctx, const char *arn, store_stream *st, store_consumer *c, int *is_consumer);
 
 #endif

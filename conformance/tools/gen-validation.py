@@ -18,11 +18,7 @@ import re
 import sys
 
 UNIMPLEMENTED = [
-    "DeleteResourcePolicy", "DeregisterStreamConsumer", "DescribeAccountSettings", "DescribeLimits",
-    "DescribeStreamConsumer", "DisableEnhancedMonitoring", "EnableEnhancedMonitoring", "GetResourcePolicy",
-    "ListStreamConsumers", "ListTagsForResource", "PutResourcePolicy", "RegisterStreamConsumer",
-    "StartStreamEncryption", "StopStreamEncryption", "SubscribeToShard", "TagResource", "UntagResource",
-    "UpdateAccountSettings", "UpdateMaxRecordSize", "UpdateStreamMode", "UpdateStreamWarmThroughput",
+    "SubscribeToShard",
 ]
 
 # Valid values for members whose shape needs more than the generic rule.

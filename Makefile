@@ -142,5 +142,7 @@ clean:
 
 # Benchmarks, the load generator and the crash-durability test (make bench, bench-peers, durability).
 include ci/bench/bench.mk
+# Real AWS clients (AWS CLI, boto3, the JavaScript SDK) against the simulator, when installed (make compat).
+include ci/compat/compat.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

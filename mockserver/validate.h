@@ -28,7 +28,9 @@ int sim_validate_input(const sim_model *m, const char *op, const json_t *in,
 
 /* ---- additions (H2) ---- */
 
-/* The embedded model (build/gen/model_data.c, generated from fixtures/kinesis-api/service-2.json). */
+/* The embedded model (build/gen/model_data.c, generated from fixtures/kinesis-api/service-2.json
+ * by ci/tools/model_compact, which drops documentation and what else nothing here reads, then
+ * ci/tools/embed; the array ends with a NUL byte not counted in sim_model_json_len). */
 extern const unsigned char sim_model_json[];
 extern const size_t sim_model_json_len;
 

@@ -1,7 +1,8 @@
 /* test_validate.c: Criterion tests for model-driven validation (validate.c) and base64 (base64.c).
  *
  * - model: the embedded model loads, knows every operation, and every pattern in it translates
- *   to a POSIX expression that compiles and matches as the Java one would;
+ *   to a POSIX expression that compiles and matches as the Java one would; it is the fixture
+ *   model without documentation (ci/tools/model_compact) and validates exactly as the full one;
  * - cases: fixtures/validation/cases.json, one case per wording (type errors per JSON type and
  *   shape kind, constraint messages taken from AWS's answers to kinesalite's tests);
  * - generated: for every operation, the required members and every top-level length, pattern,
@@ -277,6 +278,111 @@ Test(validate_cases, fixture_cases)
     }
     cr_assert_eq(failed, 0, "%zu of %zu cases failed", failed, json_array_size(cases));
     json_decref(doc);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The embedded model: the fixture without what validation never reads                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The build embeds fixtures/kinesis-api/service-2.json through ci/tools/model_compact, which
+ * drops documentation, operations' http/errors/staticContextParams and members' contextParam
+ * (a sixth of the text to parse at start-up). Everything else must be there, in the same order. */
+static void expect_same_ref(const char *where, json_t *full, json_t *compact)
+{
+    cr_assert_eq(json_is_object(full), json_is_object(compact), "%s", where);
+    if (!json_is_object(full))
+        return;
+    cr_assert(json_equal(json_object_get(full, "shape"), json_object_get(compact, "shape")), "%s", where);
+}
+
+Test(validate_model, embedded_model_is_the_fixture_without_documentation)
+{
+    json_t *full = load_fixture("kinesis-api/service-2.json");
+    /* no documentation text left (the array ends with a NUL byte, see ci/tools/embed.c) */
+    cr_assert_eq(sim_model_json[sim_model_json_len], 0);
+    cr_assert_null(strstr((const char *)sim_model_json, "\"documentation\""));
+    cr_assert_null(strstr((const char *)sim_model_json, "\"contextParam\""));
+    cr_assert(json_equal(json_object_get(full, "metadata"), json_object_get(raw, "metadata")));
+
+    const char *name, *key;
+    json_t *fs, *v;
+    json_t *cshapes = json_object_get(raw, "shapes");
+    cr_assert_eq(json_object_size(cshapes), json_object_size(json_object_get(full, "shapes")));
+    json_object_foreach(json_object_get(full, "shapes"), name, fs)
+    {
+        json_t *cs = json_object_get(cshapes, name);
+        cr_assert_not_null(cs, "shape %s missing", name);
+        size_t kept = 0;
+        json_object_foreach(fs, key, v)
+        {
+            if (!strcmp(key, "documentation"))
+                continue;
+            kept++;
+            json_t *cv = json_object_get(cs, key);
+            cr_assert_not_null(cv, "%s.%s missing", name, key);
+            if (!strcmp(key, "members")) {
+                /* same members in the same order (validation reports in model order) */
+                void *fi = json_object_iter(v), *ci = json_object_iter(cv);
+                for (; fi; fi = json_object_iter_next(v, fi), ci = json_object_iter_next(cv, ci)) {
+                    cr_assert_not_null(ci, "%s: fewer members", name);
+                    cr_assert_str_eq(json_object_iter_key(ci), json_object_iter_key(fi), "%s", name);
+                    expect_same_ref(name, json_object_iter_value(fi), json_object_iter_value(ci));
+                }
+                cr_assert_null(ci, "%s: more members", name);
+            } else if (!strcmp(key, "member") || !strcmp(key, "key") || !strcmp(key, "value")) {
+                expect_same_ref(name, v, cv);
+            } else {
+                cr_assert(json_equal(v, cv), "%s.%s differs", name, key);
+            }
+        }
+        cr_assert_eq(json_object_size(cs), kept, "shape %s has extra keys", name);
+    }
+    json_t *cops = json_object_get(raw, "operations");
+    cr_assert_eq(json_object_size(cops), json_object_size(json_object_get(full, "operations")));
+    json_object_foreach(json_object_get(full, "operations"), name, fs)
+    {
+        json_t *co = json_object_get(cops, name);
+        cr_assert_not_null(co, "operation %s missing", name);
+        cr_assert(json_equal(json_object_get(fs, "name"), json_object_get(co, "name")), "%s", name);
+        expect_same_ref(name, json_object_get(fs, "input"), json_object_get(co, "input"));
+        expect_same_ref(name, json_object_get(fs, "output"), json_object_get(co, "output"));
+    }
+    json_decref(full);
+}
+
+/* A model built from the full fixture text and the embedded one answer every fixture case with
+ * the same result and the same message, byte for byte. */
+Test(validate_model, full_and_embedded_models_validate_alike)
+{
+    json_t *full = load_fixture("kinesis-api/service-2.json");
+    char *text = json_dumps(full, JSON_PRESERVE_ORDER);
+    cr_assert_not_null(text);
+    char err[256];
+    sim_model *fm = sim_model_load_json(text, strlen(text), err, sizeof err);
+    cr_assert_not_null(fm, "%s", err);
+    json_t *doc = load_fixture("validation/cases.json");
+    json_t *cases = json_object_get(doc, "cases");
+    cr_assert_geq(json_array_size(cases), 80);
+    static char m1[65536], m2[65536];
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        const char *op = json_string_value(json_object_get(c, "op"));
+        sim_error_code c1 = SIM_ERR__COUNT, c2 = SIM_ERR__COUNT;
+        m1[0] = m2[0] = '\0';
+        int r1 = sim_validate_input(fm, op, json_object_get(c, "input"), &c1, m1, sizeof m1);
+        int r2 = sim_validate_input(model, op, json_object_get(c, "input"), &c2, m2, sizeof m2);
+        cr_assert_eq(r1, r2, "case %zu", i);
+        if (r1)
+            cr_assert_eq(c1, c2, "case %zu", i);
+        cr_assert_str_eq(m1, m2, "case %zu", i);
+    }
+    cr_assert_eq(sim_model_operation_count(fm), sim_model_operation_count(model));
+    json_decref(doc);
+    sim_model_free(fm);
+    free(text);
+    json_decref(full);
 }
 
 /* ------------------------------------------------------------------------------------------ */

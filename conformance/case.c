@@ -169,54 +169,96 @@ static int add_op(vctx *v, const char *op)
 
 /* ------------------------------------------------------------------ expectations */
 
-static int check_fields(vctx *v, const json_t *fields, const char *loc)
+/* One matcher: a place (path or header for field matchers; var for a while condition) and at
+ * least one condition. */
+static int check_matcher(vctx *v, const json_t *f, const char *l, int is_var)
 {
     static const char *const keys[] = {"path", "header", "equals", "not_equals", "one_of", "re", "type", "absent",
                                        "exists", "length", "min_length", "max_length", "gt", "ge", "lt", "le",
                                        "note", NULL};
+    static const char *const var_keys[] = {"var", "equals", "not_equals", "one_of", "re", "type", "absent",
+                                           "exists", "length", "min_length", "max_length", "gt", "ge", "lt", "le",
+                                           "note", NULL};
     static const char *const types[] = {"string", "number", "integer", "boolean", "array", "object", "null", NULL};
+    if (!json_is_object(f))
+        return fail(v, l, is_var ? "while" : "fields",
+                    is_var ? "a while condition must be an object" : "a field matcher must be an object");
+    if (only_keys(v, f, l, is_var ? var_keys : keys) < 0)
+        return -1;
+    int has_path = json_object_get(f, "path") != NULL, has_header = json_object_get(f, "header") != NULL;
+    if (is_var && !json_is_string(json_object_get(f, "var")))
+        return fail(v, l, "while", "a while condition names a variable: {\"var\": \"it\", \"absent\": false}");
+    if (!is_var && has_path == has_header)
+        return fail(v, l, "fields", "give exactly one of 'path' or 'header'");
+    if (want_type(v, f, "path", l, is_string, "a string") || want_type(v, f, "header", l, is_string, "a string") ||
+        want_type(v, f, "re", l, is_string, "a string") || want_type(v, f, "type", l, is_string, "a string") ||
+        want_type(v, f, "absent", l, is_bool, "true or false") ||
+        want_type(v, f, "exists", l, is_bool, "true or false") ||
+        want_type(v, f, "length", l, is_int, "an integer") ||
+        want_type(v, f, "min_length", l, is_int, "an integer") ||
+        want_type(v, f, "max_length", l, is_int, "an integer") ||
+        want_type(v, f, "one_of", l, is_array, "an array") || want_type(v, f, "gt", l, is_scalar_num, "a number or decimal string") ||
+        want_type(v, f, "ge", l, is_scalar_num, "a number or decimal string") ||
+        want_type(v, f, "lt", l, is_scalar_num, "a number or decimal string") ||
+        want_type(v, f, "le", l, is_scalar_num, "a number or decimal string") || check_regex(v, f, "re", l))
+        return -1;
+    const char *t = json_string_value(json_object_get(f, "type"));
+    if (t) {
+        int ok = 0;
+        for (const char *const *a = types; *a; a++)
+            ok |= !strcmp(*a, t);
+        if (!ok)
+            return fail(v, l, "type", "unknown type '%s'", t);
+    }
+    if (json_object_size(f) < 2 || (json_object_size(f) == 2 && json_object_get(f, "note")))
+        return fail(v, l, is_var ? "var" : has_path ? "path" : "header",
+                    is_var ? "a while condition needs at least one condition besides 'var'"
+                           : "a field matcher needs at least one condition");
+    return 0;
+}
+
+static int check_fields(vctx *v, const json_t *fields, const char *loc)
+{
     size_t k;
     const json_t *f;
     char l[256];
     json_array_foreach(fields, k, f)
     {
         cf_fmt(l, sizeof l, "%s[%zu]", loc, k);
-        if (!json_is_object(f))
-            return fail(v, l, "fields", "a field matcher must be an object");
-        if (only_keys(v, f, l, keys) < 0)
+        if (check_matcher(v, f, l, 0) < 0)
             return -1;
-        int has_path = json_object_get(f, "path") != NULL, has_header = json_object_get(f, "header") != NULL;
-        if (has_path == has_header)
-            return fail(v, l, "fields", "give exactly one of 'path' or 'header'");
-        if (want_type(v, f, "path", l, is_string, "a string") || want_type(v, f, "header", l, is_string, "a string") ||
-            want_type(v, f, "re", l, is_string, "a string") || want_type(v, f, "type", l, is_string, "a string") ||
-            want_type(v, f, "absent", l, is_bool, "true or false") ||
-            want_type(v, f, "exists", l, is_bool, "true or false") ||
-            want_type(v, f, "length", l, is_int, "an integer") ||
-            want_type(v, f, "min_length", l, is_int, "an integer") ||
-            want_type(v, f, "max_length", l, is_int, "an integer") ||
-            want_type(v, f, "one_of", l, is_array, "an array") || want_type(v, f, "gt", l, is_scalar_num, "a number or decimal string") ||
-            want_type(v, f, "ge", l, is_scalar_num, "a number or decimal string") ||
-            want_type(v, f, "lt", l, is_scalar_num, "a number or decimal string") ||
-            want_type(v, f, "le", l, is_scalar_num, "a number or decimal string") || check_regex(v, f, "re", l))
-            return -1;
-        const char *t = json_string_value(json_object_get(f, "type"));
-        if (t) {
-            int ok = 0;
-            for (const char *const *a = types; *a; a++)
-                ok |= !strcmp(*a, t);
-            if (!ok)
-                return fail(v, l, "type", "unknown type '%s'", t);
+    }
+    return 0;
+}
+
+/* body_contains / body_re: a string or a non-empty list of strings; body_re entries must compile. */
+static int check_body_keys(vctx *v, const json_t *e, const char *loc)
+{
+    if (want_type(v, e, "body_contains", loc, is_string_list, "a string or a list of strings") ||
+        want_type(v, e, "body_re", loc, is_string_list, "a regular expression or a list of them"))
+        return -1;
+    const json_t *re = json_object_get(e, "body_re");
+    size_t n = json_is_array(re) ? json_array_size(re) : (re ? 1 : 0);
+    for (size_t k = 0; k < n; k++) {
+        const char *pat = json_string_value(json_is_array(re) ? json_array_get(re, k) : re);
+        if (strstr(pat, "${"))
+            continue; /* checked after expansion */
+        regex_t rx;
+        int rc = regcomp(&rx, pat, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
+        if (rc) {
+            char buf[128];
+            regerror(rc, &rx, buf, sizeof buf);
+            return fail(v, loc, "body_re", "bad regular expression /%s/: %s", pat, buf);
         }
-        if (json_object_size(f) < 2 || (json_object_size(f) == 2 && json_object_get(f, "note")))
-            return fail(v, l, has_path ? "path" : "header", "a field matcher needs at least one condition");
+        regfree(&rx);
     }
     return 0;
 }
 
 static int check_expect(vctx *v, const json_t *e, const char *loc, int top)
 {
-    static const char *const keys[] = {"status", "error", "message", "message_re", "fields", "any_of", "note", NULL};
+    static const char *const keys[] = {"status",  "error",   "message", "message_re", "fields", "body_contains",
+                                       "body_re", "any_of", "note",    NULL};
     if (!json_is_object(e))
         return fail(v, loc, "expect", "must be an object");
     if (only_keys(v, e, loc, keys) < 0)
@@ -225,7 +267,8 @@ static int check_expect(vctx *v, const json_t *e, const char *loc, int top)
         want_type(v, e, "error", loc, is_string_list, "an error name or a list of names") ||
         want_type(v, e, "message", loc, is_string, "a string") ||
         want_type(v, e, "message_re", loc, is_string, "a string") ||
-        want_type(v, e, "fields", loc, is_array, "an array") || check_regex(v, e, "message_re", loc))
+        want_type(v, e, "fields", loc, is_array, "an array") || check_regex(v, e, "message_re", loc) ||
+        check_body_keys(v, e, loc))
         return -1;
     char l[256];
     const json_t *fields = json_object_get(e, "fields");
@@ -314,9 +357,10 @@ static int check_raw(vctx *v, const json_t *raw, const char *loc)
 
 static int check_step(vctx *v, const json_t *s, const char *loc, int depth)
 {
-    static const char *const keys[] = {"op",      "body",    "raw",   "expect", "capture", "poll",
-                                       "repeat",  "foreach", "as",    "wait_stream", "sleep_ms", "check",
-                                       "steps",   "set",     "note",  NULL};
+    static const char *const keys[] = {"op",     "body",    "raw",         "expect",   "capture", "capture_optional",
+                                       "poll",   "repeat",  "foreach",     "while",    "max",     "as",
+                                       "wait_stream", "sleep_ms", "check", "steps",    "set",     "note",
+                                       NULL};
     if (!json_is_object(s))
         return fail(v, loc, NULL, "a step must be an object");
     if (only_keys(v, s, loc, keys) < 0)
@@ -338,14 +382,29 @@ static int check_step(vctx *v, const json_t *s, const char *loc, int depth)
     int is_call = json_object_get(s, "op") || json_object_get(s, "raw");
     if (json_object_get(s, "body") && !json_object_get(s, "op"))
         return fail(v, loc, "body", "'body' belongs to an 'op' step (a raw step has raw.body)");
-    if (!is_call && (json_object_get(s, "expect") || json_object_get(s, "capture") || json_object_get(s, "poll")))
+    if (!is_call && (json_object_get(s, "expect") || json_object_get(s, "capture") || json_object_get(s, "poll") ||
+                     json_object_get(s, "capture_optional")))
         return fail(v, loc, json_object_get(s, "expect") ? "expect" : "capture",
-                    "expect/capture/poll belong to op or raw steps");
+                    "expect/capture/capture_optional/poll belong to op or raw steps");
     json_int_t rep = json_integer_value(json_object_get(s, "repeat"));
     if (json_object_get(s, "repeat") && (rep < 1 || rep > CF_MAX_REPEAT))
         return fail(v, loc, "repeat", "'repeat' must be 1..%d", CF_MAX_REPEAT);
-    if (json_object_get(s, "repeat") && json_object_get(s, "foreach"))
-        return fail(v, loc, "foreach", "use repeat or foreach, not both");
+    int n_loops = (json_object_get(s, "repeat") != NULL) + (json_object_get(s, "foreach") != NULL) +
+                  (json_object_get(s, "while") != NULL);
+    if (n_loops > 1)
+        return fail(v, loc, json_object_get(s, "while") ? "while" : "foreach",
+                    "use one of repeat, foreach or while on a step");
+    const json_t *wh = json_object_get(s, "while"), *mx = json_object_get(s, "max");
+    if (mx && !wh)
+        return fail(v, loc, "max", "'max' bounds a 'while' loop; this step has none");
+    if (wh) {
+        if (!json_is_integer(mx) || json_integer_value(mx) < 1 || json_integer_value(mx) > CF_MAX_REPEAT)
+            return fail(v, loc, "while", "a 'while' loop needs \"max\": 1..%d (its most iterations)", CF_MAX_REPEAT);
+        char wl[256];
+        cf_fmt(wl, sizeof wl, "%s.while", loc);
+        if (check_matcher(v, wh, wl, 1) < 0)
+            return -1;
+    }
     json_int_t sl = json_integer_value(json_object_get(s, "sleep_ms"));
     if (json_object_get(s, "sleep_ms") && (sl < 0 || sl > CF_MAX_SLEEP_MS))
         return fail(v, loc, "sleep_ms", "'sleep_ms' must be 0..%d", CF_MAX_SLEEP_MS);
@@ -371,6 +430,11 @@ static int check_step(vctx *v, const json_t *s, const char *loc, int depth)
     if (json_object_get(s, "capture")) {
         cf_fmt(l, sizeof l, "%s.capture", loc);
         if (check_capture(v, json_object_get(s, "capture"), l) < 0)
+            return -1;
+    }
+    if (json_object_get(s, "capture_optional")) {
+        cf_fmt(l, sizeof l, "%s.capture_optional", loc);
+        if (check_capture(v, json_object_get(s, "capture_optional"), l) < 0)
             return -1;
     }
     const json_t *w = json_object_get(s, "wait_stream");
@@ -478,8 +542,8 @@ static int push_tag(cf_case *c, const char *t)
 
 static int build_case(vctx *v, json_t *obj, const char *name, const json_t *file_tags, cf_case *out)
 {
-    static const char *const keys[] = {"name", "description", "tags", "gap", "vars", "names", "setup", "steps",
-                                       "cleanup", "timeout_ms", NULL};
+    static const char *const keys[] = {"name",  "description", "tags",    "gap",        "exclusive", "vars",
+                                       "names", "setup",       "steps",   "cleanup",    "timeout_ms", NULL};
     memset(out, 0, sizeof *out);
     v->case_name = name;
     v->n_ops = 0;
@@ -488,7 +552,8 @@ static int build_case(vctx *v, json_t *obj, const char *name, const json_t *file
         return fail(v, "", NULL, "a case must be an object");
     if (only_keys(v, obj, "", keys) < 0 || want_type(v, obj, "description", "", is_string, "a string") ||
         want_type(v, obj, "vars", "", is_object, "an object") ||
-        want_type(v, obj, "timeout_ms", "", is_int, "an integer"))
+        want_type(v, obj, "timeout_ms", "", is_int, "an integer") ||
+        want_type(v, obj, "exclusive", "", is_bool, "true or false"))
         goto fail_ops;
     const json_t *gap = json_object_get(obj, "gap");
     if (gap && !json_is_boolean(gap) && !json_is_string(gap)) {
@@ -535,6 +600,10 @@ static int build_case(vctx *v, json_t *obj, const char *name, const json_t *file
         fail(v, "", "tags", "tags must include \"aws\" (documented behaviour) or \"sim\" (simulator extension)");
         goto fail_ops;
     }
+    /* exclusive: the "exclusive" tag (from the case or its file) or "exclusive": true */
+    if (json_is_true(json_object_get(obj, "exclusive")))
+        push_tag(out, "exclusive");
+    out->exclusive = cf_case_has_tag(out, "exclusive");
     for (k = 0; k < n_main_ops; k++)
         push_tag(out, v->ops[k]);
     out->ops = v->ops;

@@ -19,6 +19,7 @@ typedef struct cf_case {
     char **ops;        /* operation names the steps call (a subset of tags) */
     size_t n_ops;
     char *gap;         /* non-NULL: a known gap of the simulator (the reason, or "gap") */
+    int exclusive;     /* changes global endpoint state: run alone, after the parallel cases */
     json_t *root;      /* the validated case object */
 } cf_case;
 

@@ -2,7 +2,9 @@
  * expectations, and the cleanup that always runs. */
 #include "exec.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@ typedef struct run {
     char **created; /* stream names to delete at the end */
     size_t n_created;
     int64_t deadline;
+    int no_answer; /* a call got no HTTP answer (refused, reset, timed out) */
     char why[2048];
 } run;
 
@@ -71,6 +74,44 @@ static void track_stream(run *r, const char *name)
     r->created[r->n_created++] = strdup(name);
 }
 
+/* ------------------------------------------------------------------ pacing */
+
+/* With a pacing profile the runner's own control-plane calls (setup, status polls, cleanup)
+ * wait for their turn under the operation's per-account rate, shared by all the run's threads
+ * (the endpoint counts per account, not per case): a GCRA token bucket at 60% of the documented
+ * rate with a small burst, leaving the rest to the cases' own steps. Steps are not delayed (a
+ * case may need to catch a stream while it is CREATING); a step refused with "Rate exceeded" is
+ * sent again instead (exec_call). */
+#define CF_PACE_SLOTS 32
+static pthread_mutex_t pace_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char op[48];
+    double tat_ms; /* theoretical arrival time */
+} pace_slot[CF_PACE_SLOTS];
+
+static void pace(run *r, const char *op)
+{
+    double tps = r->env->profile->pace && op ? cf_control_plane_tps(op) : 0;
+    if (tps <= 0)
+        return;
+    double interval = 1000.0 / (tps * 0.6), tolerance = (tps > 4 ? 2 : 0) * interval;
+    double now = (double)cf_now_ms(), at = now;
+    pthread_mutex_lock(&pace_lock);
+    size_t k = 0;
+    while (k < CF_PACE_SLOTS && pace_slot[k].op[0] && strcmp(pace_slot[k].op, op))
+        k++;
+    if (k < CF_PACE_SLOTS) {
+        if (!pace_slot[k].op[0])
+            cf_fmt(pace_slot[k].op, sizeof pace_slot[k].op, "%s", op);
+        double tat = pace_slot[k].tat_ms > now ? pace_slot[k].tat_ms : now;
+        at = tat - tolerance > now ? tat - tolerance : now;
+        pace_slot[k].tat_ms = tat + interval;
+    }
+    pthread_mutex_unlock(&pace_lock);
+    int64_t wait = (int64_t)(at - now), left = r->deadline - cf_now_ms();
+    sleep_ms(wait < left ? wait : left);
+}
+
 /* ------------------------------------------------------------------ calls */
 
 static void typed_call(run *r, const char *op, const json_t *body, int retries, cf_response *out)
@@ -93,6 +134,7 @@ static void typed_call(run *r, const char *op, const json_t *body, int retries, 
     if (err) {
         out->status = err->http_status ? err->http_status : status;
         if (err->type == KINESIS_ERROR_LIBRARY && out->status == 0) {
+            r->no_answer = 1;
             out->transport_error = strdup(err->message ? err->message : "transport error");
         } else if (err->name) {
             const char *hash = strrchr(err->name, '#');
@@ -113,12 +155,38 @@ static void typed_call(run *r, const char *op, const json_t *body, int retries, 
         out->body = json_object();
 }
 
+/* The runner's own calls (setup, status polls, cleanup): like typed_call with the client's
+ * retries, and on LimitExceededException (AWS allows 5 CreateStream and 20 DescribeStreamSummary
+ * calls per second per account; parallel cases exceed that) it backs off with jitter and tries
+ * again, up to the profile's wait and never past the case's deadline. */
+static void patient_call(run *r, const char *op, const json_t *body, cf_response *out)
+{
+    int64_t until = cf_now_ms() + r->env->profile->wait_ms;
+    if (until > r->deadline)
+        until = r->deadline;
+    unsigned seed = (unsigned)cf_now_ms() ^ (unsigned)(uintptr_t)r;
+    int64_t delay = r->env->profile->poll_ms > 50 ? r->env->profile->poll_ms : 50;
+    for (;;) {
+        pace(r, op);
+        typed_call(r, op, body, 1, out);
+        if (!out->error_name || strcmp(out->error_name, "LimitExceededException") ||
+            (r->env->interrupted && *r->env->interrupted))
+            return;
+        int64_t pause = delay / 2 + (int64_t)(rand_r(&seed) % (unsigned)(delay / 2 + 1));
+        if (cf_now_ms() + pause > until)
+            return;
+        cf_response_clean_up(out);
+        sleep_ms(pause);
+        delay = delay * 2 > 2000 ? 2000 : delay * 2;
+    }
+}
+
 static const char *stream_status(run *r, const char *name, char **arn)
 {
     static const char *const gone = "DELETED";
     json_t *body = json_pack("{ss}", "StreamName", name);
     cf_response resp;
-    typed_call(r, "DescribeStreamSummary", body, 1, &resp);
+    patient_call(r, "DescribeStreamSummary", body, &resp);
     json_decref(body);
     const char *st = NULL;
     if (resp.error_name && !strcmp(resp.error_name, "ResourceNotFoundException"))
@@ -168,7 +236,9 @@ static int wait_stream(run *r, const char *name, const char *want, char **arn)
 
 static int exec_steps(run *r, const json_t *steps, const char *loc);
 
-static int do_capture(run *r, const json_t *capture)
+/* Save values of the last answer as variables. optional (capture_optional): a value that is
+ * missing or null removes the variable instead of failing, so a while loop can stop on it. */
+static int do_capture(run *r, const json_t *capture, int optional)
 {
     const char *name;
     const json_t *spec;
@@ -191,6 +261,15 @@ static int do_capture(run *r, const json_t *capture)
             if (!epath)
                 return failf(r, "capture %s: %s", name, err);
             v = cf_json_path(r->last.body, epath, err, sizeof err);
+        }
+        if (optional && (!v || json_is_null(v))) {
+            char *ename = cf_expand(r->vars, name, err, sizeof err);
+            free(epath);
+            if (!ename)
+                return failf(r, "capture_optional %s: %s", name, err);
+            json_object_del(r->vars, ename);
+            free(ename);
+            continue;
         }
         if (!v) {
             int rc = failf(r, "capture %s: nothing at %s %s %s", name, header ? "header" : "path",
@@ -245,6 +324,8 @@ static int exec_call(run *r, const json_t *step, const char *loc)
         } else {
             int64_t t = r->env->profile->request_timeout_ms;
             cf_http_raw(r->env, eraw, left < t ? left : t, &r->last);
+            if (r->last.transport_error)
+                r->no_answer = 1;
             if (r->env->verbose)
                 fprintf(stderr, "  [%s] raw -> %d %.300s\n", r->c->name, r->last.status,
                         r->last.raw_body ? r->last.raw_body : (r->last.transport_error ? r->last.transport_error : ""));
@@ -266,6 +347,15 @@ static int exec_call(run *r, const json_t *step, const char *loc)
         json_decref(expect);
         if (rc == 0)
             break;
+        /* refused by the endpoint's control-plane rate (other cases' calls count too): the call
+         * had no effect, send it again after a pause (pacing profiles only, within the wait) */
+        int rate = r->env->profile->pace && r->last.error_name &&
+                   !strcmp(r->last.error_name, "LimitExceededException") && r->last.error_message &&
+                   !strncmp(r->last.error_message, "Rate exceeded", 13);
+        if (rate && cf_now_ms() + 100 < until && stopped(r) == 0) {
+            sleep_ms(100 + (cf_now_ms() % 150));
+            continue;
+        }
         if (!poll || cf_now_ms() > until) {
             int frc = failf(r, "%s (%s)%s: %s", loc, op ? eop : "raw", poll ? " (polled until the wait ran out)" : "", why);
             free(eop);
@@ -279,7 +369,8 @@ static int exec_call(run *r, const json_t *step, const char *loc)
     }
     free(eop);
     const json_t *capture = json_object_get(step, "capture");
-    if (capture && do_capture(r, capture) < 0) {
+    const json_t *capture_opt = json_object_get(step, "capture_optional");
+    if ((capture && do_capture(r, capture, 0) < 0) || (capture_opt && do_capture(r, capture_opt, 1) < 0)) {
         char tmp[sizeof r->why];
         cf_fmt(tmp, sizeof tmp, "%s", r->why);
         return failf(r, "%s: %s", loc, tmp);
@@ -343,6 +434,49 @@ static int exec_one(run *r, const json_t *step, const char *loc)
     return exec_steps(r, json_object_get(step, "steps"), sub);
 }
 
+/* 1 when the while condition holds (its "var" names a variable, the other keys are field
+ * conditions on its value), 0 when not, -1 on an expansion error. */
+static int while_holds(run *r, const json_t *cond, const char *loc)
+{
+    char err[512];
+    json_t *c = cf_expand_json(r->vars, cond, err, sizeof err);
+    if (!c)
+        return failf(r, "%s: while: %s", loc, err);
+    const json_t *value = json_object_get(r->vars, json_string_value(json_object_get(c, "var")));
+    char why[512];
+    int holds = cf_match_value(c, value, why, sizeof why) == 0;
+    json_decref(c);
+    return holds;
+}
+
+/* A step with "while": run it as long as the condition holds before an iteration, at most
+ * "max" times; a condition still true after max iterations fails the step (a loop that does not
+ * end is a finding, never a silent pass). */
+static int exec_while(run *r, const json_t *step, const char *l)
+{
+    const json_t *cond = json_object_get(step, "while");
+    const char *as = json_string_value(json_object_get(step, "as"));
+    size_t max = (size_t)json_integer_value(json_object_get(step, "max"));
+    for (size_t i = 0;; i++) {
+        int h = while_holds(r, cond, l);
+        if (h < 0)
+            return -1;
+        if (!h)
+            return 0;
+        if (i == max) {
+            char *sc = json_dumps(cond, JSON_COMPACT);
+            int rc = failf(r, "%s: while %s still held after %zu iterations (max)", l, sc ? sc : "?", max);
+            free(sc);
+            return rc;
+        }
+        char li[340];
+        json_object_set_new(r->vars, as ? as : "i", json_integer((json_int_t)i));
+        cf_fmt(li, sizeof li, "%s#%zu", l, i);
+        if (exec_one(r, step, li) < 0)
+            return -1;
+    }
+}
+
 static int exec_steps(run *r, const json_t *steps, const char *loc)
 {
     size_t k;
@@ -351,6 +485,11 @@ static int exec_steps(run *r, const json_t *steps, const char *loc)
     {
         char l[300];
         cf_fmt(l, sizeof l, "%s[%zu]", loc, k);
+        if (json_object_get(step, "while")) {
+            if (exec_while(r, step, l) < 0)
+                return -1;
+            continue;
+        }
         const json_t *rep = json_object_get(step, "repeat");
         const json_t *each = json_object_get(step, "foreach");
         const char *as = json_string_value(json_object_get(step, "as"));
@@ -435,7 +574,7 @@ static int setup(run *r, size_t index)
                                                                      ? json_integer_value(json_object_get(it, "shards"))
                                                                      : 1));
         cf_response resp;
-        typed_call(r, "CreateStream", body, 1, &resp);
+        patient_call(r, "CreateStream", body, &resp);
         json_decref(body);
         if (resp.transport_error || resp.error_name) {
             failf(r, "setup: CreateStream %s: %s %s", name,
@@ -483,6 +622,7 @@ static void cleanup(run *r)
         r->deadline = saved;
         cf_fmt(r->why, sizeof r->why, "%s", keep);
     }
+    r->deadline = cf_now_ms() + r->env->profile->wait_ms; /* deleting gets its own time too */
     for (size_t k = 0; k < r->n_created; k++) {
         json_t *body = json_pack("{sssb}", "StreamName", r->created[k], "EnforceConsumerDeletion", 1);
         cf_response resp;
@@ -490,7 +630,7 @@ static void cleanup(run *r)
          * bounded by the profile's wait, whatever the interrupt flag says */
         int64_t until = cf_now_ms() + r->env->profile->wait_ms;
         for (;;) {
-            typed_call(r, "DeleteStream", body, 1, &resp);
+            patient_call(r, "DeleteStream", body, &resp);
             if (!resp.error_name || strcmp(resp.error_name, "ResourceInUseException") || cf_now_ms() > until)
                 break;
             cf_response_clean_up(&resp);
@@ -528,6 +668,7 @@ void cf_run_case(const cf_case *c, size_t index, const cf_env *env, kinesis_clie
     cleanup(&r);
     out->passed = rc == 0;
     out->reason = rc == 0 ? NULL : strdup(r.why[0] ? r.why : "failed");
+    out->no_answer = rc != 0 && r.no_answer;
     out->duration_ms = cf_now_ms() - start;
     cf_response_clean_up(&r.last);
     json_decref(r.vars);

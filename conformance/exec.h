@@ -31,6 +31,8 @@ typedef struct cf_env {
 typedef struct cf_result {
     int passed;
     char *reason;         /* why it failed (NULL when passed) */
+    int no_answer;        /* failed, and at least one call got no HTTP answer at all */
+    int not_run;          /* never started (interrupted, or the endpoint had gone away) */
     int64_t duration_ms;
 } cf_result;
 

@@ -260,3 +260,16 @@ done:
     hl_free(&h);
     free(body);
 }
+
+int cf_endpoint_answers(const cf_env *env, int64_t timeout_ms, char *why, size_t why_len)
+{
+    json_t *raw = json_pack("{ss ss s{si}}", "method", "POST", "target", "ListStreams", "body", "Limit", 1);
+    cf_response r;
+    cf_http_raw(env, raw, timeout_ms, &r);
+    json_decref(raw);
+    int ok = r.status > 0;
+    if (!ok && why && why_len)
+        cf_fmt(why, why_len, "%s", r.transport_error ? r.transport_error : "no HTTP answer");
+    cf_response_clean_up(&r);
+    return ok;
+}

@@ -1,8 +1,9 @@
 /* main.c: kinesis-conform, the conformance runner. Loads the cases (fixtures/conformance),
- * selects them by tag and name, runs them against --endpoint on --jobs threads (one
- * kinesis_client each), prints one line per case, the operations table and
- * "N passed, M failed", writes the requested reports, and exits 0 only when every selected case
- * passed. SIGINT stops the run; every case still cleans up the streams it made. */
+ * selects them by tag and name, checks that the endpoint answers at all, runs them (sched.c:
+ * --jobs threads with one kinesis_client each, exclusive cases alone afterwards), prints one
+ * line per case, the operations table and "N passed, M failed", writes the requested reports,
+ * and exits 0 only when every selected case passed (2 when nothing could run). SIGINT stops the
+ * run; every case still cleans up the streams it made. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
@@ -19,7 +20,9 @@
 #include "vars.h"
 #include "exec.h"
 #include "profile.h"
+#include "http_raw.h"
 #include "report.h"
+#include "sched.h"
 #include "select.h"
 #include <kinesis/kinesis.h>
 
@@ -39,21 +42,19 @@ typedef struct options {
     const char *endpoint, *region, *tags, *cases_dir, *model, *profile;
     char *patterns[CF_MAX_PATTERNS];
     size_t n_patterns;
+    char *skips[CF_MAX_PATTERNS];
+    size_t n_skips;
     const char *report_fmt[CF_MAX_REPORTS], *report_file[CF_MAX_REPORTS];
     size_t n_reports;
     int jobs, list, verbose;
     int64_t timeout_ms;
 } options;
 
-typedef struct pool {
-    pthread_mutex_t lock;
-    size_t next;
-    cf_outcome *out;
-    size_t n;
+typedef struct runner {
     const cf_env *env;
-    const options *opt;
+    pthread_mutex_t lock; /* the first client error is printed once */
     int client_failed;
-} pool;
+} runner;
 
 static void usage(FILE *f)
 {
@@ -63,6 +64,7 @@ static void usage(FILE *f)
             "  --region NAME         signing region (default AWS_REGION, AWS_DEFAULT_REGION or us-east-1)\n"
             "  --tags EXPR           select by tags: \"aws,sim\", \"aws,!slow\" (default: all)\n"
             "  --case NAME|GLOB      select by name (repeatable)\n"
+            "  --skip NAME|GLOB      leave out cases by name (repeatable), e.g. one that crashes the endpoint\n"
             "  --jobs N              cases in parallel (default from the profile)\n"
             "  --report FMT FILE     write a report: tap, junit or json (repeatable)\n"
             "  --list                list the selected cases and their tags, run nothing\n"
@@ -119,6 +121,13 @@ static int parse_args(int argc, char **argv, options *o)
                 return -1;
             }
             o->patterns[o->n_patterns++] = (char *)next;
+        } else if (!strcmp(a, "--skip")) {
+            NEED_ARG;
+            if (o->n_skips == CF_MAX_PATTERNS) {
+                fprintf(stderr, "kinesis-conform: too many --skip options\n");
+                return -1;
+            }
+            o->skips[o->n_skips++] = (char *)next;
         } else if (!strcmp(a, "--jobs")) {
             NEED_ARG;
             if (parse_int(next, 1, CF_MAX_JOBS, &v) < 0) {
@@ -202,44 +211,55 @@ static const char *find_cases_dir(char *buf, size_t n)
     return NULL;
 }
 
-static void *worker(void *arg)
+static void *client_new(void *ud)
 {
-    pool *p = arg;
+    runner *rn = ud;
     kinesis_client_options co;
     memset(&co, 0, sizeof co);
-    co.region = p->env->region;
-    co.endpoint = p->env->endpoint;
-    co.access_key_id = p->env->access_key_id;
-    co.secret_access_key = p->env->secret_access_key;
-    co.session_token = p->env->session_token;
-    co.request_timeout_ms = p->env->profile->request_timeout_ms;
+    co.region = rn->env->region;
+    co.endpoint = rn->env->endpoint;
+    co.access_key_id = rn->env->access_key_id;
+    co.secret_access_key = rn->env->secret_access_key;
+    co.session_token = rn->env->session_token;
+    co.request_timeout_ms = rn->env->profile->request_timeout_ms;
     co.user_agent = "kinesis-conform";
     kinesis_error *err = NULL;
     kinesis_client *client = kinesis_client_new(&co, &err);
     if (!client) {
-        pthread_mutex_lock(&p->lock);
-        if (!p->client_failed)
+        pthread_mutex_lock(&rn->lock);
+        if (!rn->client_failed)
             fprintf(stderr, "kinesis-conform: cannot create a client: %s\n",
                     err && err->message ? err->message : "unknown error");
-        p->client_failed = 1;
-        pthread_mutex_unlock(&p->lock);
+        rn->client_failed = 1;
+        pthread_mutex_unlock(&rn->lock);
         kinesis_error_free(err);
-        return NULL;
     }
-    for (;;) {
-        pthread_mutex_lock(&p->lock);
-        size_t k = p->next < p->n && !g_interrupted ? p->next++ : p->n;
-        pthread_mutex_unlock(&p->lock);
-        if (k >= p->n)
-            break;
-        cf_run_case(p->out[k].c, k, p->env, client, &p->out[k].res);
-        pthread_mutex_lock(&p->lock);
-        cf_print_case_line(stdout, &p->out[k]);
-        fflush(stdout);
-        pthread_mutex_unlock(&p->lock);
-    }
-    kinesis_client_free(client);
-    return NULL;
+    return client;
+}
+
+static void client_free(void *ctx, void *ud)
+{
+    (void)ud;
+    kinesis_client_free(ctx);
+}
+
+static void run_case(cf_outcome *o, size_t index, void *ctx, void *ud)
+{
+    runner *rn = ud;
+    cf_run_case(o->c, index, rn->env, ctx, &o->res);
+}
+
+static void case_done(const cf_outcome *o, void *ud)
+{
+    (void)ud;
+    cf_print_case_line(stdout, o);
+    fflush(stdout);
+}
+
+static int endpoint_alive(void *ud)
+{
+    runner *rn = ud;
+    return cf_endpoint_answers(rn->env, 3000, NULL, 0);
 }
 
 static int write_reports(const options *o, const cf_outcome *out, size_t n)
@@ -290,14 +310,15 @@ int main(int argc, char **argv)
     cf_outcome *out = calloc(all.n ? all.n : 1, sizeof *out);
     size_t n = 0;
     for (size_t k = 0; k < all.n; k++)
-        if (cf_tags_match(&all.items[k], o.tags) && cf_name_match(&all.items[k], o.patterns, o.n_patterns))
+        if (cf_tags_match(&all.items[k], o.tags) && cf_name_match(&all.items[k], o.patterns, o.n_patterns) &&
+            !(o.n_skips && cf_name_match(&all.items[k], o.skips, o.n_skips)))
             out[n++].c = &all.items[k];
     if (o.list) {
         for (size_t k = 0; k < n; k++) {
             printf("%s", out[k].c->name);
             for (size_t t = 0; t < out[k].c->n_tags; t++)
                 printf("%s%s", t ? "," : "  [", out[k].c->tags[t]);
-            printf("]%s\n", out[k].c->gap ? " gap" : "");
+            printf("]%s%s\n", out[k].c->gap ? " gap" : "", out[k].c->exclusive ? " exclusive" : "");
         }
         free(out);
         cf_case_list_free(&all);
@@ -355,30 +376,37 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
-    int jobs = o.jobs ? o.jobs : prof->default_jobs;
-    if ((size_t)jobs > n)
-        jobs = (int)n;
-    pool p = {.next = 0, .out = out, .n = n, .env = &env, .opt = &o};
-    pthread_mutex_init(&p.lock, NULL);
-    pthread_t th[CF_MAX_JOBS];
-    int started = 0;
-    for (int k = 0; k < jobs; k++)
-        if (pthread_create(&th[k], NULL, worker, &p) == 0)
-            started++;
-    for (int k = 0; k < started; k++)
-        pthread_join(th[k], NULL);
-    pthread_mutex_destroy(&p.lock);
-
+    runner rn = {.env = &env};
+    pthread_mutex_init(&rn.lock, NULL);
+    cf_sched sched = {.out = out,
+                      .n = n,
+                      .jobs = o.jobs ? o.jobs : prof->default_jobs,
+                      .ctx_new = client_new,
+                      .ctx_free = client_free,
+                      .run = run_case,
+                      .done = case_done,
+                      .alive = endpoint_alive,
+                      .interrupted = &g_interrupted,
+                      .ud = &rn};
+    /* an endpoint that does not answer at all is reported once, not waited on case by case */
+    char perr[512];
+    int reachable = cf_endpoint_answers(&env, prof->request_timeout_ms, perr, sizeof perr);
     size_t passed = 0;
-    for (size_t k = 0; k < n; k++) {
-        if (!out[k].res.passed && !out[k].res.reason) {
-            out[k].res.reason = strdup(g_interrupted ? "not run (interrupted)" : "not run");
-            cf_print_case_line(stdout, &out[k]);
+    if (reachable) {
+        passed = cf_sched_run(&sched);
+    } else {
+        fprintf(stderr, "kinesis-conform: no answer from %s: %s\n", env.endpoint, perr);
+        for (size_t k = 0; k < n; k++) {
+            char why[700];
+            cf_fmt(why, sizeof why, "not run: no answer from the endpoint (%s)", perr);
+            out[k].res.reason = strdup(why);
+            out[k].res.not_run = 1;
         }
-        passed += out[k].res.passed != 0;
     }
+    pthread_mutex_destroy(&rn.lock);
     if (ops)
         cf_print_op_table(stdout, ops, n_ops, out, n);
+    cf_print_failure_kinds(stdout, out, n);
     int rep = write_reports(&o, out, n);
     printf("%zu passed, %zu failed\n", passed, n - passed);
     fflush(stdout);
@@ -390,5 +418,7 @@ int main(int argc, char **argv)
         cf_free_strings(ops, n_ops);
     cf_case_list_free(&all);
     curl_global_cleanup();
+    if (!reachable)
+        return 2;
     return passed == n && rep == 0 && !g_interrupted ? 0 : 1;
 }

@@ -194,10 +194,10 @@ static size_t utf8_length(const char *s)
     return n;
 }
 
-int cf_regex_search(const char *pattern, const char *text, char *why, size_t why_len)
+static int regex_search_flags(const char *pattern, const char *text, int flags, char *why, size_t why_len)
 {
     regex_t re;
-    int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
+    int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB | flags);
     if (rc != 0) {
         char buf[128];
         regerror(rc, &re, buf, sizeof buf);
@@ -211,6 +211,16 @@ int cf_regex_search(const char *pattern, const char *text, char *why, size_t why
         return -1;
     }
     return 0;
+}
+
+int cf_regex_search(const char *pattern, const char *text, char *why, size_t why_len)
+{
+    return regex_search_flags(pattern, text, 0, why, why_len);
+}
+
+int cf_regex_search_lines(const char *pattern, const char *text, char *why, size_t why_len)
+{
+    return regex_search_flags(pattern, text, REG_NEWLINE, why, why_len);
 }
 
 static int relation(const char *op, const json_t *want, const json_t *value, char *why, size_t why_len)
@@ -278,8 +288,8 @@ int cf_match_value(const json_t *m, const json_t *value, char *why, size_t why_l
     const json_t *want;
     json_object_foreach((json_t *)m, key, want)
     {
-        if (!strcmp(key, "path") || !strcmp(key, "header") || !strcmp(key, "absent") || !strcmp(key, "exists") ||
-            !strcmp(key, "note"))
+        if (!strcmp(key, "path") || !strcmp(key, "header") || !strcmp(key, "var") || !strcmp(key, "absent") ||
+            !strcmp(key, "exists") || !strcmp(key, "note"))
             continue;
         if (!value) {
             set_why(why, why_len, "%s: no value there", key);
@@ -375,6 +385,65 @@ int cf_check_fields(const json_t *fields, const cf_response *r, char *why, size_
     return 0;
 }
 
+/* The start of a body on one line (newlines shown as \n), for failure reasons. */
+static void excerpt(const char *body, char *out, size_t n)
+{
+    size_t o = 0;
+    const char *p = body;
+    for (; *p && o + 6 < n; p++) {
+        if (*p == '\n' || *p == '\r') {
+            out[o++] = '\\';
+            out[o++] = *p == '\n' ? 'n' : 'r';
+        } else {
+            out[o++] = *p;
+        }
+    }
+    if (*p) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+}
+
+/* body_contains and body_re: checks of the raw body for answers that are not JSON (Prometheus
+ * text, HTML error pages). Each is one string or a list; every entry must hold. body_re is a
+ * POSIX ERE with REG_NEWLINE, so ^ and $ match at line starts and ends. */
+static int check_body(const json_t *e, const cf_response *r, char *why, size_t why_len)
+{
+    static const char *const keys[] = {"body_contains", "body_re"};
+    const char *body = r->raw_body ? r->raw_body : "";
+    for (size_t k = 0; k < 2; k++) {
+        const json_t *want = json_object_get(e, keys[k]);
+        if (!want)
+            continue;
+        size_t n = json_is_array(want) ? json_array_size(want) : 1;
+        for (size_t j = 0; j < n; j++) {
+            const char *w = json_string_value(json_is_array(want) ? json_array_get(want, j) : want);
+            if (!w) {
+                set_why(why, why_len, "%s: entries must be strings", keys[k]);
+                return -1;
+            }
+            if (k == 0 && !strstr(body, w)) {
+                char ex[200];
+                excerpt(body, ex, sizeof ex);
+                set_why(why, why_len, "body does not contain '%.200s' (body: %s)", w, ex);
+                return -1;
+            }
+            char sub[768];
+            if (k == 1 && cf_regex_search_lines(w, body, sub, sizeof sub) < 0) {
+                char ex[200];
+                excerpt(body, ex, sizeof ex);
+                if (!strncmp(sub, "bad regular expression", 22))
+                    set_why(why, why_len, "body_re: %s", sub);
+                else
+                    set_why(why, why_len, "body does not match /%s/ on any line (body: %s)", w, ex);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int check_one(const json_t *e, const cf_response *r, char *why, size_t why_len)
 {
     if (r->transport_error) {
@@ -436,6 +505,8 @@ static int check_one(const json_t *e, const cf_response *r, char *why, size_t wh
             return -1;
         }
     }
+    if (check_body(e, r, why, why_len) < 0)
+        return -1;
     const json_t *fields = json_object_get(e, "fields");
     if (fields && cf_check_fields(fields, r, why, why_len) < 0)
         return -1;
@@ -469,6 +540,8 @@ int cf_check_expect(const json_t *expect, const cf_response *r, char *why, size_
         set_why(why, why_len, "none of the %zu accepted outcomes held; last: %s", json_array_size(any), last);
         return -1;
     }
+    if (check_body(expect, r, why, why_len) < 0)
+        return -1;
     const json_t *fields = json_object_get(expect, "fields");
     return fields ? cf_check_fields(fields, r, why, why_len) : 0;
 }

@@ -4,7 +4,8 @@
  * status, parsed JSON body, headers (raw steps), and the error name/message. Expectations are
  * the case file's "expect" object (already ${}-expanded): status, error (one name or a list of
  * accepted names), message (exact) or message_re (POSIX ERE), fields checked by JSON path with
- * matchers, and any_of (a list of expectations, one must hold). FORMAT.md documents them. */
+ * matchers, body_contains / body_re over the raw body (answers that are not JSON), and any_of (a
+ * list of expectations, one must hold). FORMAT.md documents them. */
 #ifndef CF_MATCH_H
 #define CF_MATCH_H
 
@@ -31,7 +32,7 @@ void cf_response_parse_error(cf_response *r);
  * "" or "$" is the root. Returns NULL when nothing is there; a malformed path also sets err. */
 const json_t *cf_json_path(const json_t *root, const char *path, char *err, size_t err_len);
 
-/* Check one field matcher object (keys other than path/header) against value (NULL: absent).
+/* Check one field matcher object (keys other than path/header/var) against value (NULL: absent).
  * 0 when it holds, else -1 with a reason. */
 int cf_match_value(const json_t *matcher, const json_t *value, char *why, size_t why_len);
 
@@ -43,6 +44,10 @@ int cf_check_fields(const json_t *fields, const cf_response *r, char *why, size_
 
 /* Search text for the POSIX ERE pattern (unanchored). 0 on a match, else -1 with a reason. */
 int cf_regex_search(const char *pattern, const char *text, char *why, size_t why_len);
+
+/* The same with REG_NEWLINE: ^ and $ also match at line boundaries, '.' never crosses a line
+ * (body_re over multi-line text such as Prometheus metrics). */
+int cf_regex_search_lines(const char *pattern, const char *text, char *why, size_t why_len);
 
 /* Decimal-aware comparison used by gt/ge/lt/le: both decimal integers of any size, or both
  * numbers. Returns 0 and sets *cmp, or -1 when they cannot be compared. */

@@ -10,8 +10,16 @@ void cf_print_case_line(FILE *f, const cf_outcome *o)
 {
     if (o->res.passed)
         fprintf(f, "ok   %s", o->c->name);
-    else
-        fprintf(f, "FAIL %s: %s", o->c->name, o->res.reason ? o->res.reason : "failed");
+    else {
+        /* one line per case: a reason quoting a peer's multi-line answer is shown with \n */
+        fprintf(f, "FAIL %s: ", o->c->name);
+        for (const char *p = o->res.reason ? o->res.reason : "failed"; *p; p++) {
+            if (*p == '\n' || *p == '\r')
+                fputs(*p == '\n' ? "\\n" : "\\r", f);
+            else
+                fputc(*p, f);
+        }
+    }
     if (o->c->gap)
         fprintf(f, "  [gap: %s]", o->c->gap);
     fputc('\n', f);
@@ -163,6 +171,8 @@ int cf_write_json(FILE *f, const cf_outcome *o, size_t n)
                                 (json_int_t)o[k].res.duration_ms, "tags", tags);
         if (o[k].res.reason)
             json_object_set_new(one, "reason", json_string(o[k].res.reason));
+        if (!o[k].res.passed)
+            json_object_set_new(one, "kind", json_string(cf_failure_kind(o[k].res.reason)));
         if (o[k].c->gap)
             json_object_set_new(one, "gap", json_string(o[k].c->gap));
         json_array_append_new(cases, one);
@@ -174,6 +184,92 @@ int cf_write_json(FILE *f, const cf_outcome *o, size_t n)
     fputc('\n', f);
     json_decref(root);
     return rc < 0 || ferror(f) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ failure kinds */
+
+/* The reason's text after the step location ("steps[2].steps[0]#3 (GetRecords): "). */
+static const char *after_location(const char *r)
+{
+    const char *p = strstr(r, "): ");
+    if (!strncmp(r, "steps[", 6) && p)
+        return p + 3;
+    if (!strncmp(r, "steps[", 6) && (p = strstr(r, ": ")))
+        return p + 2;
+    return r;
+}
+
+const char *cf_failure_kind(const char *reason)
+{
+    if (!reason)
+        return "other";
+    if (!strncmp(reason, "not run", 7))
+        return "not run";
+    if (strstr(reason, "no answer") || strstr(reason, "Couldn't connect") || strstr(reason, "Timeout was reached"))
+        return "no answer";
+    if (strstr(reason, "timed out after"))
+        return "timed out";
+    if (!strncmp(reason, "setup:", 6))
+        return "setup failed";
+    const char *r = after_location(reason);
+    if (!strncmp(r, "(polled until the wait ran out): ", 33))
+        r += 33;
+    if (strstr(r, "got UnknownOperationException") || strstr(r, "HTTP 400 UnknownOperationException"))
+        return "operation not supported";
+    if (strstr(r, "expected, got success") ||
+        (!strncmp(r, "HTTP status 2", 13) && strstr(r, "(no error")))
+        return "accepted a request that must be refused";
+    if (!strncmp(r, "expected success, got", 21))
+        return "refused a valid request";
+    if (!strncmp(r, "error ", 6) || (strstr(r, "none of the") && strstr(r, "error ")))
+        return "different error name";
+    if (!strncmp(r, "HTTP status", 11))
+        return "different HTTP status";
+    if (!strncmp(r, "message", 7))
+        return "different error message";
+    if (!strncmp(r, "field ", 6) || !strncmp(r, "header ", 7) || !strncmp(r, "capture", 7) ||
+        !strncmp(r, "body ", 5) || !strncmp(r, "none of the", 11))
+        return "different answer content";
+    if (strstr(r, "still held after"))
+        return "loop did not end";
+    return "other";
+}
+
+void cf_print_failure_kinds(FILE *f, const cf_outcome *o, size_t n)
+{
+    const char *kinds[32];
+    size_t counts[32], nk = 0, failed = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (o[k].res.passed)
+            continue;
+        failed++;
+        const char *kind = cf_failure_kind(o[k].res.reason);
+        size_t j = 0;
+        while (j < nk && strcmp(kinds[j], kind))
+            j++;
+        if (j == nk && nk < 32) {
+            kinds[nk] = kind;
+            counts[nk++] = 0;
+        }
+        if (j < nk)
+            counts[j]++;
+    }
+    if (!failed)
+        return;
+    /* most frequent first; equal counts keep their first-seen order */
+    for (size_t a = 1; a < nk; a++)
+        for (size_t b = a; b > 0 && counts[b] > counts[b - 1]; b--) {
+            size_t c = counts[b];
+            counts[b] = counts[b - 1];
+            counts[b - 1] = c;
+            const char *t = kinds[b];
+            kinds[b] = kinds[b - 1];
+            kinds[b - 1] = t;
+        }
+    fprintf(f, "failures by kind:\n");
+    for (size_t j = 0; j < nk; j++)
+        fprintf(f, "%6zu  %s\n", counts[j], kinds[j]);
+    fputc('\n', f);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -1,5 +1,5 @@
 /* report.h: the results of a run, on the console (one line per case, the operations table, the
- * final "N passed, M failed") and as files for CI: TAP (version 13), JUnit XML, JSON. */
+ * failures by kind, the final "N passed, M failed") and as files for CI: TAP (version 13), JUnit XML, JSON. */
 #ifndef CF_REPORT_H
 #define CF_REPORT_H
 
@@ -17,6 +17,16 @@ typedef struct cf_outcome {
 void cf_print_case_line(FILE *f, const cf_outcome *o);
 /* Per operation: cases passed, failed, gaps; "-" marks an operation no selected case covered. */
 void cf_print_op_table(FILE *f, char *const *ops, size_t n_ops, const cf_outcome *o, size_t n);
+
+/* The kind of a failure, from its reason (the reasons are the runner's own wording):
+ * "operation not supported", "different error name", "different error message", "different
+ * HTTP status", "different answer content", "accepted a request that must be refused", "refused
+ * a valid request", "setup failed", "no answer", "timed out", "not run", "loop did not end",
+ * "other". The JSON report carries it per case as "kind". */
+const char *cf_failure_kind(const char *reason);
+/* "failures by kind:" and one "count  kind" line per kind, most frequent first (nothing when
+ * every case passed): where an endpoint deviates, at a glance. */
+void cf_print_failure_kinds(FILE *f, const cf_outcome *o, size_t n);
 
 int cf_write_tap(FILE *f, const cf_outcome *o, size_t n);
 int cf_write_junit(FILE *f, const cf_outcome *o, size_t n, const char *suite_name);

@@ -173,3 +173,71 @@ Test(select, tag_expressions_and_globs)
     cr_assert(cf_name_match(b, NULL, 0));
     cf_case_list_free(&l);
 }
+
+Test(case_parser, exclusive_from_tag_key_or_file)
+{
+    cf_case_list l = {0};
+    char err[512] = "";
+    const char *text = "{\"tags\": [\"sim\"], \"cases\": [\n"
+                       " {\"name\": \"plain\", \"steps\": [{\"sleep_ms\": 1}]},\n"
+                       " {\"name\": \"by-tag\", \"tags\": [\"exclusive\"], \"steps\": [{\"sleep_ms\": 1}]},\n"
+                       " {\"name\": \"by-key\", \"exclusive\": true, \"steps\": [{\"sleep_ms\": 1}]},\n"
+                       " {\"name\": \"key-false\", \"exclusive\": false, \"steps\": [{\"sleep_ms\": 1}]}]}";
+    cr_assert_eq(parse(text, &l, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(l.n, 4);
+    cr_assert_eq(l.items[0].exclusive, 0);
+    cr_assert_eq(l.items[1].exclusive, 1);
+    cr_assert_eq(l.items[2].exclusive, 1);
+    cr_assert(cf_case_has_tag(&l.items[2], "exclusive"), "the key adds the tag, so --tags exclusive selects it");
+    cr_assert_eq(l.items[3].exclusive, 0);
+    cf_case_list_free(&l);
+    const char *file = "{\"tags\": [\"sim\", \"exclusive\"], \"cases\": [{\"name\": \"a\", \"steps\": [{\"sleep_ms\": 1}]}]}";
+    cr_assert_eq(parse(file, &l, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(l.items[0].exclusive, 1, "a file's exclusive tag makes every case exclusive");
+    cf_case_list_free(&l);
+    expect_broken("{\"tags\": [\"aws\"], \"exclusive\": \"yes\", \"steps\": [{\"sleep_ms\": 1}]}", "t.json",
+                  "'exclusive' must be true or false");
+}
+
+Test(case_parser, while_loops_capture_optional_and_body_checks)
+{
+    cf_case_list l = {0};
+    char err[512] = "";
+    const char *good = "{\"tags\": [\"aws\"], \"steps\": [\n"
+                       " {\"op\": \"GetShardIterator\", \"capture\": {\"it\": \"ShardIterator\"}},\n"
+                       " {\"while\": {\"var\": \"it\", \"absent\": false}, \"max\": 50, \"steps\": [\n"
+                       "   {\"op\": \"GetRecords\", \"body\": {\"ShardIterator\": \"${it}\"},\n"
+                       "    \"capture_optional\": {\"it\": \"NextShardIterator\"}}]},\n"
+                       " {\"raw\": {\"method\": \"GET\", \"path\": \"/_sim/metrics\"},\n"
+                       "  \"expect\": {\"body_contains\": [\"a\", \"b\"], \"body_re\": \"^a [0-9]+$\"}}]}";
+    cr_assert_eq(parse(good, &l, err, sizeof err), 0, "%s", err);
+    cr_assert(cf_case_has_tag(&l.items[0], "GetRecords"), "operations inside a while block count");
+    cf_case_list_free(&l);
+
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"it\", \"absent\": false},"
+                  " \"steps\": [{\"sleep_ms\": 1}]}]}",
+                  "steps[0]", "needs \"max\"");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"it\", \"absent\": false}, \"max\": 0,"
+                  " \"steps\": [{\"sleep_ms\": 1}]}]}",
+                  "steps[0]", "needs \"max\"");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"max\": 3, \"sleep_ms\": 1}]}", "steps[0]",
+                  "'max' bounds a 'while' loop");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"it\"}, \"max\": 3, \"sleep_ms\": 1}]}",
+                  "steps[0].while", "at least one condition");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"absent\": false}, \"max\": 3, \"sleep_ms\": 1}]}",
+                  "steps[0].while", "names a variable");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"it\", \"present\": true}, \"max\": 3,"
+                  " \"sleep_ms\": 1}]}",
+                  "steps[0].while", "unknown key 'present'");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"i\", \"lt\": 3}, \"max\": 3,"
+                  " \"repeat\": 2, \"sleep_ms\": 1}]}",
+                  "steps[0]", "one of repeat, foreach or while");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"sleep_ms\": 1, \"capture_optional\": {\"a\": \"B\"}}]}",
+                  "steps[0]", "belong to op or raw");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"capture_optional\": {\"a\": 1}}]}",
+                  "capture_optional", "capture 'a'");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"body_re\": [\"ok\", \"(\"]}}]}",
+                  "steps[0].expect", "bad regular expression /(/");
+    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"body_contains\": 5}}]}",
+                  "steps[0].expect", "'body_contains' must be a string or a list of strings");
+}

@@ -180,3 +180,48 @@ Test(match, error_type_from_header_and_capital_message)
     cr_assert_str_eq(r.error_message, "Start of structure or map found where not expected.");
     cf_response_clean_up(&r);
 }
+
+/* body_contains / body_re read the raw body, for answers that are not JSON (Prometheus text). */
+Test(match, body_contains_and_body_re_on_text_answers)
+{
+    const char *metrics = "# HELP kinesis_sim_records_stored_total Records acknowledged.\n"
+                          "# TYPE kinesis_sim_records_stored_total counter\n"
+                          "kinesis_sim_records_stored_total 42\n"
+                          "kinesis_sim_requests_total{operation=\"ListStreams\",outcome=\"ok\"} 3\n";
+    cf_response r = {.status = 200, .raw_body = strdup(metrics)};
+    char why[1024];
+    json_t *e = J("{\"status\": 200, \"body_contains\": \"# TYPE kinesis_sim_records_stored_total counter\"}");
+    cr_assert_eq(cf_check_expect(e, &r, why, sizeof why), 0, "%s", why);
+    json_decref(e);
+    e = J("{\"body_contains\": [\"kinesis_sim_records_stored_total\", \"kinesis_sim_throttled_total\"]}");
+    cr_assert_eq(cf_check_expect(e, &r, why, sizeof why), -1, "every entry of the list must be there");
+    cr_assert(strstr(why, "body does not contain 'kinesis_sim_throttled_total'"), "%s", why);
+    json_decref(e);
+
+    /* ^ and $ are line anchors (REG_NEWLINE): the sample line matches as a whole line */
+    e = J("{\"body_re\": [\"^kinesis_sim_records_stored_total [0-9]+$\","
+          " \"^kinesis_sim_requests_total\\\\{operation=\\\"ListStreams\\\",outcome=\\\"ok\\\"\\\\} [1-9][0-9]*$\"]}");
+    cr_assert_eq(cf_check_expect(e, &r, why, sizeof why), 0, "%s", why);
+    json_decref(e);
+    e = J("{\"body_re\": \"^kinesis_sim_records_stored_total [a-z]+$\"}");
+    cr_assert_eq(cf_check_expect(e, &r, why, sizeof why), -1);
+    cr_assert(strstr(why, "body does not match /^kinesis_sim_records_stored_total [a-z]+$/ on any line (body: # HELP"), "%s", why);
+    cr_assert_null(strchr(why, '\n'), "the reason stays on one line: %s", why);
+    json_decref(e);
+    /* '.' does not cross lines: "HELP.*42" would match across lines without REG_NEWLINE */
+    e = J("{\"body_re\": \"HELP.*42\"}");
+    cr_assert_eq(cf_check_expect(e, &r, why, sizeof why), -1);
+    json_decref(e);
+
+    /* beside any_of, body checks hold for every alternative */
+    e = J("{\"any_of\": [{\"status\": 200}, {\"status\": 204}], \"body_contains\": \"nothing like this\"}");
+    cr_assert_eq(cf_check_expect(e, &r, why, sizeof why), -1);
+    json_decref(e);
+
+    /* an error answer without a body: body_contains fails with a reason, nothing crashes */
+    cf_response empty = {.status = 500};
+    e = J("{\"status\": 500, \"body_contains\": \"x\"}");
+    cr_assert_eq(cf_check_expect(e, &empty, why, sizeof why), -1);
+    json_decref(e);
+    cf_response_clean_up(&r);
+}

@@ -219,6 +219,18 @@ Test(report, console_lines_and_operations_table)
     free(buf);
 }
 
+Test(report, a_multi_line_reason_stays_on_its_case_line)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cf_print_case_line(f, &out[1]);
+    fclose(f);
+    cr_assert(strstr(buf, "message 'a < b & \"c\"\\n' expected"), "the newline is shown as \\n: %s", buf);
+    cr_assert_eq(strchr(buf, '\n'), buf + len - 1, "exactly one newline, at the end: %s", buf);
+    free(buf);
+}
+
 Test(report, model_operations)
 {
     size_t n = 0;
@@ -230,4 +242,51 @@ Test(report, model_operations)
     cf_free_strings(ops, n);
     cr_assert_null(cf_model_operations("no/such/model.json", &n, err, sizeof err));
     cr_assert(strstr(err, "no/such/model.json"));
+}
+
+/* Reasons as the runner words them (taken from runs against kinesalite and kinesis-mock). */
+Test(report, failure_kinds)
+{
+    static const struct {
+        const char *reason, *kind;
+    } t[] = {
+        {"steps[0] (DescribeAccountSettings): expected success, got HTTP 400 UnknownOperationException: x",
+         "operation not supported"},
+        {"steps[1] (PutRecord): error \"ValidationException\" expected, got UnknownOperationException (HTTP 400: )",
+         "operation not supported"},
+        {"steps[0] (CreateStream): error \"ValidationException\" expected, got InvalidArgumentException (HTTP 400: m)",
+         "different error name"},
+        {"steps[2] (GetShardIterator): message '1 validation error detected: Value null', expected 'x'",
+         "different error message"},
+        {"steps[0] (ListShards): field Shards: length 1 expected, got length 3", "different answer content"},
+        {"steps[0]: capture token: nothing at path NextToken ", "different answer content"},
+        {"steps[0] (GetShardIterator): HTTP status 200, expected 400 (no error: {})",
+         "accepted a request that must be refused"},
+        {"steps[1] (AddTagsToStream): error \"AccessDeniedException\" expected, got success (HTTP 200: )",
+         "accepted a request that must be refused"},
+        {"steps[3] (MergeShards): expected success, got HTTP 400 ValidationException: 1 validation error",
+         "refused a valid request"},
+        {"steps[1] (DescribeStream) (polled until the wait ran out): expected success, got HTTP 400 LimitExceededException: m",
+         "refused a valid request"},
+        {"steps[0] (raw): HTTP status 404, expected 400 (ValidationException: m)", "different HTTP status"},
+        {"setup: CreateStream cf-0001-stream: LimitExceededException m", "setup failed"},
+        {"steps[0] (ListShards): no answer: ListShards http://127.0.0.1:1: Couldn't connect to server", "no answer"},
+        {"timed out after 30000 ms", "timed out"},
+        {"not run: the endpoint stopped answering (no answer since case a/b)", "not run"},
+        {"steps[1]: while {\"var\":\"it\",\"absent\":false} still held after 5 iterations (max)", "loop did not end"},
+        {"something else", "other"},
+    };
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
+        cr_assert_str_eq(cf_failure_kind(t[k].reason), t[k].kind, "%s", t[k].reason);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cf_print_failure_kinds(f, out, 3);
+    fclose(f);
+    cr_assert_str_eq(buf, "failures by kind:\n     1  different error message\n\n");
+    free(buf);
+    char *js = render(cf_write_json);
+    cr_assert(strstr(js, "\"kind\": \"different error message\""), "%s", js);
+    free(js);
 }

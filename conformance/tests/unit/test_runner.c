@@ -1,7 +1,8 @@
 /* test_runner.c: running cases end to end (exec.c, http_raw.c) against a tiny stub Kinesis
  * endpoint on 127.0.0.1: a deliberately wrong case fails with its reason, a true one passes,
  * captures feed later steps, raw steps see headers, and cleanup deletes the case's streams
- * after a failure and after an interrupt. */
+ * after a failure and after an interrupt. The stub also plays a closed shard (GetRecords hands
+ * out NextShardIterator it-1..it-3, then none) for while loops with capture_optional. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 
 #include "case.h"
 #include "exec.h"
+#include "http_raw.h"
 #include "report.h"
 
 typedef struct stub {
@@ -23,7 +25,8 @@ typedef struct stub {
     volatile int stop;
     pthread_t th;
     pthread_mutex_t lock;
-    int creates, deletes, puts;
+    int creates, deletes, puts, gets;
+    int throttle_creates; /* answer the first N CreateStream calls with LimitExceededException */
 } stub;
 
 static stub S;
@@ -86,15 +89,41 @@ static void serve_one(int c)
         S.deletes++;
     else if (!strcmp(op, "PutRecord"))
         S.puts++;
+    else if (!strcmp(op, "GetRecords"))
+        S.gets++;
     pthread_mutex_unlock(&S.lock);
-    if (!strcmp(op, "CreateStream") || !strcmp(op, "DeleteStream"))
+    pthread_mutex_lock(&S.lock);
+    int throttled = !strcmp(op, "CreateStream") && S.creates <= S.throttle_creates;
+    pthread_mutex_unlock(&S.lock);
+    if (throttled)
+        reply(c, 400, "{\"__type\": \"LimitExceededException\", \"message\": \"Rate exceeded for account 000000000000.\"}");
+    else if (!strcmp(op, "CreateStream") || !strcmp(op, "DeleteStream"))
         reply(c, 200, "{}");
     else if (!strcmp(op, "DescribeStreamSummary"))
         reply(c, 200, "{\"StreamDescriptionSummary\": {\"StreamStatus\": \"ACTIVE\", \"StreamARN\": "
                       "\"arn:aws:kinesis:us-east-1:000000000000:stream/x\"}}");
     else if (!strcmp(op, "PutRecord"))
         reply(c, 200, "{\"ShardId\": \"shardId-000000000000\", \"SequenceNumber\": \"1\"}");
-    else
+    else if (!strcmp(op, "GetShardIterator"))
+        reply(c, 200, strstr(end, "endless") ? "{\"ShardIterator\": \"loop-0\"}" : "{\"ShardIterator\": \"it-0\"}");
+    else if (!strcmp(op, "GetRecords")) {
+        /* it-0..it-2: one record and the next iterator; it-3: the end of a closed shard (no
+         * NextShardIterator, ChildShards); loop-N: an iterator that never ends */
+        const char *it = strstr(end, "\"it-");
+        const char *lp = strstr(end, "\"loop-");
+        char body[512];
+        if (lp)
+            snprintf(body, sizeof body, "{\"Records\": [], \"NextShardIterator\": \"loop-%d\"}", atoi(lp + 6) + 1);
+        else if (it && atoi(it + 4) < 3)
+            snprintf(body, sizeof body,
+                     "{\"Records\": [{\"Data\": \"eA==\", \"PartitionKey\": \"k\", \"SequenceNumber\": \"%d\"}],"
+                     " \"NextShardIterator\": \"it-%d\", \"MillisBehindLatest\": 0}",
+                     atoi(it + 4) + 1, atoi(it + 4) + 1);
+        else
+            snprintf(body, sizeof body, "{\"Records\": [], \"NextShardIterator\": null, \"ChildShards\": "
+                                        "[{\"ShardId\": \"shardId-000000000001\"}]}");
+        reply(c, 200, body);
+    } else
         reply(c, 400, "{\"__type\": \"UnknownOperationException\"}");
 }
 
@@ -139,6 +168,7 @@ static void stop_stub(void)
 }
 
 static volatile sig_atomic_t interrupted;
+static const char *profile_name = "kinesis-sim";
 
 static void run_file(const char *file, cf_result *res)
 {
@@ -147,7 +177,7 @@ static void run_file(const char *file, cf_result *res)
     cr_assert_eq(cf_load_case_file(file, "t", &l, err, sizeof err), 0, "%s", err);
     char endpoint[64];
     snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", S.port);
-    const cf_profile *prof = cf_profile_find("kinesis-sim");
+    const cf_profile *prof = cf_profile_find(profile_name);
     cf_env env = {.endpoint = endpoint,
                   .region = "us-east-1",
                   .access_key_id = "AKIAIOSFODNN7EXAMPLE",
@@ -231,4 +261,91 @@ Test(runner, no_endpoint_is_a_clear_failure)
     cr_assert(strstr(res.reason, "setup: CreateStream"), "%s", res.reason);
     cf_result_clean_up(&res);
     start_stub();
+}
+
+Test(runner, a_while_loop_follows_next_shard_iterator_to_the_end)
+{
+    cf_result res;
+    run_file("conformance/tests/data/while-closed-shard.json", &res);
+    cr_assert_eq(res.passed, 1, "reason: %s", res.reason ? res.reason : "");
+    cr_assert_eq(S.gets, 4, "it-0, it-1, it-2 gave a next iterator, it-3 ended the loop");
+    cf_result_clean_up(&res);
+}
+
+Test(runner, a_while_loop_that_never_ends_fails_at_max)
+{
+    cf_result res;
+    run_file("conformance/tests/data/while-endless.json", &res);
+    cr_assert_eq(res.passed, 0);
+    cr_assert(strstr(res.reason, "steps[1]: while {\"var\":\"it\",\"absent\":false} still held after 5 iterations (max)"),
+              "%s", res.reason);
+    cr_assert_eq(S.gets, 5);
+    cr_assert_eq(S.deletes, 1, "cleanup still runs");
+    cf_result_clean_up(&res);
+}
+
+Test(runner, a_dead_endpoint_is_detected_quickly)
+{
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", S.port);
+    cf_env env = {.endpoint = endpoint, .region = "us-east-1", .access_key_id = "AKIDEXAMPLE",
+                  .secret_access_key = "secret", .profile = cf_profile_find("kinesis-sim")};
+    char why[512] = "";
+    cr_assert_eq(cf_endpoint_answers(&env, 2000, why, sizeof why), 1, "the stub answers (with an error status)");
+    stop_stub();
+    S.fd = -1;
+    int64_t t0 = cf_now_ms();
+    cr_assert_eq(cf_endpoint_answers(&env, 2000, why, sizeof why), 0);
+    cr_assert_lt(cf_now_ms() - t0, 2500, "bounded by the timeout");
+    cr_assert(strlen(why) > 0, "the transport error is given");
+    start_stub();
+}
+
+Test(runner, setup_waits_out_control_plane_throttling)
+{
+    S.throttle_creates = 3; /* more than the client's own retries would absorb quickly */
+    cf_result res;
+    run_file("conformance/tests/data/must-pass.json", &res);
+    cr_assert_eq(res.passed, 1, "reason: %s", res.reason ? res.reason : "");
+    cr_assert_geq(S.creates, 4, "CreateStream was tried again after LimitExceededException");
+    cf_result_clean_up(&res);
+}
+
+/* 8 CreateStream steps, then cleanup deletes the 8 streams: with the kinesis-sim profile (it
+ * enforces AWS's 5 DeleteStream calls per second) the runner's own deletes are paced, and a step
+ * refused with "Rate exceeded" is sent again; with kinesalite's (no limits) neither happens. */
+Test(runner, control_plane_pacing_and_rate_exceeded_steps)
+{
+    cf_result res;
+    S.throttle_creates = 2;
+    int64_t t0 = cf_now_ms();
+    run_file("conformance/tests/data/pace-creates.json", &res);
+    int64_t paced = cf_now_ms() - t0;
+    cr_assert_eq(res.passed, 1, "reason: %s", res.reason ? res.reason : "");
+    cr_assert_eq(S.creates, 10, "two refused steps were sent again");
+    cr_assert_eq(S.deletes, 8);
+    /* 8 deletes at 3 per second after a burst of 2: at least 6 intervals of 333 ms */
+    cr_assert_geq(paced, 1800, "took %lld ms", (long long)paced);
+    cf_result_clean_up(&res);
+
+    profile_name = "kinesalite";
+    S.creates = S.deletes = 0;
+    S.throttle_creates = 0;
+    t0 = cf_now_ms();
+    run_file("conformance/tests/data/pace-creates.json", &res);
+    int64_t fast = cf_now_ms() - t0;
+    profile_name = "kinesis-sim";
+    cr_assert_eq(res.passed, 1, "reason: %s", res.reason ? res.reason : "");
+    cr_assert_eq(S.deletes, 8);
+    cr_assert_lt(fast, 900, "unpaced: %lld ms", (long long)fast);
+    cf_result_clean_up(&res);
+
+    profile_name = "kinesalite";
+    S.creates = 0;
+    S.throttle_creates = 1;
+    run_file("conformance/tests/data/pace-creates.json", &res);
+    profile_name = "kinesis-sim";
+    cr_assert_eq(res.passed, 0, "without pacing a refused step is a failure");
+    cr_assert(strstr(res.reason, "LimitExceededException"), "%s", res.reason);
+    cf_result_clean_up(&res);
 }

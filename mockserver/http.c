@@ -11,8 +11,16 @@
  *     MHD_USE_NO_LISTEN_SOCKET: it never accepts by itself);
  *   - a small timer thread only ever calls MHD_resume_connection (delayed answers and polled
  *     event streams on HTTP/1.1).
+ *   - the timer thread also enforces the connection timeout on libmicrohttpd's connections (it
+ *     shuts down the socket of one idle, or sending one request, for too long; MHD then closes it).
  * sim_dispatch and a streaming answer's producer run only under h->dispatch_mu, so the router, the
  * store and the handlers see one request at a time whichever protocol it came by.
+ *
+ * Hostile clients (limits in http.h): connections past max_connections get a canned 503 at accept
+ * (and when out of descriptors, a spare one is freed to accept and refuse); libmicrohttpd's
+ * connections are tracked (on_connection) for the count and the deadline; a request head over
+ * max_header_bytes gets 431, a body over --max-body-bytes 413 (before it is read when
+ * Content-Length says so, otherwise discarded as it comes).
  *
  * HTTP/1.1 request life, following libmicrohttpd's handler contract:
  *   - the URI callback allocates the per-request state and keeps the raw URI (for the query);
@@ -40,7 +48,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,9 +60,11 @@
 #include "router.h"
 #include "tls.h"
 
-#define CONN_MEMORY_LIMIT ((size_t)256 * 1024) /* per-connection buffer; MHD's default is 32 KiB */
+#define CONN_MEMORY_SLACK ((size_t)192 * 1024) /* per-connection memory beyond max_header_bytes (MHD's
+                                                  default is 32 KiB in all; bodies stream through it) */
 #define BODY_PREALLOC_MAX ((size_t)1024 * 1024)
-#define CONN_TIMEOUT_S 120u     /* idle keep-alive connections are closed after this */
+#define FD_RESERVE 64           /* descriptors kept for the store, the event loop and refusals */
+#define TRACK_SCAN_MAX_MS 1000  /* the timer looks at connection deadlines at least this often */
 #define DETECT_TIMEOUT_MS 2000  /* a connection that sends a partial HTTP/2 preface this long goes to MHD */
 #define STOP_GRACE_MS 1000      /* how long the loop flushes GOAWAYs and last answers when stopping */
 #define STREAM_CHUNK 16384
@@ -85,6 +97,17 @@ typedef struct http_req {
     struct http_req *next;  /* in the pending list while suspended */
 } http_req;
 
+/* One libmicrohttpd connection, for the connection timeout and the connection count (its socket
+ * context). Fields other than fd are guarded by sim_http.mu. */
+typedef struct mhd_track {
+    int fd;
+    int counted;      /* a client's connection (not the socketpair behind HTTP/1.1 over TLS) */
+    int receiving;    /* idle or receiving a request: the deadline applies */
+    int cut;          /* already shut down by the timer */
+    int64_t since_ms; /* when it opened, or sent its previous answer */
+    struct mhd_track *prev, *next;
+} mhd_track;
+
 struct sim_http {
     sim_server *srv;
     struct MHD_Daemon *daemon;
@@ -105,6 +128,13 @@ struct sim_http {
     int loop_stop; /* set under mu */
     sim_conn *conns;
     sim_tls_ctx *tls;
+    /* limits (http.h) and what they count; under mu unless noted */
+    sim_http_limits lim;      /* constant after start */
+    int loop_open;            /* client connections held by the event loop (loop thread writes) */
+    int mhd_open;             /* client connections held by libmicrohttpd */
+    mhd_track *tracked;       /* every libmicrohttpd connection */
+    int spare_fd;             /* kept open to accept-and-refuse when out of descriptors (loop thread) */
+    int64_t last_refusal_log; /* loop thread */
 };
 
 /* ---- time ---- */
@@ -131,6 +161,46 @@ static double ms_since(struct timespec t0)
 {
     struct timespec t = mono_now();
     return (double)(t.tv_sec - t0.tv_sec) * 1e3 + (double)(t.tv_nsec - t0.tv_nsec) / 1e6;
+}
+
+/* ---- limits (http.h) ---- */
+
+/* One environment variable as a decimal integer within [min, max]; absent leaves *out. */
+static int env_limit(const char *name, int64_t min, int64_t max, int64_t *out, char *err, size_t err_len)
+{
+    const char *v = getenv(name);
+    if (!v)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || errno || !end || *end || n < min || n > max) {
+        snprintf(err, err_len, "%s='%.40s': expected a whole number from %lld to %lld", name, v, (long long)min,
+                 (long long)max);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+int sim_http_limits_get(const sim_config *cfg, sim_http_limits *out, char *err, size_t err_len)
+{
+    (void)cfg; /* the --max-connections, --connection-timeout-ms and --max-header-bytes fields, once they exist */
+    int64_t conns = SIM_HTTP_DEFAULT_MAX_CONNECTIONS, timeout = SIM_HTTP_DEFAULT_CONNECTION_TIMEOUT_MS,
+            header = SIM_HTTP_DEFAULT_MAX_HEADER_BYTES;
+    if (env_limit("KINESIS_SIM_MAX_CONNECTIONS", 1, 1000000, &conns, err, err_len) != 0 ||
+        env_limit("KINESIS_SIM_CONNECTION_TIMEOUT_MS", 100, INT64_C(86400000), &timeout, err, err_len) != 0 ||
+        env_limit("KINESIS_SIM_MAX_HEADER_BYTES", 1024, 16 * 1024 * 1024, &header, err, err_len) != 0)
+        return -1;
+    out->max_connections = (int)conns;
+    out->connection_timeout_ms = timeout;
+    out->max_header_bytes = (size_t)header;
+    return 0;
+}
+
+const sim_http_limits *sim_http_limits_of(const sim_http *h)
+{
+    return &h->lim;
 }
 
 /* ---- shared with http2.c and tls.c ---- */
@@ -188,6 +258,29 @@ int sim_http_hand_off(sim_http *h, int fd, const struct sockaddr *peer, socklen_
 
 /* ---- the delay timer: resumes suspended connections when their time comes ---- */
 
+/* Cut libmicrohttpd connections that have been idle or receiving one request for longer than the
+ * connection timeout: shutdown() makes MHD see the end of the stream and close the connection
+ * itself (the descriptor stays MHD's; it cannot be reused while tracked, because MHD reports the
+ * close under h->mu before closing). Under h->mu; returns when to look again (monotonic ms). */
+static int64_t cut_overdue(sim_http *h, int64_t now)
+{
+    int64_t next = now + TRACK_SCAN_MAX_MS;
+    for (mhd_track *t = h->tracked; t; t = t->next) {
+        if (!t->receiving || t->cut)
+            continue;
+        int64_t due = t->since_ms + h->lim.connection_timeout_ms;
+        if (due <= now) {
+            t->cut = 1;
+            shutdown(t->fd, SHUT_RDWR);
+            sim_log(SIM_LOG_INFO, "http: closing a connection idle or sending one request for more than %lld ms",
+                    (long long)h->lim.connection_timeout_ms);
+        } else if (due < next) {
+            next = due;
+        }
+    }
+    return next;
+}
+
 static void *timer_main(void *arg)
 {
     sim_http *h = arg;
@@ -205,10 +298,24 @@ static void *timer_main(void *arg)
         }
         if (h->stopping && !h->pending)
             break;
-        if (r)
-            pthread_cond_timedwait(&h->cv, &h->mu, &r->due);
-        else
+        struct timespec wake = mono_now();
+        if (h->tracked) {
+            int64_t now = sim_http_mono_ms(), next = cut_overdue(h, now) - now;
+            wake.tv_sec += (time_t)(next / 1000);
+            wake.tv_nsec += (long)(next % 1000) * 1000000L;
+            if (wake.tv_nsec >= 1000000000L) {
+                wake.tv_sec++;
+                wake.tv_nsec -= 1000000000L;
+            }
+            if (r && ts_before(r->due, wake))
+                wake = r->due;
+        } else if (r) {
+            wake = r->due;
+        } else {
             pthread_cond_wait(&h->cv, &h->mu);
+            continue;
+        }
+        pthread_cond_timedwait(&h->cv, &h->mu, &wake);
     }
     pthread_mutex_unlock(&h->mu);
     return NULL;
@@ -247,6 +354,64 @@ static int suspend_for(sim_http *h, http_req *r, struct MHD_Connection *conn, in
     return 0;
 }
 
+/* ---- connection tracking (libmicrohttpd's connections) ---- */
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    sim_http *h = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fdi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ai = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        mhd_track *t = fdi ? calloc(1, sizeof *t) : NULL;
+        if (!t)
+            return; /* untracked: MHD's own idle timeout still applies */
+        t->fd = fdi->connect_fd;
+        t->counted = !(ai && ai->client_addr && ai->client_addr->sa_family == AF_UNIX);
+        t->receiving = 1;
+        t->since_ms = sim_http_mono_ms();
+        pthread_mutex_lock(&h->mu);
+        t->next = h->tracked;
+        if (h->tracked)
+            h->tracked->prev = t;
+        h->tracked = t;
+        if (t->counted)
+            h->mhd_open++;
+        pthread_cond_signal(&h->cv); /* the timer may be waiting without a deadline */
+        pthread_mutex_unlock(&h->mu);
+        *socket_context = t;
+        return;
+    }
+    mhd_track *t = *socket_context;
+    if (!t)
+        return;
+    pthread_mutex_lock(&h->mu);
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        h->tracked = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    if (t->counted)
+        h->mhd_open--;
+    pthread_mutex_unlock(&h->mu);
+    free(t);
+    *socket_context = NULL;
+}
+
+/* The connection's request is complete (receiving 0) or its answer was sent (receiving 1). */
+static void track_receiving(sim_http *h, struct MHD_Connection *conn, int receiving)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    mhd_track *t = ci ? ci->socket_context : NULL;
+    if (!t)
+        return;
+    pthread_mutex_lock(&h->mu);
+    t->receiving = receiving;
+    t->since_ms = sim_http_mono_ms();
+    pthread_mutex_unlock(&h->mu);
+}
+
 /* ---- per-request state ---- */
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -264,9 +429,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)conn;
     (void)toe;
+    track_receiving(cls, conn, 1); /* the connection's next request starts its clock now */
     http_req *r = *con_cls;
     if (!r)
         return;
@@ -412,6 +576,32 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
     return MHD_YES;
 }
 
+static enum MHD_Result add_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    size_t *n = cls;
+    *n += strlen(key) + (value ? strlen(value) : 0) + 4; /* "name: value\r\n" */
+    return MHD_YES;
+}
+
+/* The request head's size, about as it came on the wire (request line and headers). */
+static size_t head_bytes(http_req *r, struct MHD_Connection *conn)
+{
+    size_t n = strlen(r->uri) + (r->method ? strlen(r->method) : 0) + 12;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_bytes, &n);
+    return n;
+}
+
+static enum MHD_Result answer_head_too_large(http_req *r, struct MHD_Connection *conn, size_t bytes)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "Request header fields of %zu bytes exceed the maximum of %zu bytes", bytes,
+             r->h->lim.max_header_bytes);
+    sim_http_request_id(r->h, r->request_id, sizeof r->request_id);
+    sim_response_error(&r->resp, CODEC_AWS_JSON, SIM_ERR_SerializationException, 431, msg);
+    return send_answer(r, conn);
+}
+
 /* Content-Length as a number; 0 when absent or not a plain decimal. */
 static unsigned long long content_length(struct MHD_Connection *conn)
 {
@@ -479,9 +669,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->state = REQ_RECEIVING;
         r->method = method;
         r->path = url;
+        size_t head = head_bytes(r, conn);
+        if (head > h->lim.max_header_bytes) {
+            track_receiving(h, conn, 0);
+            return answer_head_too_large(r, conn, head);
+        }
         unsigned long long declared = content_length(conn);
         if (declared > h->srv->cfg.max_body_bytes) {
             r->too_large = 1;
+            track_receiving(h, conn, 0);
             return answer_too_large(r, conn, declared);
         }
         if (declared) { /* reserve up front (bounded: a client may declare and not send) */
@@ -518,6 +714,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             r->len += n;
             return MHD_YES;
         }
+        track_receiving(h, conn, 0); /* the whole request is in */
         if (r->too_large)
             return answer_too_large(r, conn, 0);
         return dispatch(r, conn);
@@ -625,6 +822,11 @@ static void reap_dead(sim_http *h)
                 h->conns = c->next;
             if (c->next)
                 c->next->prev = c->prev;
+            if (c->counted) {
+                pthread_mutex_lock(&h->mu);
+                h->loop_open--;
+                pthread_mutex_unlock(&h->mu);
+            }
             c->ops->destroy(c);
         }
         c = next;
@@ -655,6 +857,12 @@ static int detect_to_mhd(detect_conn *d)
     sim_conn *c = &d->base;
     sim_conn_unwatch(c, 0);
     d->released = 1;
+    if (c->counted) { /* libmicrohttpd counts it from here on (on_connection) */
+        c->counted = 0;
+        pthread_mutex_lock(&c->h->mu);
+        c->h->loop_open--;
+        pthread_mutex_unlock(&c->h->mu);
+    }
     sim_http_hand_off(c->h, c->fd[0], (struct sockaddr *)&d->peer, d->peer_len);
     c->fd[0] = -1;
     return -1;
@@ -669,6 +877,10 @@ static int detect_become(detect_conn *d, sim_conn *(*make)(sim_http *, int))
     c->fd[0] = -1;
     if (n && sim_conn_add(c->h, n) != 0)
         n->ops->destroy(n);
+    else if (n) { /* the count moves to the new connection */
+        n->counted = c->counted;
+        c->counted = 0;
+    }
     return -1;
 }
 
@@ -711,6 +923,52 @@ static void detect_stop(sim_conn *c)
 
 static const sim_conn_ops detect_ops = {detect_io, detect_tick, detect_stop, detect_destroy};
 
+/* Answer a connection over max_connections (or beyond the descriptor limit) with a plain
+ * HTTP/1.1 503 and close it. It is refused before it says anything, so the protocol is unknown:
+ * HTTP/1.1 clients read a clear answer, others see the connection close. */
+static void refuse(sim_http *h, int fd, int open_now, const char *why)
+{
+    char id[SIM_REQUEST_ID_LEN], body[256], head[512];
+    sim_http_request_id(h, id, sizeof id);
+    int bl = snprintf(body, sizeof body,
+                      "{\"__type\":\"ServiceUnavailable\",\"message\":\"Too many connections: %s "
+                      "(max-connections %d)\"}",
+                      why, h->lim.max_connections);
+    int hl = snprintf(head, sizeof head,
+                      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/x-amz-json-1.1\r\n"
+                      "x-amzn-RequestId: %s\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n",
+                      id, bl);
+    struct iovec iov[2] = {{head, (size_t)hl}, {body, (size_t)bl}};
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = iov;
+    mh.msg_iovlen = 2;
+    if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        sim_log(SIM_LOG_DEBUG, "http: refusal not sent: %s", strerror(errno));
+    shutdown(fd, SHUT_WR);
+    close(fd);
+    int64_t now = sim_http_mono_ms();
+    if (now - h->last_refusal_log >= 1000) { /* at most one line a second under a flood */
+        h->last_refusal_log = now;
+        sim_log(SIM_LOG_WARN, "http: refusing connections: %s (%d open, max-connections %d)", why, open_now,
+                h->lim.max_connections);
+    }
+}
+
+/* Out of descriptors: free the spare one, accept and refuse one client with it, take it back, so a
+ * flood is answered instead of spinning on a listening socket that stays readable. */
+static void accept_with_spare(sim_http *h, int lfd)
+{
+    if (h->spare_fd < 0)
+        return;
+    close(h->spare_fd);
+    h->spare_fd = -1;
+    int fd = accept(lfd, NULL, NULL);
+    if (fd >= 0)
+        refuse(h, fd, -1, "out of file descriptors");
+    h->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 static void accept_all(sim_http *h, int lfd, int is_tls)
 {
     for (int i = 0; i < 64; i++) { /* bounded per wake-up; level-triggered, so the rest comes next */
@@ -718,27 +976,46 @@ static void accept_all(sim_http *h, int lfd, int is_tls)
         socklen_t plen = sizeof peer;
         int fd = accept(lfd, (struct sockaddr *)&peer, &plen);
         if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE) {
+                accept_with_spare(h, lfd);
+                continue;
+            }
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
                 sim_log(SIM_LOG_WARN, "http: accept: %s", strerror(errno));
             return;
         }
+        pthread_mutex_lock(&h->mu);
+        int open_now = h->loop_open + h->mhd_open;
+        int over = open_now >= h->lim.max_connections;
+        if (!over)
+            h->loop_open++; /* handed to a sim_conn below, which gives it back when it goes */
+        pthread_mutex_unlock(&h->mu);
+        if (over) {
+            refuse(h, fd, open_now, "the limit is reached");
+            continue;
+        }
+        sim_conn *c = NULL;
         int fl = fcntl(fd, F_GETFL, 0);
         if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
             close(fd);
-            continue;
+            goto uncount;
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         if (is_tls) {
-            sim_conn *c = sim_tls_conn_new(h, h->tls, fd);
-            if (c && sim_conn_add(h, c) != 0)
+            c = sim_tls_conn_new(h, h->tls, fd);
+            if (c && sim_conn_add(h, c) == 0) {
+                c->counted = 1;
+                continue;
+            }
+            if (c)
                 c->ops->destroy(c);
-            continue;
+            goto uncount;
         }
         detect_conn *d = calloc(1, sizeof *d);
         if (!d) {
             close(fd);
-            continue;
+            goto uncount;
         }
         d->base.ops = &detect_ops;
         d->base.fd[0] = fd;
@@ -748,10 +1025,16 @@ static void accept_all(sim_http *h, int lfd, int is_tls)
         d->peer_len = plen;
         d->deadline_ms = sim_http_mono_ms() + DETECT_TIMEOUT_MS;
         d->base.due_ms = d->deadline_ms;
-        if (sim_conn_add(h, &d->base) != 0) {
-            close(fd);
-            free(d);
+        if (sim_conn_add(h, &d->base) == 0) {
+            d->base.counted = 1;
+            continue;
         }
+        close(fd);
+        free(d);
+    uncount:
+        pthread_mutex_lock(&h->mu);
+        h->loop_open--;
+        pthread_mutex_unlock(&h->mu);
     }
 }
 
@@ -902,6 +1185,8 @@ static void free_partial(sim_http *h)
         close(h->epfd);
     if (h->wakefd >= 0)
         close(h->wakefd);
+    if (h->spare_fd >= 0)
+        close(h->spare_fd);
     sim_tls_ctx_free(h->tls);
     pthread_cond_destroy(&h->cv);
     pthread_mutex_destroy(&h->mu);
@@ -918,7 +1203,7 @@ sim_http *sim_http_start(sim_server *srv, char *err, size_t err_len)
         return NULL;
     }
     h->srv = srv;
-    h->listen_fd = h->tls_listen_fd = h->epfd = h->wakefd = -1;
+    h->listen_fd = h->tls_listen_fd = h->epfd = h->wakefd = h->spare_fd = -1;
     h->tls_port = -1;
     pthread_mutex_init(&h->mu, NULL);
     pthread_mutex_init(&h->dispatch_mu, NULL);
@@ -927,6 +1212,24 @@ sim_http *sim_http_start(sim_server *srv, char *err, size_t err_len)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&h->cv, &ca);
     pthread_condattr_destroy(&ca);
+
+    if (sim_http_limits_get(cfg, &h->lim, err, err_len) != 0) {
+        free_partial(h);
+        return NULL;
+    }
+    /* Never promise more connections than there are descriptors (each may also need a socketpair). */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        long room = ((long)rl.rlim_cur - FD_RESERVE) / 2;
+        if (room < 16)
+            room = 16;
+        if (h->lim.max_connections > room) {
+            sim_log(SIM_LOG_WARN, "http: max-connections lowered from %d to %ld (open file limit %ld)",
+                    h->lim.max_connections, room, (long)rl.rlim_cur);
+            h->lim.max_connections = (int)room;
+        }
+    }
+    h->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
     int v6 = 0, tv6 = 0;
     h->listen_fd = listen_on(cfg->host, cfg->port, &h->port, &v6, err, err_len, "");
@@ -960,14 +1263,18 @@ sim_http *sim_http_start(sim_server *srv, char *err, size_t err_len)
                     MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
     if (v6)
         base |= MHD_USE_IPv6;
+    /* MHD's idle timeout is a backstop behind the timer's (whole seconds) */
+    unsigned mhd_timeout_s = (unsigned)((h->lim.connection_timeout_ms + 999) / 1000) + 1;
     /* epoll where there is one; otherwise whatever this platform polls with */
     unsigned pollers[] = {MHD_USE_EPOLL, MHD_USE_AUTO};
     for (size_t i = 0; i < 2 && !h->daemon; i++)
         h->daemon = MHD_start_daemon(base | pollers[i], 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
                                      on_mhd_log, h, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
                                      MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-                                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY_LIMIT,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S, MHD_OPTION_END);
+                                     MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+                                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->lim.max_header_bytes + CONN_MEMORY_SLACK,
+                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->lim.max_connections * 2u + 16u,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, mhd_timeout_s, MHD_OPTION_END);
     if (!h->daemon) {
         snprintf(err, err_len, "libmicrohttpd refused to start");
         free_partial(h);

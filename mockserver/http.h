@@ -35,6 +35,40 @@ int sim_http_tls_port(const sim_http *h);
  * stop serving, free everything. */
 void sim_http_stop(sim_http *h);
 
+/* ---- limits against hostile clients ----
+ * Every limit is bounded and gives a clear error; the server keeps serving everyone else.
+ *   max_connections       open client connections, all protocols together (an HTTP/1.1-over-TLS
+ *                         connection counts once). One more is answered "HTTP/1.1 503" with a
+ *                         ServiceUnavailable JSON body and closed at once. Default 1000, and never
+ *                         more than the process's descriptor limit allows (RLIMIT_NOFILE - 64).
+ *   connection_timeout_ms the longest a connection may stay idle or take to send one whole request
+ *                         (head and body), counted from its opening or from its previous answer;
+ *                         past it the connection (HTTP/1.1) or the stream (HTTP/2, RST_STREAM
+ *                         CANCEL; an idle HTTP/2 connection gets GOAWAY) is cut. Waiting for a
+ *                         delayed or streaming answer does not count. Default 60000.
+ *   max_header_bytes      request head: HTTP/1.1 answers 431 above about this many bytes
+ *                         (libmicrohttpd's per-connection memory); HTTP/2 answers 431 to a stream
+ *                         whose header list is larger. Default 65536 (HTTP/1.1 gets at least
+ *                         64 KiB more of connection memory for its buffers).
+ * These come from sim_http_limits_get: the defaults, then KINESIS_SIM_MAX_CONNECTIONS,
+ * KINESIS_SIM_CONNECTION_TIMEOUT_MS and KINESIS_SIM_MAX_HEADER_BYTES (the names config.c derives
+ * for --max-connections, --connection-timeout-ms and --max-header-bytes; once config.c has those
+ * rows, sim_http_limits_get reads the sim_config fields instead). */
+#define SIM_HTTP_DEFAULT_MAX_CONNECTIONS 1000
+#define SIM_HTTP_DEFAULT_CONNECTION_TIMEOUT_MS 60000
+#define SIM_HTTP_DEFAULT_MAX_HEADER_BYTES 65536
+
+typedef struct sim_http_limits {
+    int max_connections;
+    int64_t connection_timeout_ms;
+    size_t max_header_bytes;
+} sim_http_limits;
+
+/* Fill out from the configuration (see above). 0, or -1 with a message naming the bad setting. */
+int sim_http_limits_get(const sim_config *cfg, sim_http_limits *out, char *err, size_t err_len);
+/* The limits a running front door enforces (max_connections already capped by RLIMIT_NOFILE). */
+const sim_http_limits *sim_http_limits_of(const sim_http *h);
+
 /* ---- shared by http2.c and tls.c (not for other modules) ---- */
 
 /* Route one request under the dispatch lock: assigns req->request_id, then sim_dispatch. */
@@ -74,7 +108,8 @@ struct sim_conn {
     /* the loop's own fields */
     uint32_t watching[2];
     int registered[2];
-    int dead; /* destroyed at the end of the loop iteration */
+    int dead;    /* destroyed at the end of the loop iteration */
+    int counted; /* holds a client connection (max_connections) */
     struct sim_conn *prev, *next;
 };
 

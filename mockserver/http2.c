@@ -1,6 +1,9 @@
 /* http2.c: HTTP/2 server sessions on nghttp2 (see http2.h). nghttp2 is driven in memory
  * (nghttp2_session_mem_recv / mem_send), so the same code serves a plain socket and TLS; output the
- * transport cannot take yet waits in a small buffer until the loop says the socket is writable. */
+ * transport cannot take yet waits in a small buffer until the loop says the socket is writable.
+ * Limits (http.h): a stream still receiving its request after connection_timeout_ms is reset
+ * (CANCEL) while the others go on; a connection without streams for that long gets GOAWAY and is
+ * closed; a header list over max_header_bytes is answered 431, more than MAX_HEADERS headers 400. */
 #include "http2.h"
 
 #include <ctype.h>
@@ -37,6 +40,8 @@ typedef struct h2_stream {
     sim_header *hdrs;
     size_t n_hdrs;
     int too_many_headers;
+    size_t header_bytes; /* names and values so far (max_header_bytes) */
+    int head_too_large;
     uint8_t *body;
     size_t len, cap;
     int too_large;
@@ -60,7 +65,9 @@ struct h2_session {
     uint8_t *pend; /* output not yet taken by the transport */
     size_t pend_len, pend_off, pend_cap;
     h2_stream *streams;
-    int broken; /* transport error */
+    int broken;            /* transport error */
+    int64_t idle_since_ms; /* when the last stream went (connection_timeout_ms applies while none) */
+    int going_away;        /* GOAWAY sent for idleness */
 };
 
 /* ---- streams ---- */
@@ -262,6 +269,13 @@ static void request_complete(h2_stream *st)
         answer_too_large(st, 0);
         return;
     }
+    if (st->head_too_large) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "Request header fields exceed the maximum of %zu bytes",
+                 sim_http_limits_of(st->s->h)->max_header_bytes);
+        answer_error(st, SIM_ERR_SerializationException, 431, msg);
+        return;
+    }
     if (st->too_many_headers) {
         char msg[96];
         snprintf(msg, sizeof msg, "Too many request headers (more than %d)", MAX_HEADERS);
@@ -347,8 +361,13 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
     h2_stream *st = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
-    if (!st)
+    if (!st || st->head_too_large)
         return 0;
+    st->header_bytes += namelen + valuelen;
+    if (st->header_bytes > sim_http_limits_of(st->s->h)->max_header_bytes) {
+        st->head_too_large = 1; /* answered 431 once the headers end; kept ones are freed with the stream */
+        return 0;
+    }
     char **pseudo = NULL;
     if (namelen && name[0] == ':') {
         if (namelen == 7 && memcmp(name, ":method", 7) == 0)
@@ -454,7 +473,6 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 
 static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error_code, void *ud)
 {
-    (void)ud;
     h2_stream *st = nghttp2_session_get_stream_user_data(ng, id);
     if (!st)
         return 0;
@@ -464,6 +482,9 @@ static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error_code,
     nghttp2_session_set_stream_user_data(ng, id, NULL);
     stream_unlink(st);
     stream_free(st);
+    h2_session *s = ud;
+    if (!s->streams)
+        s->idle_since_ms = sim_http_mono_ms();
     return 0;
 }
 
@@ -476,6 +497,7 @@ h2_session *h2_session_new(sim_http *h, h2_io io)
         return NULL;
     s->h = h;
     s->io = io;
+    s->idle_since_ms = sim_http_mono_ms();
     nghttp2_session_callbacks *cbs;
     if (nghttp2_session_callbacks_new(&cbs) != 0) {
         free(s);
@@ -600,10 +622,35 @@ int h2_session_io(h2_session *s)
     return finished(s);
 }
 
+/* A stream still receiving its request, and when it must be in (connection_timeout_ms). */
+static int64_t receive_deadline(const h2_stream *st)
+{
+    if (st->answered || st->state != S_RECEIVING)
+        return 0;
+    return st->t0 + sim_http_limits_of(st->s->h)->connection_timeout_ms;
+}
+
 int h2_session_tick(h2_session *s, int64_t now_ms)
 {
     int stopping = sim_http_stopping(s->h);
+    int64_t timeout = sim_http_limits_of(s->h)->connection_timeout_ms;
+    if (!s->streams && !s->going_away && now_ms >= s->idle_since_ms + timeout) {
+        /* idle too long: say so and close once it is written */
+        s->going_away = 1;
+        nghttp2_submit_goaway(s->ng, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(s->ng),
+                              NGHTTP2_NO_ERROR, (const uint8_t *)"idle timeout", 12);
+        flush(s);
+        return -1;
+    }
     for (h2_stream *st = s->streams; st; st = st->next) {
+        int64_t rd = receive_deadline(st);
+        if (rd && rd <= now_ms) { /* a slow sender: cut this stream, the others go on */
+            st->answered = 1;
+            sim_log(SIM_LOG_INFO, "h2: resetting stream %d: its request took more than %lld ms", st->id,
+                    (long long)timeout);
+            nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL);
+            continue;
+        }
         if (!st->due_ms || st->due_ms > now_ms)
             continue;
         if (st->state == S_DELAYED)
@@ -621,9 +668,15 @@ int h2_session_tick(h2_session *s, int64_t now_ms)
 int64_t h2_session_due(const h2_session *s)
 {
     int64_t best = 0;
-    for (const h2_stream *st = s->streams; st; st = st->next)
+    if (!s->streams && !s->going_away)
+        best = s->idle_since_ms + sim_http_limits_of(s->h)->connection_timeout_ms;
+    for (const h2_stream *st = s->streams; st; st = st->next) {
         if (st->due_ms && (!best || st->due_ms < best))
             best = st->due_ms;
+        int64_t rd = receive_deadline(st);
+        if (rd && (!best || rd < best))
+            best = rd;
+    }
     return best;
 }
 

@@ -293,8 +293,8 @@ Test(control_api, metrics_prometheus_text)
     const char *expect[] = {
         "# TYPE kinesis_sim_requests_total counter\n",
         "kinesis_sim_requests_total{operation=\"PutRecord\",outcome=\"ok\"} 2\n",
-        "kinesis_sim_requests_total{operation=\"PutRecord\",outcome="
-        "\"ProvisionedThroughputExceededException\"} 1\n",
+        ("kinesis_sim_requests_total{operation=\"PutRecord\",outcome="
+         "\"ProvisionedThroughputExceededException\"} 1\n"),
         "kinesis_sim_records_stored_total 2\n",
         "kinesis_sim_bytes_stored_total 300\n",
         "kinesis_sim_throttled_total{kind=\"write\"} 1\n",

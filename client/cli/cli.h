@@ -40,7 +40,7 @@ void cli_print_json(FILE *f, const char *text);
 /* Print one record: raw data + newline, or a JSON line (format_json) with metadata and base64 data. */
 void cli_print_record(const char *shard_id, const kinesis_read_record *r, int format_json);
 
-/* Commands (cmd_streams.c, cmd_records.c, cmd_tail.c, cmd_call.c). */
+/* Commands (cmd_streams.c, cmd_records.c, cmd_tail.c, cmd_subscribe.c, cmd_call.c). */
 int cmd_create_stream(const cli_globals *g, int argc, char **argv);
 int cmd_delete_stream(const cli_globals *g, int argc, char **argv);
 int cmd_describe_stream(const cli_globals *g, int argc, char **argv);
@@ -49,6 +49,7 @@ int cmd_list_shards(const cli_globals *g, int argc, char **argv);
 int cmd_put(const cli_globals *g, int argc, char **argv);
 int cmd_get(const cli_globals *g, int argc, char **argv);
 int cmd_tail(const cli_globals *g, int argc, char **argv);
+int cmd_subscribe(const cli_globals *g, int argc, char **argv);
 int cmd_call(const cli_globals *g, int argc, char **argv);
 
 /* `kinesis sign` (client/cli/sign.c, written with the SigV4 module); argv[0] is "sign". */

@@ -25,6 +25,7 @@ static void usage(FILE *f) {
           "  put NAME --partition-key K (DATA | --file F | stdin)   write records (stdin: one per line)\n"
           "  get NAME --shard ID --iterator-type T [--limit N]      read one batch from a shard\n"
           "  tail NAME [--from latest|trim-horizon]                 follow every shard until interrupted\n"
+          "  subscribe CONSUMER_ARN SHARD_ID [--from P]            enhanced fan-out: print pushed records\n"
           "  call OPERATION [JSON|-]                                any operation, JSON in and out\n"
           "  sign --context F --request F                           show how a raw request is signed\n"
           "\n"
@@ -142,7 +143,7 @@ static const struct {
 } commands[] = {
     {"create-stream", cmd_create_stream}, {"delete-stream", cmd_delete_stream}, {"describe-stream", cmd_describe_stream},
     {"list-streams", cmd_list_streams},   {"list-shards", cmd_list_shards},     {"put", cmd_put},
-    {"get", cmd_get},                     {"tail", cmd_tail},                   {"call", cmd_call},
+    {"get", cmd_get},                     {"tail", cmd_tail}, {"subscribe", cmd_subscribe},                   {"call", cmd_call},
 };
 
 int main(int argc, char **argv) {

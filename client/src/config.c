@@ -278,6 +278,7 @@ kinesis_client *kinesis_client_new(const kinesis_client_options *opts, kinesis_e
     if (opts->connect_timeout_ms < 0 || opts->request_timeout_ms < 0)
         err = kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_CONFIGURATION, 0, "timeouts must not be negative");
     c->retry = opts->retry;
+    c->http2_prior_knowledge = opts->http2_prior_knowledge != 0;
     if (!err && (c->retry.max_attempts < 0 || c->retry.base_delay_ms < 0 || c->retry.max_delay_ms < 0 ||
                  c->retry.max_total_ms < 0))
         err = kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_CONFIGURATION, 0, "retry policy values must not be negative");

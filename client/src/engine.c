@@ -4,7 +4,10 @@
  * retried per the client's policy (retry.c) after a jittered delay kept as a timer, never a sleep
  * inside a callback; the final answer goes to the op's step function. kinesis_client_run() is
  * the loop: it starts due requests, waits on the sockets or the next timer, and finishes
- * transfers. The blocking API runs this loop until its own op is done. */
+ * transfers. The blocking API runs this loop until its own op is done. A streaming op
+ * (SubscribeToShard, subscribe.c) sets a sink: the bytes of its 2xx answer go to the sink as they
+ * arrive, with no total timeout (only a stall limit), and over cleartext HTTP/2 with prior
+ * knowledge when the client was asked for it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +98,25 @@ void kc_op_send(kc_op *op, const char *operation, const char *body, int64_t dela
 
 void kc_op_finish(kc_op *op) { op->state = KC_OP_DONE; }
 
+void kc_op_abort(kc_op *op) {
+    if (op->client->in_sink) { /* libcurl forbids removing a handle from inside its callbacks */
+        op->abort_requested = 1;
+        op->no_retry = 1;
+        return;
+    }
+    destroy(op);
+}
+
+/* Destroy the ops whose abort was deferred (kc_op_abort from inside a sink). */
+static void sweep_aborted(kinesis_client *c) {
+    for (;;) {
+        kc_op *op = c->ops;
+        while (op && !op->abort_requested) op = op->next;
+        if (!op) return;
+        destroy(op);
+    }
+}
+
 /* Hand the outcome to the step; destroy the op if the step finished it (or did nothing). */
 static void deliver(kc_op *op, kinesis_error *err, kc_answer *ans) {
     op->state = 0;
@@ -105,6 +127,17 @@ static void deliver(kc_op *op, kinesis_error *err, kc_answer *ans) {
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
     kc_op *op = userdata;
     size_t n = size * nmemb;
+    if (op->sink) { /* a streaming op: a 2xx body goes to the sink as it arrives */
+        long status = 0;
+        curl_easy_getinfo(op->easy, CURLINFO_RESPONSE_CODE, &status);
+        if (op->abort_requested) return 0;
+        if (status >= 200 && status <= 299) {
+            op->client->in_sink++;
+            int rc = op->sink(op, (const uint8_t *)ptr, n);
+            op->client->in_sink--;
+            return rc == 0 && !op->abort_requested ? n : 0;
+        }
+    }
     if (op->resp_len + n + 1 > KC_MAX_RESPONSE) return 0;
     if (op->resp_len + n + 1 > op->resp_cap) {
         size_t cap = op->resp_cap ? op->resp_cap : 4096;
@@ -204,10 +237,20 @@ static kinesis_error *start_transfer(kc_op *op) {
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, op->body);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    long http_version = CURL_HTTP_VERSION_2TLS; /* h2 over TLS when offered, else HTTP/1.1 */
+    if (op->sink && c->http2_prior_knowledge && strncasecmp(c->endpoint.url, "http://", 7) == 0)
+        http_version = CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, http_version);
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->request_timeout_ms);
+    if (op->sink) {
+        /* A stream lasts minutes: no total timeout, but fail when nothing arrives for the
+         * request timeout (the service sends an event at least every 5 seconds). */
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)((c->request_timeout_ms + 999) / 1000));
+    } else {
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->request_timeout_ms);
+    }
     curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -354,6 +397,7 @@ static int perform(kinesis_client *c) {
     int running = 0;
     CURLMcode mc = curl_multi_perform(c->multi, &running);
     process_done(c);
+    sweep_aborted(c);
     if (mc != CURLM_OK) {
         fail_inflight(c, mc);
         return -1;

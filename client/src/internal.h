@@ -79,6 +79,8 @@ struct kinesis_client {
     kc_op *ops;         /* every live op */
     uint64_t next_seq;
     int in_blocking;    /* a blocking call is running its loop */
+    int http2_prior_knowledge; /* streaming calls to http:// endpoints use h2c with prior knowledge */
+    int in_sink;        /* inside a streaming op's sink (a libcurl write callback) */
 };
 
 /* The answer to one call after retries: status 0 and err set when nothing usable came back. */
@@ -119,6 +121,11 @@ struct kc_op {
     char *resp_request_id;
     char *resp_error_type;
     char curl_errbuf[256];
+    /* Streaming answers (SubscribeToShard): when set, the bytes of a 2xx answer go to sink as
+     * they arrive (other answers are collected as usual, for the error); a non-zero return aborts
+     * the transfer (the step then gets a Transport error: set no_retry first). */
+    int (*sink)(kc_op *op, const uint8_t *data, size_t len);
+    int abort_requested; /* kc_op_abort() from inside a sink: destroyed after the transfer step */
 };
 enum { KC_OP_WAITING = 1, KC_OP_INFLIGHT = 2, KC_OP_DONE = 3 };
 
@@ -130,6 +137,10 @@ void kc_op_send(kc_op *op, const char *operation, const char *body, int64_t dela
 void kc_op_fail(kc_op *op, kinesis_error *err);
 /* End the op: frees ctx and the op (after the current step returns). */
 void kc_op_finish(kc_op *op);
+/* Destroy the op, stopping its transfer, without calling its step again (free_ctx runs): at once,
+ * or, when called from inside a sink (a libcurl callback), as soon as libcurl has returned. Never
+ * from inside the op's own step. */
+void kc_op_abort(kc_op *op);
 /* Run the client loop until *done is set (blocking wrappers). */
 void kc_wait(kinesis_client *client, const int *done);
 
@@ -152,6 +163,36 @@ typedef kinesis_error *(*kc_parse_fn)(const char *body, size_t len, void **out);
 typedef void (*kc_done_fn)(kc_generic_fn cb, kinesis_error *err, void *result, void *user);
 int kc_simple_call(kinesis_client *client, const char *operation, char *body, kinesis_error *build_err,
                    kc_parse_fn parse, kc_done_fn done, kc_generic_fn cb, void *user);
+
+/* ------------------------------------------------------------------ event streams (subscribe.c) */
+
+/* The decoding side of one SubscribeToShard answer, separate from the transport so the tests can
+ * feed it bytes split anywhere: bytes are buffered until whole event stream messages
+ * (eventstream.h) are present; each SubscribeToShardEvent is parsed and handed to on_event;
+ * initial-response and unknown event types are skipped; an exception message or a malformed one
+ * ends the stream with *err set. */
+typedef struct kc_event_stream {
+    uint8_t *buf;
+    size_t len, cap;
+    size_t messages;          /* whole messages decoded */
+    size_t events;            /* SubscribeToShardEvents delivered */
+    kinesis_error *err;       /* set when the stream failed; owned here until taken */
+    const int *stop;          /* checked after each on_event: non-zero stops feeding (cancel) */
+    void (*on_event)(kinesis_subscribe_event *event, void *user);
+    void *user;
+} kc_event_stream;
+/* Append bytes and deliver every whole event. Returns 0 to go on, -1 when the stream must stop
+ * (es->err set, or *es->stop became non-zero). */
+int kc_event_stream_feed(kc_event_stream *es, const uint8_t *data, size_t len);
+/* The answer ended: NULL if it ended cleanly, else (and after a failure) the error, which the
+ * caller then owns. */
+kinesis_error *kc_event_stream_finish(kc_event_stream *es);
+void kc_event_stream_clean_up(kc_event_stream *es);
+/* Parse one SubscribeToShardEvent payload (JSON). NULL on success, else UNEXPECTED_RESPONSE. */
+kinesis_error *kc_parse_subscribe_event(const char *body, size_t len, kinesis_subscribe_event **out);
+/* The SubscribeToShard request body, or NULL with *err (LIBRARY, InvalidParameter). */
+char *kc_build_subscribe_to_shard(const char *consumer_arn, const char *shard_id,
+                                  const kinesis_starting_position *pos, kinesis_error **err);
 
 /* ------------------------------------------------------------------ codec (codec.c) */
 

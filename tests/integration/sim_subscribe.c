@@ -1,7 +1,7 @@
 /* sim_subscribe.c: SubscribeToShard end to end against a running kinesis-sim
  * ($KINESIS_SIM_ENDPOINT): a registered consumer subscribes over HTTP/2 (cleartext, prior
  * knowledge, like the SDKs) and the test decodes the event stream with eventstream_decode
- * (mockserver/eventstream.c): the initial-response, records already in the shard, records put
+ * (client/src/eventstream.c): the initial-response, records already in the shard, records put
  * while subscribed (same sequence numbers and data as PutRecord answered), ContinuationSequenceNumber,
  * the 5-second re-subscribe rule (ResourceInUseException), the errors before the stream starts,
  * the end of a split shard (ChildShards, null ContinuationSequenceNumber, the stream ends), an

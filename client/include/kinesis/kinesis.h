@@ -74,6 +74,9 @@ typedef struct kinesis_client_options {
     int64_t request_timeout_ms;     /**< default 30000 */
     kinesis_retry_policy retry;     /**< zero: defaults */
     const char *user_agent;         /**< appended to libkinesis/<version> */
+    int http2_prior_knowledge;      /**< non-zero: SubscribeToShard to an http:// endpoint speaks HTTP/2
+                                         without negotiation (h2c prior knowledge, as the AWS SDKs do);
+                                         zero: HTTP/1.1 there. https:// endpoints use h2 when offered. */
 } kinesis_client_options;
 
 /** Create a client. On failure returns NULL and, if err is not NULL, an error of type LIBRARY. */
@@ -410,6 +413,77 @@ int kinesis_describe_stream_summary_async(kinesis_client *client, const char *st
 int kinesis_list_streams_async(kinesis_client *client, kinesis_strings_cb cb, void *user);
 int kinesis_wait_for_stream_active_async(kinesis_client *client, const char *stream_name, int64_t timeout_ms,
                                          int64_t poll_ms, kinesis_done_cb cb, void *user);
+
+/* ===================================================================== enhanced fan-out */
+
+/** RegisterStreamConsumer (blocking). On success returns NULL and sets *consumer_arn (malloc'd;
+ *  free()). The consumer starts CREATING: wait with kinesis_wait_for_consumer_active(). */
+kinesis_error *kinesis_register_stream_consumer(kinesis_client *client, const char *stream_arn,
+                                                const char *consumer_name, char **consumer_arn);
+/** DeregisterStreamConsumer by ConsumerARN (blocking). */
+kinesis_error *kinesis_deregister_stream_consumer(kinesis_client *client, const char *consumer_arn);
+/** Poll DescribeStreamConsumer every poll_ms (0: 1000) until the consumer is ACTIVE; after
+ *  timeout_ms (0: 180000) a LIBRARY error named Timeout. */
+kinesis_error *kinesis_wait_for_consumer_active(kinesis_client *client, const char *consumer_arn,
+                                                int64_t timeout_ms, int64_t poll_ms);
+
+/** Where a subscription starts (SubscribeToShard StartingPosition): sequence_number for
+ *  AT_/AFTER_SEQUENCE_NUMBER, timestamp_ms (milliseconds since the epoch, > 0) for AT_TIMESTAMP,
+ *  neither for TRIM_HORIZON and LATEST. */
+typedef struct kinesis_starting_position {
+    kinesis_iterator_type type;
+    const char *sequence_number;
+    int64_t timestamp_ms;
+} kinesis_starting_position;
+
+/** One SubscribeToShardEvent. continuation_sequence_number is where to re-subscribe from
+ *  (AFTER_SEQUENCE_NUMBER); it is NULL at the end of a closed shard, and child_shards then tells
+ *  where to go on. An event may carry no records (a heartbeat). */
+typedef struct kinesis_subscribe_event {
+    kinesis_read_record *records;
+    size_t count;
+    char *continuation_sequence_number;
+    int64_t millis_behind_latest;
+    kinesis_child_shard *child_shards;
+    size_t n_child_shards;
+} kinesis_subscribe_event;
+void kinesis_subscribe_event_free(kinesis_subscribe_event *event);
+
+/** What a subscription calls, from kinesis_client_run(). on_event (required) gets each event and
+ *  owns it. Then exactly one of on_error (the callback owns err) and on_end (the service closed
+ *  the stream normally: its 5-minute lifetime is over, or the closed shard was read to its end)
+ *  is called, unless the subscription was cancelled first; either may be NULL. An exception in
+ *  the stream (for instance ResourceInUseException when a newer subscription took the shard) is a
+ *  REQUEST_FAILED error named after it; a stream that cannot be decoded is UNEXPECTED_RESPONSE. */
+typedef struct kinesis_subscribe_callbacks {
+    void (*on_event)(kinesis_subscribe_event *event, void *user);
+    void (*on_error)(kinesis_error *err, void *user);
+    void (*on_end)(void *user);
+    void *user;
+} kinesis_subscribe_callbacks;
+
+typedef struct kinesis_subscription kinesis_subscription;
+
+/**
+ * SubscribeToShard (enhanced fan-out): start a subscription of the consumer (ConsumerARN) to the
+ * shard, driven by kinesis_client_run() like every asynchronous call. The request is retried per
+ * the client's policy until the stream starts, never after; a stream silent for the client's
+ * request_timeout_ms fails with a LIBRARY error named Timeout (the service sends an event at least
+ * every 5 seconds, so this means the connection is gone). Returns the handle (free with
+ * kinesis_subscription_free() once done), or NULL when nothing was queued (no client, no
+ * on_event, out of memory). Argument errors go to on_error.
+ */
+kinesis_subscription *kinesis_subscribe_to_shard(kinesis_client *client, const char *consumer_arn,
+                                                 const char *shard_id, const kinesis_starting_position *position,
+                                                 const kinesis_subscribe_callbacks *callbacks);
+/** Stop the subscription: no callback of it is called after this returns. Safe from inside its
+ *  own callbacks and after it ended. */
+void kinesis_subscription_cancel(kinesis_subscription *sub);
+/** 1 while the subscription may still call its callbacks, 0 once it ended or was cancelled. */
+int kinesis_subscription_active(const kinesis_subscription *sub);
+/** Cancel if needed and release the handle (also safe from inside its callbacks, and after the
+ *  client was freed). NULL is ignored. */
+void kinesis_subscription_free(kinesis_subscription *sub);
 
 #ifdef __cplusplus
 }

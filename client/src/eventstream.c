@@ -1,7 +1,9 @@
 /* eventstream.c: encoder and decoder of AWS event stream messages (see eventstream.h for the
- * layout). Decoding checks, in order: the prelude CRC, the lengths' bounds, that the whole
- * message is present, the message CRC, and then every header against its section's end, so a
- * frame is either fully trusted or rejected before any field of it is used. */
+ * layout), part of libkinesis: the client decodes SubscribeToShard with it and the simulator
+ * (mockserver/ops_subscribe.c) encodes with it. Decoding checks, in order: the prelude CRC, the
+ * lengths' bounds, that the whole message is present, the message CRC, and then every header
+ * against its section's end, so a frame is either fully trusted or rejected before any field of
+ * it is used. */
 #include "eventstream.h"
 
 #include <pthread.h>

@@ -1,4 +1,4 @@
-/* test_eventstream.c: Criterion tests for mockserver/eventstream.c (AWS event stream framing).
+/* test_eventstream.c: Criterion tests for client/src/eventstream.c (AWS event stream framing).
  * The known-answer frames are the test vectors of the AWS SDK for JavaScript v3
  * (aws/aws-sdk-js-v3, packages/eventstream-marshaller/src/TestVectors.fixture.ts, Apache-2.0),
  * copied as data. CRC-32 check values are the standard ones ("123456789" -> 0xCBF43926). */

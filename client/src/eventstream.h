@@ -1,5 +1,7 @@
 /* eventstream.h: the AWS event stream framing (application/vnd.amazon.eventstream) that
- * SubscribeToShard answers with. One message on the wire is
+ * SubscribeToShard answers with. It lives in libkinesis (client/src/), where the client's
+ * SubscribeToShard decodes it, and the simulator reuses it (it links libkinesis.a, as it does for
+ * SigV4) to encode its events, so both sides share one implementation. One message on the wire is
  *
  *   total length u32 BE | headers length u32 BE | prelude CRC32 (of the 8 bytes before) |
  *   headers | payload | message CRC32 (of every byte before it)

@@ -17,6 +17,7 @@
 #include "ops.h"
 #include "simulation.h"
 #include "streams.h"
+#include "validate.h"
 
 #define PUT_RECORDS_MAX_BYTES (5 * 1024 * 1024)
 #define PUT_RECORDS_MAX_BYTES_LARGE (10 * 1024 * 1024)
@@ -218,8 +219,10 @@ static int put_records(sim_ctx *ctx, json_t *in, json_t **out)
         sim_entry_result res = {.code = SIM_ERR_InternalFailure, .message = ""};
         rc = store_entry(ctx, &st, shards, n, &entries[i], 1, &res, shard_id, seq);
         if (rc == 0) {
-            json_array_append_new(results,
-                                  json_pack("{s:s, s:s}", "SequenceNumber", seq, "ShardId", shard_id));
+            json_t *r = json_object();
+            json_object_set_new_nocheck(r, "SequenceNumber", json_string_nocheck(seq));
+            json_object_set_new_nocheck(r, "ShardId", json_string_nocheck(shard_id));
+            json_array_append_new(results, r);
         } else if (rc == 1) {
             json_array_append_new(results, json_pack("{s:s, s:s}", "ErrorCode", sim_error_name(res.code),
                                                      "ErrorMessage", res.message));
@@ -280,15 +283,26 @@ static int read_one(void *ud, const store_record *r)
         return 1;
     char seq[SEQNUM_MAX];
     record_seq(rs->sh, r->counter, r->arrival_ms, seq);
-    char *b64 = sim_base64_encode(r->data, r->data_len, NULL);
-    if (!b64)
+    /* small records (the usual case) encode into a stack buffer, larger ones into the heap */
+    char small[4096];
+    size_t b64_len = 0;
+    char *b64 = small;
+    if (r->data_len <= (sizeof small - 1) / 4 * 3)
+        b64_len = sim_base64_encode_into(r->data, r->data_len, small, sizeof small);
+    else if (!(b64 = sim_base64_encode(r->data, r->data_len, &b64_len)))
         return 1;
-    json_t *rec = json_pack("{s:s, s:o, s:s, s:s}", "SequenceNumber", seq, "ApproximateArrivalTimestamp",
-                            epoch_seconds_json(r->arrival_ms), "Data", b64, "PartitionKey", r->pkey);
+    /* built member by member, without json_pack's format parsing or UTF-8 checks: the sequence
+     * number and base64 are ASCII, and the partition key was checked as UTF-8 when it was put */
+    json_t *rec = json_object();
+    json_object_set_new_nocheck(rec, "SequenceNumber", json_string_nocheck(seq));
+    json_object_set_new_nocheck(rec, "ApproximateArrivalTimestamp", epoch_seconds_json(r->arrival_ms));
+    json_object_set_new_nocheck(rec, "Data", json_stringn_nocheck(b64, b64_len));
+    json_object_set_new_nocheck(rec, "PartitionKey", json_string_nocheck(r->pkey));
     if (r->encrypted)
-        json_object_set_new(rec, "EncryptionType", json_string("KMS"));
+        json_object_set_new_nocheck(rec, "EncryptionType", json_string_nocheck("KMS"));
     json_array_append_new(rs->records, rec);
-    free(b64);
+    if (b64 != small)
+        free(b64);
     rs->bytes += size;
     rs->last_counter = r->counter;
     rs->last_arrival_ms = r->arrival_ms;
@@ -363,7 +377,7 @@ static int get_records(sim_ctx *ctx, json_t *in, json_t **out)
         return -1;
     }
     json_t *jlimit = json_object_get(in, "Limit");
-    int limit = json_is_integer(jlimit) ? (int)json_integer_value(jlimit) : GET_RECORDS_DEFAULT_LIMIT;
+    int limit = json_is_number(jlimit) ? (int)sim_validate_integer(jlimit) : GET_RECORDS_DEFAULT_LIMIT;
     if (limit < 1 || limit > GET_RECORDS_DEFAULT_LIMIT)
         limit = GET_RECORDS_DEFAULT_LIMIT;
     int64_t min_arrival = stream_trim_horizon_ms(ctx, &st);

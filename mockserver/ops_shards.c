@@ -12,6 +12,7 @@
 
 #include "ops.h"
 #include "streams.h"
+#include "validate.h"
 
 #define LIST_SHARDS_MAX 1000
 #define MAX_SHARDS_PER_STREAM 10000
@@ -42,7 +43,7 @@ static int list_shards(sim_ctx *ctx, json_t *in, json_t **out)
     json_t *filter = json_object_get(in, "ShardFilter");
     const char *after = json_string_value(json_object_get(in, "ExclusiveStartShardId"));
     json_t *jmax = json_object_get(in, "MaxResults");
-    int64_t max = json_is_integer(jmax) ? json_integer_value(jmax) : LIST_SHARDS_MAX;
+    int64_t max = json_is_number(jmax) ? sim_validate_integer(jmax) : LIST_SHARDS_MAX;
     if (max > LIST_SHARDS_MAX)
         max = LIST_SHARDS_MAX;
 
@@ -376,7 +377,7 @@ static int update_shard_count(sim_ctx *ctx, json_t *in, json_t **out)
         return -1;
     if (stream_require_active(ctx, &st) != 0)
         return -1;
-    json_int_t target = json_integer_value(json_object_get(in, "TargetShardCount"));
+    json_int_t target = sim_validate_integer(json_object_get(in, "TargetShardCount"));
     store_shard *shards;
     size_t n;
     if (stream_shards(ctx, &st, &shards, &n) != 0)

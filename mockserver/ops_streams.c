@@ -12,6 +12,7 @@
 #include "ops.h"
 #include "simulation.h"
 #include "streams.h"
+#include "validate.h"
 
 #define DEFAULT_RETENTION_HOURS 24
 #define MAX_RETENTION_HOURS 8760
@@ -54,10 +55,10 @@ static int create_stream(sim_ctx *ctx, json_t *in, json_t **out)
     if (strcmp(mode, "ON_DEMAND") == 0) {
         count = ON_DEMAND_SHARDS;
     } else {
-        if (!json_is_integer(jcount))
+        if (!json_is_number(jcount))
             return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
                             "ShardCount must be specified when StreamMode is PROVISIONED.");
-        count = json_integer_value(jcount);
+        count = sim_validate_integer(jcount);
         if (count < 1)
             return sim_fail(ctx, SIM_ERR_ValidationException,
                             "1 validation error detected: Value '%lld' at 'shardCount' failed to satisfy "
@@ -119,7 +120,7 @@ static int create_stream(sim_ctx *ctx, json_t *in, json_t **out)
     snprintf(st.mode, sizeof st.mode, "%s", mode);
     st.retention_hours = DEFAULT_RETENTION_HOURS;
     st.next_shard_index = (uint32_t)count;
-    st.max_record_kib = json_is_integer(jkib) ? (int)json_integer_value(jkib) : 1024;
+    st.max_record_kib = json_is_number(jkib) ? (int)sim_validate_integer(jkib) : 1024;
     if (store_stream_insert(ctx->srv->store, &st) != 0)
         return ops_store_fail(ctx);
 
@@ -207,7 +208,7 @@ static int describe_stream(sim_ctx *ctx, json_t *in, json_t **out)
     if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
         return -1;
     json_t *jlimit = json_object_get(in, "Limit");
-    int64_t limit = json_is_integer(jlimit) ? json_integer_value(jlimit) : DESCRIBE_MAX;
+    int64_t limit = json_is_number(jlimit) ? sim_validate_integer(jlimit) : DESCRIBE_MAX;
     if (limit > DESCRIBE_MAX)
         limit = DESCRIBE_MAX;
     const char *after = json_string_value(json_object_get(in, "ExclusiveStartShardId"));
@@ -316,7 +317,7 @@ int op_describe_stream_summary(sim_ctx *ctx, json_t *in, json_t **out)
 static int list_streams(sim_ctx *ctx, json_t *in, json_t **out)
 {
     json_t *jlimit = json_object_get(in, "Limit");
-    int64_t limit = json_is_integer(jlimit) ? json_integer_value(jlimit) : LIST_STREAMS_MAX;
+    int64_t limit = json_is_number(jlimit) ? sim_validate_integer(jlimit) : LIST_STREAMS_MAX;
     if (limit > LIST_STREAMS_MAX)
         limit = LIST_STREAMS_MAX;
     const char *after = json_string_value(json_object_get(in, "ExclusiveStartStreamName"));
@@ -399,11 +400,11 @@ static int change_retention(sim_ctx *ctx, json_t *in, json_t **out, int increase
     if (stream_lookup(ctx, in, STREAM_HIDE_CREATING | STREAM_HIDE_DELETING, &st) != 0)
         return -1;
     json_t *jh = json_object_get(in, "RetentionPeriodHours");
-    if (!json_is_integer(jh))
+    if (!json_is_number(jh))
         return sim_fail(ctx, SIM_ERR_ValidationException,
                         "1 validation error detected: Value null at 'retentionPeriodHours' failed to satisfy "
                         "constraint: Member must not be null");
-    long long h = json_integer_value(jh);
+    long long h = sim_validate_integer(jh);
     if (h < DEFAULT_RETENTION_HOURS)
         return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
                         "Minimum allowed retention period is %d hours. Requested retention period (%lld "

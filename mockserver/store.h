@@ -10,12 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ids.h" /* u128 (pure arithmetic, no I/O) */
+
 typedef struct store store;
 
 /* Open (creating if needed) the database at path (":memory:" for none). On failure returns
  * NULL and writes a human message into err. */
 store *store_open(const char *path, char *err, size_t err_len);
 void store_close(store *s);
+
+/* How many stream and shard-list reads the in-memory cache answered (store.c keeps the last few
+ * streams and their shards; writes through this file keep it exact, a rollback empties it). */
+uint64_t store_cache_hits(store *s);
 
 /* The server key for shard iterators: created once, kept in the database. */
 int store_server_key(store *s, uint8_t key[32]);
@@ -28,8 +34,25 @@ int store_reset(store *s, const char *account_id, const char *region, const char
 int store_begin(store *s);
 int store_commit(store *s);
 void store_rollback(store *s);
-/* The last SQLite error message (for logs). */
+/* The last SQLite error message (for logs): the first error since store_begin when there was one. */
 const char *store_errmsg(store *s);
+/* What kind of failure the first SQLite error since the last store_begin was (STORE_ERR_NONE when
+ * there was none, e.g. an allocation failed outside SQLite). Handlers map it to an answer:
+ * busy -> ServiceUnavailable (503), the others -> InternalFailure (500) (streams.c ops_store_fail). */
+typedef enum {
+    STORE_ERR_NONE = 0,
+    STORE_ERR_FULL,    /* database or disk full (SQLITE_FULL) */
+    STORE_ERR_BUSY,    /* locked by another connection past the busy timeout */
+    STORE_ERR_IO,      /* I/O error, file vanished or became read-only */
+    STORE_ERR_CORRUPT, /* the file is damaged */
+    STORE_ERR_OTHER,
+} store_error;
+store_error store_last_error(store *s);
+/* Forget the noted error (store_begin does this). */
+void store_clear_error(store *s);
+/* Fault injection for tests: cap the database at max_pages pages (PRAGMA max_page_count) so that
+ * writes beyond it fail as on a full disk. 0, or -1. */
+int store_test_limit_pages(store *s, int64_t max_pages);
 
 /* ---- streams ---- */
 #define STORE_NAME_MAX 129
@@ -75,6 +98,11 @@ typedef struct store_shard {
     int64_t adjacent_parent;   /* shard index, -1 for none */
     int64_t closed_ms;         /* 0 while open */
     uint64_t next_counter;     /* counter the next record gets (records start at 1) */
+    /* start_hash/end_hash parsed, filled on first use by shard_for_hash (streams.c) so a request
+     * routing many records parses each range once: 0 not yet, 1 parsed, -1 unparseable. A zeroed
+     * struct is "not yet"; code that changes start_hash/end_hash of a used struct resets it. */
+    int range_parsed;
+    u128 range_lo, range_hi;
 } store_shard;
 
 /* All shards of a stream ordered by index (malloc'd array; free()). */
@@ -107,6 +135,8 @@ int store_records_scan(store *s, int64_t stream_id, uint32_t shard_index, uint64
 /* Counter of the first record with arrival_ms >= at_ms: 0 found, 1 none, -1 error. */
 int store_record_first_at(store *s, int64_t stream_id, uint32_t shard_index, int64_t at_ms,
                           uint64_t *counter);
+/* Arrival time of the oldest record (lowest counter) of a shard: 0 found, 1 none, -1 error. */
+int store_record_first_arrival(store *s, int64_t stream_id, uint32_t shard_index, int64_t *arrival_ms);
 /* Arrival time of the newest record of a shard: 0 found, 1 none, -1 error. */
 int store_record_last_arrival(store *s, int64_t stream_id, uint32_t shard_index, int64_t *arrival_ms);
 /* Delete records that arrived before before_ms (retention). */

@@ -20,8 +20,36 @@
 
 int ops_store_fail(sim_ctx *ctx)
 {
-    sim_log(SIM_LOG_ERROR, "store error in %s: %s", ctx->op ? ctx->op : "?", store_errmsg(ctx->srv->store));
-    return sim_fail(ctx, SIM_ERR_InternalFailureException, "Internal service failure.");
+    store *s = ctx->srv->store;
+    store_error kind = store_last_error(s);
+    const char *op = ctx->op ? ctx->op : "?";
+    if (kind == STORE_ERR_NONE) {
+        sim_log(SIM_LOG_ERROR, "internal failure in %s (out of memory?)", op);
+        return sim_fail(ctx, SIM_ERR_InternalFailureException, "Internal service failure.");
+    }
+    const char *why = store_errmsg(s);
+    sim_log(SIM_LOG_ERROR, "store error in %s: %s", op, why);
+    /* nothing of the request was committed: the client may retry it as it is */
+    switch (kind) {
+    case STORE_ERR_BUSY:
+        return sim_fail(ctx, SIM_ERR_ServiceUnavailable,
+                        "Service unavailable: the simulator's database is locked by another process (%s). "
+                        "The request had no effect; retry it.",
+                        why);
+    case STORE_ERR_FULL:
+        return sim_fail(ctx, SIM_ERR_InternalFailureException,
+                        "Internal service failure: the simulator's database or disk is full (%s). "
+                        "The request had no effect.",
+                        why);
+    case STORE_ERR_IO:
+        return sim_fail(ctx, SIM_ERR_InternalFailureException,
+                        "Internal service failure: the simulator cannot write its database file (%s). "
+                        "The request had no effect.",
+                        why);
+    default:
+        return sim_fail(ctx, SIM_ERR_InternalFailureException,
+                        "Internal service failure: database error (%s). The request had no effect.", why);
+    }
 }
 
 int ops_begin(sim_ctx *ctx)
@@ -235,13 +263,16 @@ store_shard *shard_by_index(store_shard *shards, size_t n, uint32_t index)
 store_shard *shard_for_hash(store_shard *shards, size_t n, u128 h)
 {
     for (size_t i = 0; i < n; i++) {
-        if (shards[i].closed_ms)
+        store_shard *sh = &shards[i];
+        if (sh->closed_ms)
             continue;
-        u128 lo, hi;
-        if (u128_parse(shards[i].start_hash, &lo) != 0 || u128_parse(shards[i].end_hash, &hi) != 0)
-            continue;
-        if (u128_cmp(h, lo) >= 0 && u128_cmp(h, hi) <= 0)
-            return &shards[i];
+        if (!sh->range_parsed) /* once per shard and request, not once per record */
+            sh->range_parsed = u128_parse(sh->start_hash, &sh->range_lo) == 0 &&
+                                       u128_parse(sh->end_hash, &sh->range_hi) == 0
+                                   ? 1
+                                   : -1;
+        if (sh->range_parsed > 0 && u128_cmp(h, sh->range_lo) >= 0 && u128_cmp(h, sh->range_hi) <= 0)
+            return sh;
     }
     return NULL;
 }

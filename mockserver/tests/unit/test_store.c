@@ -1,7 +1,10 @@
 /* test_store.c: the SQLite store on its own and across a restart: schema version, server key
  * kept, streams/shards/records/tags persisted in a file database and read back after reopening,
- * store_reset of one stream and of everything. */
+ * store_reset of one stream and of everything; the exclusive lock on the database file, and
+ * SQLite failures at run time (full database, locked database) answered as errors without a crash
+ * or a half-applied request. */
 #include <criterion/criterion.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,5 +142,239 @@ Test(store, transactions_roll_back)
     cr_assert_eq(store_commit(f.srv.store), 0);
     cr_assert_eq(store_stream_get(f.srv.store, FX_ACCOUNT, FX_REGION, "tx", &got), 0);
     cr_assert_eq(got.id, st.id);
+    fx_fini(&f);
+}
+
+/* ---- exclusive use of the database file ---- */
+
+Test(store, second_open_of_the_same_file_is_refused)
+{
+    char err[512] = "";
+    store *a = store_open(path, err, sizeof err);
+    cr_assert_not_null(a, "%s", err);
+    err[0] = 0;
+    store *b = store_open(path, err, sizeof err);
+    cr_assert_null(b, "a second store on a file in use must be refused");
+    cr_assert(strstr(err, "in use by another process"), "%s", err);
+    cr_assert(strstr(err, path), "the message names the file: %s", err);
+    /* the first store is untouched and keeps working */
+    uint8_t key[32];
+    cr_assert_eq(store_server_key(a, key), 0);
+    store_close(a);
+    /* once closed, the file can be opened again */
+    err[0] = 0;
+    b = store_open(path, err, sizeof err);
+    cr_assert_not_null(b, "%s", err);
+    store_close(b);
+}
+
+Test(store, memory_databases_are_never_locked)
+{
+    char err[256] = "";
+    store *a = store_open(":memory:", err, sizeof err);
+    store *b = store_open(":memory:", err, sizeof err);
+    cr_assert_not_null(a, "%s", err);
+    cr_assert_not_null(b, "%s", err);
+    store_close(a);
+    store_close(b);
+}
+
+/* ---- SQLite failures at run time ---- */
+
+/* PutRecords of n records of about 1 KiB with partition keys p<i>. */
+static json_t *put_batch(fx *f, const char *stream, int n, const char **err_msg)
+{
+    size_t cap = (size_t)n * 1500 + 128;
+    char *body = malloc(cap);
+    cr_assert_not_null(body);
+    size_t len = (size_t)snprintf(body, cap, "{\"StreamName\":\"%s\",\"Records\":[", stream);
+    char data[1369];
+    memset(data, 'A', sizeof data - 1); /* 1368 base64 characters: 1026 bytes */
+    data[sizeof data - 1] = 0;
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(body + len, cap - len, "%s{\"PartitionKey\":\"p%d\",\"Data\":\"%s\"}",
+                                i ? "," : "", i, data);
+    snprintf(body + len, cap - len, "]}");
+    json_t *out = fx_call(f, op_put_records, "PutRecords", "%s", body);
+    free(body);
+    *err_msg = f->ctx.err_msg;
+    return out;
+}
+
+/* Records readable from the stream's one shard from TRIM_HORIZON. */
+static size_t count_records(fx *f, const char *stream)
+{
+    char *it = fx_iterator(f, stream, "shardId-000000000000", "TRIM_HORIZON");
+    json_t *out = fx_call(f, op_get_records, "GetRecords", "{\"ShardIterator\":\"%s\"}", it);
+    free(it);
+    cr_assert_not_null(out, "GetRecords: %s", f->ctx.err_msg);
+    size_t n = json_array_size(json_object_get(out, "Records"));
+    json_decref(out);
+    return n;
+}
+
+Test(store, full_database_answers_internal_failure_and_keeps_serving)
+{
+    fx f;
+    fx_init(&f, ":memory:");
+    fx_stream(&f, "full", 1);
+    const char *msg;
+    json_t *ok = put_batch(&f, "full", 10, &msg);
+    cr_assert_not_null(ok, "%s", msg);
+    json_decref(ok);
+    cr_assert_eq(count_records(&f, "full"), 10);
+
+    /* cap the database at its current size: the next write that needs a page fails (SQLITE_FULL) */
+    cr_assert_eq(store_test_limit_pages(f.srv.store, 1), 0);
+    json_t *out = put_batch(&f, "full", 200, &msg);
+    cr_assert_null(out, "a put into a full database must fail");
+    cr_assert_eq(f.ctx.err, SIM_ERR_InternalFailureException, "%s: %s", sim_error_name(f.ctx.err), msg);
+    cr_assert_eq(sim_error_status(f.ctx.err), 500);
+    cr_assert(strstr(msg, "full"), "the message says the database is full: %s", msg);
+    cr_assert_eq(store_last_error(f.srv.store), STORE_ERR_FULL);
+
+    /* still serving: reads work, and none of the failed batch is visible (it was rolled back) */
+    cr_assert_eq(count_records(&f, "full"), 10);
+    json_t *d = fx_call(&f, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"full\"}");
+    cr_assert_not_null(d, "%s", f.ctx.err_msg);
+    json_decref(d);
+
+    /* space again: writes succeed and the sequence continues after the acknowledged records */
+    cr_assert_eq(store_test_limit_pages(f.srv.store, INT64_C(1) << 30), 0);
+    ok = put_batch(&f, "full", 200, &msg);
+    cr_assert_not_null(ok, "%s", msg);
+    cr_assert_eq(json_integer_value(json_object_get(ok, "FailedRecordCount")), 0);
+    json_decref(ok);
+    cr_assert_eq(count_records(&f, "full"), 210);
+    fx_fini(&f);
+}
+
+Test(store, full_database_fails_put_record_and_create_stream_cleanly)
+{
+    fx f;
+    fx_init(&f, ":memory:");
+    fx_stream(&f, "s", 1);
+    char *seq = fx_put(&f, "s", "k", "aGVsbG8=", NULL);
+    cr_assert_eq(store_test_limit_pages(f.srv.store, 1), 0);
+    /* fill the last free space of the current pages, then the next write must fail */
+    int failed_at = -1;
+    for (int i = 0; i < 2000 && failed_at < 0; i++) {
+        json_t *out = fx_call(&f, op_put_record, "PutRecord",
+                              "{\"StreamName\":\"s\",\"PartitionKey\":\"k%d\",\"Data\":\"%0400d\"}", i, 0);
+        if (!out)
+            failed_at = i;
+        json_decref(out);
+    }
+    cr_assert_geq(failed_at, 0, "the capped database never filled");
+    cr_assert_eq(f.ctx.err, SIM_ERR_InternalFailureException, "%s", f.ctx.err_msg);
+    const char *m = fx_error(&f, op_create_stream, "CreateStream", SIM_ERR_InternalFailureException,
+                             "{\"StreamName\":\"t%0100d\",\"ShardCount\":50}", 0);
+    cr_assert(strstr(m, "full"), "%s", m);
+    cr_assert_eq(store_test_limit_pages(f.srv.store, INT64_C(1) << 30), 0);
+    /* every acknowledged record is there, nothing of the failed ones */
+    cr_assert_eq(count_records(&f, "s"), (size_t)failed_at + 1);
+    free(seq);
+    fx_fini(&f);
+}
+
+Test(store, locked_database_answers_service_unavailable, .timeout = 30)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "busy", 1);
+    /* another connection (not a simulator: it takes no flock) holds the write lock */
+    sqlite3 *other;
+    cr_assert_eq(sqlite3_open(path, &other), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK, "%s",
+                 sqlite3_errmsg(other));
+    const char *m = fx_error(&f, op_put_record, "PutRecord", SIM_ERR_ServiceUnavailable,
+                             "{\"StreamName\":\"busy\",\"PartitionKey\":\"k\",\"Data\":\"aGVsbG8=\"}");
+    cr_assert_eq(sim_error_status(SIM_ERR_ServiceUnavailable), 503);
+    cr_assert(strstr(m, "locked"), "%s", m);
+    cr_assert_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    /* the lock is gone: the same request succeeds */
+    char *seq = fx_put(&f, "busy", "k", "aGVsbG8=", NULL);
+    free(seq);
+    cr_assert_eq(count_records(&f, "busy"), 1);
+    fx_fini(&f);
+}
+
+/* ---- the stream and shard-list cache ---- */
+
+Test(store, cache_answers_repeated_reads_and_forgets_rolled_back_writes)
+{
+    fx f;
+    fx_init(&f, ":memory:");
+    fx_stream(&f, "c", 2);
+    store *s = f.srv.store;
+    store_stream st;
+    cr_assert_eq(store_stream_get(s, FX_ACCOUNT, FX_REGION, "c", &st), 0);
+    store_shard *sh;
+    size_t n;
+    cr_assert_eq(store_shards_get(s, st.id, &sh, &n), 0);
+    free(sh);
+    uint64_t hits = store_cache_hits(s);
+    cr_assert_eq(store_stream_get(s, FX_ACCOUNT, FX_REGION, "c", &st), 0);
+    cr_assert_eq(store_shards_get(s, st.id, &sh, &n), 0);
+    cr_assert_eq(store_cache_hits(s), hits + 2, "both reads come from the cache");
+    cr_assert_eq(n, 2);
+    cr_assert_eq(sh[0].range_parsed, 1, "cached shards carry their parsed hash ranges");
+    uint64_t counter0 = sh[0].next_counter;
+
+    /* writes inside a transaction that is rolled back must not survive in the cache */
+    cr_assert_eq(store_begin(s), 0);
+    sh[0].next_counter = counter0 + 1000;
+    cr_assert_eq(store_shard_update(s, st.id, &sh[0]), 0);
+    store_stream changed = st;
+    snprintf(changed.status, sizeof changed.status, "UPDATING");
+    changed.retention_hours = 99;
+    cr_assert_eq(store_stream_update(s, &changed), 0);
+    store_stream seen;
+    cr_assert_eq(store_stream_get(s, FX_ACCOUNT, FX_REGION, "c", &seen), 0);
+    cr_assert_eq(seen.retention_hours, 99, "inside the transaction the write is visible");
+    store_rollback(s);
+    free(sh);
+    cr_assert_eq(store_stream_get(s, FX_ACCOUNT, FX_REGION, "c", &seen), 0);
+    cr_assert_eq(seen.retention_hours, st.retention_hours);
+    cr_assert_str_eq(seen.status, st.status);
+    cr_assert_eq(store_shards_get(s, st.id, &sh, &n), 0);
+    cr_assert_eq(sh[0].next_counter, counter0, "the rolled-back counter is gone");
+
+    /* committed writes are seen through the cache */
+    cr_assert_eq(store_begin(s), 0);
+    sh[1].next_counter += 7;
+    cr_assert_eq(store_shard_update(s, st.id, &sh[1]), 0);
+    cr_assert_eq(store_commit(s), 0);
+    uint64_t want = sh[1].next_counter;
+    free(sh);
+    cr_assert_eq(store_shards_get(s, st.id, &sh, &n), 0);
+    cr_assert_eq(sh[1].next_counter, want);
+    free(sh);
+
+    /* a deleted stream is not answered from the cache */
+    cr_assert_eq(store_reset(s, FX_ACCOUNT, FX_REGION, "c"), 0);
+    cr_assert_eq(store_stream_get(s, FX_ACCOUNT, FX_REGION, "c", &seen), 1);
+    fx_fini(&f);
+}
+
+Test(store, puts_after_a_reshard_use_the_new_shards)
+{
+    fx f;
+    fx_init(&f, ":memory:");
+    fx_stream(&f, "r", 1);
+    char shard[24];
+    char *seq = fx_put(&f, "r", "k", "aGVsbG8=", shard); /* caches the one-shard map */
+    cr_assert_str_eq(shard, "shardId-000000000000");
+    free(seq);
+    json_t *out = fx_call(&f, op_split_shard, "SplitShard",
+                          "{\"StreamName\":\"r\",\"ShardToSplit\":\"shardId-000000000000\","
+                          "\"NewStartingHashKey\":\"170141183460469231731687303715884105728\"}");
+    cr_assert_not_null(out, "%s", f.ctx.err_msg);
+    json_decref(out);
+    fx_advance(&f, 501);
+    seq = fx_put(&f, "r", "k", "aGVsbG8=", shard);
+    cr_assert_neq(strcmp(shard, "shardId-000000000000"), 0, "the closed parent takes no records: %s", shard);
+    free(seq);
     fx_fini(&f);
 }

@@ -2,9 +2,10 @@
  *
  * The router asks codec_from_content_type which codec a request speaks, decodes the body with
  * codec_decode, and encodes the answer (or an error) with codec_encode / codec_error_body in the
- * same codec. JSON (application/x-amz-json-1.1, and application/json as an alias) is done here;
- * CBOR (application/x-amz-cbor-1.1) is recognised but not decoded yet: it gets its own branch in
- * codec.c when the CBOR issue is built, and nothing outside this file changes. */
+ * same codec. JSON (application/x-amz-json-1.1, and application/json as an alias) with Jansson;
+ * CBOR (application/x-amz-cbor-1.1, the Java SDKs' default) through cbor_codec.h, decoded into the
+ * same JSON form (blobs as base64 strings, timestamps as epoch seconds) and encoded back by the
+ * operation's output shape (blobs as byte strings, timestamps as tag 1 + epoch milliseconds). */
 #ifndef SIM_CODEC_H
 #define SIM_CODEC_H
 
@@ -18,7 +19,7 @@ typedef enum {
     CODEC_UNSUPPORTED = 0, /* any other content type (AWS answers 404) */
     CODEC_AWS_JSON,        /* application/x-amz-json-1.1 */
     CODEC_PLAIN_JSON,      /* application/json (treated as AWS JSON 1.1, answered as application/json) */
-    CODEC_CBOR,            /* application/x-amz-cbor-1.1 (not decoded yet) */
+    CODEC_CBOR,            /* application/x-amz-cbor-1.1 */
 } codec_kind;
 
 #define CODEC_JSON_TYPE "application/x-amz-json-1.1"
@@ -34,7 +35,7 @@ typedef enum {
     CODEC_OK = 0,
     CODEC_ERR_SYNTAX,      /* not parseable (malformed, truncated, bad UTF-8) */
     CODEC_ERR_NOT_OBJECT,  /* parsed, but the top level is not an object/map */
-    CODEC_ERR_UNSUPPORTED, /* the codec cannot decode yet (CBOR) or the type is unknown */
+    CODEC_ERR_UNSUPPORTED, /* the content type is unknown */
 } codec_status;
 
 /* Decode a request body into a new JSON object (*out, caller json_decref's). On failure *out is

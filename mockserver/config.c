@@ -6,6 +6,7 @@
  * sim_config_defaults, so one row is all a new setting needs. Order of precedence: defaults, then
  * environment, then flags. Every bad value gives one clear line naming where it came from. */
 #include "config.h"
+#include "simulation.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -27,6 +28,7 @@ typedef enum {
     OPT_INT64,  /* int64_t within [min, max] */
     OPT_SIZE,   /* size_t within [min, max]; accepts k/m/g suffixes (binary) */
     OPT_CHOICE, /* int index into choices "a|b|c" */
+    OPT_SIM,    /* a simulation option: parsed by sim_simulation_option_set (simulation.c) */
 } opt_type;
 
 typedef struct sim_option {
@@ -45,6 +47,7 @@ static int check_host(const char *v, char *why, size_t why_len);
 static int check_region(const char *v, char *why, size_t why_len);
 static int check_account(const char *v, char *why, size_t why_len);
 static int check_nonempty(const char *v, char *why, size_t why_len);
+static int check_token(const char *v, char *why, size_t why_len);
 
 #define FIELD(f) offsetof(sim_config, f)
 #define SZ(f) sizeof(((sim_config *)0)->f)
@@ -72,6 +75,32 @@ static const sim_option options[] = {
      "what goes to stderr; debug logs one line per request"},
     {"max-body-bytes", OPT_SIZE, FIELD(max_body_bytes), 0, 1024, INT64_C(1) << 30, NULL, NULL, "N",
      "largest request body accepted (413 above); k/m suffixes allowed"},
+    {"max-connections", OPT_INT, FIELD(max_connections), 0, 1, 1000000, NULL, NULL, "N",
+     "open client connections at once; more are answered 503 (capped by the open-file limit)"},
+    {"connection-timeout-ms", OPT_INT64, FIELD(connection_timeout_ms), 0, 100, DAY_MS, NULL, NULL, "MS",
+     "longest a connection may idle or take to send one request before it is cut"},
+    {"max-header-bytes", OPT_SIZE, FIELD(max_header_bytes), 0, 1024, INT64_C(16) << 20, NULL, NULL, "N",
+     "largest request head accepted (431 above); k/m suffixes allowed"},
+    /* the simulation layer's options: simulation.c parses them and writes their help */
+    {"throttle", OPT_SIM, 0, 0, 0, 0, NULL, NULL, "aws|off", NULL},
+    {"throttle-scale", OPT_SIM, 0, 0, 0, 0, NULL, NULL, "F", NULL},
+    {"control-limits", OPT_SIM, 0, 0, 0, 0, NULL, NULL, "on|off", NULL},
+    {"max-creating", OPT_SIM, 0, 0, 0, 0, NULL, NULL, "N", NULL},
+    {"clock", OPT_SIM, 0, 0, 0, 0, NULL, NULL, "real|virtual", NULL},
+    {"faults", OPT_SIM, 0, 0, 0, 0, NULL, NULL, "FILE", NULL},
+    {"seed", OPT_SIM, 0, 0, 0, 0, NULL, NULL, "N", NULL},
+    {"auth", OPT_CHOICE, FIELD(auth_mode), 0, 0, 0, "format|strict", NULL, "MODE",
+     "format: SigV4 presence and form only; strict: verify every signature (needs --credentials)"},
+    {"credentials", OPT_STRING, FIELD(credentials_path), SZ(credentials_path), 0, 0, NULL, check_nonempty,
+     "FILE", "keys for --auth strict: lines 'ACCESS_KEY SECRET [ACCOUNT]', '#' comments"},
+    {"control-token", OPT_STRING, FIELD(control_token), SZ(control_token), 0, 0, NULL, check_token, "TOKEN",
+     "/_sim/ requests must carry it in X-Sim-Control-Token (required off loopback)"},
+    {"tls-cert", OPT_STRING, FIELD(tls_cert), SZ(tls_cert), 0, 0, NULL, check_nonempty, "FILE",
+     "PEM certificate (chain) for TLS"},
+    {"tls-key", OPT_STRING, FIELD(tls_key), SZ(tls_key), 0, 0, NULL, check_nonempty, "FILE",
+     "PEM private key for TLS"},
+    {"tls-port", OPT_INT, FIELD(tls_port), 0, 0, 65535, NULL, NULL, "N",
+     "port of a separate TLS listener (0: none)"},
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -90,6 +119,11 @@ void sim_config_defaults(sim_config *cfg)
     cfg->shard_limit = 500;
     cfg->log_level = SIM_LOG_INFO;
     cfg->max_body_bytes = (size_t)7 * 1024 * 1024;
+    cfg->max_connections = 1000;
+    cfg->connection_timeout_ms = 60000;
+    cfg->max_header_bytes = 65536;
+    sim_simulation_options_default(&cfg->sim);
+    cfg->auth_mode = SIM_AUTH_FORMAT;
 }
 
 const char *sim_config_log_level_name(int level)
@@ -107,6 +141,33 @@ static int check_nonempty(const char *v, char *why, size_t why_len)
         return -1;
     }
     return 0;
+}
+
+/* A header value: printable ASCII without spaces, at least 8 characters. */
+static int check_token(const char *v, char *why, size_t why_len)
+{
+    size_t n = strlen(v);
+    for (size_t i = 0; i < n; i++)
+        if (!isgraph((unsigned char)v[i]))
+            n = 0;
+    if (n < 8) {
+        snprintf(why, why_len, "expected at least 8 printable characters without spaces");
+        return -1;
+    }
+    return 0;
+}
+
+int sim_config_host_is_loopback(const char *host)
+{
+    if (!host)
+        return 0;
+    if (strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
+        return 1;
+    /* 127.0.0.0/8, written as a dotted quad */
+    unsigned a, b, c, d;
+    char tail;
+    return sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 && c < 256 &&
+           d < 256;
 }
 
 static int check_host(const char *v, char *why, size_t why_len)
@@ -247,6 +308,10 @@ static int apply(sim_config *cfg, const sim_option *o, const char *value, const 
         else
             *(size_t *)(void *)field = (size_t)n;
         return 0;
+    case OPT_SIM:
+        if (sim_simulation_option_set(&cfg->sim, o->name, value, why, sizeof why) == 0)
+            return 0;
+        break;
     case OPT_CHOICE: {
         int i = choice_index(o->choices, value);
         if (i < 0) {
@@ -342,7 +407,42 @@ int sim_config_parse(sim_config *cfg, int argc, char **argv, char *const *envp, 
         if (apply(cfg, o, value, where, err, err_len))
             return SIM_CONFIG_ERROR;
     }
+    /* settings that only make sense together */
+    if (cfg->auth_mode == SIM_AUTH_STRICT && !cfg->credentials_path[0]) {
+        snprintf(err, err_len, "--auth strict needs --credentials FILE (or %sCREDENTIALS)", ENV_PREFIX);
+        return SIM_CONFIG_ERROR;
+    }
+    if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {
+        snprintf(err, err_len, "--tls-cert and --tls-key go together (%s is missing)",
+                 cfg->tls_cert[0] ? "--tls-key" : "--tls-cert");
+        return SIM_CONFIG_ERROR;
+    }
     return SIM_CONFIG_RUN;
+}
+
+/* The i-th name of choices "a|b|c" into buf ("?" when out of range). */
+static void choice_name(const char *choices, int i, char *buf, size_t len)
+{
+    const char *p = choices;
+    for (; i > 0 && p; i--) {
+        p = strchr(p, '|');
+        if (p)
+            p++;
+    }
+    if (!p || i < 0) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    snprintf(buf, len, "%.*s", (int)strcspn(p, "|"), p);
+}
+
+/* The simulation layer's description of one of its options (simulation.c owns them). */
+static const sim_simulation_option_info *sim_option_info(const char *name)
+{
+    for (size_t i = 0; sim_simulation_option_table[i].name; i++)
+        if (strcmp(sim_simulation_option_table[i].name, name) == 0)
+            return &sim_simulation_option_table[i];
+    return NULL;
 }
 
 /* The default of option o, as text, read from the defaults themselves. */
@@ -353,7 +453,7 @@ static void default_text(const sim_option *o, char *buf, size_t len)
     const char *field = (const char *)&d + o->offset;
     switch (o->type) {
     case OPT_STRING:
-        snprintf(buf, len, "%s", field);
+        snprintf(buf, len, "%s", field[0] ? field : "none");
         break;
     case OPT_INT:
         snprintf(buf, len, "%d", *(const int *)(const void *)field);
@@ -365,8 +465,13 @@ static void default_text(const sim_option *o, char *buf, size_t len)
         snprintf(buf, len, "%zu", *(const size_t *)(const void *)field);
         break;
     case OPT_CHOICE:
-        snprintf(buf, len, "%s", sim_config_log_level_name(*(const int *)(const void *)field));
+        choice_name(o->choices, *(const int *)(const void *)field, buf, len);
         break;
+    case OPT_SIM: {
+        const sim_simulation_option_info *info = sim_option_info(o->name);
+        snprintf(buf, len, "%s", info ? info->default_text : "?");
+        break;
+    }
     }
 }
 
@@ -381,11 +486,21 @@ void sim_config_usage(FILE *out)
         snprintf(flag, sizeof flag, "--%s %s", o->name, o->metavar);
         env_name(o, env, sizeof env);
         default_text(o, def, sizeof def);
-        fprintf(out, "  %-26s %s\n  %-26s   [%s; default %s", flag, o->help, "", env, def);
+        const char *help = o->help;
+        if (o->type == OPT_SIM) {
+            const sim_simulation_option_info *info = sim_option_info(o->name);
+            help = info ? info->help : "";
+        }
+        fprintf(out, "  %-26s %s\n  %-26s   [%s; default %s", flag, help, "", env, def);
         if (o->type == OPT_CHOICE)
             fprintf(out, "; one of %s", o->choices);
         fprintf(out, "]\n");
     }
     fprintf(out, "  %-26s %s\n  %-26s %s\n", "--help", "print this help and exit", "--version",
             "print the version and exit");
+    fprintf(out, "\nCredentials file (--credentials, for --auth strict): one key per line,\n"
+                 "  ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]\n"
+                 "separated by spaces or tabs; blank lines and lines starting with '#' are ignored.\n"
+                 "A request's account is the key's ACCOUNT_ID when given, else the access key itself\n"
+                 "when it is 12 digits, else --account-id; its credential scope's region picks the region.\n");
 }

@@ -33,4 +33,8 @@ void sim_config_usage(FILE *out);
 /* Name of a log level (0..3), e.g. "info"; "?" when out of range. */
 const char *sim_config_log_level_name(int level);
 
+/* 1 when host names the loopback interface (127.0.0.0/8, ::1, localhost). Off loopback, main.c
+ * warns unless --auth strict, and the control API (/_sim/) needs --control-token. */
+int sim_config_host_is_loopback(const char *host);
+
 #endif

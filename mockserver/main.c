@@ -1,8 +1,9 @@
 /* main.c: kinesis-sim's entry point. Parse the configuration (config.c), open the store, load the
- * API model, read the server key, start the clock and the HTTP front door, print one
+ * API model, read the server key, load the credentials (--auth strict), start the clock (real or
+ * virtual) and the simulation layer (throttling, faults), then the HTTP front door, print one
  * "kinesis-sim listening on http://HOST:PORT" line when ready, serve until SIGINT or SIGTERM,
  * then stop the front door and close the store. Exit codes: 0 clean stop, 1 startup failure
- * (database, model, address), 2 bad flags or environment. */
+ * (database, model, address), 2 bad flags, environment, faults file or credentials file. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,9 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "config.h"
 #include "http.h"
 #include "sim.h"
+#include "simulation.h"
 #include "store.h"
 #include "validate.h"
 
@@ -42,6 +45,8 @@ static void shutdown_server(sim_server *srv, sim_http *http)
         store_close(srv->store);
     if (srv->clock)
         sim_clock_free(srv->clock);
+    sim_simulation_free(srv->sim);
+    sim_credentials_free(srv->credentials);
     free(srv);
 }
 
@@ -92,11 +97,33 @@ int main(int argc, char **argv)
         shutdown_server(srv, NULL);
         return 1;
     }
-    srv->clock = sim_clock_new(SIM_CLOCK_REAL);
+    srv->clock = sim_clock_new(cfg.sim.clock);
     if (!srv->clock) {
         fprintf(stderr, "kinesis-sim: out of memory\n");
         shutdown_server(srv, NULL);
         return 1;
+    }
+    srv->sim = sim_simulation_new(&cfg.sim, err, sizeof err);
+    if (!srv->sim) {
+        fprintf(stderr, "kinesis-sim: %s\n", err);
+        shutdown_server(srv, NULL);
+        return 2;
+    }
+    if (cfg.auth_mode == SIM_AUTH_STRICT) {
+        srv->credentials = sim_credentials_load(cfg.credentials_path, err, sizeof err);
+        if (!srv->credentials) {
+            fprintf(stderr, "kinesis-sim: %s\n", err);
+            shutdown_server(srv, NULL);
+            return 2;
+        }
+    }
+    if (!sim_config_host_is_loopback(cfg.host)) {
+        if (cfg.auth_mode != SIM_AUTH_STRICT)
+            sim_log(SIM_LOG_WARN,
+                    "listening on %s, which is not loopback, without --auth strict: anyone who can reach it "
+                    "can read and write every stream", cfg.host);
+        if (!cfg.control_token[0])
+            sim_log(SIM_LOG_WARN, "the control API (/_sim/) is disabled off loopback until --control-token is set");
     }
 
     double t_model = mono_ms();
@@ -107,11 +134,19 @@ int main(int argc, char **argv)
         return 1;
     }
     print_ready(&cfg, sim_http_port(http));
+    if (sim_http_tls_port(http) >= 0) {
+        int v6 = strchr(cfg.host, ':') != NULL;
+        printf("kinesis-sim listening on https://%s%s%s:%d\n", v6 ? "[" : "", cfg.host, v6 ? "]" : "",
+               sim_http_tls_port(http));
+        fflush(stdout);
+    }
     double t_ready = mono_ms();
     sim_log(SIM_LOG_DEBUG, "ready in %.1f ms (store %.1f, model %.1f, http %.1f)", t_ready - t0, t_store - t0,
             t_model - t_store, t_ready - t_model);
-    sim_log(SIM_LOG_INFO, "serving region %s, account %s, database %s (log level %s)", cfg.region,
-            cfg.account_id, cfg.db_path, sim_config_log_level_name(cfg.log_level));
+    sim_log(SIM_LOG_INFO, "serving region %s, account %s, database %s (log level %s, auth %s%s%s)", cfg.region,
+            cfg.account_id, cfg.db_path, sim_config_log_level_name(cfg.log_level),
+            cfg.auth_mode == SIM_AUTH_STRICT ? "strict" : "format", cfg.sim.clock == SIM_CLOCK_VIRTUAL ? ", virtual clock" : "",
+            cfg.sim.throttle == SIM_THROTTLE_OFF ? ", throttling off" : "");
 
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)

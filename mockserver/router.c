@@ -16,16 +16,25 @@
  *   5. X-Amz-Target is not "Kinesis_20131202.<known operation>" -> 400 {"__type":"UnknownOperationException"}
  *   6. signature presence and format (auth.c)   -> 400 InvalidSignature / MissingAuthenticationToken /
  *                                                  IncompleteSignature
+ *      with --auth strict, the signature itself -> 400 UnrecognizedClientException (unknown key) /
+ *                                                  InvalidSignatureException (wrong, or stale date)
+ *      then the access key picks the account and the credential scope the region (auth.h)
  *   7. model validation (validate.c)            -> 400 SerializationException ("Message")
  *                                                  or ValidationException
+ *      the simulation layer (simulation.h)      -> fault rules (error, latency, dropped connection)
+ *                                                  and control-plane rates (LimitExceededException)
  *   8. operation not implemented by kinesis-sim -> 400 UnknownOperationException
  *                                                  "kinesis-sim does not implement <Op> yet"
  *   9. the handler; its answer is 200 with "{}" for empty outputs.
+ * Every answer, error or not, then passes through sim_sim_after_op (metrics, body faults).
+ * Answers use the request's codec: JSON, or CBOR for application/x-amz-cbor-1.1 (codec.h).
  * application/json is served like application/x-amz-json-1.1 (AWS itself answers it with a
- * 200 "Output" envelope, which no SDK uses). The control API (/_sim/...) skips all of this. */
+ * 200 "Output" envelope, which no SDK uses). The control API (/_sim/...) skips all of this; it
+ * is gated only by --control-token (see control_gate below). */
 #include "router.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +42,10 @@
 #include <time.h>
 
 #include "auth.h"
+#include "config.h"
 #include "control.h"
 #include "ops.h"
+#include "simulation.h"
 #include "validate.h"
 
 /* ---- the operation table: all 39 operations of the API model (service-2.json) ---- */
@@ -42,42 +53,42 @@ static const sim_op_entry op_table[] = {
     {"AddTagsToStream", op_add_tags_to_stream},
     {"CreateStream", op_create_stream},
     {"DecreaseStreamRetentionPeriod", op_decrease_stream_retention_period},
-    {"DeleteResourcePolicy", NULL},
+    {"DeleteResourcePolicy", op_delete_resource_policy},
     {"DeleteStream", op_delete_stream},
-    {"DeregisterStreamConsumer", NULL},
-    {"DescribeAccountSettings", NULL},
-    {"DescribeLimits", NULL},
+    {"DeregisterStreamConsumer", op_deregister_stream_consumer},
+    {"DescribeAccountSettings", op_describe_account_settings},
+    {"DescribeLimits", op_describe_limits},
     {"DescribeStream", op_describe_stream},
-    {"DescribeStreamConsumer", NULL},
+    {"DescribeStreamConsumer", op_describe_stream_consumer},
     {"DescribeStreamSummary", op_describe_stream_summary},
-    {"DisableEnhancedMonitoring", NULL},
-    {"EnableEnhancedMonitoring", NULL},
+    {"DisableEnhancedMonitoring", op_disable_enhanced_monitoring},
+    {"EnableEnhancedMonitoring", op_enable_enhanced_monitoring},
     {"GetRecords", op_get_records},
-    {"GetResourcePolicy", NULL},
+    {"GetResourcePolicy", op_get_resource_policy},
     {"GetShardIterator", op_get_shard_iterator},
     {"IncreaseStreamRetentionPeriod", op_increase_stream_retention_period},
     {"ListShards", op_list_shards},
-    {"ListStreamConsumers", NULL},
+    {"ListStreamConsumers", op_list_stream_consumers},
     {"ListStreams", op_list_streams},
-    {"ListTagsForResource", NULL},
+    {"ListTagsForResource", op_list_tags_for_resource},
     {"ListTagsForStream", op_list_tags_for_stream},
     {"MergeShards", op_merge_shards},
     {"PutRecord", op_put_record},
     {"PutRecords", op_put_records},
-    {"PutResourcePolicy", NULL},
-    {"RegisterStreamConsumer", NULL},
+    {"PutResourcePolicy", op_put_resource_policy},
+    {"RegisterStreamConsumer", op_register_stream_consumer},
     {"RemoveTagsFromStream", op_remove_tags_from_stream},
     {"SplitShard", op_split_shard},
-    {"StartStreamEncryption", NULL},
-    {"StopStreamEncryption", NULL},
-    {"SubscribeToShard", NULL},
-    {"TagResource", NULL},
-    {"UntagResource", NULL},
-    {"UpdateAccountSettings", NULL},
-    {"UpdateMaxRecordSize", NULL},
+    {"StartStreamEncryption", op_start_stream_encryption},
+    {"StopStreamEncryption", op_stop_stream_encryption},
+    {"SubscribeToShard", op_subscribe_to_shard},
+    {"TagResource", op_tag_resource},
+    {"UntagResource", op_untag_resource},
+    {"UpdateAccountSettings", op_update_account_settings},
+    {"UpdateMaxRecordSize", op_update_max_record_size},
     {"UpdateShardCount", op_update_shard_count},
-    {"UpdateStreamMode", NULL},
-    {"UpdateStreamWarmThroughput", NULL},
+    {"UpdateStreamMode", op_update_stream_mode},
+    {"UpdateStreamWarmThroughput", op_update_stream_warm_throughput},
 };
 #define N_OPS (sizeof op_table / sizeof op_table[0])
 
@@ -139,6 +150,8 @@ void sim_response_error(sim_response *resp, codec_kind k, sim_error_code code, i
     size_t len = 0;
     if (k == CODEC_UNSUPPORTED)
         k = CODEC_AWS_JSON;
+    if (msg && !msg[0] && code == SIM_ERR_SerializationException)
+        msg = NULL; /* validation's way of saying "a bare SerializationException" */
     if (status <= 0)
         status = sim_error_status(code);
     if (status <= 0)
@@ -161,6 +174,8 @@ void sim_response_ok(sim_response *resp, codec_kind k, const char *op, const jso
 
 void sim_response_clean_up(sim_response *resp)
 {
+    if (resp->stream)
+        resp->stream->close(resp->stream);
     free(resp->body);
     for (size_t i = 0; i < resp->n_extra; i++) {
         free(resp->extra[i].name);
@@ -187,14 +202,54 @@ static int64_t now_ms(const sim_server *srv)
 
 #define ACCESS_DENIED_MSG "Unable to determine service/operation name to be authorized"
 
-void sim_dispatch(sim_server *srv, const sim_request *req, sim_response *resp)
+/* Answer an error and record it in ctx, so the simulation layer's metrics name it whatever the
+ * codec. */
+static void fail_answer(sim_ctx *ctx, sim_response *resp, codec_kind k, sim_error_code code, int status,
+                        const char *msg)
 {
-    memset(resp, 0, sizeof *resp);
-    if (is_control_path(req->path)) {
-        sim_control_dispatch(srv, req, resp);
-        return;
-    }
+    ctx->err = code;
+    ctx->err_set = 1;
+    sim_response_error(resp, k, code, status, msg);
+}
 
+/* Equal strings, in time that does not depend on where they differ. */
+static int token_equal(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned diff = la != lb;
+    for (size_t i = 0; i < la; i++)
+        diff |= (unsigned)(unsigned char)a[i] ^ (unsigned)(unsigned char)(i < lb ? b[i] : 0);
+    return diff == 0;
+}
+
+/* The control API's gate (issue 7 item 6). With --control-token every /_sim/ request but
+ * GET /_sim/health must carry it in X-Sim-Control-Token; without one the control API is open
+ * only while the server listens on loopback. 0 to go on, -1 with resp filled (403). */
+static int control_gate(const sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    if (req->method && strcmp(req->method, "GET") == 0 && req->path && strcmp(req->path, "/_sim/health") == 0)
+        return 0;
+    const char *want = srv->cfg.control_token;
+    if (want[0]) {
+        const char *got = sim_request_header(req, SIM_CONTROL_TOKEN_HEADER);
+        if (got && token_equal(got, want))
+            return 0;
+        sim_response_error(resp, CODEC_AWS_JSON, SIM_ERR_AccessDeniedException, 403,
+                           got ? "The " SIM_CONTROL_TOKEN_HEADER " header does not match --control-token."
+                               : "The control API needs the " SIM_CONTROL_TOKEN_HEADER
+                                 " header (kinesis-sim was started with --control-token).");
+        return -1;
+    }
+    if (sim_config_host_is_loopback(srv->cfg.host))
+        return 0;
+    sim_response_error(resp, CODEC_AWS_JSON, SIM_ERR_AccessDeniedException, 403,
+                       "The control API is disabled because kinesis-sim listens on a non-loopback address: "
+                       "start it with --control-token TOKEN and send the token in " SIM_CONTROL_TOKEN_HEADER ".");
+    return -1;
+}
+
+static void dispatch_request(sim_server *srv, const sim_request *req, sim_response *resp, sim_ctx *ctx)
+{
     codec_kind k = codec_from_content_type(sim_request_header(req, "Content-Type"));
     codec_kind reply = k == CODEC_UNSUPPORTED ? CODEC_AWS_JSON : k;
 
@@ -215,75 +270,76 @@ void sim_dispatch(sim_server *srv, const sim_request *req, sim_response *resp)
     }
     const sim_op_entry *op =
         has_form && strcmp(service, SIM_TARGET_PREFIX) == 0 ? sim_router_lookup(opname) : NULL;
+    if (op)
+        ctx->op = op->name;
 
     /* 1. method */
     if (!req->method || strcmp(req->method, "POST") != 0) {
-        sim_response_error(resp, reply, SIM_ERR_AccessDeniedException, 403, ACCESS_DENIED_MSG);
+        fail_answer(ctx, resp, reply, SIM_ERR_AccessDeniedException, 403, ACCESS_DENIED_MSG);
         return;
     }
     /* 2. empty body */
     if (req->body_len == 0) {
-        sim_response_error(resp, reply,
-                           op ? SIM_ERR_SerializationException : SIM_ERR_UnknownOperationException, 0, NULL);
+        fail_answer(ctx, resp, reply, op ? SIM_ERR_SerializationException : SIM_ERR_UnknownOperationException, 0,
+                    NULL);
         return;
     }
     /* 3. content type */
     if (k == CODEC_UNSUPPORTED) {
         if (!has_form)
-            sim_response_error(resp, reply, SIM_ERR_AccessDeniedException, 403, ACCESS_DENIED_MSG);
+            fail_answer(ctx, resp, reply, SIM_ERR_AccessDeniedException, 403, ACCESS_DENIED_MSG);
         else
-            sim_response_error(resp, reply, SIM_ERR_UnknownOperationException, 404, NULL);
+            fail_answer(ctx, resp, reply, SIM_ERR_UnknownOperationException, 404, NULL);
         return;
     }
     /* 4. body */
     json_t *in = NULL;
     char why[256];
     codec_status cs = codec_decode(k, req->body, req->body_len, &in, why, sizeof why);
-    if (cs == CODEC_ERR_UNSUPPORTED) {
-        char msg[512];
-        snprintf(msg, sizeof msg,
-                 "kinesis-sim does not accept %s bodies yet: send %s (AWS SDK for Java: set "
-                 "aws.cborEnabled=false or AWS_CBOR_DISABLE=true)",
-                 CODEC_CBOR_TYPE, CODEC_JSON_TYPE);
-        sim_response_error(resp, CODEC_AWS_JSON, SIM_ERR_SerializationException, 0, msg);
-        return;
-    }
     if (cs != CODEC_OK) {
         sim_log(SIM_LOG_DEBUG, "request body rejected: %s", why);
-        sim_response_error(resp, reply, SIM_ERR_SerializationException, 0, NULL);
+        fail_answer(ctx, resp, reply, SIM_ERR_SerializationException, 0, NULL);
         return;
     }
     /* 5. target */
     if (!op) {
         json_decref(in);
-        sim_response_error(resp, reply, SIM_ERR_UnknownOperationException, 0, NULL);
+        fail_answer(ctx, resp, reply, SIM_ERR_UnknownOperationException, 0, NULL);
         return;
     }
-    /* 6. signature presence and format */
-    sim_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
+    /* 6. signature: presence and format always; the signature itself with --auth strict */
     sim_auth_info auth;
-    if (sim_auth_check(req, &auth, &ctx.err, ctx.err_msg, sizeof ctx.err_msg) != 0) {
+    sim_error_code err = SIM_ERR_InternalFailure;
+    if (sim_auth_check(req, &auth, &err, ctx->err_msg, sizeof ctx->err_msg) != 0 ||
+        (srv->cfg.auth_mode == SIM_AUTH_STRICT &&
+         sim_auth_verify(srv->credentials, req, &auth, ctx->now_ms, &err, ctx->err_msg, sizeof ctx->err_msg) !=
+             0)) {
         json_decref(in);
-        sim_response_error(resp, reply, ctx.err, 0, ctx.err_msg);
+        fail_answer(ctx, resp, reply, err, 0, ctx->err_msg);
         return;
     }
-    ctx.srv = srv;
-    ctx.req = req;
-    ctx.op = op->name;
-    snprintf(ctx.account_id, sizeof ctx.account_id, "%s", srv->cfg.account_id);
-    snprintf(ctx.region, sizeof ctx.region, "%s", auth.region[0] ? auth.region : srv->cfg.region);
-    ctx.now_ms = now_ms(srv);
+    /* the access key picks the account, the credential scope the region */
+    sim_auth_account(srv->credentials, auth.access_key_id, srv->cfg.account_id, ctx->account_id);
+    snprintf(ctx->region, sizeof ctx->region, "%s", auth.region[0] ? auth.region : srv->cfg.region);
 
     /* 7. model validation */
     if (srv->model &&
-        sim_validate_input(srv->model, op->name, in, &ctx.err, ctx.err_msg, sizeof ctx.err_msg)) {
+        sim_validate_input(srv->model, op->name, in, &err, ctx->err_msg, sizeof ctx->err_msg)) {
         json_decref(in);
-        sim_response_error(resp, reply, ctx.err, 0, ctx.err_msg);
+        fail_answer(ctx, resp, reply, err, 0, ctx->err_msg);
         return;
     }
-    /* Seam: the simulation layer's request-level checks (control-plane rate limits, fault rules
-     * that answer an error, add latency or drop the connection) run here, before the handler. */
+    /* the simulation layer: fault rules, control-plane rate limits (simulation.h) */
+    int hook = sim_sim_before_op(ctx, in, resp);
+    if (hook == SIM_HOOK_DROP) {
+        json_decref(in);
+        return;
+    }
+    if (hook == SIM_HOOK_ERROR) {
+        json_decref(in);
+        fail_answer(ctx, resp, reply, ctx->err, 0, ctx->err_msg);
+        return;
+    }
 
     /* 8. implemented? */
     if (!op->handler) {
@@ -291,22 +347,61 @@ void sim_dispatch(sim_server *srv, const sim_request *req, sim_response *resp)
         char msg[192];
         snprintf(msg, sizeof msg, "kinesis-sim does not implement %s yet", op->name);
         sim_log(SIM_LOG_WARN, "%s", msg);
-        sim_response_error(resp, reply, SIM_ERR_UnknownOperationException, 0, msg);
+        fail_answer(ctx, resp, reply, SIM_ERR_UnknownOperationException, 0, msg);
         return;
     }
     /* 9. the handler */
     json_t *out = NULL;
-    int rc = op->handler(&ctx, in, &out);
+    int rc = op->handler(ctx, in, &out);
     json_decref(in);
+    if (rc == 0 && ctx->stream) { /* a streaming answer (SubscribeToShard) */
+        json_decref(out);
+        resp->status = 200;
+        snprintf(resp->content_type, sizeof resp->content_type, "%s", ctx->stream->content_type);
+        resp->stream = ctx->stream;
+        ctx->stream = NULL;
+        return;
+    }
+    if (ctx->stream) {
+        ctx->stream->close(ctx->stream);
+        ctx->stream = NULL;
+    }
     if (rc != 0) {
         json_decref(out);
-        if (!ctx.err_set) {
+        if (!ctx->err_set) {
             sim_log(SIM_LOG_ERROR, "%s failed without an error", op->name);
-            sim_fail(&ctx, SIM_ERR_InternalFailureException, "Internal service error");
+            sim_fail(ctx, SIM_ERR_InternalFailureException, "Internal service error");
         }
-        sim_response_error(resp, reply, ctx.err, 0, ctx.err_msg);
+        fail_answer(ctx, resp, reply, ctx->err, 0, ctx->err_msg);
         return;
     }
     sim_response_ok(resp, reply, op->name, out);
     json_decref(out);
+}
+
+void sim_dispatch(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    if (is_control_path(req->path)) {
+        if (control_gate(srv, req, resp) == 0)
+            sim_control_dispatch(srv, req, resp);
+        return;
+    }
+    /* One context per request, on the heap: its error buffer is large (SIM_ERR_MSG_MAX). Only the
+     * fields before the buffer need zeroing. */
+    sim_ctx *ctx = malloc(sizeof *ctx);
+    if (!ctx) {
+        sim_response_error(resp, CODEC_AWS_JSON, SIM_ERR_InternalFailure, 500, "Internal service error");
+        return;
+    }
+    memset(ctx, 0, offsetof(sim_ctx, err_msg));
+    ctx->err_msg[0] = 0;
+    ctx->srv = srv;
+    ctx->req = req;
+    snprintf(ctx->account_id, sizeof ctx->account_id, "%s", srv->cfg.account_id);
+    snprintf(ctx->region, sizeof ctx->region, "%s", srv->cfg.region);
+    ctx->now_ms = now_ms(srv);
+    dispatch_request(srv, req, resp, ctx);
+    sim_sim_after_op(ctx, resp);
+    free(ctx);
 }

@@ -11,6 +11,8 @@
 #include "sim.h"
 
 #define SIM_TARGET_PREFIX "Kinesis_20131202"
+/* The header that carries --control-token on /_sim/ requests. */
+#define SIM_CONTROL_TOKEN_HEADER "X-Sim-Control-Token"
 
 typedef struct sim_op_entry {
     const char *name;    /* "PutRecord" */
@@ -24,7 +26,8 @@ const sim_op_entry *sim_router_op(size_t i);
 const sim_op_entry *sim_router_lookup(const char *name);
 
 /* Fill resp with an AWS error answer in codec k. status 0 takes the status from errors.h.
- * msg NULL sends no message member (as AWS does for some errors). */
+ * msg NULL sends no message member (as AWS does for some errors); so does an empty message of a
+ * SerializationException (validate.c's bare SerializationException). */
 void sim_response_error(sim_response *resp, codec_kind k, sim_error_code code, int status, const char *msg);
 /* Fill resp with a 200 answer carrying v (NULL: "{}"), operation op's output, in codec k. */
 void sim_response_ok(sim_response *resp, codec_kind k, const char *op, const json_t *v);

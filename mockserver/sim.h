@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "errors.h"
+#include "simulation_options.h"
 
 #define SIM_NAME_MAX 256
 
@@ -30,7 +31,21 @@ typedef struct sim_config {
     int shard_limit;             /* --shard-limit, default 500 (per account and region) */
     int log_level;               /* --log-level: 0 error, 1 warn, 2 info (default), 3 debug */
     size_t max_body_bytes;       /* --max-body-bytes, default 7 MiB (as kinesalite; 413 above) */
+    int max_connections;         /* --max-connections, default 1000 (503 above; capped by the fd limit) */
+    int64_t connection_timeout_ms; /* --connection-timeout-ms, default 60000 (idle or slow request: cut) */
+    size_t max_header_bytes;     /* --max-header-bytes, default 64 KiB (431 above) */
+    sim_simulation_options sim;  /* --throttle, --throttle-scale, --control-limits, --max-creating,
+                                    --clock, --faults, --seed (simulation_options.h) */
+    int auth_mode;               /* --auth format|strict (SIM_AUTH_FORMAT default; auth.h) */
+    char credentials_path[4096]; /* --credentials FILE: keys for --auth strict ("" none; auth.h) */
+    char control_token[256];     /* --control-token: X-Sim-Control-Token required by /_sim/ ("" none) */
+    char tls_cert[4096];         /* --tls-cert FILE: PEM certificate for TLS ("" none: no TLS) */
+    char tls_key[4096];          /* --tls-key FILE: PEM private key for TLS ("" none) */
+    int tls_port;                /* --tls-port N: port of a separate TLS listener (0: none; http.c) */
 } sim_config;
+
+/* --auth values (sim_config.auth_mode). */
+enum { SIM_AUTH_FORMAT = 0, SIM_AUTH_STRICT = 1 };
 
 /* ---- the protocol-neutral request and response ---- */
 typedef struct sim_header {
@@ -49,6 +64,24 @@ typedef struct sim_request {
     char request_id[40];     /* set by the front door; echoed as x-amzn-RequestId */
 } sim_request;
 
+/* ---- a streaming answer (SubscribeToShard's event stream; seam designed by the HTTP/2 work) ----
+ * A handler that answers over time sets ctx->stream and returns 0; the router answers 200 with
+ * the stream's content type and resp->stream set. The front door sends status and headers, then
+ * the bytes pull() produces: it calls pull at once, then again every poll_ms (sooner when the
+ * client has taken everything), always on one thread at a time under the dispatch lock. close()
+ * is called exactly once, under the same lock, when the answer ends for any reason (pull said
+ * SIM_STREAM_END, the client went away, the server stops). */
+typedef struct sim_stream sim_stream;
+typedef enum { SIM_STREAM_MORE = 0, SIM_STREAM_END = 1 } sim_stream_status;
+struct sim_stream {
+    char content_type[64];   /* e.g. application/vnd.amazon.eventstream */
+    int64_t poll_ms;         /* how often to ask for more */
+    /* Next bytes: *out malloc'd (NULL and *out_len 0 when there is nothing yet). SIM_STREAM_END:
+     * *out holds the last bytes. stopping: the server is stopping, finish now. */
+    sim_stream_status (*pull)(sim_stream *s, int stopping, uint8_t **out, size_t *out_len);
+    void (*close)(sim_stream *s);
+};
+
 typedef struct sim_response {
     int status;              /* HTTP status */
     char content_type[64];   /* e.g. application/x-amz-json-1.1 */
@@ -59,6 +92,7 @@ typedef struct sim_response {
     /* seams for the simulation layer (faults): the front door acts on these */
     int64_t delay_ms;        /* answer only after this long (connection suspended, loop not blocked) */
     int drop_connection;     /* close without answering */
+    sim_stream *stream;      /* a streaming answer (the body is empty); the front door owns it */
 } sim_response;
 
 /* Case-insensitive header lookup; NULL when absent. */
@@ -74,12 +108,14 @@ typedef struct sim_server {
     uint64_t request_counter;
     void *model;                /* validation model (validate.h), opaque here */
     void *sim;                  /* simulation state (throttle, faults); opaque here */
+    struct sim_credentials *credentials; /* --auth strict: the known keys (auth.h); NULL otherwise */
 } sim_server;
 
 /* Route one request to its answer. Never fails: every problem becomes an AWS-style error answer. */
 void sim_dispatch(sim_server *srv, const sim_request *req, sim_response *resp);
 
 /* ---- handler context ---- */
+#define SIM_ERR_MSG_MAX 65536
 typedef struct sim_ctx {
     sim_server *srv;
     const sim_request *req;
@@ -87,10 +123,12 @@ typedef struct sim_ctx {
     char account_id[16];     /* the caller's account (default: cfg.account_id) */
     char region[64];         /* the caller's region (default: cfg.region) */
     int64_t now_ms;          /* simulation time when the request arrived */
+    sim_stream *stream;      /* set by a handler that answers with a stream (SubscribeToShard) */
     /* set by sim_fail */
     sim_error_code err;
     int err_set;
-    char err_msg[2048];
+    char err_msg[SIM_ERR_MSG_MAX]; /* large enough for 10 validation errors quoting long values: the
+                                      router allocates its sim_ctx on the heap, once per request */
 } sim_ctx;
 
 /* A handler validates semantics, runs its store transaction and builds the answer.

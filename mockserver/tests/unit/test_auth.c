@@ -1,10 +1,16 @@
 /* test_auth.c: unit tests for auth.c: every SigV4 presence and format rule with AWS's exact
  * words, for the Authorization header and the query-string forms, and the credential scope
- * (access key, region) handed to the router. */
+ * (access key, region) handed to the router; the credentials file, the account an access key
+ * maps to, and strict verification of requests signed by the client's signer (good, unknown key,
+ * wrong secret, altered body, stale and future dates, another service, presigned URLs). */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth.h"
+#include "sigv4.h"
 
 #define GOOD_AUTH                                                                                            \
     "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/eu-west-1/kinesis/aws4_request, "                      \
@@ -215,4 +221,259 @@ Test(auth, very_long_header_is_truncated_not_overflowed)
     cr_assert_eq(check(), -1);
     cr_assert_eq(err, SIM_ERR_IncompleteSignatureException);
     cr_assert_lt(strlen(msg), sizeof msg);
+}
+
+/* ---- credentials file ---- */
+
+static sim_credentials *parse_creds(const char *text, char *why, size_t why_len)
+{
+    return sim_credentials_parse(text, strlen(text), why, why_len);
+}
+
+Test(auth, credentials_file_lines)
+{
+    char why[256] = "";
+    sim_credentials *c = parse_creds("# keys for the tests\n"
+                                     "\n"
+                                     "AKIDEXAMPLE wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"
+                                     "  AKIDSECOND\tsecret2   111122223333  \r\n"
+                                     "   # indented comment\n"
+                                     "123456789012 s3",
+                                     why, sizeof why);
+    cr_assert_not_null(c, "%s", why);
+    cr_assert_eq(sim_credentials_count(c), 3);
+    const char *acct = "unset";
+    cr_assert_str_eq(sim_credentials_find(c, "AKIDEXAMPLE", &acct), "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    cr_assert_str_eq(acct, "");
+    cr_assert_str_eq(sim_credentials_find(c, "AKIDSECOND", &acct), "secret2");
+    cr_assert_str_eq(acct, "111122223333");
+    cr_assert_null(sim_credentials_find(c, "AKIDEXAMPL", NULL));
+    cr_assert_null(sim_credentials_find(c, NULL, NULL));
+    sim_credentials_free(c);
+}
+
+Test(auth, credentials_file_errors_name_the_line)
+{
+    const char *cases[][2] = {
+        {"AKID secret\nlonely\n", "line 2"},
+        {"AKID secret 12345 \n", "line 1: account '12345' is not 12 digits"},
+        {"AKID secret 111122223333 extra\n", "line 1"},
+        {"A s\n# c\nA t\n", "line 3: access key 'A' appears twice"},
+        {"# nothing but comments\n\n", "no access keys"},
+        {"", "no access keys"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char why[256] = "";
+        sim_credentials *c = parse_creds(cases[i][0], why, sizeof why);
+        cr_assert_null(c, "accepted: %s", cases[i][0]);
+        cr_assert(strstr(why, cases[i][1]), "'%s' does not say '%s'", why, cases[i][1]);
+    }
+    char why[256];
+    const char nul[] = {'A', ' ', 's', 0, 'x', '\n'};
+    cr_assert_null(sim_credentials_parse(nul, sizeof nul, why, sizeof why));
+}
+
+Test(auth, credentials_load_from_file)
+{
+    char why[512] = "";
+    cr_assert_null(sim_credentials_load("/nonexistent/kinesis-keys", why, sizeof why));
+    cr_assert(strstr(why, "/nonexistent/kinesis-keys"), "%s", why);
+    char path[] = "/tmp/h15-creds-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("AKID1 sec1 210987654321\n", f);
+    fclose(f);
+    sim_credentials *c = sim_credentials_load(path, why, sizeof why);
+    remove(path);
+    cr_assert_not_null(c, "%s", why);
+    cr_assert_str_eq(sim_credentials_find(c, "AKID1", NULL), "sec1");
+    sim_credentials_free(c);
+}
+
+Test(auth, access_key_picks_the_account)
+{
+    char why[128], acct[16];
+    sim_credentials *c = parse_creds("AKIDMAPPED s 444455556666\nAKIDPLAIN s\n", why, sizeof why);
+    cr_assert_not_null(c, "%s", why);
+    sim_auth_account(c, "AKIDMAPPED", "000000000000", acct);
+    cr_assert_str_eq(acct, "444455556666");
+    sim_auth_account(c, "AKIDPLAIN", "000000000000", acct);
+    cr_assert_str_eq(acct, "000000000000");
+    sim_auth_account(NULL, "123456789012", "000000000000", acct);
+    cr_assert_str_eq(acct, "123456789012");
+    sim_auth_account(NULL, "12345678901", "000000000000", acct);
+    cr_assert_str_eq(acct, "000000000000");
+    sim_auth_account(NULL, "12345678901x", "000000000000", acct);
+    cr_assert_str_eq(acct, "000000000000");
+    sim_auth_account(NULL, "", "000000000000", acct);
+    cr_assert_str_eq(acct, "000000000000");
+    sim_credentials_free(c);
+}
+
+/* ---- strict verification ---- */
+
+#define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+#define T0 INT64_C(1440938160) /* 2015-08-30T12:36:00Z */
+
+static sim_header shdrs[8];
+static sim_request sreq;
+static char sauth[512], sdate[32];
+static const char sbody[] = "{\"StreamName\":\"s\"}";
+
+/* A request signed with the client's signer by akid/secret at time t, scope region/service. */
+static void signed_request(const char *akid, const char *secret, int64_t t, const char *service)
+{
+    sigv4_header h[] = {{"Host", "127.0.0.1:4567"},
+                        {"Content-Type", "application/x-amz-json-1.1"},
+                        {"X-Amz-Target", "Kinesis_20131202.DescribeStream"}};
+    sigv4_request r = {"POST", "/", NULL, h, 3, (const uint8_t *)sbody, strlen(sbody)};
+    sigv4_params p = {.access_key_id = akid,
+                      .secret_access_key = secret,
+                      .region = "eu-west-1",
+                      .service = service,
+                      .epoch_seconds = t,
+                      .normalize_path = 1};
+    sigv4_result out = {0};
+    cr_assert_eq(sigv4_sign(&r, &p, &out), 0);
+    snprintf(sauth, sizeof sauth, "%s", out.authorization);
+    snprintf(sdate, sizeof sdate, "%s", out.amz_date);
+    sigv4_result_clean_up(&out);
+    size_t n = 0;
+    shdrs[n++] = (sim_header){"Host", "127.0.0.1:4567"};
+    shdrs[n++] = (sim_header){"Content-Type", "application/x-amz-json-1.1"};
+    shdrs[n++] = (sim_header){"X-Amz-Target", "Kinesis_20131202.DescribeStream"};
+    shdrs[n++] = (sim_header){"X-Amz-Date", sdate};
+    shdrs[n++] = (sim_header){"Authorization", sauth};
+    memset(&sreq, 0, sizeof sreq);
+    sreq.method = "POST";
+    sreq.path = "/";
+    sreq.headers = shdrs;
+    sreq.n_headers = n;
+    sreq.body = (const uint8_t *)sbody;
+    sreq.body_len = strlen(sbody);
+}
+
+static sim_credentials *test_keys(void)
+{
+    char why[128];
+    sim_credentials *c = parse_creds("AKIDEXAMPLE " SECRET "\n", why, sizeof why);
+    cr_assert_not_null(c, "%s", why);
+    return c;
+}
+
+static char bigmsg[65536];
+
+static int verify(sim_credentials *c, int64_t now_s)
+{
+    sim_auth_info ai;
+    sim_error_code e0;
+    char m0[512];
+    cr_assert_eq(sim_auth_check(&sreq, &ai, &e0, m0, sizeof m0), 0, "%s", m0);
+    return sim_auth_verify(c, &sreq, &ai, now_s * 1000, &err, bigmsg, sizeof bigmsg);
+}
+
+Test(auth, strict_good_signature_passes)
+{
+    sim_credentials *c = test_keys();
+    signed_request("AKIDEXAMPLE", SECRET, T0, "kinesis");
+    cr_assert_eq(verify(c, T0), 0, "%s", bigmsg);
+    cr_assert_eq(verify(c, T0 + 300), 0, "5 minutes late is still in time: %s", bigmsg);
+    cr_assert_eq(verify(c, T0 - 300), 0, "5 minutes early is still in time: %s", bigmsg);
+    sim_credentials_free(c);
+}
+
+Test(auth, strict_unknown_key)
+{
+    sim_credentials *c = test_keys();
+    signed_request("AKIDOTHER", SECRET, T0, "kinesis");
+    cr_assert_eq(verify(c, T0), -1);
+    cr_assert_eq(err, SIM_ERR_UnrecognizedClientException);
+    cr_assert_str_eq(bigmsg, "The security token included in the request is invalid.");
+    sim_credentials_free(c);
+}
+
+Test(auth, strict_wrong_secret)
+{
+    sim_credentials *c = test_keys();
+    signed_request("AKIDEXAMPLE", "not-the-secret", T0, "kinesis");
+    cr_assert_eq(verify(c, T0), -1);
+    cr_assert_eq(err, SIM_ERR_InvalidSignatureException);
+    const char *want = "The request signature we calculated does not match the signature you provided. Check "
+                       "your AWS Secret Access Key and signing method. Consult the service documentation for "
+                       "details.";
+    cr_assert(strncmp(bigmsg, want, strlen(want)) == 0, "%s", bigmsg);
+    cr_assert(strstr(bigmsg, "\n\nThe Canonical String for this request should have been\n'POST\n/\n"), "%s",
+              bigmsg);
+    cr_assert(strstr(bigmsg, "The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n20150830T123600Z\n"
+                             "20150830/eu-west-1/kinesis/aws4_request\n"),
+              "%s", bigmsg);
+
+    /* a body changed after signing is a mismatch too */
+    signed_request("AKIDEXAMPLE", SECRET, T0, "kinesis");
+    sreq.body = (const uint8_t *)"{\"StreamName\":\"t\"}";
+    cr_assert_eq(verify(c, T0), -1);
+    cr_assert_eq(err, SIM_ERR_InvalidSignatureException);
+    sim_credentials_free(c);
+}
+
+Test(auth, strict_stale_and_future_dates)
+{
+    sim_credentials *c = test_keys();
+    signed_request("AKIDEXAMPLE", SECRET, T0, "kinesis");
+    cr_assert_eq(verify(c, T0 + 301), -1);
+    cr_assert_eq(err, SIM_ERR_InvalidSignatureException);
+    cr_assert_str_eq(bigmsg, "Signature expired: 20150830T123600Z is now earlier than 20150830T123601Z "
+                             "(20150830T124101Z - 5 min.)");
+    cr_assert_eq(verify(c, T0 - 600), -1);
+    cr_assert_eq(err, SIM_ERR_InvalidSignatureException);
+    cr_assert_str_eq(bigmsg, "Signature not yet current: 20150830T123600Z is still later than 20150830T123100Z "
+                             "(20150830T122600Z + 5 min.)");
+    sim_credentials_free(c);
+}
+
+Test(auth, strict_wrong_service_scope)
+{
+    sim_credentials *c = test_keys();
+    signed_request("AKIDEXAMPLE", SECRET, T0, "dynamodb");
+    cr_assert_eq(verify(c, T0), -1);
+    cr_assert_eq(err, SIM_ERR_InvalidSignatureException);
+    cr_assert(strstr(bigmsg, "Credential should be scoped to correct service: 'kinesis'."), "%s", bigmsg);
+    sim_credentials_free(c);
+}
+
+Test(auth, strict_presigned_query)
+{
+    sim_credentials *c = test_keys();
+    sigv4_header h[] = {{"Host", "127.0.0.1:4567"}};
+    sigv4_request r = {"POST", "/", NULL, h, 1, (const uint8_t *)sbody, strlen(sbody)};
+    sigv4_params p = {.access_key_id = "AKIDEXAMPLE",
+                      .secret_access_key = SECRET,
+                      .region = "us-east-1",
+                      .service = "kinesis",
+                      .epoch_seconds = T0,
+                      .normalize_path = 1};
+    sigv4_result out = {0};
+    char *q = NULL;
+    cr_assert_eq(sigv4_presign(&r, &p, 60, &out, &q), 0);
+    sigv4_result_clean_up(&out);
+    memset(&sreq, 0, sizeof sreq);
+    shdrs[0] = (sim_header){"Host", "127.0.0.1:4567"};
+    sreq.method = "POST";
+    sreq.path = "/";
+    sreq.query = q;
+    sreq.headers = shdrs;
+    sreq.n_headers = 1;
+    sreq.body = (const uint8_t *)sbody;
+    sreq.body_len = strlen(sbody);
+    cr_assert_eq(verify(c, T0 + 10), 0, "%s", bigmsg);
+    cr_assert_eq(verify(c, T0 + 61), -1);
+    cr_assert_eq(err, SIM_ERR_InvalidSignatureException);
+    cr_assert_str_eq(bigmsg, "Request has expired");
+    sreq.body = (const uint8_t *)"{}";
+    sreq.body_len = 2;
+    cr_assert_eq(verify(c, T0 + 10), -1);
+    cr_assert(strncmp(bigmsg, "The request signature we calculated", 35) == 0, "%s", bigmsg);
+    free(q);
+    sim_credentials_free(c);
 }

@@ -203,3 +203,139 @@ Test(config, log_level_names)
     cr_assert_str_eq(sim_config_log_level_name(SIM_LOG_DEBUG), "debug");
     cr_assert_str_eq(sim_config_log_level_name(9), "?");
 }
+
+/* ---- the simulation layer's options, auth, control token, TLS ---- */
+
+Test(config, new_defaults)
+{
+    sim_config c;
+    char *argv[] = {"kinesis-sim", NULL};
+    cr_assert_eq(parse(&c, NULL, 1, argv), SIM_CONFIG_RUN);
+    cr_assert_eq(c.sim.throttle, SIM_THROTTLE_AWS);
+    cr_assert(c.sim.throttle_scale == 1.0);
+    cr_assert_eq(c.sim.control_limits, 1);
+    cr_assert_eq(c.sim.clock, SIM_CLOCK_REAL);
+    cr_assert_str_eq(c.sim.faults_path, "");
+    cr_assert_eq(c.auth_mode, SIM_AUTH_FORMAT);
+    cr_assert_str_eq(c.credentials_path, "");
+    cr_assert_str_eq(c.control_token, "");
+    cr_assert_str_eq(c.tls_cert, "");
+    cr_assert_str_eq(c.tls_key, "");
+    cr_assert_eq(c.tls_port, 0);
+}
+
+Test(config, simulation_flags_reach_the_simulation_options)
+{
+    sim_config c;
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--throttle", "off", "--throttle-scale=0.5", "--control-limits", "off",
+                            "--max-creating=7", "--clock", "virtual", "--faults", "/tmp/f.json", "--seed=42"),
+                 SIM_CONFIG_RUN, "%s", err);
+    cr_assert_eq(c.sim.throttle, SIM_THROTTLE_OFF);
+    cr_assert(c.sim.throttle_scale == 0.5);
+    cr_assert_eq(c.sim.control_limits, 0);
+    cr_assert_eq(c.sim.max_creating, 7);
+    cr_assert_eq(c.sim.clock, SIM_CLOCK_VIRTUAL);
+    cr_assert_str_eq(c.sim.faults_path, "/tmp/f.json");
+    cr_assert_eq(c.sim.seed, 42);
+
+    char *env[] = {"KINESIS_SIM_CLOCK=virtual", "KINESIS_SIM_CONTROL_LIMITS=off", "KINESIS_SIM_SEED=7", NULL};
+    char *argv[] = {"kinesis-sim", NULL};
+    cr_assert_eq(parse(&c, env, 1, argv), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_eq(c.sim.clock, SIM_CLOCK_VIRTUAL);
+    cr_assert_eq(c.sim.control_limits, 0);
+    cr_assert_eq(c.sim.seed, 7);
+}
+
+Test(config, bad_simulation_values_name_the_flag)
+{
+    const char *cases[][2] = {{"--throttle", "maybe"}, {"--throttle-scale", "0"}, {"--control-limits", "yes"},
+                              {"--clock", "fast"},     {"--seed", "-1"},         {"--max-creating", "x"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sim_config c;
+        char *argv[] = {"kinesis-sim", (char *)cases[i][0], (char *)cases[i][1], NULL};
+        err[0] = 0;
+        cr_assert_eq(parse(&c, NULL, 3, argv), SIM_CONFIG_ERROR, "%s %s accepted", cases[i][0], cases[i][1]);
+        cr_assert(strstr(err, cases[i][0]), "message does not name %s: %s", cases[i][0], err);
+        cr_assert(strstr(err, cases[i][1]), "message does not quote the value: %s", err);
+    }
+    sim_config c;
+    char *env[] = {"KINESIS_SIM_THROTTLE=sometimes", NULL};
+    char *argv[] = {"kinesis-sim", NULL};
+    cr_assert_eq(parse(&c, env, 1, argv), SIM_CONFIG_ERROR);
+    cr_assert(strstr(err, "KINESIS_SIM_THROTTLE"), "%s", err);
+}
+
+Test(config, auth_modes_and_credentials)
+{
+    sim_config c;
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--auth", "strict"), SIM_CONFIG_ERROR);
+    cr_assert(strstr(err, "--credentials"), "%s", err);
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--auth", "strict", "--credentials", "/tmp/keys"), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_eq(c.auth_mode, SIM_AUTH_STRICT);
+    cr_assert_str_eq(c.credentials_path, "/tmp/keys");
+    char *env[] = {"KINESIS_SIM_AUTH=strict", "KINESIS_SIM_CREDENTIALS=/tmp/k2", NULL};
+    char *argv[] = {"kinesis-sim", NULL};
+    cr_assert_eq(parse(&c, env, 1, argv), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_eq(c.auth_mode, SIM_AUTH_STRICT);
+    cr_assert_str_eq(c.credentials_path, "/tmp/k2");
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--auth", "format"), SIM_CONFIG_RUN);
+    cr_assert_eq(c.auth_mode, SIM_AUTH_FORMAT);
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--auth", "sigv4"), SIM_CONFIG_ERROR);
+    cr_assert(strstr(err, "format|strict"), "%s", err);
+}
+
+Test(config, control_token_and_tls)
+{
+    sim_config c;
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--control-token", "s3cret-token"), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_str_eq(c.control_token, "s3cret-token");
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--control-token", "short"), SIM_CONFIG_ERROR);
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--control-token", "has space in it"), SIM_CONFIG_ERROR);
+
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--tls-cert", "c.pem", "--tls-key=k.pem", "--tls-port", "4568"),
+                 SIM_CONFIG_RUN, "%s", err);
+    cr_assert_str_eq(c.tls_cert, "c.pem");
+    cr_assert_str_eq(c.tls_key, "k.pem");
+    cr_assert_eq(c.tls_port, 4568);
+    char *env[] = {"KINESIS_SIM_TLS_CERT=/e/c.pem", "KINESIS_SIM_TLS_KEY=/e/k.pem", "KINESIS_SIM_TLS_PORT=0", NULL};
+    char *argv[] = {"kinesis-sim", NULL};
+    cr_assert_eq(parse(&c, env, 1, argv), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_str_eq(c.tls_cert, "/e/c.pem");
+    cr_assert_str_eq(c.tls_key, "/e/k.pem");
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--tls-cert", "c.pem"), SIM_CONFIG_ERROR);
+    cr_assert(strstr(err, "--tls-key"), "%s", err);
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--tls-port", "70000"), SIM_CONFIG_ERROR);
+}
+
+Test(config, loopback_hosts)
+{
+    cr_assert(sim_config_host_is_loopback("127.0.0.1"));
+    cr_assert(sim_config_host_is_loopback("127.1.2.3"));
+    cr_assert(sim_config_host_is_loopback("::1"));
+    cr_assert(sim_config_host_is_loopback("localhost"));
+    cr_assert_not(sim_config_host_is_loopback("0.0.0.0"));
+    cr_assert_not(sim_config_host_is_loopback("::"));
+    cr_assert_not(sim_config_host_is_loopback("10.0.0.1"));
+    cr_assert_not(sim_config_host_is_loopback("127.0.0.1.evil"));
+    cr_assert_not(sim_config_host_is_loopback("128.0.0.1"));
+    cr_assert_not(sim_config_host_is_loopback(NULL));
+}
+
+Test(config, help_lists_the_new_flags)
+{
+    sim_config c;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    char *argv[] = {"kinesis-sim", "--help", NULL};
+    cr_assert_eq(sim_config_parse(&c, 2, argv, NULL, out, err, sizeof err), SIM_CONFIG_EXIT);
+    fclose(out);
+    const char *want[] = {"--throttle aws|off", "KINESIS_SIM_THROTTLE_SCALE", "--clock real|virtual",
+                          "--faults FILE",      "--seed N",                   "--auth MODE",
+                          "format|strict",      "default format",             "--credentials FILE",
+                          "KINESIS_SIM_CONTROL_TOKEN", "--tls-cert FILE",     "--tls-port N",
+                          "ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert(strstr(buf, want[i]), "help lacks '%s':\n%s", want[i], buf);
+    free(buf);
+}

@@ -1,11 +1,17 @@
 /* test_router.c: unit tests for router.c (sim_dispatch without HTTP): the operation table matches
- * the API model, the generic checks run in AWS's order with AWS's answers, unimplemented
- * operations say so, and the helpers sim_fail / sim_request_header behave. */
+ * the API model, the generic checks run in AWS's order with AWS's answers, CBOR requests get CBOR
+ * answers worded as JSON ones, the access key and credential scope pick account and region,
+ * --auth strict verifies signatures, long validation messages survive whole, the control API's
+ * token gate, every operation has a handler, and the helpers sim_fail / sim_request_header. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
+#include "cbor_codec.h"
+#include "ops.h"
 #include "router.h"
+#include "sigv4.h"
 #include "store.h"
 #include "validate.h"
 
@@ -172,34 +178,290 @@ Test(router, validation_errors)
     cr_assert(json_is_string(json_object_get(answer, "Message")));
 }
 
-Test(router, cbor_is_refused_clearly)
+/* ---- CBOR ---- */
+
+#define CBOR_CT "application/x-amz-cbor-1.1"
+
+/* Dispatch a raw body with the given content type, target and a good-looking signature. */
+static void send_body(const char *ct, const char *target, const uint8_t *body, size_t len)
 {
-    send("POST", "application/x-amz-cbor-1.1", T("ListStreams"), AUTH, DATE, "\xa0");
-    expect(400, "SerializationException");
-    cr_assert(strstr(json_string_value(json_object_get(answer, "Message")), "cbor"));
+    size_t n = 0;
+    hdrs[n++] = (sim_header){"Content-Type", (char *)ct};
+    hdrs[n++] = (sim_header){"X-Amz-Target", (char *)target};
+    hdrs[n++] = (sim_header){"Authorization", AUTH};
+    hdrs[n++] = (sim_header){"X-Amz-Date", DATE};
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.path = "/";
+    req.headers = hdrs;
+    req.n_headers = n;
+    req.body = body;
+    req.body_len = len;
+    json_decref(answer);
+    answer = NULL;
+    sim_response_clean_up(&resp);
+    sim_dispatch(&srv, &req, &resp);
 }
 
-Test(router, unimplemented_operations_say_so)
+/* The CBOR answer, through the same converter requests go through. */
+static json_t *cbor_answer(void)
 {
-    size_t tried = 0;
-    for (size_t i = 0; i < sim_router_op_count(); i++) {
-        const sim_op_entry *op = sim_router_op(i);
-        if (op->handler)
-            continue;
-        char target[128];
-        snprintf(target, sizeof target, "Kinesis_20131202.%s", op->name);
-        send("POST", CT, target, AUTH, DATE, "{}");
-        const char *type = json_string_value(json_object_get(answer, "__type"));
-        if (strcmp(type, "ValidationException") == 0)
-            continue; /* needs members to get that far */
-        char want[160];
-        snprintf(want, sizeof want, "kinesis-sim does not implement %s yet", op->name);
-        expect(400, "UnknownOperationException");
-        cr_assert_str_eq(json_string_value(json_object_get(answer, "message")), want);
-        tried++;
-    }
-    if (!tried)
-        cr_skip_test("every operation without members is implemented");
+    char why[128] = "";
+    cr_assert_str_eq(resp.content_type, CBOR_CT);
+    json_t *j = sim_cbor_to_json(resp.body, resp.body_len, why, sizeof why);
+    cr_assert_not_null(j, "answer is not CBOR: %s", why);
+    return j;
+}
+
+static void open_store(void)
+{
+    char err[256];
+    srv.store = store_open(":memory:", err, sizeof err);
+    cr_assert_not_null(srv.store, "%s", err);
+}
+
+Test(router, cbor_request_gets_a_cbor_answer)
+{
+    open_store();
+    const uint8_t empty_map[] = {0xa0};
+    send_body(CBOR_CT, T("ListStreams"), empty_map, sizeof empty_map);
+    cr_assert_eq(resp.status, 200);
+    answer = cbor_answer();
+    cr_assert(json_is_array(json_object_get(answer, "StreamNames")));
+    cr_assert(json_is_false(json_object_get(answer, "HasMoreStreams")));
+}
+
+Test(router, cbor_errors_are_cbor_with_the_json_wording)
+{
+    const uint8_t bad[] = {0xa1, 0x65, 'L', 'i', 'm'}; /* truncated */
+    send_body(CBOR_CT, T("ListStreams"), bad, sizeof bad);
+    cr_assert_eq(resp.status, 400);
+    answer = cbor_answer();
+    cr_assert_str_eq(json_string_value(json_object_get(answer, "__type")), "SerializationException");
+    cr_assert_eq(json_object_size(answer), 1);
+
+    /* {"Limit": 0}: the same ValidationException text a JSON client gets */
+    const uint8_t limit0[] = {0xa1, 0x65, 'L', 'i', 'm', 'i', 't', 0x00};
+    send_body(CBOR_CT, T("ListStreams"), limit0, sizeof limit0);
+    cr_assert_eq(resp.status, 400);
+    json_t *c = cbor_answer();
+    send("POST", CT, T("ListStreams"), AUTH, DATE, "{\"Limit\":0}");
+    cr_assert_str_eq(json_string_value(json_object_get(c, "__type")), "ValidationException");
+    cr_assert_str_eq(json_string_value(json_object_get(c, "message")),
+                     json_string_value(json_object_get(answer, "message")));
+    json_decref(c);
+
+    /* a top-level array is not a request */
+    const uint8_t array[] = {0x80};
+    send_body(CBOR_CT, T("ListStreams"), array, sizeof array);
+    cr_assert_eq(resp.status, 400);
+    answer = cbor_answer();
+    cr_assert_str_eq(json_string_value(json_object_get(answer, "__type")), "SerializationException");
+
+    /* errors before the body is read (unknown target) are CBOR too */
+    send_body(CBOR_CT, T("Nope"), array, sizeof array);
+    answer = cbor_answer();
+    send_body(CBOR_CT, T("Nope"), limit0, sizeof limit0);
+    cr_assert_eq(resp.status, 400);
+    answer = cbor_answer();
+    cr_assert_str_eq(json_string_value(json_object_get(answer, "__type")), "UnknownOperationException");
+}
+
+/* ---- accounts and regions ---- */
+
+static void call_with_key(const char *access_key, const char *region, const char *op, const char *body)
+{
+    static char auth[256];
+    snprintf(auth, sizeof auth,
+             "AWS4-HMAC-SHA256 Credential=%s/20150830/%s/kinesis/aws4_request, SignedHeaders=host;x-amz-date, "
+             "Signature=abc",
+             access_key, region);
+    char target[96];
+    snprintf(target, sizeof target, "Kinesis_20131202.%s", op);
+    send("POST", CT, target, auth, DATE, body);
+}
+
+Test(router, access_key_and_scope_pick_account_and_region)
+{
+    open_store();
+    call_with_key("123456789012", "ap-south-1", "CreateStream", "{\"StreamName\":\"s\",\"ShardCount\":1}");
+    cr_assert_eq(resp.status, 200, "%.*s", (int)resp.body_len, resp.body);
+    call_with_key("123456789012", "ap-south-1", "DescribeStreamSummary", "{\"StreamName\":\"s\"}");
+    cr_assert_eq(resp.status, 200, "%.*s", (int)resp.body_len, resp.body);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(answer, "StreamDescriptionSummary"),
+                                                       "StreamARN")),
+                     "arn:aws:kinesis:ap-south-1:123456789012:stream/s");
+    /* another key (default account) and another region do not see it */
+    call_with_key("AKIDEXAMPLE", "ap-south-1", "DescribeStreamSummary", "{\"StreamName\":\"s\"}");
+    expect(400, "ResourceNotFoundException");
+    cr_assert_str_eq(json_string_value(json_object_get(answer, "message")),
+                     "Stream s under account 000000000000 not found.");
+    call_with_key("123456789012", "eu-west-1", "DescribeStreamSummary", "{\"StreamName\":\"s\"}");
+    expect(400, "ResourceNotFoundException");
+}
+
+/* ---- strict SigV4 ---- */
+
+#define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+#define T0 INT64_C(1440938160) /* 20150830T123600Z */
+
+static char sig_auth[512], sig_date[32];
+
+/* A ListStreams request signed by the client's signer. */
+static void send_signed(const char *akid, const char *secret, int64_t t)
+{
+    static const char body[] = "{}";
+    sigv4_header h[] = {{"Host", "localhost"}, {"Content-Type", CT}, {"X-Amz-Target", T("ListStreams")}};
+    sigv4_request r = {"POST", "/", NULL, h, 3, (const uint8_t *)body, 2};
+    sigv4_params p = {.access_key_id = akid, .secret_access_key = secret, .region = "us-west-2",
+                      .service = "kinesis", .epoch_seconds = t, .normalize_path = 1};
+    sigv4_result out = {0};
+    cr_assert_eq(sigv4_sign(&r, &p, &out), 0);
+    snprintf(sig_auth, sizeof sig_auth, "%s", out.authorization);
+    snprintf(sig_date, sizeof sig_date, "%s", out.amz_date);
+    sigv4_result_clean_up(&out);
+    size_t n = 0;
+    hdrs[n++] = (sim_header){"Host", "localhost"};
+    hdrs[n++] = (sim_header){"Content-Type", CT};
+    hdrs[n++] = (sim_header){"X-Amz-Target", T("ListStreams")};
+    hdrs[n++] = (sim_header){"X-Amz-Date", sig_date};
+    hdrs[n++] = (sim_header){"Authorization", sig_auth};
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.path = "/";
+    req.headers = hdrs;
+    req.n_headers = n;
+    req.body = (const uint8_t *)body;
+    req.body_len = 2;
+    json_decref(answer);
+    sim_response_clean_up(&resp);
+    sim_dispatch(&srv, &req, &resp);
+    answer = json_loadb((const char *)resp.body, resp.body_len, 0, NULL);
+    cr_assert_not_null(answer);
+}
+
+Test(router, strict_mode_verifies_signatures)
+{
+    open_store();
+    char why[128];
+    const char *keys = "AKIDEXAMPLE " SECRET "\n";
+    srv.credentials = sim_credentials_parse(keys, strlen(keys), why, sizeof why);
+    cr_assert_not_null(srv.credentials, "%s", why);
+    srv.cfg.auth_mode = SIM_AUTH_STRICT;
+    sim_clock_set_ms(srv.clock, T0 * 1000 + 2000);
+
+    send_signed("AKIDEXAMPLE", SECRET, T0);
+    cr_assert_eq(resp.status, 200, "%.*s", (int)resp.body_len, resp.body);
+    send_signed("AKIDEXAMPLE", "wrong", T0);
+    expect(400, "InvalidSignatureException");
+    send_signed("AKIDNOBODY", SECRET, T0);
+    expect(400, "UnrecognizedClientException");
+    cr_assert_str_eq(json_string_value(json_object_get(answer, "message")),
+                     "The security token included in the request is invalid.");
+    send_signed("AKIDEXAMPLE", SECRET, T0 - 3600);
+    expect(400, "InvalidSignatureException");
+    cr_assert(strncmp(json_string_value(json_object_get(answer, "message")), "Signature expired: ", 19) == 0);
+    /* the made-up signatures format mode accepts are refused */
+    send("POST", CT, T("ListStreams"), AUTH, DATE, "{}");
+    cr_assert_eq(resp.status, 400);
+
+    srv.cfg.auth_mode = SIM_AUTH_FORMAT;
+    send_signed("AKIDEXAMPLE", "wrong", T0);
+    cr_assert_eq(resp.status, 200, "format mode checks the form only");
+    sim_credentials_free(srv.credentials);
+    srv.credentials = NULL;
+}
+
+/* ---- the error buffer and bare SerializationExceptions ---- */
+
+Test(router, long_validation_messages_are_not_cut)
+{
+    /* ten PutRecords entries with 256-byte partition keys and over-long explicit hash keys */
+    json_t *recs = json_array();
+    char pk[300];
+    memset(pk, 'p', 299);
+    pk[299] = 0;
+    for (int i = 0; i < 10; i++)
+        json_array_append_new(recs, json_pack("{s:s,s:s}", "Data", "AA==", "PartitionKey", pk));
+    json_t *in = json_pack("{s:s,s:o}", "StreamName", "s", "Records", recs);
+    char *body = json_dumps(in, JSON_COMPACT);
+    json_decref(in);
+    send("POST", CT, T("PutRecords"), AUTH, DATE, body);
+    free(body);
+    expect(400, "ValidationException");
+    const char *m = json_string_value(json_object_get(answer, "message"));
+    cr_assert_gt(strlen(m), 2048, "message is %zu bytes: %s", strlen(m), m);
+    cr_assert(strstr(m, "10 validation errors detected: "), "%s", m);
+    cr_assert(strstr(m, "records.10.member.partitionKey"), "the last error is missing: %s", m);
+}
+
+Test(router, bare_serialization_exception_has_no_message)
+{
+    sim_response rs;
+    memset(&rs, 0, sizeof rs);
+    sim_response_error(&rs, CODEC_AWS_JSON, SIM_ERR_SerializationException, 0, "");
+    cr_assert_eq(rs.status, 400);
+    cr_assert_eq(rs.body_len, strlen("{\"__type\":\"SerializationException\"}"), "%.*s", (int)rs.body_len, rs.body);
+    sim_response_clean_up(&rs);
+    sim_response_error(&rs, CODEC_AWS_JSON, SIM_ERR_ValidationException, 0, "");
+    cr_assert(strstr((char *)rs.body, "\"message\":\"\""), "other errors keep an empty message");
+    sim_response_clean_up(&rs);
+}
+
+/* ---- the control API's gate ---- */
+
+static void control(const char *method, const char *path, const char *token)
+{
+    size_t n = 0;
+    if (token)
+        hdrs[n++] = (sim_header){"X-Sim-Control-Token", (char *)token};
+    memset(&req, 0, sizeof req);
+    req.method = method;
+    req.path = path;
+    req.headers = hdrs;
+    req.n_headers = n;
+    json_decref(answer);
+    answer = NULL;
+    sim_response_clean_up(&resp);
+    sim_dispatch(&srv, &req, &resp);
+}
+
+Test(router, control_token_gate)
+{
+    snprintf(srv.cfg.host, sizeof srv.cfg.host, "127.0.0.1");
+    control("GET", "/_sim/clock", NULL);
+    cr_assert_neq(resp.status, 403, "loopback without a token: open");
+
+    snprintf(srv.cfg.control_token, sizeof srv.cfg.control_token, "tok-12345678");
+    control("GET", "/_sim/clock", NULL);
+    cr_assert_eq(resp.status, 403);
+    answer = json_loadb((const char *)resp.body, resp.body_len, 0, NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(answer, "__type")), "AccessDeniedException");
+    control("GET", "/_sim/clock", "tok-1234567");
+    cr_assert_eq(resp.status, 403);
+    control("GET", "/_sim/clock", "tok-123456789");
+    cr_assert_eq(resp.status, 403);
+    control("GET", "/_sim/clock", "tok-12345678");
+    cr_assert_eq(resp.status, 200, "%.*s", (int)resp.body_len, resp.body);
+    control("GET", "/_sim/health", NULL);
+    cr_assert_neq(resp.status, 403, "health needs no token");
+
+    srv.cfg.control_token[0] = 0;
+    snprintf(srv.cfg.host, sizeof srv.cfg.host, "0.0.0.0");
+    control("GET", "/_sim/clock", NULL);
+    cr_assert_eq(resp.status, 403, "off loopback the control API needs --control-token");
+    answer = json_loadb((const char *)resp.body, resp.body_len, 0, NULL);
+    cr_assert(strstr(json_string_value(json_object_get(answer, "message")), "--control-token"));
+    /* the data plane is not gated */
+    send("POST", CT, T("ListStreams"), NULL, NULL, "{}");
+    expect(400, "MissingAuthenticationTokenException");
+}
+
+Test(router, every_operation_has_a_handler)
+{
+    for (size_t i = 0; i < sim_router_op_count(); i++)
+        cr_assert_not_null(sim_router_op(i)->handler, "%s has no handler", sim_router_op(i)->name);
+    cr_assert_eq(sim_router_lookup("SubscribeToShard")->handler, op_subscribe_to_shard);
 }
 
 Test(router, success_is_200_json)

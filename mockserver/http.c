@@ -165,36 +165,15 @@ static double ms_since(struct timespec t0)
 
 /* ---- limits (http.h) ---- */
 
-/* One environment variable as a decimal integer within [min, max]; absent leaves *out. */
-static int env_limit(const char *name, int64_t min, int64_t max, int64_t *out, char *err, size_t err_len)
-{
-    const char *v = getenv(name);
-    if (!v)
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (!*v || errno || !end || *end || n < min || n > max) {
-        snprintf(err, err_len, "%s='%.40s': expected a whole number from %lld to %lld", name, v, (long long)min,
-                 (long long)max);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
-
 int sim_http_limits_get(const sim_config *cfg, sim_http_limits *out, char *err, size_t err_len)
 {
-    (void)cfg; /* the --max-connections, --connection-timeout-ms and --max-header-bytes fields, once they exist */
-    int64_t conns = SIM_HTTP_DEFAULT_MAX_CONNECTIONS, timeout = SIM_HTTP_DEFAULT_CONNECTION_TIMEOUT_MS,
-            header = SIM_HTTP_DEFAULT_MAX_HEADER_BYTES;
-    if (env_limit("KINESIS_SIM_MAX_CONNECTIONS", 1, 1000000, &conns, err, err_len) != 0 ||
-        env_limit("KINESIS_SIM_CONNECTION_TIMEOUT_MS", 100, INT64_C(86400000), &timeout, err, err_len) != 0 ||
-        env_limit("KINESIS_SIM_MAX_HEADER_BYTES", 1024, 16 * 1024 * 1024, &header, err, err_len) != 0)
-        return -1;
-    out->max_connections = (int)conns;
-    out->connection_timeout_ms = timeout;
-    out->max_header_bytes = (size_t)header;
+    (void)err;
+    (void)err_len;
+    /* config.c checks the ranges (--max-connections, --connection-timeout-ms, --max-header-bytes). */
+    out->max_connections = cfg->max_connections > 0 ? cfg->max_connections : SIM_HTTP_DEFAULT_MAX_CONNECTIONS;
+    out->connection_timeout_ms =
+        cfg->connection_timeout_ms > 0 ? cfg->connection_timeout_ms : SIM_HTTP_DEFAULT_CONNECTION_TIMEOUT_MS;
+    out->max_header_bytes = cfg->max_header_bytes > 0 ? cfg->max_header_bytes : SIM_HTTP_DEFAULT_MAX_HEADER_BYTES;
     return 0;
 }
 

@@ -50,10 +50,9 @@ void sim_http_stop(sim_http *h);
  *                         (libmicrohttpd's per-connection memory); HTTP/2 answers 431 to a stream
  *                         whose header list is larger. Default 65536 (HTTP/1.1 gets at least
  *                         64 KiB more of connection memory for its buffers).
- * These come from sim_http_limits_get: the defaults, then KINESIS_SIM_MAX_CONNECTIONS,
- * KINESIS_SIM_CONNECTION_TIMEOUT_MS and KINESIS_SIM_MAX_HEADER_BYTES (the names config.c derives
- * for --max-connections, --connection-timeout-ms and --max-header-bytes; once config.c has those
- * rows, sim_http_limits_get reads the sim_config fields instead). */
+ * They come from the configuration: --max-connections, --connection-timeout-ms and
+ * --max-header-bytes (or KINESIS_SIM_MAX_CONNECTIONS, ..._CONNECTION_TIMEOUT_MS, ..._MAX_HEADER_BYTES),
+ * checked by config.c; the defaults below apply to a zeroed sim_config. */
 #define SIM_HTTP_DEFAULT_MAX_CONNECTIONS 1000
 #define SIM_HTTP_DEFAULT_CONNECTION_TIMEOUT_MS 60000
 #define SIM_HTTP_DEFAULT_MAX_HEADER_BYTES 65536

@@ -57,4 +57,7 @@ int op_put_resource_policy(sim_ctx *ctx, json_t *in, json_t **out);
 int op_get_resource_policy(sim_ctx *ctx, json_t *in, json_t **out);
 int op_delete_resource_policy(sim_ctx *ctx, json_t *in, json_t **out);
 
+/* enhanced fan-out delivery (ops_subscribe.c) */
+int op_subscribe_to_shard(sim_ctx *ctx, json_t *in, json_t **out);
+
 #endif

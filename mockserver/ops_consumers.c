@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "validate.h"
 #include "streams.h"
 
 #define MAX_CONSUMERS_PER_STREAM 20
@@ -206,7 +207,7 @@ static int list_consumers(sim_ctx *ctx, json_t *in, json_t **out)
     const char *token = json_string_value(json_object_get(in, "NextToken"));
     json_t *jts = json_object_get(in, "StreamCreationTimestamp");
     json_t *jmax = json_object_get(in, "MaxResults");
-    int64_t max = json_is_integer(jmax) ? json_integer_value(jmax) : LIST_CONSUMERS_MAX;
+    int64_t max = json_is_number(jmax) ? sim_validate_integer(jmax) : LIST_CONSUMERS_MAX;
     if (max > LIST_CONSUMERS_MAX)
         max = LIST_CONSUMERS_MAX;
     if (max < 1)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "validate.h"
 #include "streams.h"
 
 #define ON_DEMAND_STREAM_LIMIT 50
@@ -202,10 +203,10 @@ static int update_warm_throughput(sim_ctx *ctx, json_t *in, json_t **out)
                         "Warm throughput is only supported for streams in ON_DEMAND mode; stream %s under "
                         "account %s is in %s mode.",
                         st.name, ctx->account_id, st.mode);
-    if (warm_allowed(ctx, &st, json_integer_value(jw)) != 0)
+    if (warm_allowed(ctx, &st, sim_validate_integer(jw)) != 0)
         return -1;
     int current = st.warm_mibps;
-    st.warm_mibps = (int)json_integer_value(jw);
+    st.warm_mibps = (int)sim_validate_integer(jw);
     if (mark_updating(ctx, &st) != 0)
         return -1;
     char arn[STREAM_ARN_MAX];
@@ -248,7 +249,7 @@ static int update_stream_mode(sim_ctx *ctx, json_t *in, json_t **out)
             return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
                             "WarmThroughputMiBps can only be specified when the stream mode is updated to "
                             "ON_DEMAND.");
-        if (warm_allowed(ctx, &st, json_integer_value(jw)) != 0)
+        if (warm_allowed(ctx, &st, sim_validate_integer(jw)) != 0)
             return -1;
     }
     if (on_demand) {
@@ -261,7 +262,7 @@ static int update_stream_mode(sim_ctx *ctx, json_t *in, json_t **out)
                             ctx->account_id, (long long)count, ctx->region, ON_DEMAND_STREAM_LIMIT);
     }
     snprintf(st.mode, sizeof st.mode, "%s", mode);
-    st.warm_mibps = on_demand && json_is_integer(jw) ? (int)json_integer_value(jw) : 0;
+    st.warm_mibps = on_demand && json_is_number(jw) ? (int)sim_validate_integer(jw) : 0;
     if (mark_updating(ctx, &st) != 0)
         return -1;
     *out = json_object();
@@ -284,13 +285,13 @@ static int update_max_record_size(sim_ctx *ctx, json_t *in, json_t **out)
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
         return -1;
-    if (!json_is_integer(jk) || json_integer_value(jk) < MAX_RECORD_KIB_MIN ||
-        json_integer_value(jk) > MAX_RECORD_KIB_MAX)
+    if (!json_is_number(jk) || sim_validate_integer(jk) < MAX_RECORD_KIB_MIN ||
+        sim_validate_integer(jk) > MAX_RECORD_KIB_MAX)
         return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
                         "MaxRecordSizeInKiB must be between %d and %d.", MAX_RECORD_KIB_MIN, MAX_RECORD_KIB_MAX);
     if (stream_require_active(ctx, &st) != 0)
         return -1;
-    st.max_record_kib = (int)json_integer_value(jk);
+    st.max_record_kib = (int)sim_validate_integer(jk);
     if (mark_updating(ctx, &st) != 0)
         return -1;
     *out = json_object();

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "validate.h"
 #include "streams.h"
 
 #define MAX_TAGS_PER_STREAM MAX_TAGS_PER_RESOURCE
@@ -86,7 +87,7 @@ static int list_tags(sim_ctx *ctx, json_t *in, json_t **out)
         return -1;
     const char *after = json_string_value(json_object_get(in, "ExclusiveStartTagKey"));
     json_t *jlimit = json_object_get(in, "Limit");
-    int64_t limit = json_is_integer(jlimit) ? json_integer_value(jlimit) : LIST_TAGS_DEFAULT;
+    int64_t limit = json_is_number(jlimit) ? sim_validate_integer(jlimit) : LIST_TAGS_DEFAULT;
     store_tag *tags;
     size_t n;
     if (store_tags_get(ctx->srv->store, st.id, &tags, &n) != 0)

@@ -17,9 +17,7 @@ import os
 import re
 import sys
 
-UNIMPLEMENTED = [
-    "SubscribeToShard",
-]
+UNIMPLEMENTED = []
 
 # Valid values for members whose shape needs more than the generic rule.
 VALID_BY_SHAPE = {

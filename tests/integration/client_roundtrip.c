@@ -152,7 +152,7 @@ Test(client, iterator_types) {
     int64_t before_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - 1000;
     char seqs[3][128];
     for (int i = 0; i < 3; i++) {
-        char data[8];
+        char data[16];
         snprintf(data, sizeof data, "r%d", i);
         kinesis_record r = {data, strlen(data), "k", NULL, i ? seqs[i - 1] : NULL};
         kinesis_put_record_result *pr = NULL;

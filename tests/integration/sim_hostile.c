@@ -1,7 +1,7 @@
 /* sim_hostile.c: kinesis-sim against hostile and broken clients. Each test starts its own
  * simulator ($KINESIS_SIM_BIN, default build/kinesis-sim) with small front-door limits (the
  * KINESIS_SIM_MAX_CONNECTIONS, KINESIS_SIM_CONNECTION_TIMEOUT_MS and KINESIS_SIM_MAX_HEADER_BYTES
- * environment variables, http.h) and checks that each misbehaviour meets a bounded limit and a clear
+ * environment variables, the same as --max-connections etc.) and checks that each misbehaviour meets a bounded limit and a clear
  * error while everyone else is still served: slow senders (served within the connection timeout,
  * cut past it, others served meanwhile), 2000 idle connections (refused with 503 past
  * max-connections), clients that vanish mid-request (nothing half-stored) or mid-answer, pipelined

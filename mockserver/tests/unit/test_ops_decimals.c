@@ -119,3 +119,35 @@ Test(ops_decimals, get_records_limit)
     json_decref(out);
     free(it);
 }
+
+Test(ops_decimals, tags_limit_and_max_record_size)
+{
+    fx_stream(&F, "t", 1);
+    json_t *out = fx_call(&F, op_add_tags_to_stream, "AddTagsToStream",
+                          "{\"StreamName\":\"t\",\"Tags\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}}");
+    cr_assert_not_null(out, "%s", F.ctx.err_msg);
+    json_decref(out);
+    out = fx_call(&F, op_list_tags_for_stream, "ListTagsForStream", "{\"StreamName\":\"t\",\"Limit\":2.0}");
+    cr_assert_not_null(out, "%s", F.ctx.err_msg);
+    cr_assert_eq(json_array_size(json_object_get(out, "Tags")), 2);
+    cr_assert(json_is_true(json_object_get(out, "HasMoreTags")));
+    json_decref(out);
+
+    out = fx_call(&F, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"t\"}");
+    cr_assert_not_null(out, "%s", F.ctx.err_msg);
+    const char *arn = json_string_value(
+        json_object_get(json_object_get(out, "StreamDescriptionSummary"), "StreamARN"));
+    char *arn_copy = strdup(arn);
+    json_decref(out);
+    out = fx_call(&F, op_update_max_record_size, "UpdateMaxRecordSize",
+                  "{\"StreamARN\":\"%s\",\"MaxRecordSizeInKiB\":2048.0}", arn_copy);
+    free(arn_copy);
+    cr_assert_not_null(out, "%s", F.ctx.err_msg);
+    json_decref(out);
+    out = fx_call(&F, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"t\"}");
+    cr_assert_not_null(out, "%s", F.ctx.err_msg);
+    json_t *kib = json_object_get(json_object_get(out, "StreamDescriptionSummary"), "MaxRecordSizeInKiB");
+    cr_assert(json_is_integer(kib), "MaxRecordSizeInKiB missing from the summary");
+    cr_assert_eq(json_integer_value(kib), 2048);
+    json_decref(out);
+}

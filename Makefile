@@ -146,7 +146,7 @@ install: all
 	install -m 755 $(BUILD)/libkinesis.so $(DESTDIR)$(PREFIX)/lib/libkinesis.so.0
 	ln -sf libkinesis.so.0 $(DESTDIR)$(PREFIX)/lib/libkinesis.so
 	install -m 644 client/include/kinesis/kinesis.h $(DESTDIR)$(PREFIX)/include/kinesis/
-	install -m 644 $(BUILD)/kinesis.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' client/kinesis.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kinesis.pc
 
 clean:
 	rm -rf build build-asan build-tsan

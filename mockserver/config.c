@@ -100,7 +100,7 @@ static const sim_option options[] = {
     {"tls-key", OPT_STRING, FIELD(tls_key), SZ(tls_key), 0, 0, NULL, check_nonempty, "FILE",
      "PEM private key for TLS"},
     {"tls-port", OPT_INT, FIELD(tls_port), 0, 0, 65535, NULL, NULL, "N",
-     "port of a separate TLS listener (0: none)"},
+     "port of an extra TLS-only listener (0: none); with a certificate, --port serves TLS too"},
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])

@@ -1025,7 +1025,7 @@ Test(hostile, http2_header_flood_gets_431_and_a_slow_stream_is_reset, .timeout =
     nghttp2_session *s = h2c_new(&c);
     enum { NH = 200 };
     static nghttp2_nv hv[NH + 8];
-    static char names[NH][16], value[301];
+    static char names[NH][24], value[301];
     memset(value, 'v', 300);
     size_t n = 0;
     hv[n++] = nv(":method", "POST");

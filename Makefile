@@ -157,5 +157,7 @@ include ci/bench/bench.mk
 include ci/compat/compat.mk
 # make soak: mixed load with faults from 64 connections for SOAK_MINUTES, RSS and read-back checked.
 include ci/soak/soak.mk
+# make fuzz, fuzz-smoke, fuzz-replay (libFuzzer harnesses under ci/fuzz/) and make valgrind.
+include ci/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

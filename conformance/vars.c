@@ -11,6 +11,9 @@
 
 #define CF_EXPAND_DEPTH 16
 #define CF_REPEAT_MAX (1u << 24)
+/* The result of ${repeat:N:TEXT} is bounded too, not only N: 64 MiB is ten times the largest
+ * request a case needs (a 5 MiB PutRecords body). */
+#define CF_REPEAT_BYTES_MAX ((size_t)64 << 20)
 
 /* ------------------------------------------------------------------ a growable buffer */
 
@@ -221,9 +224,16 @@ static char *eval_inner(const json_t *vars, const char *in, char *err, size_t er
             }
             const char *text = end + 1;
             size_t tl = strlen(text);
-            char *out = malloc(n * tl + 1);
-            if (!out)
+            if (tl && n > CF_REPEAT_BYTES_MAX / tl) {
+                set_err(err, err_len, "${repeat:N:TEXT}: %lu copies of %zu bytes exceed %zu MiB", n, tl,
+                        CF_REPEAT_BYTES_MAX >> 20);
                 return NULL;
+            }
+            char *out = malloc(n * tl + 1);
+            if (!out) {
+                set_err(err, err_len, "${repeat:N:TEXT}: out of memory for %lu copies of %zu bytes", n, tl);
+                return NULL;
+            }
             for (unsigned long k = 0; k < n; k++)
                 memcpy(out + k * tl, text, tl);
             out[n * tl] = '\0';

@@ -76,6 +76,8 @@ Test(vars, errors_are_reported)
     expect_error("${stream", "unterminated");
     expect_error("${frob:x}", "unknown function");
     expect_error("${repeat:x:y}", "bad count");
+    /* found by fuzzing (ci/fuzz/regressions/vars): the count is capped, so must count x length be */
+    expect_error("${repeat:16777216:0123456789012345678901234567890123456789}", "exceed 64 MiB");
     expect_error("${sub:1:2}", "non-negative");
     expect_error("${add:1}", "two");
 }

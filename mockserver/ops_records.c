@@ -310,29 +310,6 @@ static int read_one(void *ud, const store_record *r)
     return 0;
 }
 
-static json_t *child_shards_json(const store_shard *shards, size_t n, uint32_t parent)
-{
-    json_t *list = json_array();
-    char id[SHARD_ID_MAX];
-    for (size_t i = 0; i < n; i++) {
-        const store_shard *c = &shards[i];
-        if (c->parent != (int64_t)parent && c->adjacent_parent != (int64_t)parent)
-            continue;
-        json_t *parents = json_array();
-        shard_id_format((uint32_t)c->parent, id);
-        json_array_append_new(parents, json_string(id));
-        if (c->adjacent_parent >= 0) {
-            shard_id_format((uint32_t)c->adjacent_parent, id);
-            json_array_append_new(parents, json_string(id));
-        }
-        shard_id_format(c->index, id);
-        json_array_append_new(list, json_pack("{s:s, s:o, s:{s:s, s:s}}", "ShardId", id, "ParentShards",
-                                              parents, "HashKeyRange", "StartingHashKey", c->start_hash,
-                                              "EndingHashKey", c->end_hash));
-    }
-    return list;
-}
-
 static int get_records(sim_ctx *ctx, json_t *in, json_t **out)
 {
     const char *token = json_string_value(json_object_get(in, "ShardIterator"));

@@ -221,31 +221,6 @@ static int scan_one(void *ud, const store_record *r)
     return 0;
 }
 
-static json_t *child_shards(const store_shard *shards, size_t n, uint32_t parent)
-{
-    json_t *list = json_array();
-    char id[SHARD_ID_MAX];
-    for (size_t i = 0; i < n; i++) {
-        const store_shard *c = &shards[i];
-        if (c->parent != (int64_t)parent && c->adjacent_parent != (int64_t)parent)
-            continue;
-        json_t *parents = json_array();
-        if (c->parent >= 0) {
-            shard_id_format((uint32_t)c->parent, id);
-            json_array_append_new(parents, json_string(id));
-        }
-        if (c->adjacent_parent >= 0) {
-            shard_id_format((uint32_t)c->adjacent_parent, id);
-            json_array_append_new(parents, json_string(id));
-        }
-        shard_id_format(c->index, id);
-        json_array_append_new(list, json_pack("{s:s, s:o, s:{s:s, s:s}}", "ShardId", id, "ParentShards", parents,
-                                              "HashKeyRange", "StartingHashKey", c->start_hash, "EndingHashKey",
-                                              c->end_hash));
-    }
-    return list;
-}
-
 /* One poll inside the store transaction: append what is due to b. Returns SIM_STREAM_END when the
  * subscription is over (after its last frame). */
 static sim_stream_status poll_once(subscription *s, sim_ctx *ctx, out_buf *b, int force_event)
@@ -332,7 +307,7 @@ static sim_stream_status poll_once(subscription *s, sim_ctx *ctx, out_buf *b, in
     if (at_end) {
         json_object_set_new(ev, "ContinuationSequenceNumber", json_null());
         json_object_set_new(ev, "MillisBehindLatest", json_integer(0));
-        json_object_set_new(ev, "ChildShards", child_shards(shards, n, sh->index));
+        json_object_set_new(ev, "ChildShards", child_shards_json(shards, n, sh->index));
     } else {
         char seq[SEQNUM_MAX];
         record_seq(sh, s->next_counter > 0 ? s->next_counter - 1 : 0, s->last_arrival_ms, seq);

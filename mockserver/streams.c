@@ -296,6 +296,31 @@ void shard_end_seq(const store_shard *sh, char out[SEQNUM_MAX])
     record_seq(sh, SHARD_END_COUNTER, sh->closed_ms, out);
 }
 
+json_t *child_shards_json(const store_shard *shards, size_t n, uint32_t parent)
+{
+    json_t *list = json_array();
+    char id[SHARD_ID_MAX];
+    for (size_t i = 0; i < n; i++) {
+        const store_shard *c = &shards[i];
+        if (c->parent != (int64_t)parent && c->adjacent_parent != (int64_t)parent)
+            continue;
+        json_t *parents = json_array();
+        if (c->parent >= 0) {
+            shard_id_format((uint32_t)c->parent, id);
+            json_array_append_new(parents, json_string(id));
+        }
+        if (c->adjacent_parent >= 0) {
+            shard_id_format((uint32_t)c->adjacent_parent, id);
+            json_array_append_new(parents, json_string(id));
+        }
+        shard_id_format(c->index, id);
+        json_array_append_new(list, json_pack("{s:s, s:o, s:{s:s, s:s}}", "ShardId", id, "ParentShards", parents,
+                                              "HashKeyRange", "StartingHashKey", c->start_hash, "EndingHashKey",
+                                              c->end_hash));
+    }
+    return list;
+}
+
 json_t *shard_json(const store_shard *sh)
 {
     char id[SHARD_ID_MAX], seq[SEQNUM_MAX];

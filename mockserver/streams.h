@@ -62,6 +62,9 @@ void shard_end_seq(const store_shard *sh, char out[SEQNUM_MAX]);
 void record_seq(const store_shard *sh, uint64_t counter, int64_t arrival_ms, char out[SEQNUM_MAX]);
 /* Shard as the model's Shard shape. */
 json_t *shard_json(const store_shard *sh);
+/* The ChildShards list of a closed shard (GetRecords at its end, SubscribeToShard's last event): every
+ * shard of the stream whose parent or adjacent parent is `parent`, with its parents and hash range. */
+json_t *child_shards_json(const store_shard *shards, size_t n, uint32_t parent);
 /* The counter EndingSequenceNumber carries (above every record's). */
 #define SHARD_END_COUNTER UINT64_C(0x7fffffffffffffff)
 

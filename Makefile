@@ -7,6 +7,8 @@
 #   conformance/*.c       -> build/kinesis-conform (main.c holds main())
 #   */tests/unit/*.c      -> build/test-<module>-unit (Criterion)
 #   tests/integration/*.c -> build/test-integration (Criterion, needs a running simulator)
+# More targets come from ci/bench/bench.mk (bench, bench-peers, durability), ci/compat/compat.mk
+# (compat), ci/soak/soak.mk (soak) and ci/fuzz/fuzz.mk (fuzz, fuzz-smoke, fuzz-replay, valgrind).
 
 VERSION    := 0.1.0
 BUILD      ?= build
@@ -49,7 +51,7 @@ TESTS := $(if $(T_SIM_SRC),$(BUILD)/test-sim-unit) $(if $(T_CLIENT_SRC),$(BUILD)
          $(if $(T_CONF_SRC),$(BUILD)/test-conform-unit) $(if $(T_INT_SRC),$(BUILD)/test-integration)
 EXAMPLES := $(EXAMPLES_SRC:client/examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all deps run test test-only asan tsan clean install examples conform dev-cert
+.PHONY: all deps run test tests asan tsan clean install examples conform dev-cert
 all: $(BINS) $(EXAMPLES)
 
 deps:
@@ -66,6 +68,8 @@ test: deps
 	@BUILD=$(BUILD) sh ci/run-tests
 
 tests: $(TESTS)
+
+examples: $(EXAMPLES)
 
 # ASan + UBSan build in its own directory, then the same suites.
 asan: deps

@@ -325,7 +325,12 @@ fi
 # ------------------------------------------------------------------ tail
 
 # tail from LATEST for at most 3 s; records put after it started must be printed.
-timeout 3 "$KIN" --endpoint "$ENDPOINT" tail "$STREAM" --interval-ms 250 >"$TMP/tail.out" 2>"$TMP/tail.err" &
+# It is stopped by SIGTERM from timeout. Under `make asan`, LeakSanitizer's exit-time scan of a
+# process stopped that way was seen spinning once (its tracer asleep), so this one invocation runs
+# without the leak scan (the other CLI calls and the library's tests keep it), and -k 5 kills
+# anything that outlives the signal so the suite can never hang.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+    timeout -k 5 3 "$KIN" --endpoint "$ENDPOINT" tail "$STREAM" --interval-ms 250 >"$TMP/tail.out" 2>"$TMP/tail.err" &
 tail_pid=$!
 sleep 1
 k put "$STREAM" --partition-key pk "tail-record-1" >/dev/null 2>&1
@@ -345,7 +350,7 @@ else
 fi
 
 # --format json: one line per record (raw data may hold newlines, as the --file record does).
-timeout 5 "$KIN" --endpoint "$ENDPOINT" tail "$STREAM" --from trim-horizon --max-records 2 --interval-ms 250 \
+timeout -k 5 5 "$KIN" --endpoint "$ENDPOINT" tail "$STREAM" --from trim-horizon --max-records 2 --interval-ms 250 \
     --format json >"$TMP/out" 2>"$TMP/err"
 rc=$?
 if [ "$rc" -eq 0 ] && [ "$(grep -c '"SequenceNumber"' "$TMP/out")" -eq 2 ] && [ "$(wc -l <"$TMP/out")" -eq 2 ]; then

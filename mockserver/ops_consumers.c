@@ -46,16 +46,10 @@ static int register_consumer(sim_ctx *ctx, json_t *in, json_t **out)
         return stream_require_active(ctx, &st);
 
     json_t *tags = json_object_get(in, "Tags");
+    if (tags_map_check(ctx, tags) != 0)
+        return -1;
     const char *key;
     json_t *val;
-    json_object_foreach(tags, key, val)
-    {
-        if (tag_text_check(key) != 0 || tag_text_check(json_string_value(val) ? json_string_value(val) : "") != 0)
-            return sim_fail(
-                ctx, SIM_ERR_InvalidArgumentException,
-                "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white "
-                "space, _ . / = + - %% @ :.");
-    }
     if (json_object_size(tags) > MAX_TAGS_PER_RESOURCE)
         return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
                         "A consumer cannot have more than %d tags associated with it.", MAX_TAGS_PER_RESOURCE);

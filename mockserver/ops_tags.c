@@ -34,8 +34,7 @@ static int add_tags(sim_ctx *ctx, json_t *in, json_t **out)
     if (worst == 1)
         return sim_fail(
             ctx, SIM_ERR_InvalidArgumentException,
-            "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white "
-            "space, _ . / = + - %% @ :.");
+            TAG_INVALID_CHARS_MESSAGE);
     if (worst == 2)
         return sim_fail(
             ctx, SIM_ERR_InvalidArgumentException,
@@ -124,15 +123,8 @@ static int remove_tags(sim_ctx *ctx, json_t *in, json_t **out)
     json_t *keys = json_object_get(in, "TagKeys");
     size_t i;
     json_t *k;
-    json_array_foreach(keys, i, k)
-    {
-        const char *key = json_string_value(k);
-        if (key && tag_text_check(key) == 1)
-            return sim_fail(
-                ctx, SIM_ERR_InvalidArgumentException,
-                "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white "
-                "space, _ . / = + - %% @ :.");
-    }
+    if (tag_keys_check(ctx, keys) != 0)
+        return -1;
     json_array_foreach(keys, i, k)
     {
         if (json_string_value(k) && store_tag_delete(ctx->srv->store, st.id, json_string_value(k)) != 0)
@@ -173,16 +165,10 @@ static int tag_resource(sim_ctx *ctx, json_t *in, json_t **out)
         return -1;
     const char *arn = json_string_value(json_object_get(in, "ResourceARN"));
     json_t *tags = json_object_get(in, "Tags");
+    if (tags_map_check(ctx, tags) != 0)
+        return -1;
     const char *key;
     json_t *val;
-    json_object_foreach(tags, key, val)
-    {
-        if (tag_text_check(key) != 0 || tag_text_check(json_string_value(val) ? json_string_value(val) : "") != 0)
-            return sim_fail(
-                ctx, SIM_ERR_InvalidArgumentException,
-                "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white "
-                "space, _ . / = + - %% @ :.");
-    }
     store_tag *have;
     size_t n;
     if (store_resource_tags_get(ctx->srv->store, st.id, consumer, &have, &n) != 0)
@@ -229,15 +215,8 @@ static int untag_resource(sim_ctx *ctx, json_t *in, json_t **out)
     json_t *keys = json_object_get(in, "TagKeys");
     size_t i;
     json_t *k;
-    json_array_foreach(keys, i, k)
-    {
-        const char *key = json_string_value(k);
-        if (key && tag_text_check(key) == 1)
-            return sim_fail(
-                ctx, SIM_ERR_InvalidArgumentException,
-                "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white "
-                "space, _ . / = + - %% @ :.");
-    }
+    if (tag_keys_check(ctx, keys) != 0)
+        return -1;
     json_array_foreach(keys, i, k)
     {
         if (json_string_value(k) &&

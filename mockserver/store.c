@@ -1046,14 +1046,9 @@ void store_tags_free(store_tag *tags, size_t n)
     free(tags);
 }
 
-int store_tags_get(store *s, int64_t stream_id, store_tag **out, size_t *n)
+/* Read the (key, value) rows of a bound tag query into a new array; -1 (and nothing) on failure. */
+static int collect_tags(store *s, sqlite3_stmt *st, store_tag **out, size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = q(s, Q_TAGS_GET);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, stream_id);
     size_t cap = 0;
     int rc;
     while ((rc = step(s, st)) == SQLITE_ROW) {
@@ -1083,6 +1078,17 @@ int store_tags_get(store *s, int64_t stream_id, store_tag **out, size_t *n)
         return -1;
     }
     return 0;
+}
+
+int store_tags_get(store *s, int64_t stream_id, store_tag **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = q(s, Q_TAGS_GET);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    return collect_tags(s, st, out, n);
 }
 
 int store_tag_put(store *s, int64_t stream_id, const char *key, const char *value)
@@ -1277,35 +1283,7 @@ int store_resource_tags_get(store *s, int64_t stream_id, const char *consumer, s
         return -1;
     sqlite3_bind_int64(st, 1, stream_id);
     bind_text(st, 2, consumer);
-    size_t cap = 0;
-    int rc;
-    while ((rc = step(s, st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            store_tag *grown = realloc(*out, cap * sizeof **out);
-            if (!grown) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            *out = grown;
-        }
-        store_tag *t = &(*out)[*n];
-        t->key = strdup((const char *)sqlite3_column_text(st, 0));
-        t->value = strdup((const char *)sqlite3_column_text(st, 1));
-        (*n)++;
-        if (!t->key || !t->value) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_tags_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return -1;
-    }
-    return 0;
+    return collect_tags(s, st, out, n);
 }
 
 int store_resource_tag_put(store *s, int64_t stream_id, const char *consumer, const char *key, const char *value)

@@ -603,6 +603,31 @@ int tag_text_check(const char *s)
     return pct ? 2 : 0;
 }
 
+int tags_map_check(sim_ctx *ctx, const json_t *tags)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)tags, key, val)
+    {
+        if (tag_text_check(key) != 0 || tag_text_check(json_string_value(val) ? json_string_value(val) : "") != 0)
+            return sim_fail(ctx, SIM_ERR_InvalidArgumentException, TAG_INVALID_CHARS_MESSAGE);
+    }
+    return 0;
+}
+
+int tag_keys_check(sim_ctx *ctx, const json_t *keys)
+{
+    size_t i;
+    json_t *k;
+    json_array_foreach(keys, i, k)
+    {
+        const char *key = json_string_value(k);
+        if (key && tag_text_check(key) == 1)
+            return sim_fail(ctx, SIM_ERR_InvalidArgumentException, TAG_INVALID_CHARS_MESSAGE);
+    }
+    return 0;
+}
+
 /* ---- enhanced monitoring ---- */
 
 const char *const shard_metric_names[SHARD_METRICS_COUNT] = {

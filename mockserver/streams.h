@@ -130,6 +130,16 @@ json_t *enhanced_monitoring_json(const store_stream *st);
 /* Characters of a tag key or value: 0 allowed (Unicode letters, digits, white space, _ . / = + - @ :),
  * 2 when it holds '%' (refused with a different message), 1 for anything else. */
 int tag_text_check(const char *s);
+/* AWS's answer to a tag with characters outside that set. */
+#define TAG_INVALID_CHARS_MESSAGE                                                                            \
+    "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - " \
+    "%% @ :."
+/* A Tags map (TagResource, RegisterStreamConsumer): 0, or -1 after InvalidArgumentException when any
+ * key or value is not allowed text. */
+int tags_map_check(sim_ctx *ctx, const json_t *tags);
+/* A TagKeys list (RemoveTagsFromStream, UntagResource): 0, or -1 after InvalidArgumentException when a
+ * key holds a character outside the set ('%' is accepted there). */
+int tag_keys_check(sim_ctx *ctx, const json_t *keys);
 
 /* ---- any taggable resource (TagResource, resource policies) ---- */
 /* Resolve a ResourceARN (a stream or a consumer) of the caller's account and region. *is_consumer

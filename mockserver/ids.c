@@ -264,14 +264,6 @@ typedef struct {
     uint32_t w[BN_LIMBS];
 } bignum;
 
-static int bn_is_zero(const bignum *a)
-{
-    for (int i = 0; i < BN_LIMBS; i++)
-        if (a->w[i])
-            return 0;
-    return 1;
-}
-
 /* a = a * m + add; returns the carry out of the top limb. */
 static uint32_t bn_mul_add(bignum *a, uint32_t m, uint32_t add)
 {
@@ -284,31 +276,10 @@ static uint32_t bn_mul_add(bignum *a, uint32_t m, uint32_t add)
     return (uint32_t)carry;
 }
 
-/* a = a / d; returns the remainder. */
-static uint32_t bn_div(bignum *a, uint32_t d)
-{
-    uint64_t r = 0;
-    for (int i = BN_LIMBS - 1; i >= 0; i--) {
-        uint64_t cur = (r << 32) | a->w[i];
-        a->w[i] = (uint32_t)(cur / d);
-        r = cur % d;
-    }
-    return (uint32_t)r;
-}
-
 /* Nibble k counts from the least significant hex digit. */
 static unsigned bn_nibble(const bignum *a, unsigned k)
 {
     return (a->w[k / 8] >> (4 * (k % 8))) & 0xFu;
-}
-
-static void bn_set_field(bignum *a, unsigned pos, unsigned width, uint64_t v)
-{
-    for (unsigned k = 0; k < width; k++) {
-        unsigned n = pos + k, shift = 4 * (n % 8);
-        a->w[n / 8] = (a->w[n / 8] & ~(0xFu << shift)) | ((uint32_t)(v & 0xF) << shift);
-        v >>= 4;
-    }
 }
 
 static uint64_t bn_get_field(const bignum *a, unsigned pos, unsigned width)
@@ -337,30 +308,63 @@ enum {
 };
 #define SQ_TIME_MASK ((UINT64_C(1) << 36) - 1) /* 9 hex digits of seconds */
 
+/* OR v into a (zero there) from hex digit pos up: the fields of a fresh sequence number never
+ * overlap, so a shift and an OR per limb do. */
+static void bn_or_field(bignum *a, unsigned pos, uint64_t v)
+{
+    unsigned bit = 4 * pos;
+    while (v && bit / 32 < BN_LIMBS) {
+        unsigned sh = bit % 32;
+        a->w[bit / 32] |= (uint32_t)(v << sh);
+        v >>= 32 - sh;
+        bit += 32 - sh;
+    }
+}
+
+/* Printed once for every record written and read, so: fields set by shifts, divisions only over
+ * the limbs still in use, two digits at a time. */
 void seqnum_format(const seqnum *s, char out[SEQNUM_MAX])
 {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
     bignum a;
     memset(&a, 0, sizeof a);
-    bn_set_field(&a, SQ_VERSION_LO, 1, 2);
-    bn_set_field(&a, SQ_INDEX, 8, s->shard_index);
-    bn_set_field(&a, SQ_ARRIVAL, 9, (uint64_t)s->arrival_s & SQ_TIME_MASK);
-    bn_set_field(&a, SQ_ZERO, 2, 0);
-    bn_set_field(&a, SQ_COUNTER, 16, s->counter);
-    bn_set_field(&a, SQ_INDEX_LOW, 1, s->shard_index & 0xF);
-    bn_set_field(&a, SQ_CREATED, 9, (uint64_t)s->shard_created_s & SQ_TIME_MASK);
-    bn_set_field(&a, SQ_VERSION_HI, 1, 2);
+    bn_or_field(&a, SQ_VERSION_LO, 2);
+    bn_or_field(&a, SQ_INDEX, s->shard_index);
+    bn_or_field(&a, SQ_ARRIVAL, (uint64_t)s->arrival_s & SQ_TIME_MASK);
+    bn_or_field(&a, SQ_COUNTER, s->counter);
+    bn_or_field(&a, SQ_INDEX_LOW, s->shard_index & 0xF);
+    bn_or_field(&a, SQ_CREATED, (uint64_t)s->shard_created_s & SQ_TIME_MASK);
+    bn_or_field(&a, SQ_VERSION_HI, 2);
 
-    char tmp[SEQNUM_MAX];
-    size_t n = 0;
-    while (!bn_is_zero(&a) && n < sizeof tmp - 1) {
-        uint32_t chunk = bn_div(&a, 1000000000u);
-        for (int d = 0; d < 9; d++) {
-            tmp[n++] = (char)('0' + chunk % 10);
-            chunk /= 10;
+    char tmp[SEQNUM_MAX + 9];
+    size_t n = 0; /* digits in tmp, least significant first */
+    int top = BN_LIMBS - 1;
+    while (top >= 0 && !a.w[top])
+        top--;
+    while (top >= 0 && n + 9 < sizeof tmp) {
+        uint64_t r = 0;
+        for (int i = top; i >= 0; i--) {
+            uint64_t cur = (r << 32) | a.w[i];
+            a.w[i] = (uint32_t)(cur / 1000000000u);
+            r = cur % 1000000000u;
         }
+        while (top >= 0 && !a.w[top])
+            top--;
+        uint32_t chunk = (uint32_t)r;
+        for (int d = 0; d < 4; d++) {
+            unsigned two = chunk % 100;
+            chunk /= 100;
+            tmp[n++] = pairs[2 * two + 1];
+            tmp[n++] = pairs[2 * two];
+        }
+        tmp[n++] = (char)('0' + chunk);
     }
     while (n > 1 && tmp[n - 1] == '0') /* drop the leading zeros of the top chunk */
         n--;
+    if (n > SEQNUM_MAX - 1)
+        n = SEQNUM_MAX - 1;
     for (size_t i = 0; i < n; i++)
         out[i] = tmp[n - 1 - i];
     out[n] = '\0';

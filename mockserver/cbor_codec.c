@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "json_fast.h"
 #include "validate.h" /* sim_model_json, sim_model_json_len (the embedded API model) */
 
 /* ========================================================================================== */
@@ -506,7 +507,8 @@ static const json_t *get_model(void)
 {
     pthread_mutex_lock(&model_lock);
     if (!model)
-        model = json_loadb((const char *)sim_model_json, sim_model_json_len, 0, NULL);
+        if (!sim_json_fast_parse((const char *)sim_model_json, sim_model_json_len, &model))
+            model = json_loadb((const char *)sim_model_json, sim_model_json_len, 0, NULL);
     const json_t *m = model;
     pthread_mutex_unlock(&model_lock);
     return m;

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "json_fast.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* The compact model                                                                           */
@@ -586,7 +587,9 @@ sim_model *sim_model_load_json(const char *json, size_t len, char *err, size_t e
 {
     set_msg(err, err_len, "%s", "");
     json_error_t jerr;
-    json_t *root = json_loadb(json, len, 0, &jerr);
+    json_t *root = NULL; /* the fast reader first (start-up time); Jansson for what it declines */
+    if (!sim_json_fast_parse(json, len, &root))
+        root = json_loadb(json, len, 0, &jerr);
     if (!root) {
         set_msg(err, err_len, "model: JSON error at line %d: %s", jerr.line, jerr.text);
         return NULL;

@@ -22,6 +22,7 @@ int fuzz_case_one(const uint8_t *data, size_t size);
 int fuzz_vars_one(const uint8_t *data, size_t size);
 int fuzz_validate_one(const uint8_t *data, size_t size);
 int fuzz_codec_one(const uint8_t *data, size_t size);
+int fuzz_json_fast_one(const uint8_t *data, size_t size);
 int fuzz_cbor_one(const uint8_t *data, size_t size);
 int fuzz_eventstream_one(const uint8_t *data, size_t size);
 int fuzz_client_one(const uint8_t *data, size_t size);
@@ -123,6 +124,10 @@ Test(fuzz_replay, validate, .timeout = 300)
 Test(fuzz_replay, codec, .timeout = 300)
 {
     replay("codec", fuzz_codec_one);
+}
+Test(fuzz_replay, json_fast, .timeout = 300)
+{
+    replay("json_fast", fuzz_json_fast_one);
 }
 Test(fuzz_replay, cbor, .timeout = 300)
 {

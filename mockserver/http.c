@@ -9,8 +9,8 @@
  *     session and TLS connection, and their timers (delays, stream polls), without blocking;
  *   - libmicrohttpd's internal polling thread (epoll) serves HTTP/1.1 (started with
  *     MHD_USE_NO_LISTEN_SOCKET: it never accepts by itself);
- *   - a small timer thread only ever calls MHD_resume_connection (delayed answers and polled
- *     event streams on HTTP/1.1).
+ *   - a small timer thread wakes delayed answers and polled event streams on HTTP/1.1 (it hands
+ *     them to the HTTP/1.1 thread, which resumes their connections).
  *   - the timer thread also enforces the connection timeout on libmicrohttpd's connections (it
  *     shuts down the socket of one idle, or sending one request, for too long; MHD then closes it).
  * sim_dispatch and a streaming answer's producer run only under h->dispatch_mu, so the router, the
@@ -43,6 +43,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@
 #include "http2.h"
 #include "reqid.h"
 #include "router.h"
+#include "store.h"
+#include "streams.h" /* ops_store_fail: the answer of a failed commit */
 #include "tls.h"
 
 #define CONN_MEMORY_SLACK ((size_t)192 * 1024) /* per-connection memory beyond max_header_bytes (MHD's
@@ -73,7 +76,10 @@
 static const char H2_PREFACE[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"; /* 24 bytes */
 #define H2_PREFACE_LEN 24
 
-typedef enum { REQ_NEW = 0, REQ_RECEIVING, REQ_DELAYED, REQ_STREAMING } req_state;
+#define BATCH_MAX_HELD 64  /* a batch commits once this many answers wait for it */
+#define MHD_STOP_GRACE_MS 1000 /* how long the HTTP/1.1 thread keeps answering once told to stop */
+
+typedef enum { REQ_NEW = 0, REQ_RECEIVING, REQ_HELD, REQ_DELAYED, REQ_STREAMING } req_state;
 
 typedef struct http_req {
     struct sim_http *h;
@@ -94,8 +100,18 @@ typedef struct http_req {
     size_t slen, soff;
     int s_end;              /* the producer said END */
     int64_t next_pull_ms;   /* monotonic */
-    struct http_req *next;  /* in the pending list while suspended */
+    struct http_req *next;  /* in the pending (or to_resume) list while suspended */
+    struct http_req *bnext; /* in the held or released list (under dispatch_mu) */
+    codec_kind codec;       /* the request's codec, for a failed batch's answer */
 } http_req;
+
+/* A socket waiting for the HTTP/1.1 thread to give it to libmicrohttpd. */
+typedef struct handoff {
+    int fd;
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+    struct handoff *next;
+} handoff;
 
 /* One libmicrohttpd connection, for the connection timeout and the connection count (its socket
  * context). Fields other than fd are guarded by sim_http.mu. */
@@ -120,6 +136,22 @@ struct sim_http {
     int stopping;      /* no more suspensions; resume everything */
     int delayed;       /* suspended (or resumed and unfinished) HTTP/1.1 requests */
     pthread_mutex_t dispatch_mu;
+    /* the HTTP/1.1 thread (mhd_main) drives libmicrohttpd and the group commit */
+    pthread_t mhd_thread;
+    int mhd_running;
+    int mhd_ep;          /* epoll over libmicrohttpd's epoll descriptor and mhd_wake */
+    int mhd_wake;        /* eventfd: hand-offs, resumes, released answers, stop */
+    int mhd_stop;        /* under mu */
+    handoff *handoffs;   /* under mu: sockets for MHD_add_connection, in order */
+    handoff **handoffs_tail;
+    int handoff_open;    /* under mu: how many (counted as open connections) */
+    http_req *to_resume; /* under mu: delayed requests whose time came (the timer thread) */
+    /* under dispatch_mu: the group commit */
+    http_req *held, **held_tail; /* answers given while the open batch has changes */
+    int n_held;
+    http_req *released, **released_tail; /* answers whose batch ended, to resume */
+    uint64_t batches, batch_failures;    /* commits of batches with held answers, and failed ones */
+    uint64_t held_total;                 /* answers ever held */
     /* the event loop */
     int epfd, wakefd;
     int listen_fd, tls_listen_fd;
@@ -182,11 +214,85 @@ const sim_http_limits *sim_http_limits_of(const sim_http *h)
     return &h->lim;
 }
 
+/* ---- the group commit ----
+ * The HTTP/1.1 thread opens a store batch (one transaction) when it dispatches and none is open;
+ * each request runs in a savepoint of it (store.h). An answer given while the batch has changes
+ * is held (its connection suspended) until the batch's COMMIT returned; the batch commits when
+ * libmicrohttpd's pass over the ready connections ends (mhd_main), when BATCH_MAX_HELD answers
+ * wait, or before anything else takes the dispatch lock (sim_http_lock, sim_http_dispatch: HTTP/2,
+ * TLS, streaming producers), so nothing else ever sees or builds on uncommitted state. Held
+ * answers then move to the released list, and the HTTP/1.1 thread resumes their connections. */
+
+static void wake_mhd(sim_http *h)
+{
+    uint64_t one = 1;
+    if (h->mhd_wake >= 0 && write(h->mhd_wake, &one, sizeof one) < 0 && errno != EAGAIN)
+        sim_log(SIM_LOG_WARN, "http: wake-up write: %s", strerror(errno));
+}
+
+static int on_mhd_thread(sim_http *h)
+{
+    return h->mhd_running && pthread_equal(pthread_self(), h->mhd_thread);
+}
+
+/* The batch's COMMIT failed: every held answer becomes the answer a failed commit of a single
+ * request gets (ops_store_fail: InternalFailure, or ServiceUnavailable when the database is
+ * locked), in the request's codec; a delay or a dropped connection still applies. */
+static void fail_held(sim_http *h)
+{
+    sim_ctx *ctx = malloc(sizeof *ctx);
+    if (ctx) {
+        memset(ctx, 0, offsetof(sim_ctx, err_msg));
+        ctx->err_msg[0] = 0;
+        ctx->srv = h->srv;
+        ctx->op = "a batch commit";
+        ops_store_fail(ctx); /* logs the store error once for the batch */
+    } else {
+        sim_log(SIM_LOG_ERROR, "store error in a batch commit: %s", store_errmsg(h->srv->store));
+    }
+    for (http_req *r = h->held; r; r = r->bnext) {
+        int64_t delay = r->resp.delay_ms;
+        int drop = r->resp.drop_connection;
+        sim_response_clean_up(&r->resp); /* closes a streaming answer that never started */
+        if (ctx)
+            sim_response_error(&r->resp, r->codec, ctx->err, 0, ctx->err_msg);
+        else
+            sim_response_error(&r->resp, r->codec, SIM_ERR_InternalFailure, 500, "Internal service error");
+        r->resp.delay_ms = delay;
+        r->resp.drop_connection = drop;
+    }
+    free(ctx);
+}
+
+/* Commit the open batch, if any, and release its held answers. Under dispatch_mu. */
+static void flush_locked(sim_http *h)
+{
+    store *st = h->srv->store;
+    if (!store_batch_is_open(st))
+        return;
+    int rc = store_batch_commit(st);
+    if (!h->held)
+        return;
+    h->batches++;
+    if (rc != 0) {
+        h->batch_failures++;
+        fail_held(h);
+    }
+    *h->released_tail = h->held;
+    h->released_tail = h->held_tail;
+    h->held = NULL;
+    h->held_tail = &h->held;
+    h->n_held = 0;
+    if (!on_mhd_thread(h))
+        wake_mhd(h);
+}
+
 /* ---- shared with http2.c and tls.c ---- */
 
 void sim_http_lock(sim_http *h)
 {
     pthread_mutex_lock(&h->dispatch_mu);
+    flush_locked(h); /* a producer must not read what is not committed */
 }
 
 void sim_http_unlock(sim_http *h)
@@ -220,19 +326,61 @@ void sim_http_dispatch(sim_http *h, sim_request *req, sim_response *resp)
 {
     char id[SIM_REQUEST_ID_LEN];
     pthread_mutex_lock(&h->dispatch_mu);
+    flush_locked(h); /* answered at once below: it must see and build on committed state only */
     sim_request_id_make(++h->srv->request_counter, id);
     snprintf(req->request_id, sizeof req->request_id, "%s", id);
     sim_dispatch(h->srv, req, resp);
     pthread_mutex_unlock(&h->dispatch_mu);
 }
 
+/* libmicrohttpd runs on our own thread (mhd_main), which alone may call MHD_add_connection: the
+ * socket waits in a queue until that thread takes it. */
 int sim_http_hand_off(sim_http *h, int fd, const struct sockaddr *peer, socklen_t peer_len)
 {
-    if (MHD_add_connection(h->daemon, fd, peer, peer_len) != MHD_YES) {
-        sim_log(SIM_LOG_WARN, "http: libmicrohttpd refused a connection: %s", strerror(errno));
-        return -1; /* MHD closed fd */
+    handoff *o = calloc(1, sizeof *o);
+    if (!o || peer_len > sizeof o->peer) {
+        free(o);
+        close(fd);
+        return -1;
     }
+    o->fd = fd;
+    memcpy(&o->peer, peer, peer_len);
+    o->peer_len = peer_len;
+    pthread_mutex_lock(&h->mu);
+    int open = h->mhd_running && !h->mhd_stop;
+    if (open) {
+        *h->handoffs_tail = o;
+        h->handoffs_tail = &o->next;
+        h->handoff_open++;
+    }
+    pthread_mutex_unlock(&h->mu);
+    if (!open) {
+        close(fd);
+        free(o);
+        return -1;
+    }
+    wake_mhd(h);
     return 0;
+}
+
+/* On the HTTP/1.1 thread: give queued sockets to libmicrohttpd. */
+static void take_handoffs(sim_http *h)
+{
+    pthread_mutex_lock(&h->mu);
+    handoff *o = h->handoffs;
+    h->handoffs = NULL;
+    h->handoffs_tail = &h->handoffs;
+    pthread_mutex_unlock(&h->mu);
+    while (o) {
+        handoff *next = o->next;
+        if (MHD_add_connection(h->daemon, o->fd, (struct sockaddr *)&o->peer, o->peer_len) != MHD_YES)
+            sim_log(SIM_LOG_WARN, "http: libmicrohttpd refused a connection: %s", strerror(errno)); /* it closed fd */
+        pthread_mutex_lock(&h->mu); /* counted by on_connection from here on */
+        h->handoff_open--;
+        pthread_mutex_unlock(&h->mu);
+        free(o);
+        o = next;
+    }
 }
 
 /* ---- the delay timer: resumes suspended connections when their time comes ---- */
@@ -268,10 +416,10 @@ static void *timer_main(void *arg)
         http_req *r = h->pending;
         if (r && (h->stopping || !ts_before(mono_now(), r->due))) {
             h->pending = r->next;
-            r->next = NULL;
-            struct MHD_Connection *c = r->conn;
+            r->next = h->to_resume; /* the HTTP/1.1 thread resumes it (mhd_main) */
+            h->to_resume = r;
             pthread_mutex_unlock(&h->mu);
-            MHD_resume_connection(c); /* r may be freed by the MHD thread from here on */
+            wake_mhd(h);
             pthread_mutex_lock(&h->mu);
             continue;
         }
@@ -418,19 +566,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         r->h->delayed--;
         pthread_mutex_unlock(&r->h->mu);
     }
+    /* plain dispatch lock: closing a stream touches no stored state, and a commit per finished
+     * request would undo the group commit */
     if (r->stream) {
-        sim_http_lock(r->h);
+        pthread_mutex_lock(&r->h->dispatch_mu);
         r->stream->close(r->stream);
-        sim_http_unlock(r->h);
+        pthread_mutex_unlock(&r->h->dispatch_mu);
         sim_log(SIM_LOG_DEBUG, "%s %s %s -> stream ended (%.2f ms) %s", r->method ? r->method : "-",
                 r->path ? r->path : "-", r->target[0] ? r->target : "-", ms_since(r->t0), r->request_id);
     }
     free(r->sbuf);
     free(r->uri);
     free(r->body);
-    sim_http_lock(r->h); /* a stream left in resp is closed under the lock */
+    pthread_mutex_lock(&r->h->dispatch_mu); /* a stream left in resp is closed under the lock */
     sim_response_clean_up(&r->resp);
-    sim_http_unlock(r->h);
+    pthread_mutex_unlock(&r->h->dispatch_mu);
     free(r);
     *con_cls = NULL;
 }
@@ -594,6 +744,8 @@ static unsigned long long content_length(struct MHD_Connection *conn)
     return n;
 }
 
+static enum MHD_Result answer_now(http_req *r, struct MHD_Connection *conn);
+
 static enum MHD_Result dispatch(http_req *r, struct MHD_Connection *conn)
 {
     sim_http *h = r->h;
@@ -613,10 +765,49 @@ static enum MHD_Result dispatch(http_req *r, struct MHD_Connection *conn)
     const char *target = sim_request_header(&req, "X-Amz-Target");
     snprintf(r->target, sizeof r->target, "%s", target ? target : "");
 
-    sim_http_dispatch(h, &req, &r->resp);
+    r->codec = codec_from_content_type(sim_request_header(&req, "Content-Type"));
+
+    /* Dispatch inside the open batch (opening one if needed); hold the answer while the batch
+     * has changes: it may acknowledge them, or have read them. */
+    char id[SIM_REQUEST_ID_LEN];
+    store *st = h->srv->store;
+    pthread_mutex_lock(&h->dispatch_mu);
+    sim_request_id_make(++h->srv->request_counter, id);
+    snprintf(req.request_id, sizeof req.request_id, "%s", id);
+    if (!store_batch_is_open(st) && store_batch_open(st) != 0)
+        sim_log(SIM_LOG_DEBUG, "http: no batch: %s", store_errmsg(st)); /* then a transaction per request */
+    sim_dispatch(h->srv, &req, &r->resp);
+    int hold = store_batch_dirty(st);
+    if (hold) {
+        r->state = REQ_HELD;
+        r->conn = conn;
+        r->bnext = NULL;
+        *h->held_tail = r;
+        h->held_tail = &r->bnext;
+        h->n_held++;
+        h->held_total++;
+        pthread_mutex_lock(&h->mu);
+        if (!r->counted) { /* sim_http_stop waits for it */
+            r->counted = 1;
+            h->delayed++;
+        }
+        pthread_mutex_unlock(&h->mu);
+        MHD_suspend_connection(conn);
+        if (h->n_held >= BATCH_MAX_HELD)
+            flush_locked(h);
+    }
+    pthread_mutex_unlock(&h->dispatch_mu);
     snprintf(r->request_id, sizeof r->request_id, "%.36s", req.request_id);
     free(req.headers);
+    if (hold)
+        return MHD_YES; /* resumed once the batch ended (on_request, REQ_HELD) */
+    return answer_now(r, conn);
+}
 
+/* The answer may leave (committed, or nothing to commit): after its delay, or drop the connection. */
+static enum MHD_Result answer_now(http_req *r, struct MHD_Connection *conn)
+{
+    sim_http *h = r->h;
     if (r->resp.delay_ms > 0) {
         r->state = REQ_DELAYED;
         if (suspend_for(h, r, conn, r->resp.delay_ms) == 0)
@@ -697,6 +888,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r->too_large)
             return answer_too_large(r, conn, 0);
         return dispatch(r, conn);
+    case REQ_HELD: /* resumed after its batch's COMMIT (a failed one made the answer a 500) */
+        return answer_now(r, conn);
     case REQ_DELAYED: /* resumed by the timer */
         if (r->resp.drop_connection) {
             sim_log(SIM_LOG_DEBUG, "%s %s %s -> connection dropped after delay %s", r->method, r->path,
@@ -964,7 +1157,7 @@ static void accept_all(sim_http *h, int lfd, int is_tls)
             return;
         }
         pthread_mutex_lock(&h->mu);
-        int open_now = h->loop_open + h->mhd_open;
+        int open_now = h->loop_open + h->mhd_open + h->handoff_open;
         int over = open_now >= h->lim.max_connections;
         if (!over)
             h->loop_open++; /* handed to a sim_conn below, which gives it back when it goes */
@@ -1098,6 +1291,93 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
+/* ---- the HTTP/1.1 thread: drives libmicrohttpd and ends each batch ---- */
+
+/* On the HTTP/1.1 thread: resume delayed requests whose time came. */
+static void take_resumes(sim_http *h)
+{
+    pthread_mutex_lock(&h->mu);
+    http_req *r = h->to_resume;
+    h->to_resume = NULL;
+    pthread_mutex_unlock(&h->mu);
+    while (r) {
+        http_req *next = r->next;
+        r->next = NULL;
+        MHD_resume_connection(r->conn); /* r may be freed by libmicrohttpd from here on */
+        r = next;
+    }
+}
+
+/* The end of a pass over the ready connections: commit the batch, then resume the connections
+ * whose answers it held. Returns how many were resumed (libmicrohttpd must run again at once). */
+static int end_pass(sim_http *h)
+{
+    pthread_mutex_lock(&h->dispatch_mu);
+    flush_locked(h);
+    http_req *r = h->released;
+    h->released = NULL;
+    h->released_tail = &h->released;
+    pthread_mutex_unlock(&h->dispatch_mu);
+    int n = 0;
+    while (r) {
+        http_req *next = r->bnext;
+        r->bnext = NULL;
+        MHD_resume_connection(r->conn);
+        n++;
+        r = next;
+    }
+    return n;
+}
+
+/* Nothing left for the HTTP/1.1 thread to answer before it stops. */
+static int mhd_idle(sim_http *h)
+{
+    pthread_mutex_lock(&h->mu);
+    int busy = h->delayed > 0 || h->to_resume || h->handoffs;
+    pthread_mutex_unlock(&h->mu);
+    return !busy;
+}
+
+static void *mhd_main(void *arg)
+{
+    sim_http *h = arg;
+    struct epoll_event evs[4];
+    int again = 0;
+    int64_t stop_deadline = 0;
+    for (;;) {
+        int timeout = 1000;
+        MHD_UNSIGNED_LONG_LONG mhd_ms;
+        if (again)
+            timeout = 0;
+        else if (MHD_get_timeout(h->daemon, &mhd_ms) == MHD_YES && mhd_ms < 1000)
+            timeout = (int)mhd_ms;
+        if (stop_deadline && timeout > 20)
+            timeout = 20;
+        int n = epoll_wait(h->mhd_ep, evs, 4, timeout);
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.u64 == KEY_WAKE) {
+                uint64_t v;
+                if (read(h->mhd_wake, &v, sizeof v) < 0 && errno != EAGAIN)
+                    sim_log(SIM_LOG_WARN, "http: wake-up read: %s", strerror(errno));
+            }
+        }
+        take_handoffs(h);
+        take_resumes(h);
+        MHD_run(h->daemon);
+        again = end_pass(h) > 0;
+        if (!stop_deadline) {
+            pthread_mutex_lock(&h->mu);
+            int stop = h->mhd_stop;
+            pthread_mutex_unlock(&h->mu);
+            if (stop)
+                stop_deadline = sim_http_mono_ms() + MHD_STOP_GRACE_MS;
+        }
+        if (stop_deadline && !again && (mhd_idle(h) || sim_http_mono_ms() >= stop_deadline))
+            break;
+    }
+    return NULL;
+}
+
 /* ---- lifecycle ---- */
 
 static int listen_on(const char *host, int port, int *bound_port, int *v6, char *err, size_t err_len,
@@ -1154,8 +1434,23 @@ static int epoll_add_key(int epfd, int fd, uint64_t key)
 
 static void free_partial(sim_http *h)
 {
-    if (h->daemon)
+    if (h->daemon) {
+        /* whatever the last requests wrote is committed before their connections close */
+        pthread_mutex_lock(&h->dispatch_mu);
+        flush_locked(h);
+        pthread_mutex_unlock(&h->dispatch_mu);
         MHD_stop_daemon(h->daemon);
+    }
+    while (h->handoffs) {
+        handoff *o = h->handoffs;
+        h->handoffs = o->next;
+        close(o->fd);
+        free(o);
+    }
+    if (h->mhd_ep >= 0)
+        close(h->mhd_ep);
+    if (h->mhd_wake >= 0)
+        close(h->mhd_wake);
     if (h->listen_fd >= 0)
         close(h->listen_fd);
     if (h->tls_listen_fd >= 0)
@@ -1173,6 +1468,20 @@ static void free_partial(sim_http *h)
     free(h);
 }
 
+/* Tell the HTTP/1.1 thread to stop (it answers what it holds first, for up to MHD_STOP_GRACE_MS)
+ * and wait for it. */
+static void stop_mhd_thread(sim_http *h)
+{
+    if (!h->mhd_running)
+        return;
+    pthread_mutex_lock(&h->mu);
+    h->mhd_stop = 1;
+    pthread_mutex_unlock(&h->mu);
+    wake_mhd(h);
+    pthread_join(h->mhd_thread, NULL);
+    h->mhd_running = 0;
+}
+
 sim_http *sim_http_start(sim_server *srv, char *err, size_t err_len)
 {
     const sim_config *cfg = &srv->cfg;
@@ -1183,6 +1492,10 @@ sim_http *sim_http_start(sim_server *srv, char *err, size_t err_len)
     }
     h->srv = srv;
     h->listen_fd = h->tls_listen_fd = h->epfd = h->wakefd = h->spare_fd = -1;
+    h->mhd_ep = h->mhd_wake = -1;
+    h->handoffs_tail = &h->handoffs;
+    h->held_tail = &h->held;
+    h->released_tail = &h->released;
     h->tls_port = -1;
     pthread_mutex_init(&h->mu, NULL);
     pthread_mutex_init(&h->dispatch_mu, NULL);
@@ -1238,27 +1551,39 @@ sim_http *sim_http_start(sim_server *srv, char *err, size_t err_len)
         }
     }
 
-    unsigned base = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-                    MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
+    /* no internal thread: mhd_main runs it (MHD_run), so a batch ends when a pass does */
+    unsigned base = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
     if (v6)
         base |= MHD_USE_IPv6;
     /* MHD's idle timeout is a backstop behind the timer's (whole seconds) */
     unsigned mhd_timeout_s = (unsigned)((h->lim.connection_timeout_ms + 999) / 1000) + 1;
-    /* epoll where there is one; otherwise whatever this platform polls with */
-    unsigned pollers[] = {MHD_USE_EPOLL, MHD_USE_AUTO};
-    for (size_t i = 0; i < 2 && !h->daemon; i++)
-        h->daemon = MHD_start_daemon(base | pollers[i], 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+    h->daemon = MHD_start_daemon(base, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
                                      on_mhd_log, h, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
                                      MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
                                      MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
                                      MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->lim.max_header_bytes + CONN_MEMORY_SLACK,
                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->lim.max_connections * 2u + 16u,
                                      MHD_OPTION_CONNECTION_TIMEOUT, mhd_timeout_s, MHD_OPTION_END);
-    if (!h->daemon) {
+    const union MHD_DaemonInfo *ei = h->daemon ? MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+    if (!h->daemon || !ei) {
         snprintf(err, err_len, "libmicrohttpd refused to start");
         free_partial(h);
         return NULL;
     }
+    h->mhd_ep = epoll_create1(EPOLL_CLOEXEC);
+    h->mhd_wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (h->mhd_ep < 0 || h->mhd_wake < 0 || epoll_add_key(h->mhd_ep, h->mhd_wake, KEY_WAKE) != 0 ||
+        epoll_add_key(h->mhd_ep, ei->epoll_fd, KEY_LISTEN) != 0) {
+        snprintf(err, err_len, "cannot set up the HTTP/1.1 event loop: %s", strerror(errno));
+        free_partial(h);
+        return NULL;
+    }
+    if (pthread_create(&h->mhd_thread, NULL, mhd_main, h) != 0) {
+        snprintf(err, err_len, "cannot start the HTTP/1.1 thread");
+        free_partial(h);
+        return NULL;
+    }
+    h->mhd_running = 1;
 
     h->epfd = epoll_create1(EPOLL_CLOEXEC);
     h->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -1266,11 +1591,13 @@ sim_http *sim_http_start(sim_server *srv, char *err, size_t err_len)
         epoll_add_key(h->epfd, h->listen_fd, KEY_LISTEN) != 0 ||
         (h->tls_listen_fd >= 0 && epoll_add_key(h->epfd, h->tls_listen_fd, KEY_TLS_LISTEN) != 0)) {
         snprintf(err, err_len, "cannot set up the event loop: %s", strerror(errno));
+        stop_mhd_thread(h);
         free_partial(h);
         return NULL;
     }
     if (pthread_create(&h->loop, NULL, loop_main, h) != 0) {
         snprintf(err, err_len, "cannot start the event loop thread");
+        stop_mhd_thread(h);
         free_partial(h);
         return NULL;
     }
@@ -1314,15 +1641,11 @@ void sim_http_stop(sim_http *h)
         sim_log(SIM_LOG_WARN, "http: wake-up write: %s", strerror(errno));
     if (h->loop_running)
         pthread_join(h->loop, NULL);
-    /* 3. Give resumed HTTP/1.1 requests up to a second to be answered before the connections close. */
-    for (int i = 0; i < 200; i++) {
-        pthread_mutex_lock(&h->mu);
-        int left = h->delayed;
-        pthread_mutex_unlock(&h->mu);
-        if (left <= 0)
-            break;
-        struct timespec nap = {0, 5 * 1000000L};
-        nanosleep(&nap, NULL);
-    }
+    /* 3. The HTTP/1.1 thread commits what it holds and answers resumed and held requests for up to
+     *    a second, then stops; free_partial commits anything left before the connections close. */
+    stop_mhd_thread(h);
+    sim_log(SIM_LOG_DEBUG, "http: group commit: %llu answers held over %llu batches, %llu batches failed",
+            (unsigned long long)h->held_total, (unsigned long long)h->batches,
+            (unsigned long long)h->batch_failures);
     free_partial(h);
 }

@@ -7,10 +7,12 @@
  * simulation seams are honoured on every path: delay_ms (a timer, never a blocked loop),
  * drop_connection, and stream (an answer produced over time, SubscribeToShard's event stream).
  *
- * Threads: libmicrohttpd's polling thread serves HTTP/1.1; one event-loop thread (http.c) accepts,
- * detects protocols and runs HTTP/2 sessions and TLS. Both call sim_dispatch, and a stream's
- * producer, only under one dispatch lock, so the router, the store and every handler still see one
- * request at a time. */
+ * Threads: our HTTP/1.1 thread drives libmicrohttpd (MHD_run) and groups the store commits of the
+ * requests of each pass into one transaction, holding their answers until it is committed (http.c);
+ * one event-loop thread accepts, detects protocols and runs HTTP/2 sessions and TLS. Both call
+ * sim_dispatch, and a stream's producer, only under one dispatch lock, so the router, the store and
+ * every handler still see one request at a time; sim_http_lock and sim_http_dispatch commit an open
+ * batch first, so nothing outside HTTP/1.1 sees uncommitted state. */
 #ifndef SIM_HTTP_H
 #define SIM_HTTP_H
 
@@ -74,7 +76,8 @@ const sim_http_limits *sim_http_limits_of(const sim_http *h);
 void sim_http_dispatch(sim_http *h, sim_request *req, sim_response *resp);
 /* A fresh x-amzn-RequestId (for answers given without dispatching, e.g. 413). */
 void sim_http_request_id(sim_http *h, char *out, size_t out_len);
-/* The dispatch lock, for calls into a streaming answer's producer (sim_stream in sim.h). */
+/* The dispatch lock, for calls into a streaming answer's producer (sim_stream in sim.h). Taking it
+ * commits the HTTP/1.1 batch in progress, if any (its held answers are then released). */
 void sim_http_lock(sim_http *h);
 void sim_http_unlock(sim_http *h);
 sim_server *sim_http_server(const sim_http *h);

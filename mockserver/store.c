@@ -15,23 +15,26 @@
  * acknowledged is lost.
  *
  * Speed: the last few streams and their shard lists (with parsed hash ranges) are cached in
- * memory (see "the read cache" below), so a PutRecord does no stream or shard SELECT. Commits are
- * one per request: in WAL mode with synchronous=NORMAL a commit appends to the WAL without an
- * fsync (callgrind: about 17% of a PutRecord's instructions, whole dispatch included). A group
- * commit (one transaction over several requests) would need the front door to hold each answer
- * until the shared commit, since an answer must never leave before its data is committed; with
- * the dispatch serialised under one mutex that is a front-door change, not worth its risk for
- * that share, so it is not done. */
+ * memory (see "the read cache" below), so a PutRecord does no stream or shard SELECT. Commits can
+ * be grouped (store_batch_*, driven by the HTTP/1.1 front door in http.c): one BEGIN IMMEDIATE ..
+ * COMMIT over the requests of one event-loop pass, each request inside it a SAVEPOINT that its
+ * store_commit RELEASEs and its store_rollback undoes (ROLLBACK TO + RELEASE), so a request that
+ * fails still undoes only its own changes. Each COMMIT appends two or more 4 KiB WAL frames (one
+ * write each), so grouping turns several writes per request into a few per batch. The front door
+ * holds every answer given while the batch has changes until store_batch_commit returned; a failed
+ * batch COMMIT rolls the whole batch back and empties the cache, and every held answer becomes the
+ * store failure answer. Without an open batch, store_begin/commit/rollback are plain transactions
+ * (HTTP/2, TLS, the control API's own threads, the unit tests). */
 #include "store.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #define SCHEMA_VERSION 2
@@ -41,6 +44,9 @@ enum {
     Q_BEGIN,
     Q_COMMIT,
     Q_ROLLBACK,
+    Q_SAVEPOINT,
+    Q_RELEASE,
+    Q_ROLLBACK_TO,
     Q_KEY_GET,
     Q_KEY_PUT,
     Q_STREAM_GET,
@@ -96,6 +102,9 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
+    [Q_SAVEPOINT] = "SAVEPOINT op",
+    [Q_RELEASE] = "RELEASE op",
+    [Q_ROLLBACK_TO] = "ROLLBACK TO op",
     [Q_KEY_GET] = "SELECT value FROM meta WHERE key = 'iterator_key'",
     [Q_KEY_PUT] = "INSERT INTO meta(key, value) VALUES ('iterator_key', ?1)",
     [Q_STREAM_GET] = "SELECT " STREAM_COLUMNS " FROM streams WHERE account_id = ?1 AND region = ?2 AND name = ?3",
@@ -244,6 +253,13 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *stmt[Q__COUNT];
     int in_tx;
+    /* group commit (store_batch_*): one transaction over several requests, each request a savepoint */
+    int batch;                /* a batch transaction is open */
+    int batch_dirty;          /* a write the change counter may miss (store_reset) */
+    int batch_lost;           /* SQLite rolled the batch back by itself (I/O error, full disk) */
+    sqlite3_int64 batch_changes0; /* sqlite3_total_changes64 when the batch opened */
+    int batch_err_code;       /* the error that lost the batch */
+    char batch_err_msg[256];
     int err_code;       /* first SQLite error since the last store_begin (SQLITE_OK: none) */
     char err_msg[256];  /* its message */
     int lock_fd; /* holds flock(LOCK_EX) on the database file while open; -1 for :memory: */
@@ -451,7 +467,9 @@ store *store_open(const char *path, char *err, size_t err_len)
         return NULL;
     }
     sqlite3_busy_timeout(s->db, 2000);
-    if ((!is_memory && exec(s, "PRAGMA journal_mode=WAL") != 0) ||
+    /* exclusive locking mode: the file is ours alone anyway (lock_file), and it spares every
+     * transaction SQLite's fcntl lock calls and the WAL's shared-memory index */
+    if ((!is_memory && (exec(s, "PRAGMA locking_mode=EXCLUSIVE") != 0 || exec(s, "PRAGMA journal_mode=WAL") != 0)) ||
         exec(s, "PRAGMA synchronous=NORMAL") != 0 || exec(s, "PRAGMA foreign_keys=OFF") != 0 ||
         exec(s, "BEGIN IMMEDIATE") != 0) {
         snprintf(err, err_len, "cannot set up database %s: %s", path, sqlite3_errmsg(s->db));
@@ -521,11 +539,45 @@ void store_clear_error(store *s)
     s->err_msg[0] = 0;
 }
 
+/* The batch transaction is gone (SQLite rolled it back after an I/O error or a full disk, or a
+ * savepoint could not be undone): every request of the batch is lost, so the batch's COMMIT must
+ * fail. Remember the first error for the answers. */
+static void batch_lose(store *s)
+{
+    if (!s->batch_lost && s->batch_err_code == SQLITE_OK) {
+        s->batch_err_code = s->err_code != SQLITE_OK ? s->err_code : SQLITE_ABORT;
+        snprintf(s->batch_err_msg, sizeof s->batch_err_msg, "%s",
+                 s->err_code != SQLITE_OK ? s->err_msg : "the batch transaction was rolled back");
+    }
+    s->batch_lost = 1;
+    cache_clear(s);
+}
+
+/* Make the lost batch's error the noted one (store_last_error / store_errmsg report it). */
+static void batch_note_lost(store *s)
+{
+    s->err_code = s->batch_err_code != SQLITE_OK ? s->batch_err_code : SQLITE_ABORT;
+    snprintf(s->err_msg, sizeof s->err_msg, "%s", s->batch_err_msg[0] ? s->batch_err_msg : "batch rolled back");
+}
+
 int store_begin(store *s)
 {
     store_clear_error(s);
     if (s->in_tx)
         return -1;
+    if (s->batch) { /* a savepoint inside the batch transaction */
+        if (!s->batch_lost && sqlite3_get_autocommit(s->db))
+            batch_lose(s);
+        if (s->batch_lost) {
+            batch_note_lost(s);
+            return -1;
+        }
+        sqlite3_stmt *st = q(s, Q_SAVEPOINT);
+        if (!st || done(s, st) != 0)
+            return -1;
+        s->in_tx = 1;
+        return 0;
+    }
     sqlite3_stmt *st = q(s, Q_BEGIN);
     if (!st || done(s, st) != 0)
         return -1;
@@ -537,7 +589,7 @@ int store_commit(store *s)
 {
     if (!s->in_tx)
         return -1;
-    sqlite3_stmt *st = q(s, Q_COMMIT);
+    sqlite3_stmt *st = q(s, s->batch ? Q_RELEASE : Q_COMMIT);
     if (!st || done(s, st) != 0) {
         /* a failed COMMIT (disk full, I/O error, busy) leaves nothing acknowledged: undo it all */
         store_rollback(s);
@@ -554,11 +606,90 @@ void store_rollback(store *s)
     s->in_tx = 0;
     cache_clear(s); /* it may hold changes of the transaction being undone */
     /* SQLite may have rolled the transaction back itself after an I/O error or a full disk */
-    if (sqlite3_get_autocommit(s->db))
+    if (sqlite3_get_autocommit(s->db)) {
+        if (s->batch)
+            batch_lose(s);
         return;
+    }
+    if (s->batch) { /* undo this request's changes only; the batch goes on */
+        sqlite3_stmt *st = q(s, Q_ROLLBACK_TO);
+        if (st && done(s, st) == 0 && (st = q(s, Q_RELEASE)) != NULL && done(s, st) == 0)
+            return;
+        batch_lose(s); /* the batch's state is unknown: throw it all away */
+        if (!sqlite3_get_autocommit(s->db) && (st = q(s, Q_ROLLBACK)) != NULL)
+            done(s, st);
+        return;
+    }
     sqlite3_stmt *st = q(s, Q_ROLLBACK);
     if (st)
         done(s, st);
+}
+
+/* ---- group commit ---- */
+
+int store_batch_open(store *s)
+{
+    if (s->batch || s->in_tx)
+        return -1;
+    store_clear_error(s);
+    sqlite3_stmt *st = q(s, Q_BEGIN);
+    if (!st || done(s, st) != 0)
+        return -1;
+    s->batch = 1;
+    s->batch_dirty = 0;
+    s->batch_lost = 0;
+    s->batch_err_code = SQLITE_OK;
+    s->batch_err_msg[0] = 0;
+    s->batch_changes0 = sqlite3_total_changes64(s->db);
+    return 0;
+}
+
+int store_batch_is_open(store *s)
+{
+    return s->batch;
+}
+
+int store_batch_dirty(store *s)
+{
+    return s->batch && (s->batch_dirty || s->batch_lost || sqlite3_total_changes64(s->db) != s->batch_changes0);
+}
+
+int store_batch_commit(store *s)
+{
+    if (!s->batch)
+        return 0;
+    if (s->in_tx) /* a request left its savepoint open: it was not acknowledged, undo it */
+        store_rollback(s);
+    s->batch = 0;
+    store_clear_error(s);
+    if (!s->batch_lost && sqlite3_get_autocommit(s->db))
+        batch_lose(s);
+    if (!s->batch_lost) {
+        sqlite3_stmt *st = q(s, Q_COMMIT);
+        if (st && done(s, st) == 0)
+            return 0;
+        /* nothing of the batch is acknowledged yet: undo it all (store_last_error says why) */
+        cache_clear(s);
+        if (!sqlite3_get_autocommit(s->db) && (st = q(s, Q_ROLLBACK)) != NULL) {
+            int code = s->err_code;
+            char msg[sizeof s->err_msg];
+            snprintf(msg, sizeof msg, "%s", s->err_msg);
+            done(s, st);
+            s->err_code = code;
+            snprintf(s->err_msg, sizeof s->err_msg, "%s", msg);
+        }
+        if (s->err_code == SQLITE_OK)
+            note_error(s, SQLITE_ERROR);
+        return -1;
+    }
+    cache_clear(s);
+    if (!sqlite3_get_autocommit(s->db)) {
+        sqlite3_stmt *st = q(s, Q_ROLLBACK);
+        if (st)
+            done(s, st);
+    }
+    batch_note_lost(s);
+    return -1;
 }
 
 int store_server_key(store *s, uint8_t key[32])
@@ -572,7 +703,7 @@ int store_server_key(store *s, uint8_t key[32])
         return 0;
     }
     sqlite3_reset(st);
-    if (RAND_bytes(key, 32) != 1)
+    if (getrandom(key, 32, 0) != 32) /* not OpenSSL's RAND: its set-up costs start-up time and RSS */
         return -1;
     st = q(s, Q_KEY_PUT);
     if (!st)
@@ -603,6 +734,8 @@ static int delete_stream_rows(store *s, int64_t id)
 int store_reset(store *s, const char *account_id, const char *region, const char *stream_name)
 {
     cache_clear(s);
+    if (s->batch)
+        s->batch_dirty = 1; /* DELETE without WHERE may not count as changes */
     int own_tx = !s->in_tx;
     if (own_tx && store_begin(s) != 0)
         return -1;

@@ -54,6 +54,20 @@ void store_clear_error(store *s);
  * writes beyond it fail as on a full disk. 0, or -1. */
 int store_test_limit_pages(store *s, int64_t max_pages);
 
+/* ---- group commit: one transaction over several requests (http.c drives it) ----
+ * While a batch is open, store_begin/store_commit/store_rollback work on a per-request savepoint
+ * inside it (a failed request undoes only its own changes) and nothing is durable until
+ * store_batch_commit returned 0: whoever answers requests must hold every answer given while
+ * store_batch_dirty() until then. Without an open batch they are plain transactions, as above. */
+/* BEGIN IMMEDIATE; 0, or -1 (also when a batch or a transaction is already open). */
+int store_batch_open(store *s);
+int store_batch_is_open(store *s);
+/* 1 when the open batch holds changes (rows written, a reset, or a batch SQLite rolled back). */
+int store_batch_dirty(store *s);
+/* COMMIT the open batch (0 when none is open). -1 when it failed: everything of the batch was
+ * rolled back, the cache emptied, and store_last_error/store_errmsg say why. */
+int store_batch_commit(store *s);
+
 /* ---- streams ---- */
 #define STORE_NAME_MAX 129
 typedef struct store_stream {

@@ -2,12 +2,16 @@
  * kept, streams/shards/records/tags persisted in a file database and read back after reopening,
  * store_reset of one stream and of everything; the exclusive lock on the database file, and
  * SQLite failures at run time (full database, locked database) answered as errors without a crash
- * or a half-applied request. */
+ * or a half-applied request; group commit (store_batch_*): durable only once committed, a failed
+ * request undoes only its own changes, a failed COMMIT undoes the whole batch. */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ids.h"
@@ -277,27 +281,50 @@ Test(store, full_database_fails_put_record_and_create_stream_cleanly)
     fx_fini(&f);
 }
 
-Test(store, locked_database_answers_service_unavailable, .timeout = 30)
+Test(store, database_is_held_exclusively_while_served, .timeout = 30)
 {
     fx f;
     fx_init(&f, path);
     fx_stream(&f, "busy", 1);
-    /* another connection (not a simulator: it takes no flock) holds the write lock */
+    char *seq = fx_put(&f, "busy", "k", "aGVsbG8=", NULL);
+    free(seq);
+    /* SQLite's exclusive locking mode: once the simulator has written, another connection (not a
+     * simulator: it takes no flock) can neither write nor read the file behind its back */
+    sqlite3 *other;
+    cr_assert_eq(sqlite3_open(path, &other), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_BUSY, "%s",
+                 sqlite3_errmsg(other));
+    cr_assert_eq(sqlite3_exec(other, "SELECT count(*) FROM records", NULL, NULL, NULL), SQLITE_BUSY, "%s",
+                 sqlite3_errmsg(other));
+    sqlite3_close(other);
+    /* and the simulator goes on serving */
+    seq = fx_put(&f, "busy", "k", "aGVsbG8=", NULL);
+    free(seq);
+    cr_assert_eq(count_records(&f, "busy"), 2);
+    fx_fini(&f);
+}
+
+Test(store, database_locked_by_another_process_is_refused_at_open, .timeout = 30)
+{
+    char err[512] = "";
+    store *s = store_open(path, err, sizeof err);
+    cr_assert_not_null(s, "%s", err);
+    store_close(s);
+    /* another connection holds the write lock when the simulator starts */
     sqlite3 *other;
     cr_assert_eq(sqlite3_open(path, &other), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK, "%s",
                  sqlite3_errmsg(other));
-    const char *m = fx_error(&f, op_put_record, "PutRecord", SIM_ERR_ServiceUnavailable,
-                             "{\"StreamName\":\"busy\",\"PartitionKey\":\"k\",\"Data\":\"aGVsbG8=\"}");
-    cr_assert_eq(sim_error_status(SIM_ERR_ServiceUnavailable), 503);
-    cr_assert(strstr(m, "locked"), "%s", m);
+    s = store_open(path, err, sizeof err);
+    cr_assert_null(s, "a store opened a database another process holds");
+    cr_assert(strstr(err, path), "%s", err);
+    cr_assert(strstr(err, "locked"), "%s", err);
     cr_assert_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(other);
-    /* the lock is gone: the same request succeeds */
-    char *seq = fx_put(&f, "busy", "k", "aGVsbG8=", NULL);
-    free(seq);
-    cr_assert_eq(count_records(&f, "busy"), 1);
-    fx_fini(&f);
+    /* once it lets go, the same file opens */
+    s = store_open(path, err, sizeof err);
+    cr_assert_not_null(s, "%s", err);
+    store_close(s);
 }
 
 /* ---- the stream and shard-list cache ---- */
@@ -376,5 +403,188 @@ Test(store, puts_after_a_reshard_use_the_new_shards)
     seq = fx_put(&f, "r", "k", "aGVsbG8=", shard);
     cr_assert_neq(strcmp(shard, "shardId-000000000000"), 0, "the closed parent takes no records: %s", shard);
     free(seq);
+    fx_fini(&f);
+}
+
+/* ---- group commit (store_batch_*): one transaction over several requests ---- */
+
+/* Simulate a crash: the store goes away without committing, then the file is opened again. */
+static void reopen(fx *f)
+{
+    char err[256] = "";
+    store_close(f->srv.store);
+    f->srv.store = store_open(path, err, sizeof err);
+    cr_assert_not_null(f->srv.store, "%s", err);
+}
+
+Test(store, batch_is_durable_only_once_committed)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "g", 1);
+    store *s = f.srv.store;
+    cr_assert_eq(store_batch_is_open(s), 0);
+    cr_assert_eq(store_batch_commit(s), 0, "committing with no batch open is a no-op");
+    cr_assert_eq(store_batch_open(s), 0);
+    cr_assert_eq(store_batch_open(s), -1, "one batch at a time");
+    cr_assert_eq(store_batch_dirty(s), 0);
+    for (int i = 0; i < 3; i++)
+        free(fx_put(&f, "g", "k", "aGVsbG8=", NULL));
+    cr_assert_eq(store_batch_dirty(s), 1);
+    cr_assert_eq(count_records(&f, "g"), 3, "the batch sees its own writes");
+    reopen(&f); /* never committed: gone */
+    cr_assert_eq(count_records(&f, "g"), 0);
+
+    s = f.srv.store;
+    cr_assert_eq(store_batch_open(s), 0);
+    char *first = fx_put(&f, "g", "k", "aGVsbG8=", NULL);
+    char *second = fx_put(&f, "g", "k", "aGVsbG8=", NULL);
+    cr_assert_eq(store_batch_commit(s), 0);
+    cr_assert_eq(store_batch_is_open(s), 0);
+    reopen(&f);
+    cr_assert_eq(count_records(&f, "g"), 2);
+    char *third = fx_put(&f, "g", "k", "aGVsbG8=", NULL); /* no batch: a transaction of its own */
+    cr_assert(strcmp(first, second) < 0 && strcmp(second, third) < 0, "%s %s %s", first, second, third);
+    free(first);
+    free(second);
+    free(third);
+    reopen(&f);
+    cr_assert_eq(count_records(&f, "g"), 3);
+    fx_fini(&f);
+}
+
+Test(store, batch_reads_alone_leave_it_clean)
+{
+    fx f;
+    fx_init(&f, ":memory:");
+    fx_stream(&f, "r", 1);
+    free(fx_put(&f, "r", "k", "aGVsbG8=", NULL));
+    store *s = f.srv.store;
+    cr_assert_eq(store_batch_open(s), 0);
+    cr_assert_eq(count_records(&f, "r"), 1);
+    json_t *d = fx_call(&f, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"r\"}");
+    cr_assert_not_null(d, "%s", f.ctx.err_msg);
+    json_decref(d);
+    cr_assert_eq(store_batch_dirty(s), 0, "reads do not need their answers held");
+    cr_assert_eq(store_reset(s, FX_ACCOUNT, FX_REGION, NULL), 0);
+    cr_assert_eq(store_batch_dirty(s), 1, "a reset is a change");
+    cr_assert_eq(store_batch_commit(s), 0);
+    cr_assert_eq(store_batch_dirty(s), 0);
+    fx_fini(&f);
+}
+
+/* A full database in the middle of a batch: SQLite rolls the whole transaction back (a one-row
+ * statement has no statement journal), so every request of the batch is lost and must fail. */
+Test(store, batch_full_database_fails_the_whole_batch)
+{
+    fx f;
+    fx_init(&f, ":memory:");
+    fx_stream(&f, "u", 1);
+    store *s = f.srv.store;
+    cr_assert_eq(store_batch_open(s), 0);
+    const char *msg;
+    json_t *ok = put_batch(&f, "u", 10, &msg); /* request 1: fine so far, its answer held */
+    cr_assert_not_null(ok, "%s", msg);
+    json_decref(ok);
+    cr_assert_eq(store_test_limit_pages(s, 1), 0);
+    json_t *out = put_batch(&f, "u", 200, &msg); /* request 2 hits the full database */
+    cr_assert_null(out, "a put into a full database must fail");
+    cr_assert(strstr(msg, "full"), "%s", msg);
+    cr_assert_eq(store_test_limit_pages(s, INT64_C(1) << 30), 0);
+    /* request 3 in the same (lost) batch fails with the batch's error rather than build on it */
+    const char *m = fx_error(&f, op_put_record, "PutRecord", SIM_ERR_InternalFailureException,
+                             "{\"StreamName\":\"u\",\"PartitionKey\":\"k\",\"Data\":\"aGVsbG8=\"}");
+    cr_assert(strstr(m, "full"), "%s", m);
+    cr_assert_eq(store_batch_dirty(s), 1, "a lost batch still needs its answers held and failed");
+    cr_assert_eq(store_batch_commit(s), -1);
+    cr_assert_eq(store_last_error(s), STORE_ERR_FULL, "%s", store_errmsg(s));
+    cr_assert_eq(count_records(&f, "u"), 0, "nothing of request 1 may stay");
+    free(fx_put(&f, "u", "k", "aGVsbG8=", NULL)); /* and the store keeps serving */
+    cr_assert_eq(count_records(&f, "u"), 1);
+    fx_fini(&f);
+}
+
+Test(store, batch_request_that_fails_undoes_only_its_own_changes)
+{
+    fx f;
+    fx_init(&f, ":memory:");
+    store *s = f.srv.store;
+    /* the same with the store API: a rolled-back request inside a batch leaves no row */
+    cr_assert_eq(store_batch_open(s), 0);
+    store_stream st = {0};
+    snprintf(st.account_id, sizeof st.account_id, FX_ACCOUNT);
+    snprintf(st.region, sizeof st.region, FX_REGION);
+    snprintf(st.status, sizeof st.status, "ACTIVE");
+    snprintf(st.mode, sizeof st.mode, "PROVISIONED");
+    snprintf(st.name, sizeof st.name, "gone");
+    cr_assert_eq(store_begin(s), 0);
+    cr_assert_eq(store_begin(s), -1, "no nested transactions inside a batch either");
+    cr_assert_eq(store_stream_insert(s, &st), 0);
+    store_rollback(s);
+    snprintf(st.name, sizeof st.name, "kept");
+    cr_assert_eq(store_begin(s), 0);
+    cr_assert_eq(store_stream_insert(s, &st), 0);
+    cr_assert_eq(store_commit(s), 0);
+    cr_assert_eq(store_batch_commit(s), 0);
+    store_stream got;
+    cr_assert_eq(store_stream_get(s, FX_ACCOUNT, FX_REGION, "gone", &got), 1);
+    cr_assert_eq(store_stream_get(s, FX_ACCOUNT, FX_REGION, "kept", &got), 0);
+    fx_fini(&f);
+}
+
+static long file_size(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 ? (long)sb.st_size : 0;
+}
+
+/* A COMMIT that cannot write (the file size limit stands in for a full disk: the WAL cannot grow)
+ * fails the whole batch: nothing of it stays, the cache forgets it, and the store keeps serving. */
+Test(store, batch_commit_failure_rolls_back_everything)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "c", 1);
+    char *seq1 = fx_put(&f, "c", "k", "aGVsbG8=", NULL);
+    store *s = f.srv.store;
+    char wal[160];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    long cap = file_size(wal) > file_size(path) ? file_size(wal) : file_size(path);
+    cr_assert_gt(cap, 0);
+
+    cr_assert_eq(store_batch_open(s), 0);
+    for (int i = 0; i < 3; i++)
+        free(fx_put(&f, "c", "k", "aGVsbG8=", NULL));
+    cr_assert_eq(count_records(&f, "c"), 4);
+    /* from here no file may grow: the COMMIT's WAL frames cannot be written */
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)cap;
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int rc = store_batch_commit(s);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+    cr_assert_eq(rc, -1, "the COMMIT must fail");
+    cr_assert_eq(store_batch_is_open(s), 0);
+    store_error kind = store_last_error(s);
+    cr_assert(kind == STORE_ERR_FULL || kind == STORE_ERR_IO, "kind %d: %s", (int)kind, store_errmsg(s));
+
+    /* nothing of the batch is left, and the next record follows the last acknowledged one */
+    cr_assert_eq(count_records(&f, "c"), 1);
+    char *seq2 = fx_put(&f, "c", "k", "aGVsbG8=", NULL);
+    cr_assert_eq(count_records(&f, "c"), 2);
+    reopen(&f);
+    cr_assert_eq(count_records(&f, "c"), 2);
+    char *it = fx_iterator(&f, "c", "shardId-000000000000", "TRIM_HORIZON");
+    json_t *out = fx_call(&f, op_get_records, "GetRecords", "{\"ShardIterator\":\"%s\"}", it);
+    free(it);
+    cr_assert_not_null(out);
+    json_t *recs = json_object_get(out, "Records");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(recs, 0), "SequenceNumber")), seq1);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(recs, 1), "SequenceNumber")), seq2);
+    json_decref(out);
+    free(seq1);
+    free(seq2);
     fx_fini(&f);
 }

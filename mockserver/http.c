@@ -63,8 +63,11 @@
 #include "streams.h" /* ops_store_fail: the answer of a failed commit */
 #include "tls.h"
 
-#define CONN_MEMORY_SLACK ((size_t)192 * 1024) /* per-connection memory beyond max_header_bytes (MHD's
-                                                  default is 32 KiB in all; bodies stream through it) */
+/* Per-connection memory beyond max_header_bytes: room for libmicrohttpd's per-header records and
+ * its read buffer (bodies stream through it). libmicrohttpd zeroes the whole pool before every
+ * request on a kept-alive connection, so it is kept small; a flood of tiny headers far over the
+ * limit then runs out of it first and gets libmicrohttpd's own 431 rather than ours. */
+#define CONN_MEMORY_SLACK ((size_t)32 * 1024)
 #define BODY_PREALLOC_MAX ((size_t)1024 * 1024)
 #define FD_RESERVE 64           /* descriptors kept for the store, the event loop and refusals */
 #define TRACK_SCAN_MAX_MS 1000  /* the timer looks at connection deadlines at least this often */

@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "config.h"
 #include "http.h"
+#include "json_alloc.h"
 #include "sim.h"
 #include "simulation.h"
 #include "store.h"
@@ -52,6 +53,7 @@ static void shutdown_server(sim_server *srv, sim_http *http)
 
 int main(int argc, char **argv)
 {
+    sim_json_alloc_install(); /* before any Jansson value exists */
     char err[1024];
     sim_config cfg;
     int rc = sim_config_parse(&cfg, argc, argv, environ, stdout, err, sizeof err);

@@ -121,7 +121,7 @@ void sim_config_defaults(sim_config *cfg)
     cfg->max_body_bytes = (size_t)7 * 1024 * 1024;
     cfg->max_connections = 1000;
     cfg->connection_timeout_ms = 60000;
-    cfg->max_header_bytes = 65536;
+    cfg->max_header_bytes = 16384;
     sim_simulation_options_default(&cfg->sim);
     cfg->auth_mode = SIM_AUTH_FORMAT;
 }

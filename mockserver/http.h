@@ -50,14 +50,15 @@ void sim_http_stop(sim_http *h);
  *                         delayed or streaming answer does not count. Default 60000.
  *   max_header_bytes      request head: HTTP/1.1 answers 431 above about this many bytes
  *                         (libmicrohttpd's per-connection memory); HTTP/2 answers 431 to a stream
- *                         whose header list is larger. Default 65536 (HTTP/1.1 gets at least
- *                         64 KiB more of connection memory for its buffers).
+ *                         whose header list is larger. Default 16384, like common front ends
+ *                         (HTTP/1.1 gets 32 KiB more of connection memory for its buffers; that
+ *                         memory is zeroed before every request, so it is kept small).
  * They come from the configuration: --max-connections, --connection-timeout-ms and
  * --max-header-bytes (or KINESIS_SIM_MAX_CONNECTIONS, ..._CONNECTION_TIMEOUT_MS, ..._MAX_HEADER_BYTES),
  * checked by config.c; the defaults below apply to a zeroed sim_config. */
 #define SIM_HTTP_DEFAULT_MAX_CONNECTIONS 1000
 #define SIM_HTTP_DEFAULT_CONNECTION_TIMEOUT_MS 60000
-#define SIM_HTTP_DEFAULT_MAX_HEADER_BYTES 65536
+#define SIM_HTTP_DEFAULT_MAX_HEADER_BYTES 16384
 
 typedef struct sim_http_limits {
     int max_connections;

@@ -26,6 +26,34 @@ CFLAGS_ALL  = -std=c11 $(WARN) $(OPT) $(SAN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE
               -Iconformance -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL  = -Wl,--as-needed $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
+# kinesis-sim (only it: libkinesis, the CLI, the tools and the tests link as above) takes SQLite,
+# Jansson, OpenSSL (ssl, crypto) and nghttp2 from their static archives when `$(CC)
+# -print-file-name=libX.a` finds them (Debian's -dev packages ship them), each library falling back
+# to its shared object otherwise: on the 2-core VMs, loading and binding the shared objects was
+# about 10 of the 25 ms from start to first answer (issue 7; README "Benchmarks").
+# SIM_LINK=dynamic links every library the usual way; sanitizer builds (SAN set: make asan, tsan)
+# default to it, so their runtimes see only shared libraries as before.
+SIM_LINK    ?= $(if $(SAN),dynamic,static)
+SIM_STATIC_LIBS := ssl crypto sqlite3 jansson nghttp2
+sim_archive  = $(wildcard $(filter /%,$(shell $(CC) -print-file-name=lib$(1).a)))
+# (worked out once, when the simulator is linked: the eval caches it)
+SIM_STATIC   = $(eval SIM_STATIC := $(if $(filter static,$(SIM_LINK)),$(foreach l,$(SIM_STATIC_LIBS),$(if \
+               $(call sim_archive,$(l)),$(l)))))$(SIM_STATIC)
+# What the archives need from shared libraries (-ldl, -lm, -lz), from their pkg-config --static.
+SIM_STATIC_DEPS = $(filter-out $(SIM_STATIC:%=-l%),$(shell pkg-config --static --libs-only-l openssl \
+                  sqlite3 jansson libnghttp2 2>/dev/null))
+SIM_BSTATIC  = -Wl,-Bstatic $(SIM_STATIC:%=-l%) -Wl,-Bdynamic $(SIM_STATIC_DEPS)
+SIM_LDLIBS   = -Wl,--as-needed $(filter-out $(SIM_STATIC:%=-l%),$(PKG_LIBS)) \
+               $(if $(SIM_STATIC),$(SIM_BSTATIC)) -lpthread -lm $(LDLIBS)
+# Position-dependent when linked statically (SIM_PIE=1 keeps PIE): the static archives carry about
+# 20,000 relative relocations (OpenSSL most) that a PIE must apply at every start, on pages that then
+# become private copies; -no-pie measured 2-3 ms faster to first answer and 0.8 MiB less idle RSS
+# (README "Benchmarks"). It gives up address-space randomisation of the simulator's own code and
+# those libraries (not of its heap, stack or shared libraries): acceptable for a test double that
+# listens on loopback unless told otherwise.
+SIM_PIE     ?=
+SIM_LDFLAGS  = $(if $(and $(SIM_STATIC),$(if $(SIM_PIE),,1)),-no-pie)
+
 CLIENT_SRC := $(wildcard client/src/*.c)
 CLI_SRC    := $(wildcard client/cli/*.c)
 SIM_SRC    := $(wildcard mockserver/*.c)
@@ -116,7 +144,7 @@ $(BUILD)/kinesis.pc: client/kinesis.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 $(BUILD)/kinesis-sim: $(SIM_OBJ) $(BUILD)/libkinesis.a
-	$(CC) $(SAN) -o $@ $(SIM_OBJ) $(BUILD)/libkinesis.a $(LDLIBS_ALL)
+	$(CC) $(SAN) $(SIM_LDFLAGS) -o $@ $(SIM_OBJ) $(BUILD)/libkinesis.a $(SIM_LDLIBS)
 $(BUILD)/kinesis: $(CLI_OBJ) $(BUILD)/libkinesis.a
 	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(BUILD)/libkinesis.a $(LDLIBS_ALL)
 $(BUILD)/kinesis-conform: $(CONF_OBJ) $(BUILD)/libkinesis.a

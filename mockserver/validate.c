@@ -1,9 +1,16 @@
 /* validate.c: input validation driven by the Kinesis API model (validate.h).
  *
  * At start the embedded service-2.json is parsed once into a compact table of shapes (kind,
- * min/max, compiled pattern, enum, list member, map key/value, structure members in model order,
- * required flags) and operations (name -> input shape). Every later call only walks that table:
- * no regcomp and, for a valid request, no allocation.
+ * min/max, pattern, enum, list member, map key/value, structure members in model order,
+ * required flags) and operations (name -> input shape). Every later call only walks that table
+ * and, for a valid request, allocates nothing.
+ *
+ * Start-up cost (kinesis-sim's time to first answer): the parsed Jansson tree is needed only
+ * while the table is built, so it lives in a bump arena (Jansson's allocator is routed to it for
+ * the loading thread only, see "The load arena") and is dropped in one go instead of freeing each
+ * node; and each pattern's regex_t is compiled on its first use (under a lock, once), not at
+ * load. A pattern that translates but does not compile (only possible in a hand-written model)
+ * therefore fails every value it is applied to, instead of failing the load.
  *
  * A request is checked in two passes, as AWS does:
  *  1. types, in document order: the first JSON value whose type the shape cannot take gives a
@@ -20,12 +27,15 @@
 #include "validate.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "base64.h"
 #include "json_fast.h"
@@ -63,8 +73,9 @@ struct shape {
     int has_min, has_max;
     long long min, max;
     char *pattern; /* the model's (Java) text, quoted in messages */
-    regex_t re;
-    int has_re;
+    char *posix;   /* its POSIX translation (sim_regex_java_to_posix), NULL when no pattern */
+    regex_t re;    /* compiled from posix on first use (shape_regex) */
+    atomic_int re_state; /* 0 not compiled yet, 1 compiled, -1 regcomp failed */
     char **enums;
     size_t n_enums;
     char *enum_text; /* "[A, B]" in AWS's order */
@@ -336,6 +347,112 @@ int sim_regex_java_to_posix(const char *java, char *out, size_t out_len)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* The load arena                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* While a model loads, Jansson's allocator is routed through arena_malloc/arena_free: in the
+ * loading thread (tl_arena set) every node of the parsed tree is bumped out of mmap'd chunks and
+ * frees are no-ops; the whole tree is dropped by unmapping the chunks (deleting it node by node
+ * cost about half of the model load). Other threads' Jansson calls are passed to the allocator
+ * that was installed before (prev_malloc/prev_free), and pointers that are not in the arena are
+ * freed by it. Installing and restoring Jansson's hooks is counted under hook_lock, so
+ * overlapping loads in several threads restore the original pair. Jansson reads its hooks
+ * without a lock: load models before other threads use Jansson (kinesis-sim loads it before the
+ * front door starts). */
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t size, used; /* bytes mapped and bytes handed out, this header included */
+} arena_chunk;
+
+typedef struct {
+    arena_chunk *chunks;
+} load_arena;
+
+#define ARENA_ALIGN 16u           /* as malloc's, for any json_t */
+#define ARENA_CHUNK (512u * 1024) /* the embedded model's whole tree fits in one */
+
+static _Thread_local load_arena *tl_arena;
+static pthread_mutex_t hook_lock = PTHREAD_MUTEX_INITIALIZER;
+static int hook_users;
+static json_malloc_t prev_malloc = malloc;
+static json_free_t prev_free = free;
+
+static void *arena_alloc(load_arena *a, size_t n)
+{
+    size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (need < n)
+        return NULL;
+    arena_chunk *c = a->chunks;
+    if (!c || c->size - c->used < need) {
+        size_t hdr = (sizeof(arena_chunk) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+        size_t size = need > ARENA_CHUNK - hdr ? need + hdr : ARENA_CHUNK;
+        if (size < need)
+            return NULL;
+        void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (mem == MAP_FAILED)
+            return NULL;
+        c = mem;
+        c->size = size;
+        c->used = hdr;
+        c->next = a->chunks;
+        a->chunks = c;
+    }
+    void *p = (char *)c + c->used;
+    c->used += need;
+    return p;
+}
+
+static int arena_owns(const load_arena *a, const void *p)
+{
+    for (const arena_chunk *c = a->chunks; c; c = c->next)
+        if ((const char *)p >= (const char *)c && (const char *)p < (const char *)c + c->size)
+            return 1;
+    return 0;
+}
+
+static void *arena_malloc(size_t n)
+{
+    load_arena *a = tl_arena;
+    return a ? arena_alloc(a, n) : prev_malloc(n);
+}
+
+static void arena_free(void *p)
+{
+    load_arena *a = tl_arena;
+    if (!p || (a && arena_owns(a, p)))
+        return;
+    prev_free(p);
+}
+
+/* Route this thread's Jansson allocations into a (empty) arena. */
+static void arena_begin(load_arena *a)
+{
+    a->chunks = NULL;
+    pthread_mutex_lock(&hook_lock);
+    if (hook_users++ == 0) {
+        json_get_alloc_funcs(&prev_malloc, &prev_free);
+        json_set_alloc_funcs(arena_malloc, arena_free);
+    }
+    pthread_mutex_unlock(&hook_lock);
+    tl_arena = a;
+}
+
+/* Stop routing and drop everything allocated in the arena (the parsed tree with it). */
+static void arena_end(load_arena *a)
+{
+    tl_arena = NULL;
+    pthread_mutex_lock(&hook_lock);
+    if (--hook_users == 0)
+        json_set_alloc_funcs(prev_malloc, prev_free);
+    pthread_mutex_unlock(&hook_lock);
+    while (a->chunks) {
+        arena_chunk *next = a->chunks->next;
+        munmap(a->chunks, a->chunks->size);
+        a->chunks = next;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Loading                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -475,11 +592,8 @@ static int load_shape(sim_model *m, shape *s, char *err, size_t err_len)
             set_msg(err, err_len, "shape %s: pattern %s cannot be translated", s->name, s->pattern);
             return -1;
         }
-        if (regcomp(&s->re, posix, REG_EXTENDED | REG_NOSUB) != 0) {
-            set_msg(err, err_len, "shape %s: pattern %s does not compile", s->name, posix);
+        if (!(s->posix = strdup(posix)))
             return -1;
-        }
-        s->has_re = 1;
     }
     if ((v = json_object_get(d, "enum")) && json_is_array(v) && json_array_size(v) > 0) {
         s->n_enums = json_array_size(v);
@@ -556,7 +670,8 @@ static void shape_free(shape *s)
 {
     free(s->name);
     free(s->pattern);
-    if (s->has_re)
+    free(s->posix);
+    if (atomic_load(&s->re_state) == 1)
         regfree(&s->re);
     for (size_t i = 0; i < s->n_enums; i++)
         free(s->enums ? s->enums[i] : NULL);
@@ -587,11 +702,15 @@ sim_model *sim_model_load_json(const char *json, size_t len, char *err, size_t e
 {
     set_msg(err, err_len, "%s", "");
     json_error_t jerr;
+    load_arena arena;
     json_t *root = NULL; /* the fast reader first (start-up time); Jansson for what it declines */
+    arena_begin(&arena); /* the tree and Jansson's scratch go into the arena (see above) */
     if (!sim_json_fast_parse(json, len, &root))
         root = json_loadb(json, len, 0, &jerr);
+    tl_arena = NULL; /* nothing below allocates through Jansson; the tree is only read */
     if (!root) {
         set_msg(err, err_len, "model: JSON error at line %d: %s", jerr.line, jerr.text);
+        arena_end(&arena);
         return NULL;
     }
     sim_model *m = calloc(1, sizeof *m);
@@ -650,7 +769,7 @@ sim_model *sim_model_load_json(const char *json, size_t len, char *err, size_t e
         }
     }
     qsort(m->ops, m->n_ops, sizeof(operation), op_cmp);
-    json_decref(root);
+    arena_end(&arena); /* frees the tree: nothing in m points into it */
     return m;
 oom:
     set_msg(err, err_len, "out of memory");
@@ -658,7 +777,7 @@ fail:
     for (size_t i = 0; m && m->shapes && i < m->n_shapes; i++)
         m->shapes[i].def = NULL;
     sim_model_free(m);
-    json_decref(root);
+    arena_end(&arena);
     return NULL;
 }
 
@@ -1142,6 +1261,36 @@ static void add_error(vctx *c, const shape *s, const json_t *v, const char *fmt,
         sb_addn(&c->sb, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+/* The shape's compiled pattern, compiled on the first call (double-checked under re_lock, so
+ * concurrent validations compile it once); NULL when it does not compile. */
+static pthread_mutex_t re_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const regex_t *shape_regex(const shape *cs)
+{
+    shape *s = (shape *)cs; /* the lazily filled part of a shape is written only here */
+    int state = atomic_load_explicit(&s->re_state, memory_order_acquire);
+    if (state == 0) {
+        pthread_mutex_lock(&re_lock);
+        state = atomic_load_explicit(&s->re_state, memory_order_relaxed);
+        if (state == 0) {
+            state = regcomp(&s->re, s->posix, REG_EXTENDED | REG_NOSUB) == 0 ? 1 : -1;
+            atomic_store_explicit(&s->re_state, state, memory_order_release);
+        }
+        pthread_mutex_unlock(&re_lock);
+    }
+    return state == 1 ? &s->re : NULL;
+}
+
+/* Does str satisfy the shape's pattern (when it has one)? A pattern that does not compile
+ * satisfies nothing. */
+static int pattern_ok(const shape *s, const char *str)
+{
+    if (!s->posix)
+        return 1;
+    const regex_t *re = shape_regex(s);
+    return re && regexec(re, str, 0, NULL, 0) == 0;
+}
+
 /* Does a scalar satisfy every constraint of its shape? (for compound list/map checks)
  * v is the element (NULL or JSON null fails); for a map key pass key instead. */
 static int scalar_ok(const shape *s, const json_t *v, const char *key)
@@ -1155,7 +1304,7 @@ static int scalar_ok(const shape *s, const json_t *v, const char *key)
     case K_STRING:
         if (!str)
             return 0;
-        if (s->has_re && regexec(&s->re, str, 0, NULL, 0) != 0)
+        if (!pattern_ok(s, str))
             return 0;
         if (s->n_enums) {
             size_t i;
@@ -1223,7 +1372,7 @@ static void check_value(vctx *c, const shape *s, const json_t *v)
         const char *str = json_string_value(v);
         if (!str)
             return;
-        if (s->has_re && regexec(&s->re, str, 0, NULL, 0) != 0)
+        if (!pattern_ok(s, str))
             add_error(c, s, v, "Member must satisfy regular expression pattern: %s", s->pattern);
         if (s->n_enums) {
             size_t i;

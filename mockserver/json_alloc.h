@@ -5,7 +5,8 @@
 #include <stddef.h>
 
 /* Route Jansson's allocations through per-thread free lists of small blocks. Call once, first thing
- * in main, before any Jansson value exists (json_set_alloc_funcs is process-wide). */
+ * in main, before any Jansson value exists (json_set_alloc_funcs is process-wide). Does nothing
+ * in an AddressSanitizer build, which must see every free. */
 void sim_json_alloc_install(void);
 
 /* The allocator itself, for tests: blocks from one are freed only by the other. */

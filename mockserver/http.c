@@ -98,13 +98,14 @@ typedef struct http_req {
     const char *method, *path;
     struct timespec t0, due;
     int counted;            /* counted in h->delayed until completed */
+    int batch_done;         /* REQ_HELD: its batch's COMMIT returned (under dispatch_mu) */
     sim_stream *stream;     /* a streaming answer being sent */
     uint8_t *sbuf;          /* produced and not yet sent */
     size_t slen, soff;
     int s_end;              /* the producer said END */
     int64_t next_pull_ms;   /* monotonic */
     struct http_req *next;  /* in the pending (or to_resume) list while suspended */
-    struct http_req *bnext; /* in the held or released list (under dispatch_mu) */
+    struct http_req *bnext; /* in the held list (under dispatch_mu) */
     codec_kind codec;       /* the request's codec, for a failed batch's answer */
 } http_req;
 
@@ -152,7 +153,7 @@ struct sim_http {
     /* under dispatch_mu: the group commit */
     http_req *held, **held_tail; /* answers given while the open batch has changes */
     int n_held;
-    http_req *released, **released_tail; /* answers whose batch ended, to resume */
+    int n_released; /* held answers whose batch ended since the HTTP/1.1 thread last looked */
     uint64_t batches, batch_failures;    /* commits of batches with held answers, and failed ones */
     uint64_t held_total;                 /* answers ever held */
     /* the event loop */
@@ -220,11 +221,14 @@ const sim_http_limits *sim_http_limits_of(const sim_http *h)
 /* ---- the group commit ----
  * The HTTP/1.1 thread opens a store batch (one transaction) when it dispatches and none is open;
  * each request runs in a savepoint of it (store.h). An answer given while the batch has changes
- * is held (its connection suspended) until the batch's COMMIT returned; the batch commits when
- * libmicrohttpd's pass over the ready connections ends (mhd_main), when BATCH_MAX_HELD answers
- * wait, or before anything else takes the dispatch lock (sim_http_lock, sim_http_dispatch: HTTP/2,
- * TLS, streaming producers), so nothing else ever sees or builds on uncommitted state. Held
- * answers then move to the released list, and the HTTP/1.1 thread resumes their connections. */
+ * is held until the batch's COMMIT returned: the access handler returns without queueing it, and
+ * libmicrohttpd calls it again for the fully received request (its API allows this), which then
+ * answers once batch_done is set (a suspend/resume pair would cost two epoll_ctl calls per
+ * request). The batch commits when libmicrohttpd's pass over the ready connections ends
+ * (mhd_main), when BATCH_MAX_HELD answers wait, or before anything else takes the dispatch lock
+ * (sim_http_lock, sim_http_dispatch: HTTP/2, streaming producers), so nothing else ever sees or
+ * builds on uncommitted state. A held request whose client goes away leaves the held list in
+ * on_completed. */
 
 static void wake_mhd(sim_http *h)
 {
@@ -281,8 +285,9 @@ static void flush_locked(sim_http *h)
         h->batch_failures++;
         fail_held(h);
     }
-    *h->released_tail = h->held;
-    h->released_tail = h->held_tail;
+    for (http_req *r = h->held; r; r = r->bnext)
+        r->batch_done = 1; /* its handler answers when libmicrohttpd calls it next */
+    h->n_released += h->n_held;
     h->held = NULL;
     h->held_tail = &h->held;
     h->n_held = 0;
@@ -564,6 +569,22 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     http_req *r = *con_cls;
     if (!r)
         return;
+    if (r->state == REQ_HELD) { /* the client left before its batch ended: forget it there */
+        sim_http *h = r->h;
+        pthread_mutex_lock(&h->dispatch_mu);
+        if (!r->batch_done) {
+            for (http_req **pp = &h->held; *pp; pp = &(*pp)->bnext) {
+                if (*pp == r) {
+                    *pp = r->bnext;
+                    if (h->held_tail == &r->bnext)
+                        h->held_tail = pp;
+                    h->n_held--;
+                    break;
+                }
+            }
+        }
+        pthread_mutex_unlock(&h->dispatch_mu);
+    }
     if (r->counted) {
         pthread_mutex_lock(&r->h->mu);
         r->h->delayed--;
@@ -795,7 +816,7 @@ static enum MHD_Result dispatch(http_req *r, struct MHD_Connection *conn)
             h->delayed++;
         }
         pthread_mutex_unlock(&h->mu);
-        MHD_suspend_connection(conn);
+        r->batch_done = 0;
         if (h->n_held >= BATCH_MAX_HELD)
             flush_locked(h);
     }
@@ -891,8 +912,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r->too_large)
             return answer_too_large(r, conn, 0);
         return dispatch(r, conn);
-    case REQ_HELD: /* resumed after its batch's COMMIT (a failed one made the answer a 500) */
+    case REQ_HELD: { /* called again while its batch is open, or after its COMMIT */
+        pthread_mutex_lock(&h->dispatch_mu);
+        int done = r->batch_done;
+        pthread_mutex_unlock(&h->dispatch_mu);
+        if (!done)
+            return MHD_YES; /* libmicrohttpd calls again; the end of its pass commits */
         return answer_now(r, conn);
+    }
     case REQ_DELAYED: /* resumed by the timer */
         if (r->resp.drop_connection) {
             sim_log(SIM_LOG_DEBUG, "%s %s %s -> connection dropped after delay %s", r->method, r->path,
@@ -1311,24 +1338,15 @@ static void take_resumes(sim_http *h)
     }
 }
 
-/* The end of a pass over the ready connections: commit the batch, then resume the connections
- * whose answers it held. Returns how many were resumed (libmicrohttpd must run again at once). */
+/* The end of a pass over the ready connections: commit the batch. Returns how many held answers
+ * may now leave (libmicrohttpd must then run again at once to call their handlers). */
 static int end_pass(sim_http *h)
 {
     pthread_mutex_lock(&h->dispatch_mu);
     flush_locked(h);
-    http_req *r = h->released;
-    h->released = NULL;
-    h->released_tail = &h->released;
+    int n = h->n_released;
+    h->n_released = 0;
     pthread_mutex_unlock(&h->dispatch_mu);
-    int n = 0;
-    while (r) {
-        http_req *next = r->bnext;
-        r->bnext = NULL;
-        MHD_resume_connection(r->conn);
-        n++;
-        r = next;
-    }
     return n;
 }
 
@@ -1498,7 +1516,6 @@ sim_http *sim_http_start(sim_server *srv, char *err, size_t err_len)
     h->mhd_ep = h->mhd_wake = -1;
     h->handoffs_tail = &h->handoffs;
     h->held_tail = &h->held;
-    h->released_tail = &h->released;
     h->tls_port = -1;
     pthread_mutex_init(&h->mu, NULL);
     pthread_mutex_init(&h->dispatch_mu, NULL);

@@ -24,6 +24,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,12 +207,12 @@ typedef struct writer {
     int port;
     pthread_t thread;
     rec *acked;
-    long n_acked;
+    _Atomic long n_acked; /* read by the main thread while the writer runs */
     long requests;
     char last_error[256];
 } writer;
 
-static volatile int g_stop;
+static atomic_int g_stop;
 
 static uint64_t mix(uint64_t x)
 {

@@ -375,6 +375,48 @@ static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
     dst[n] = 0;
 }
 
+/* Step a bound query to its end, one element of elem bytes per row, filled by read (which returns
+ * -1 when it cannot, e.g. out of memory). Returns the array (NULL when there are no rows) and its
+ * length in *n; on failure what was read is given to drop (free when NULL), NULL is returned with
+ * *n 0 and *failed set. */
+typedef int (*row_reader)(sqlite3_stmt *st, void *elem);
+
+static void *collect_rows(store *s, sqlite3_stmt *st, size_t elem, row_reader read, void (*drop)(void *, size_t),
+                          size_t *n, int *failed)
+{
+    char *rows = NULL;
+    size_t count = 0, cap = 0;
+    int rc;
+    while ((rc = step(s, st)) == SQLITE_ROW) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 8;
+            char *grown = realloc(rows, cap * elem);
+            if (!grown) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            rows = grown;
+        }
+        if (read(st, rows + elem * count++) != 0) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        if (drop)
+            drop(rows, count);
+        else
+            free(rows);
+        *n = 0;
+        *failed = 1;
+        return NULL;
+    }
+    *n = count;
+    *failed = 0;
+    return rows;
+}
+
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
@@ -783,6 +825,12 @@ static void read_stream(sqlite3_stmt *st, store_stream *o)
     o->warm_mibps = sqlite3_column_int(st, 14);
 }
 
+static int row_stream(sqlite3_stmt *st, void *elem)
+{
+    read_stream(st, elem);
+    return 0;
+}
+
 static const char *encryption_or_none(const store_stream *x)
 {
     return x->encryption_type[0] ? x->encryption_type : "NONE";
@@ -894,28 +942,9 @@ int store_stream_list(store *s, const char *account_id, const char *region, stor
         return -1;
     bind_text(st, 1, account_id);
     bind_text(st, 2, region);
-    size_t cap = 0;
-    int rc;
-    while ((rc = step(s, st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            store_stream *grown = realloc(*out, cap * sizeof **out);
-            if (!grown) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            *out = grown;
-        }
-        read_stream(st, &(*out)[(*n)++]);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return -1;
-    }
-    return 0;
+    int failed;
+    *out = collect_rows(s, st, sizeof **out, row_stream, NULL, n, &failed);
+    return failed ? -1 : 0;
 }
 
 int store_open_shard_total(store *s, const char *account_id, const char *region, int64_t *total)
@@ -942,6 +971,24 @@ static store_shard *shards_copy(const store_shard *from, size_t n)
     return to;
 }
 
+static int row_shard(sqlite3_stmt *st, void *elem)
+{
+    store_shard *sh = elem;
+    memset(sh, 0, sizeof *sh);
+    sh->index = (uint32_t)sqlite3_column_int64(st, 0);
+    sh->created_ms = sqlite3_column_int64(st, 1);
+    copy_text(sh->start_hash, sizeof sh->start_hash, st, 2);
+    copy_text(sh->end_hash, sizeof sh->end_hash, st, 3);
+    sh->parent = sqlite3_column_int64(st, 4);
+    sh->adjacent_parent = sqlite3_column_int64(st, 5);
+    sh->closed_ms = sqlite3_column_int64(st, 6);
+    sh->next_counter = (uint64_t)sqlite3_column_int64(st, 7);
+    /* parse the hash range once here (the cache keeps it) rather than per request */
+    sh->range_parsed =
+        u128_parse(sh->start_hash, &sh->range_lo) == 0 && u128_parse(sh->end_hash, &sh->range_hi) == 0 ? 1 : -1;
+    return 0;
+}
+
 int store_shards_get(store *s, int64_t stream_id, store_shard **out, size_t *n)
 {
     *out = NULL;
@@ -959,41 +1006,10 @@ int store_shards_get(store *s, int64_t stream_id, store_shard **out, size_t *n)
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, stream_id);
-    size_t cap = 0;
-    int rc;
-    while ((rc = step(s, st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            store_shard *grown = realloc(*out, cap * sizeof **out);
-            if (!grown) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            *out = grown;
-        }
-        store_shard *sh = &(*out)[(*n)++];
-        memset(sh, 0, sizeof *sh);
-        sh->index = (uint32_t)sqlite3_column_int64(st, 0);
-        sh->created_ms = sqlite3_column_int64(st, 1);
-        copy_text(sh->start_hash, sizeof sh->start_hash, st, 2);
-        copy_text(sh->end_hash, sizeof sh->end_hash, st, 3);
-        sh->parent = sqlite3_column_int64(st, 4);
-        sh->adjacent_parent = sqlite3_column_int64(st, 5);
-        sh->closed_ms = sqlite3_column_int64(st, 6);
-        sh->next_counter = (uint64_t)sqlite3_column_int64(st, 7);
-        /* parse the hash range once here (the cache keeps it) rather than per request */
-        sh->range_parsed = u128_parse(sh->start_hash, &sh->range_lo) == 0 &&
-                                   u128_parse(sh->end_hash, &sh->range_hi) == 0
-                               ? 1
-                               : -1;
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
+    int failed;
+    *out = collect_rows(s, st, sizeof **out, row_shard, NULL, n, &failed);
+    if (failed)
         return -1;
-    }
     if (c) {
         free(c->shards);
         c->shards = shards_copy(*out, *n);
@@ -1179,38 +1195,25 @@ void store_tags_free(store_tag *tags, size_t n)
     free(tags);
 }
 
+static int row_tag(sqlite3_stmt *st, void *elem)
+{
+    store_tag *t = elem;
+    t->key = strdup((const char *)sqlite3_column_text(st, 0));
+    t->value = strdup((const char *)sqlite3_column_text(st, 1));
+    return t->key && t->value ? 0 : -1;
+}
+
+static void drop_tags(void *tags, size_t n)
+{
+    store_tags_free(tags, n);
+}
+
 /* Read the (key, value) rows of a bound tag query into a new array; -1 (and nothing) on failure. */
 static int collect_tags(store *s, sqlite3_stmt *st, store_tag **out, size_t *n)
 {
-    size_t cap = 0;
-    int rc;
-    while ((rc = step(s, st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            store_tag *grown = realloc(*out, cap * sizeof **out);
-            if (!grown) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            *out = grown;
-        }
-        store_tag *t = &(*out)[*n];
-        t->key = strdup((const char *)sqlite3_column_text(st, 0));
-        t->value = strdup((const char *)sqlite3_column_text(st, 1));
-        (*n)++;
-        if (!t->key || !t->value) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        store_tags_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return -1;
-    }
-    return 0;
+    int failed;
+    *out = collect_rows(s, st, sizeof **out, row_tag, drop_tags, n, &failed);
+    return failed ? -1 : 0;
 }
 
 int store_tags_get(store *s, int64_t stream_id, store_tag **out, size_t *n)
@@ -1297,6 +1300,12 @@ static void read_consumer(sqlite3_stmt *st, store_consumer *o)
     o->status_until_ms = sqlite3_column_int64(st, 4);
 }
 
+static int row_consumer(sqlite3_stmt *st, void *elem)
+{
+    read_consumer(st, elem);
+    return 0;
+}
+
 int store_consumer_get(store *s, int64_t stream_id, const char *name, store_consumer *out)
 {
     sqlite3_stmt *st = q(s, Q_CONSUMER_GET);
@@ -1359,28 +1368,9 @@ int store_consumers_list(store *s, int64_t stream_id, store_consumer **out, size
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, stream_id);
-    size_t cap = 0;
-    int rc;
-    while ((rc = step(s, st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            store_consumer *grown = realloc(*out, cap * sizeof **out);
-            if (!grown) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            *out = grown;
-        }
-        read_consumer(st, &(*out)[(*n)++]);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return -1;
-    }
-    return 0;
+    int failed;
+    *out = collect_rows(s, st, sizeof **out, row_consumer, NULL, n, &failed);
+    return failed ? -1 : 0;
 }
 
 int store_consumers_creating(store *s, const char *account_id, const char *region, int64_t now_ms,

@@ -16,11 +16,7 @@
 #include <netinet/tcp.h>
 #include <nghttp2/nghttp2.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1068,36 +1064,7 @@ Test(hostile, http2_header_flood_gets_431_and_a_slow_stream_is_reset, .timeout =
 
 /* ---- TLS ---- */
 
-static char tls_dir[64], cert_path[128], key_path[128];
-
-static void make_cert(void)
-{
-    snprintf(tls_dir, sizeof tls_dir, "/tmp/kinesis-hostile-XXXXXX");
-    cr_assert_not_null(mkdtemp(tls_dir));
-    snprintf(cert_path, sizeof cert_path, "%s/cert.pem", tls_dir);
-    snprintf(key_path, sizeof key_path, "%s/key.pem", tls_dir);
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    cr_assert_not_null(key);
-    X509 *x = X509_new();
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), -60);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_set_pubkey(x, key);
-    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1",
-                               -1, -1, 0);
-    X509_set_issuer_name(x, X509_get_subject_name(x));
-    cr_assert(X509_sign(x, key, EVP_sha256()) > 0);
-    FILE *f = fopen(cert_path, "w");
-    cr_assert_not_null(f);
-    PEM_write_X509(f, x);
-    fclose(f);
-    f = fopen(key_path, "w");
-    cr_assert_not_null(f);
-    PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
-    fclose(f);
-    X509_free(x);
-    EVP_PKEY_free(key);
-}
+static tl_cert cert;
 
 /* A TLS connection to port that sends one HTTP/1.1 request; its status (0: none). */
 static int tls_call(int port)
@@ -1134,11 +1101,11 @@ static int tls_call(int port)
 
 Test(hostile, tls_garbage_is_closed_and_the_server_keeps_serving, .timeout = 40)
 {
-    make_cert();
+    tl_cert_make(&cert, "kinesis-hostile");
     const char *env[] = {ENV_LIMITS(100, 5000, 16384), NULL};
     char tls_port[16];
     snprintf(tls_port, sizeof tls_port, "%d", free_port());
-    const char *flags[] = {"--tls-cert", cert_path, "--tls-key", key_path, "--tls-port", tls_port, NULL};
+    const char *flags[] = {"--tls-cert", cert.cert, "--tls-key", cert.key, "--tls-port", tls_port, NULL};
     sim_start(env, flags);
     cr_assert_eq(tls_call(sim_port), 200, "TLS on the plain port before the garbage");
     unsigned seed = 11;
@@ -1173,7 +1140,5 @@ Test(hostile, tls_garbage_is_closed_and_the_server_keeps_serving, .timeout = 40)
     cr_assert_eq(tls_call(sim_tls_port), 200, "TLS on the TLS port after the garbage");
     normal_call_works();
     expect_clean_stop();
-    unlink(cert_path);
-    unlink(key_path);
-    rmdir(tls_dir);
+    tl_cert_remove(&cert);
 }

@@ -10,10 +10,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,45 +33,9 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* ---- a self-signed certificate for 127.0.0.1 ---- */
+/* ---- a self-signed certificate for 127.0.0.1 (testlib) ---- */
 
-static char dir[64], cert_path[128], key_path[128];
-
-static void make_cert(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/kinesis-tls-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(cert_path, sizeof cert_path, "%s/cert.pem", dir);
-    snprintf(key_path, sizeof key_path, "%s/key.pem", dir);
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    cr_assert_not_null(key);
-    X509 *x = X509_new();
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), -60);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_set_pubkey(x, key);
-    X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1, 0);
-    X509_set_issuer_name(x, name);
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
-    cr_assert_not_null(ext);
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-    cr_assert(X509_sign(x, key, EVP_sha256()) > 0);
-    FILE *f = fopen(cert_path, "w");
-    cr_assert_not_null(f);
-    PEM_write_X509(f, x);
-    fclose(f);
-    f = fopen(key_path, "w");
-    cr_assert_not_null(f);
-    PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
-    fclose(f);
-    X509_free(x);
-    EVP_PKEY_free(key);
-}
+static tl_cert cert;
 
 /* ---- our own simulator ---- */
 
@@ -168,15 +128,13 @@ static int sim_stop(void)
 
 static void cleanup_files(void)
 {
-    unlink(cert_path);
-    unlink(key_path);
-    rmdir(dir);
+    tl_cert_remove(&cert);
 }
 
 static void setup(void)
 {
-    make_cert();
-    const char *extra[] = {"--tls-cert", cert_path, "--tls-key", key_path, NULL};
+    tl_cert_make(&cert, "kinesis-tls");
+    const char *extra[] = {"--tls-cert", cert.cert, "--tls-key", cert.key, NULL};
     char out[4096];
     cr_assert_eq(sim_start(extra, out, sizeof out), 0, "kinesis-sim did not start: %s", out);
     cr_assert(https_url[0], "no https line: %s", out);
@@ -218,7 +176,7 @@ static CURL *client(long version)
 {
     CURL *c = curl_easy_init();
     curl_easy_setopt(c, CURLOPT_HTTP_VERSION, version);
-    curl_easy_setopt(c, CURLOPT_CAINFO, cert_path); /* verify the peer against our certificate */
+    curl_easy_setopt(c, CURLOPT_CAINFO, cert.cert); /* verify the peer against our certificate */
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
@@ -449,7 +407,7 @@ Test(tls, separate_tls_port_listener)
     close(probe); /* a free port, most likely still free a moment later */
     char ps[16];
     snprintf(ps, sizeof ps, "%d", port);
-    const char *extra[] = {"--tls-cert", cert_path, "--tls-key", key_path, "--tls-port", ps, NULL};
+    const char *extra[] = {"--tls-cert", cert.cert, "--tls-key", cert.key, "--tls-port", ps, NULL};
     char out[4096];
     cr_assert_eq(sim_start(extra, out, sizeof out), 0, "%s", out);
     char want[64];
@@ -469,7 +427,7 @@ Test(tls, separate_tls_port_listener)
 Test(tls, bad_certificate_is_a_clear_startup_error)
 {
     cr_assert_eq(sim_stop(), 0);
-    const char *extra[] = {"--tls-cert", "/nonexistent/cert.pem", "--tls-key", key_path, NULL};
+    const char *extra[] = {"--tls-cert", "/nonexistent/cert.pem", "--tls-key", cert.key, NULL};
     char out[4096];
     cr_assert_neq(sim_start(extra, out, sizeof out), 0, "started with a missing certificate");
     cr_assert(strstr(out, "--tls-cert") != NULL, "the error does not name the flag: %s", out);
@@ -479,13 +437,13 @@ Test(tls, bad_certificate_is_a_clear_startup_error)
     sim_pid = 0;
     close(sim_out);
     /* the key does not belong to the certificate */
-    const char *extra2[] = {"--tls-cert", cert_path, "--tls-key", cert_path, NULL};
+    const char *extra2[] = {"--tls-cert", cert.cert, "--tls-key", cert.cert, NULL};
     cr_assert_neq(sim_start(extra2, out, sizeof out), 0);
     cr_assert(strstr(out, "--tls-key") != NULL, "%s", out);
     waitpid(sim_pid, &status, 0);
     sim_pid = 0;
     close(sim_out);
     /* teardown expects a running simulator: give it one */
-    const char *ok[] = {"--tls-cert", cert_path, "--tls-key", key_path, NULL};
+    const char *ok[] = {"--tls-cert", cert.cert, "--tls-key", cert.key, NULL};
     cr_assert_eq(sim_start(ok, out, sizeof out), 0, "%s", out);
 }

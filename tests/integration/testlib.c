@@ -5,6 +5,10 @@
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,4 +267,49 @@ int tl_wait_stream_status(const char *stream, const char *status, int timeout_ms
         nanosleep(&nap, NULL);
     }
     return -1;
+}
+
+/* ---- a self-signed certificate for the TLS tests ---- */
+
+void tl_cert_make(tl_cert *c, const char *prefix)
+{
+    snprintf(c->dir, sizeof c->dir, "/tmp/%s-XXXXXX", prefix);
+    cr_assert_not_null(mkdtemp(c->dir));
+    snprintf(c->cert, sizeof c->cert, "%s/cert.pem", c->dir);
+    snprintf(c->key, sizeof c->key, "%s/key.pem", c->dir);
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    cr_assert_not_null(key);
+    X509 *x = X509_new();
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
+    cr_assert_not_null(ext);
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    cr_assert(X509_sign(x, key, EVP_sha256()) > 0);
+    FILE *f = fopen(c->cert, "w");
+    cr_assert_not_null(f);
+    PEM_write_X509(f, x);
+    fclose(f);
+    f = fopen(c->key, "w");
+    cr_assert_not_null(f);
+    PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
+    fclose(f);
+    X509_free(x);
+    EVP_PKEY_free(key);
+}
+
+void tl_cert_remove(const tl_cert *c)
+{
+    unlink(c->cert);
+    unlink(c->key);
+    rmdir(c->dir);
 }

@@ -4,7 +4,8 @@
  *   tl_raw(...)        any request, exactly as given (method, path?query, headers, body);
  *   tl_call(op, json)  an operation call with a syntactically valid (fake) SigV4 Authorization
  *                      and X-Amz-Date, as every SDK sends them;
- *   tl_call_json(...)  the same with Jansson values in and out.
+ *   tl_call_json(...)  the same with Jansson values in and out;
+ *   tl_cert_make(...)  a self-signed certificate and key in a fresh directory, for the TLS tests.
  * Every request has a 10 s timeout, so no test can hang. */
 #ifndef TESTLIB_H
 #define TESTLIB_H
@@ -66,5 +67,14 @@ void tl_unique_name(const char *prefix, char *out, size_t len);
 /* Poll DescribeStreamSummary until StreamStatus is status (e.g. "ACTIVE"), at most timeout_ms.
  * Returns 0 when reached, -1 on timeout or error. */
 int tl_wait_stream_status(const char *stream, const char *status, int timeout_ms);
+
+/* A self-signed P-256 certificate for 127.0.0.1 and localhost (subjectAltName IP and DNS) and its
+ * key, written as PEM files into a new directory /tmp/<prefix>-XXXXXX. Fails the current test when
+ * it cannot; tl_cert_remove deletes the files and the directory. */
+typedef struct tl_cert {
+    char dir[64], cert[128], key[128];
+} tl_cert;
+void tl_cert_make(tl_cert *c, const char *prefix);
+void tl_cert_remove(const tl_cert *c);
 
 #endif

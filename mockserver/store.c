@@ -510,9 +510,14 @@ store *store_open(const char *path, char *err, size_t err_len)
     }
     sqlite3_busy_timeout(s->db, 2000);
     /* exclusive locking mode: the file is ours alone anyway (lock_file), and it spares every
-     * transaction SQLite's fcntl lock calls and the WAL's shared-memory index */
+     * transaction SQLite's fcntl lock calls and the WAL's shared-memory index.
+     * temp_store=MEMORY keeps the sub-journal of the per-request SAVEPOINTs in memory: otherwise
+     * one transaction that touches more than 64 KiB of pages (a large PutRecords batch) spills
+     * it to a temporary file, which exclusive mode then keeps, and from then on every request
+     * pays four pwrite calls per page it changes (PutRecord went from 31 to 47 us of CPU). */
     if ((!is_memory && (exec(s, "PRAGMA locking_mode=EXCLUSIVE") != 0 || exec(s, "PRAGMA journal_mode=WAL") != 0)) ||
         exec(s, "PRAGMA synchronous=NORMAL") != 0 || exec(s, "PRAGMA foreign_keys=OFF") != 0 ||
+        exec(s, "PRAGMA temp_store=MEMORY") != 0 ||
         exec(s, "BEGIN IMMEDIATE") != 0) {
         snprintf(err, err_len, "cannot set up database %s: %s", path, sqlite3_errmsg(s->db));
         store_close(s);

@@ -3,7 +3,8 @@
  * store_reset of one stream and of everything; the exclusive lock on the database file, and
  * SQLite failures at run time (full database, locked database) answered as errors without a crash
  * or a half-applied request; group commit (store_batch_*): durable only once committed, a failed
- * request undoes only its own changes, a failed COMMIT undoes the whole batch. */
+ * request undoes only its own changes, a failed COMMIT undoes the whole batch, and the requests'
+ * sub-journal never goes to a temporary file. */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -586,5 +588,62 @@ Test(store, batch_commit_failure_rolls_back_everything)
     json_decref(out);
     free(seq1);
     free(seq2);
+    fx_fini(&f);
+}
+
+/* Files this process has open other than the database, its WAL, and the standard streams:
+ * SQLite's temporary files are unlinked at once, so they show only as /proc/self/fd links. */
+static int count_other_files(const char *db)
+{
+    char wal[160];
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    DIR *d = opendir("/proc/self/fd");
+    cr_assert_not_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char link[300], target[512];
+        snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+        ssize_t len = readlink(link, target, sizeof target - 1);
+        if (len <= 0)
+            continue;
+        target[len] = 0;
+        if (target[0] == '/' && strncmp(target, "/dev/", 5) != 0 && strncmp(target, "/proc/", 6) != 0 &&
+            strcmp(target, db) != 0 && strcmp(target, wal) != 0) {
+            fprintf(stderr, "open file: %s\n", target);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* Every request in a batch runs in a SAVEPOINT, whose sub-journal keeps the original of each page
+ * the request changes. A request that changes megabytes (deleting a stream) must not spill it to
+ * a temporary file: with the database in exclusive mode SQLite keeps that file open for good, and
+ * every later request then writes each page it touches to disk a second time. */
+Test(store, request_sub_journal_stays_in_memory)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "big", 1);
+    fx_stream(&f, "small", 1);
+    int before = count_other_files(path);
+    const char *msg;
+    for (int i = 0; i < 4; i++) { /* 2,000 records of 1 KiB: several MB of pages */
+        json_t *out = put_batch(&f, "big", 500, &msg);
+        cr_assert_not_null(out, "%s", msg);
+        json_decref(out);
+    }
+    store *s = f.srv.store;
+    cr_assert_eq(store_batch_open(s), 0);
+    free(fx_put(&f, "small", "k", "aGVsbG8=", NULL));
+    cr_assert_eq(store_reset(s, FX_ACCOUNT, FX_REGION, "big"), 0, "%s", store_errmsg(s));
+    free(fx_put(&f, "small", "k", "aGVsbG8=", NULL));
+    cr_assert_eq(store_batch_commit(s), 0, "%s", store_errmsg(s));
+    cr_assert_eq(count_other_files(path), before, "a temporary file stayed open after the batch");
+    cr_assert_eq(count_records(&f, "small"), 2);
+    store_stream got;
+    cr_assert_eq(store_stream_get(s, FX_ACCOUNT, FX_REGION, "big", &got), 1, "the reset was committed");
     fx_fini(&f);
 }

@@ -6,13 +6,13 @@
  * request undoes only its own changes, a failed COMMIT undoes the whole batch, and the requests'
  * sub-journal never goes to a temporary file. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -263,6 +263,7 @@ struct store {
     int err_code;       /* first SQLite error since the last store_begin (SQLITE_OK: none) */
     char err_msg[256];  /* its message */
     int lock_fd; /* holds flock(LOCK_EX) on the database file while open; -1 for :memory: */
+    wal_checkpointer *ckpt; /* runs the WAL checkpoints of a file database */
     cached_stream cache[STREAM_CACHE_SLOTS];
     uint64_t cache_clock;
     uint64_t cache_hits; /* reads answered from the cache (tests check the cache is used) */
@@ -318,6 +319,11 @@ static void cache_put_stream(store *s, const store_stream *st)
 uint64_t store_cache_hits(store *s)
 {
     return s->cache_hits;
+}
+
+void store_wal_stats(store *s, wal_checkpoint_stats *out)
+{
+    wal_checkpointer_stats(s->ckpt, out);
 }
 
 /* ---- helpers ---- */
@@ -496,7 +502,7 @@ store *store_open(const char *path, char *err, size_t err_len)
     }
     s->lock_fd = -1;
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
+                        WAL_CHECKPOINT_VFS) != SQLITE_OK) {
         snprintf(err, err_len, "cannot open database %s: %s", path,
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
         store_close(s);
@@ -509,13 +515,15 @@ store *store_open(const char *path, char *err, size_t err_len)
         return NULL;
     }
     sqlite3_busy_timeout(s->db, 2000);
-    /* exclusive locking mode: the file is ours alone anyway (lock_file), and it spares every
-     * transaction SQLite's fcntl lock calls and the WAL's shared-memory index.
+    /* The unix-excl VFS (WAL_CHECKPOINT_VFS): the file is ours alone anyway (lock_file), so SQLite
+     * locks it once for the process and keeps the WAL index in memory, which spares every
+     * transaction its fcntl lock calls, and the checkpoint thread's connection shares that index
+     * (wal_checkpoint.c).
      * temp_store=MEMORY keeps the sub-journal of the per-request SAVEPOINTs in memory: otherwise
      * one transaction that touches more than 64 KiB of pages (a large PutRecords batch) spills
-     * it to a temporary file, which exclusive mode then keeps, and from then on every request
+     * it to a temporary file, which the connection then keeps, and from then on every request
      * pays four pwrite calls per page it changes (a PutRecord then cost 47 us of CPU, not 31). */
-    if ((!is_memory && (exec(s, "PRAGMA locking_mode=EXCLUSIVE") != 0 || exec(s, "PRAGMA journal_mode=WAL") != 0)) ||
+    if ((!is_memory && exec(s, "PRAGMA journal_mode=WAL") != 0) ||
         exec(s, "PRAGMA synchronous=NORMAL") != 0 || exec(s, "PRAGMA foreign_keys=OFF") != 0 ||
         exec(s, "PRAGMA temp_store=MEMORY") != 0 ||
         exec(s, "BEGIN IMMEDIATE") != 0) {
@@ -534,6 +542,10 @@ store *store_open(const char *path, char *err, size_t err_len)
         store_close(s);
         return NULL;
     }
+    if (!is_memory && !(s->ckpt = wal_checkpointer_start(s->db, path, err, err_len))) {
+        store_close(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -541,6 +553,7 @@ void store_close(store *s)
 {
     if (!s)
         return;
+    wal_checkpointer_stop(s->ckpt); /* before its connection closes: the last one checkpoints */
     cache_clear(s);
     for (int i = 0; i < Q__COUNT; i++)
         sqlite3_finalize(s->stmt[i]);

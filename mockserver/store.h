@@ -1,5 +1,6 @@
-/* store.h: the simulator's persistent state in SQLite (store.c is the only file that includes
- * sqlite3.h). WAL mode, prepared statements, bound parameters only, a schema version.
+/* store.h: the simulator's persistent state in SQLite (store.c, and wal_checkpoint.c for its
+ * checkpoint thread, are the only files that include sqlite3.h). WAL mode, prepared statements,
+ * bound parameters only, a schema version.
  * An acknowledged write is committed before its answer leaves.
  *
  * The domain API used by the handlers (streams, shards, records, tags, ...) is declared
@@ -10,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ids.h" /* u128 (pure arithmetic, no I/O) */
+#include "ids.h"            /* u128 (pure arithmetic, no I/O) */
+#include "wal_checkpoint.h" /* wal_checkpoint_stats */
 
 typedef struct store store;
 
@@ -22,6 +24,9 @@ void store_close(store *s);
 /* How many stream and shard-list reads the in-memory cache answered (store.c keeps the last few
  * streams and their shards; writes through this file keep it exact, a rollback empties it). */
 uint64_t store_cache_hits(store *s);
+
+/* What the WAL checkpoint thread of a file database did (all zero for ":memory:"). */
+void store_wal_stats(store *s, wal_checkpoint_stats *out);
 
 /* The server key for shard iterators: created once, kept in the database. */
 int store_server_key(store *s, uint8_t key[32]);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ids.h"
@@ -283,6 +284,41 @@ Test(store, full_database_fails_put_record_and_create_stream_cleanly)
     fx_fini(&f);
 }
 
+/* Another process's view of a database file: this test binary re-executed with
+ * OTHER_SQLITE_DB and OTHER_SQLITE_SQL set runs the statement with SQLite's default VFS and no busy
+ * timeout, before Criterion starts, and exits with its result code. (A forked child would not do:
+ * it inherits SQLite's in-process record of the parent's locks.) */
+__attribute__((constructor)) static void other_process_main(void)
+{
+    const char *db_path = getenv("OTHER_SQLITE_DB"), *sql = getenv("OTHER_SQLITE_SQL");
+    if (!db_path || !sql)
+        return;
+    sqlite3 *other;
+    if (sqlite3_open(db_path, &other) != SQLITE_OK)
+        _exit(200);
+    int rc = sqlite3_exec(other, sql, NULL, NULL, NULL);
+    sqlite3_close(other);
+    _exit(rc & 0xff);
+}
+
+/* Runs sql on db_path in another process; returns the SQLite result code (-1: no result). */
+static int other_process_sqlite(const char *db_path, const char *sql)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        setenv("OTHER_SQLITE_DB", db_path, 1);
+        setenv("OTHER_SQLITE_SQL", sql, 1);
+        char *argv[] = {(char *)"other-process", NULL};
+        execv("/proc/self/exe", argv);
+        _exit(201);
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) && WEXITSTATUS(status) < 200 ? WEXITSTATUS(status) : -1;
+}
+
 Test(store, database_is_held_exclusively_while_served, .timeout = 30)
 {
     fx f;
@@ -290,15 +326,11 @@ Test(store, database_is_held_exclusively_while_served, .timeout = 30)
     fx_stream(&f, "busy", 1);
     char *seq = fx_put(&f, "busy", "k", "aGVsbG8=", NULL);
     free(seq);
-    /* SQLite's exclusive locking mode: once the simulator has written, another connection (not a
-     * simulator: it takes no flock) can neither write nor read the file behind its back */
-    sqlite3 *other;
-    cr_assert_eq(sqlite3_open(path, &other), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_BUSY, "%s",
-                 sqlite3_errmsg(other));
-    cr_assert_eq(sqlite3_exec(other, "SELECT count(*) FROM records", NULL, NULL, NULL), SQLITE_BUSY, "%s",
-                 sqlite3_errmsg(other));
-    sqlite3_close(other);
+    /* the unix-excl VFS locks the file for the process: once the simulator has written, another
+     * process's connection (not a simulator: it takes no flock) can neither write nor read the
+     * file behind its back */
+    cr_assert_eq(other_process_sqlite(path, "BEGIN IMMEDIATE"), SQLITE_BUSY);
+    cr_assert_eq(other_process_sqlite(path, "SELECT count(*) FROM records"), SQLITE_BUSY);
     /* and the simulator goes on serving */
     seq = fx_put(&f, "busy", "k", "aGVsbG8=", NULL);
     free(seq);
@@ -646,4 +678,53 @@ Test(store, request_sub_journal_stays_in_memory)
     store_stream got;
     cr_assert_eq(store_stream_get(s, FX_ACCOUNT, FX_REGION, "big", &got), 1, "the reset was committed");
     fx_fini(&f);
+}
+
+/* wal_checkpoint.c: a load of commits (1 KiB records, about 600 log frames each) gets its
+ * checkpoints from the background thread, the log starts over again and again instead of growing,
+ * and every record is in the file, intact, once the store is closed. */
+Test(store, wal_checkpoints_run_in_the_background_and_the_log_starts_over, .timeout = 120)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "ckpt", 1);
+    store *s = f.srv.store;
+    wal_checkpoint_stats st;
+    const char *msg;
+    int batches = 0;
+    while (batches < 80) { /* bounded: 80 x 500 KiB */
+        json_t *out = put_batch(&f, "ckpt", 500, &msg);
+        cr_assert_not_null(out, "%s", msg);
+        cr_assert_eq(json_integer_value(json_object_get(out, "FailedRecordCount")), 0);
+        json_decref(out);
+        batches++;
+        store_wal_stats(s, &st);
+        if (st.restarts >= 2 && st.background >= 2)
+            break;
+    }
+    cr_log_info("%d batches: %llu background passes, %llu by the writer, %llu restarts, longest log %llu frames",
+                batches, (unsigned long long)st.background, (unsigned long long)st.foreground,
+                (unsigned long long)st.restarts, (unsigned long long)st.max_frames);
+    cr_assert_geq(st.background, 2, "the checkpoint thread ran %llu passes", (unsigned long long)st.background);
+    cr_assert_geq(st.restarts, 2, "the log started over %llu times in %d batches (longest %llu frames)",
+                  (unsigned long long)st.restarts, batches, (unsigned long long)st.max_frames);
+    cr_assert_leq(st.max_frames, WAL_CHECKPOINT_MAX_FRAMES + 1000, "the log reached %llu frames",
+                  (unsigned long long)st.max_frames);
+    cr_assert_eq(st.failures, 0);
+    fx_fini(&f);
+
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT count(*), sum(length(data)) FROM records", -1, &q, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_int64(q, 0), (sqlite3_int64)batches * 500);
+    sqlite3_int64 bytes = sqlite3_column_int64(q, 1);
+    sqlite3_finalize(q);
+    cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+    cr_assert_str_eq((const char *)sqlite3_column_text(q, 0), "ok");
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    cr_assert_gt(bytes, (sqlite3_int64)batches * 500 * 1000);
 }

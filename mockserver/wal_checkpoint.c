@@ -1,0 +1,215 @@
+/* wal_checkpoint.c: the store's WAL checkpoints, run on a background thread (wal_checkpoint.h).
+ *
+ * Why: with synchronous=NORMAL a commit only appends to the write-ahead log; the fsync calls come
+ * with checkpoints, which copy the log into the database file (fsync of the log first, of the
+ * database after). SQLite's automatic checkpoint runs them inside the COMMIT that crossed 1,000
+ * log frames, on the thread that answers requests, which then waited for the disk: under a
+ * PutRecord load a fifth of its time. Here a second connection, on a thread of its own, runs
+ * PASSIVE checkpoints, which copy what the log holds without stopping the writer; the sync order
+ * SQLite keeps for a checkpoint is unchanged, so a crash (or power loss) loses nothing more than
+ * before.
+ *
+ * Starting the log over: SQLite rewrites the log from its start only when a write transaction
+ * begins with every frame already copied. A background pass never gets there while writes go on
+ * (new frames arrive during its fsync calls), so once the log is long the writer runs one PASSIVE
+ * checkpoint itself, right after a background pass, when what is left to copy is what came during
+ * that pass; its next write then starts the log over. Past hard limits it does so whenever the background thread is
+ * idle, and at the last one it waits for it, so the log stays bounded whatever the load.
+ *
+ * Both connections use the unix-excl VFS: the database file is locked once for the process and
+ * the WAL index lives in this process's memory, shared by the two connections; store.c holds the
+ * whole file for this process anyway (flock). Locking is done in-process, without system calls. */
+#include "wal_checkpoint.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+#define KICK_FRAMES 1000     /* a background pass once this many frames wait to be copied */
+#define RESTART_FRAMES 4000  /* log this long: the writer ends it after the next background pass */
+#define FORCE_FRAMES 16000   /* log this long: the writer ends it whenever the thread is idle */
+#define WAIT_FRAMES WAL_CHECKPOINT_MAX_FRAMES /* log this long: the writer waits, then ends it */
+
+enum { IDLE, BACKGROUND, FOREGROUND };
+
+struct wal_checkpointer {
+    sqlite3 *db; /* the writer's connection (the hook runs on its thread) */
+    sqlite3 *bg; /* the background thread's own connection */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cond; /* kick, stop, or a pass ended */
+    /* under mu */
+    int running;    /* IDLE, or who runs a pass */
+    int kick;       /* the writer asks for a background pass */
+    int stop;
+    int copied;     /* frames of the current log known to be copied (after the last pass) */
+    int last_frames; /* the log's length after the previous commit */
+    int pass_ended; /* a background pass ended since the writer last looked */
+    int warned;     /* a failure was logged (once per run of failures) */
+    wal_checkpoint_stats stats;
+};
+
+/* A pass on conn; under no lock. Returns the SQLite result, *copied the frames now copied. */
+static int run_pass(sqlite3 *conn, int *copied)
+{
+    int log_frames = 0, ckpt_frames = 0;
+    int rc = sqlite3_wal_checkpoint_v2(conn, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
+    *copied = ckpt_frames > 0 ? ckpt_frames : 0;
+    return rc;
+}
+
+/* Under mu: count a pass's result (and log the first failure of a run of them). */
+static void pass_done(wal_checkpointer *w, sqlite3 *conn, int rc, int copied)
+{
+    if (rc == SQLITE_OK || rc == SQLITE_BUSY) { /* BUSY: another pass held the log; nothing lost */
+        if (rc == SQLITE_OK)
+            w->copied = copied;
+        w->warned = 0;
+        return;
+    }
+    w->stats.failures++;
+    if (!w->warned)
+        sim_log(SIM_LOG_WARN, "store: WAL checkpoint failed: %s (the log grows until one succeeds)",
+                sqlite3_errmsg(conn));
+    w->warned = 1;
+}
+
+static void *checkpoint_main(void *arg)
+{
+    wal_checkpointer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->stop && !w->kick)
+            pthread_cond_wait(&w->cond, &w->mu);
+        if (w->stop)
+            break;
+        w->kick = 0;
+        if (w->running != IDLE)
+            continue; /* the writer runs one; it kicks again if still needed */
+        w->running = BACKGROUND;
+        pthread_mutex_unlock(&w->mu);
+        int copied = 0;
+        int rc = run_pass(w->bg, &copied);
+        pthread_mutex_lock(&w->mu);
+        w->running = IDLE;
+        w->stats.background++;
+        pass_done(w, w->bg, rc, copied);
+        w->pass_ended = 1;
+        pthread_cond_broadcast(&w->cond);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* The writer runs a pass itself (the thread is idle); under mu on entry and exit. */
+static void foreground_pass(wal_checkpointer *w)
+{
+    w->running = FOREGROUND;
+    pthread_mutex_unlock(&w->mu);
+    int copied = 0;
+    int rc = run_pass(w->db, &copied);
+    pthread_mutex_lock(&w->mu);
+    w->running = IDLE;
+    w->stats.foreground++;
+    pass_done(w, w->db, rc, copied);
+}
+
+/* SQLite calls this on the writer's thread after each commit, with the log's length in frames. */
+static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    wal_checkpointer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    if (frames < w->last_frames) { /* the log started over */
+        w->copied = 0;
+        w->stats.restarts++;
+    }
+    w->last_frames = frames;
+    if ((uint64_t)frames > w->stats.max_frames)
+        w->stats.max_frames = (uint64_t)frames;
+    int ended = w->pass_ended;
+    w->pass_ended = 0;
+    if (frames >= WAIT_FRAMES && w->running == BACKGROUND) {
+        w->stats.waits++;
+        while (w->running == BACKGROUND)
+            pthread_cond_wait(&w->cond, &w->mu);
+    }
+    if (w->running == IDLE) {
+        int left = frames - w->copied;
+        if (frames >= FORCE_FRAMES || (frames >= RESTART_FRAMES && ended)) {
+            foreground_pass(w);
+        } else if (left >= KICK_FRAMES) {
+            w->kick = 1;
+            pthread_cond_signal(&w->cond);
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    return SQLITE_OK;
+}
+
+wal_checkpointer *wal_checkpointer_start(sqlite3 *db, const char *path, char *err, size_t err_len)
+{
+    wal_checkpointer *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    w->db = db;
+    if (sqlite3_open_v2(path, &w->bg, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, WAL_CHECKPOINT_VFS) != SQLITE_OK ||
+        /* NORMAL: a checkpoint syncs the log before copying and the database after */
+        sqlite3_exec(w->bg, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
+        /* reading the schema opens the log on this connection */
+        sqlite3_exec(w->bg, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, err_len, "cannot open the checkpoint connection on %s: %s", path,
+                 w->bg ? sqlite3_errmsg(w->bg) : "out of memory");
+        sqlite3_close(w->bg);
+        free(w);
+        return NULL;
+    }
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    if (pthread_create(&w->thread, NULL, checkpoint_main, w) != 0) {
+        snprintf(err, err_len, "cannot start the checkpoint thread");
+        pthread_cond_destroy(&w->cond);
+        pthread_mutex_destroy(&w->mu);
+        sqlite3_close(w->bg);
+        free(w);
+        return NULL;
+    }
+    sqlite3_wal_hook(db, on_commit, w); /* replaces SQLite's automatic checkpoint */
+    return w;
+}
+
+void wal_checkpointer_stop(wal_checkpointer *w)
+{
+    if (!w)
+        return;
+    sqlite3_wal_autocheckpoint(w->db, 1000); /* SQLite's default, in place of our hook */
+    sim_log(SIM_LOG_DEBUG, "store: WAL checkpoints: %llu in the background, %llu by the writer (%llu after waiting), %llu failed",
+            (unsigned long long)w->stats.background, (unsigned long long)w->stats.foreground,
+            (unsigned long long)w->stats.waits, (unsigned long long)w->stats.failures);
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    sqlite3_close(w->bg);
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+void wal_checkpointer_stats(wal_checkpointer *w, wal_checkpoint_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    *out = w->stats;
+    pthread_mutex_unlock(&w->mu);
+}

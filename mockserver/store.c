@@ -37,6 +37,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "store_vfs.h"
+
 #define SCHEMA_VERSION 2
 
 /* Every statement the store runs, prepared once on first use. */
@@ -501,8 +503,13 @@ store *store_open(const char *path, char *err, size_t err_len)
         return NULL;
     }
     s->lock_fd = -1;
+    if (store_vfs_register() != 0) {
+        snprintf(err, err_len, "cannot set up SQLite's file layer: this SQLite has no unix-excl VFS");
+        free(s);
+        return NULL;
+    }
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        WAL_CHECKPOINT_VFS) != SQLITE_OK) {
+                        STORE_VFS) != SQLITE_OK) {
         snprintf(err, err_len, "cannot open database %s: %s", path,
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
         store_close(s);
@@ -515,10 +522,10 @@ store *store_open(const char *path, char *err, size_t err_len)
         return NULL;
     }
     sqlite3_busy_timeout(s->db, 2000);
-    /* The unix-excl VFS (WAL_CHECKPOINT_VFS): the file is ours alone anyway (lock_file), so SQLite
-     * locks it once for the process and keeps the WAL index in memory, which spares every
+    /* STORE_VFS (store_vfs.c, over SQLite's unix-excl): the file is ours alone anyway (lock_file),
+     * so SQLite locks it once for the process and keeps the WAL index in memory, which spares every
      * transaction its fcntl lock calls, and the checkpoint thread's connection shares that index
-     * (wal_checkpoint.c).
+     * (wal_checkpoint.c); each commit reaches the log in one write call.
      * temp_store=MEMORY keeps the sub-journal of the per-request SAVEPOINTs in memory: otherwise
      * one transaction that touches more than 64 KiB of pages (a large PutRecords batch) spills
      * it to a temporary file, which the connection then keeps, and from then on every request

@@ -16,9 +16,9 @@
  * that pass; its next write then starts the log over. Past hard limits it does so whenever the background thread is
  * idle, and at the last one it waits for it, so the log stays bounded whatever the load.
  *
- * Both connections use the unix-excl VFS: the database file is locked once for the process and
- * the WAL index lives in this process's memory, shared by the two connections; store.c holds the
- * whole file for this process anyway (flock). Locking is done in-process, without system calls. */
+ * Both connections use STORE_VFS (store_vfs.c, over SQLite's unix-excl): the database file is
+ * locked once for the process and the WAL index lives in this process's memory, shared by the two
+ * connections; store.c holds the whole file for this process anyway (flock). */
 #include "wal_checkpoint.h"
 
 #include <pthread.h>
@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "sim.h"
+#include "store_vfs.h"
 
 #define KICK_FRAMES 1000     /* a background pass once this many frames wait to be copied */
 #define RESTART_FRAMES 4000  /* log this long: the writer ends it after the next background pass */
@@ -160,7 +161,7 @@ wal_checkpointer *wal_checkpointer_start(sqlite3 *db, const char *path, char *er
         return NULL;
     }
     w->db = db;
-    if (sqlite3_open_v2(path, &w->bg, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, WAL_CHECKPOINT_VFS) != SQLITE_OK ||
+    if (sqlite3_open_v2(path, &w->bg, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, STORE_VFS) != SQLITE_OK ||
         /* NORMAL: a checkpoint syncs the log before copying and the database after */
         sqlite3_exec(w->bg, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
         /* reading the schema opens the log on this connection */

@@ -7,10 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* SQLite VFS both connections use: the file lock is taken once for the process and the WAL index
- * lives in this process's memory, shared by its connections (no per-transaction fcntl calls). */
-#define WAL_CHECKPOINT_VFS "unix-excl"
-
 struct sqlite3; /* sqlite3.h stays out of the files that include store.h */
 typedef struct wal_checkpointer wal_checkpointer;
 
@@ -27,7 +23,7 @@ typedef struct wal_checkpoint_stats {
     uint64_t max_frames; /* the longest the log was after a commit, in frames */
 } wal_checkpoint_stats;
 
-/* Takes over checkpointing for db, a WAL-mode connection opened on path with WAL_CHECKPOINT_VFS:
+/* Takes over checkpointing for db, a WAL-mode connection opened on path with STORE_VFS:
  * turns its automatic checkpoints off, opens a second connection for the background thread and
  * installs a WAL hook on db. Returns NULL with err filled when that is impossible. */
 wal_checkpointer *wal_checkpointer_start(struct sqlite3 *db, const char *path, char *err, size_t err_len);

@@ -4,7 +4,8 @@
  * SQLite failures at run time (full database, locked database) answered as errors without a crash
  * or a half-applied request; group commit (store_batch_*): durable only once committed, a failed
  * request undoes only its own changes, a failed COMMIT undoes the whole batch, and the requests'
- * sub-journal never goes to a temporary file. */
+ * sub-journal never goes to a temporary file; WAL checkpoints run on their own thread and the log
+ * starts over instead of growing. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <sqlite3.h>

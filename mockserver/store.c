@@ -73,6 +73,8 @@ enum {
     Q_TAG_PUT,
     Q_TAG_DELETE,
     Q_RECORDS_TRIM_SHARD,
+    Q_SHARD_FLOOR,
+    Q_SHARD_FLOOR_ONE,
     Q_RECORDS_COUNT,
     Q_CONSUMERS_DEL,
     Q_CTAGS_DEL_STREAM,
@@ -99,6 +101,15 @@ enum {
     "id, account_id, region, name, created_ms, status, status_until_ms, mode, retention_hours, "     \
     "next_shard_index, max_record_kib, encryption_type, key_id, shard_metrics, warm_mibps"
 #define CONSUMER_COLUMNS "stream_id, name, created_ms, status, status_until_ms"
+
+/* A shard's next record counter. Puts do not rewrite the shard's row (a page written to the log per
+ * commit, and a statement per request): the row's next_counter is a floor, and the counter goes on
+ * past the shard's newest record. The floor is brought up to date before records are deleted
+ * (store_records_trim*: retention could take the newest one) and whenever the row is written for
+ * another reason, so counters never go back, across restarts too. */
+#define SHARD_NEXT_COUNTER                                                                                   \
+    "max(next_counter, coalesce((SELECT max(r.counter) + 1 FROM records r WHERE r.stream_id = "          \
+    "shards.stream_id AND r.shard_index = shards.shard_index), 0))"
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -128,8 +139,12 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_CONSUMERS_DEL] = "DELETE FROM consumers WHERE stream_id = ?1",
     [Q_CTAGS_DEL_STREAM] = "DELETE FROM consumer_tags WHERE stream_id = ?1",
     [Q_POLICIES_DEL_STREAM] = "DELETE FROM policies WHERE stream_id = ?1",
+    /* a shard's next counter: its stored floor, or past its newest record (SHARD_NEXT_COUNTER) */
     [Q_SHARDS_GET] = "SELECT shard_index, created_ms, start_hash, end_hash, parent, adjacent_parent, "
-                     "closed_ms, next_counter FROM shards WHERE stream_id = ?1 ORDER BY shard_index",
+                     "closed_ms, " SHARD_NEXT_COUNTER " FROM shards WHERE stream_id = ?1 ORDER BY shard_index",
+    [Q_SHARD_FLOOR] = "UPDATE shards SET next_counter = " SHARD_NEXT_COUNTER " WHERE stream_id = ?1",
+    [Q_SHARD_FLOOR_ONE] = "UPDATE shards SET next_counter = " SHARD_NEXT_COUNTER
+                          " WHERE stream_id = ?1 AND shard_index = ?2",
     [Q_SHARD_INSERT] = "INSERT INTO shards(stream_id, shard_index, created_ms, start_hash, end_hash, "
                        "parent, adjacent_parent, closed_ms, next_counter) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -1070,6 +1085,15 @@ int store_shard_insert(store *s, int64_t stream_id, const store_shard *sh)
 
 int store_shard_update(store *s, int64_t stream_id, const store_shard *sh)
 {
+    /* only the counter moved on (records were put): the records say so already */
+    cached_stream *cached = cache_by_id(s, stream_id);
+    for (size_t i = 0; cached && cached->shards_valid && i < cached->n_shards; i++) {
+        store_shard *cs = &cached->shards[i];
+        if (cs->index == sh->index && cs->closed_ms == sh->closed_ms && sh->next_counter >= cs->next_counter) {
+            cs->next_counter = sh->next_counter;
+            return 0;
+        }
+    }
     sqlite3_stmt *st = q(s, Q_SHARD_UPDATE);
     if (!st)
         return -1;
@@ -1201,6 +1225,12 @@ int store_record_first_arrival(store *s, int64_t stream_id, uint32_t shard_index
 
 int store_records_trim(store *s, int64_t stream_id, int64_t before_ms)
 {
+    sqlite3_stmt *floor = q(s, Q_SHARD_FLOOR); /* the newest records may go */
+    if (!floor)
+        return -1;
+    sqlite3_bind_int64(floor, 1, stream_id);
+    if (done(s, floor) != 0)
+        return -1;
     sqlite3_stmt *st = q(s, Q_RECORDS_TRIM);
     if (!st)
         return -1;
@@ -1286,6 +1316,13 @@ int store_records_trim_shard(store *s, int64_t stream_id, uint32_t shard_index, 
         return -1;
     if (rc == 1 || oldest >= before_ms)
         return 0;
+    sqlite3_stmt *floor = q(s, Q_SHARD_FLOOR_ONE); /* the newest record may go */
+    if (!floor)
+        return -1;
+    sqlite3_bind_int64(floor, 1, stream_id);
+    sqlite3_bind_int64(floor, 2, shard_index);
+    if (done(s, floor) != 0)
+        return -1;
     sqlite3_stmt *st = q(s, Q_RECORDS_TRIM_SHARD);
     if (!st)
         return -1;

@@ -127,7 +127,9 @@ typedef struct store_shard {
 /* All shards of a stream ordered by index (malloc'd array; free()). */
 int store_shards_get(store *s, int64_t stream_id, store_shard **out, size_t *n);
 int store_shard_insert(store *s, int64_t stream_id, const store_shard *sh);
-/* Update closed_ms and next_counter. */
+/* Update closed_ms and next_counter. A next_counter that only moved on past the records put since
+ * (closed_ms unchanged) is kept in memory, not written: a shard's counter is read back as past
+ * its newest record (store.c, SHARD_NEXT_COUNTER). */
 int store_shard_update(store *s, int64_t stream_id, const store_shard *sh);
 
 /* ---- records ---- */

@@ -16,6 +16,9 @@
  * that pass; its next write then starts the log over. Past hard limits it does so whenever the background thread is
  * idle, and at the last one it waits for it, so the log stays bounded whatever the load.
  *
+ * The thread opens its connection itself, so starting the simulator does not wait for it; if it
+ * cannot, the writer checkpoints as SQLite would have (a pass every 1,000 frames).
+ *
  * Both connections use STORE_VFS (store_vfs.c, over SQLite's unix-excl): the database file is
  * locked once for the process and the WAL index lives in this process's memory, shared by the two
  * connections; store.c holds the whole file for this process anyway (flock). */
@@ -39,7 +42,8 @@ enum { IDLE, BACKGROUND, FOREGROUND };
 
 struct wal_checkpointer {
     sqlite3 *db; /* the writer's connection (the hook runs on its thread) */
-    sqlite3 *bg; /* the background thread's own connection */
+    sqlite3 *bg; /* the background thread's own connection (opened by the thread) */
+    char *path;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cond; /* kick, stop, or a pass ended */
@@ -51,6 +55,7 @@ struct wal_checkpointer {
     int last_frames; /* the log's length after the previous commit */
     int pass_ended; /* a background pass ended since the writer last looked */
     int warned;     /* a failure was logged (once per run of failures) */
+    int no_thread;  /* the thread could not open its connection: the writer checkpoints */
     wal_checkpoint_stats stats;
 };
 
@@ -79,12 +84,32 @@ static void pass_done(wal_checkpointer *w, sqlite3 *conn, int rc, int copied)
     w->warned = 1;
 }
 
+/* Opens the thread's connection; 0, or -1 with the reason logged. */
+static int open_connection(wal_checkpointer *w)
+{
+    if (sqlite3_open_v2(w->path, &w->bg, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, STORE_VFS) == SQLITE_OK &&
+        /* NORMAL: a checkpoint syncs the log before copying and the database after */
+        sqlite3_exec(w->bg, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) == SQLITE_OK &&
+        /* reading the schema opens the log on this connection */
+        sqlite3_exec(w->bg, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    sim_log(SIM_LOG_WARN, "store: no checkpoint thread (%s): the writer checkpoints the log itself",
+            w->bg ? sqlite3_errmsg(w->bg) : "out of memory");
+    sqlite3_close(w->bg);
+    w->bg = NULL;
+    return -1;
+}
+
 static void *checkpoint_main(void *arg)
 {
     wal_checkpointer *w = arg;
+    /* opened here, not in wal_checkpointer_start: the simulator answers sooner after starting */
+    int opened = open_connection(w);
     pthread_mutex_lock(&w->mu);
+    if (opened != 0)
+        w->no_thread = 1;
     for (;;) {
-        while (!w->stop && !w->kick)
+        while (!w->stop && (!w->kick || w->no_thread))
             pthread_cond_wait(&w->cond, &w->mu);
         if (w->stop)
             break;
@@ -142,7 +167,7 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
     }
     if (w->running == IDLE) {
         int left = frames - w->copied;
-        if (frames >= FORCE_FRAMES || (frames >= RESTART_FRAMES && ended)) {
+        if (w->no_thread ? left >= KICK_FRAMES : (frames >= FORCE_FRAMES || (frames >= RESTART_FRAMES && ended))) {
             foreground_pass(w);
         } else if (left >= KICK_FRAMES) {
             w->kick = 1;
@@ -156,29 +181,19 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
 wal_checkpointer *wal_checkpointer_start(sqlite3 *db, const char *path, char *err, size_t err_len)
 {
     wal_checkpointer *w = calloc(1, sizeof *w);
-    if (!w) {
+    if (!w || !(w->path = strdup(path))) {
+        free(w);
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
     w->db = db;
-    if (sqlite3_open_v2(path, &w->bg, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, STORE_VFS) != SQLITE_OK ||
-        /* NORMAL: a checkpoint syncs the log before copying and the database after */
-        sqlite3_exec(w->bg, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
-        /* reading the schema opens the log on this connection */
-        sqlite3_exec(w->bg, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
-        snprintf(err, err_len, "cannot open the checkpoint connection on %s: %s", path,
-                 w->bg ? sqlite3_errmsg(w->bg) : "out of memory");
-        sqlite3_close(w->bg);
-        free(w);
-        return NULL;
-    }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cond, NULL);
     if (pthread_create(&w->thread, NULL, checkpoint_main, w) != 0) {
         snprintf(err, err_len, "cannot start the checkpoint thread");
         pthread_cond_destroy(&w->cond);
         pthread_mutex_destroy(&w->mu);
-        sqlite3_close(w->bg);
+        free(w->path);
         free(w);
         return NULL;
     }
@@ -200,6 +215,7 @@ void wal_checkpointer_stop(wal_checkpointer *w)
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
     sqlite3_close(w->bg);
+    free(w->path);
     pthread_cond_destroy(&w->cond);
     pthread_mutex_destroy(&w->mu);
     free(w);

@@ -729,3 +729,70 @@ Test(store, wal_checkpoints_run_in_the_background_and_the_log_starts_over, .time
     sqlite3_close(db);
     cr_assert_gt(bytes, (sqlite3_int64)batches * 500 * 1000);
 }
+
+/* The next counter stored in a shard's row (read with SQLite after the store closed). */
+static sqlite3_int64 stored_floor(void)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT next_counter FROM shards", -1, &q, NULL), SQLITE_OK, "%s",
+                 sqlite3_errmsg(db));
+    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+    sqlite3_int64 v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+static uint64_t counter_of(const char *seq)
+{
+    seqnum sq;
+    cr_assert_eq(seqnum_parse(seq, &sq), 0, "%s", seq);
+    return sq.counter;
+}
+
+/* Puts do not rewrite the shard's row (store.c, SHARD_NEXT_COUNTER): its stored counter stays a
+ * floor, the counter goes on past the newest record across a restart, and deleting every record
+ * (retention) first stores the floor, so counters never go back. */
+Test(store, shard_counters_go_on_past_the_newest_record_without_row_writes)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "ctr", 1);
+    uint64_t last = 0;
+    for (int i = 0; i < 5; i++) {
+        char *seq = fx_put(&f, "ctr", "k", "aGVsbG8=", NULL);
+        uint64_t c = counter_of(seq);
+        cr_assert_gt(c, last);
+        last = c;
+        free(seq);
+    }
+    int64_t now = f.ctx.now_ms;
+    fx_fini(&f);
+    cr_assert_lt(stored_floor(), (sqlite3_int64)last, "the row was rewritten by the puts");
+
+    fx g;
+    fx_init(&g, path);
+    g.ctx.now_ms = now;
+    sim_clock_set_ms(g.srv.clock, now);
+    char *seq = fx_put(&g, "ctr", "k", "aGVsbG8=", NULL);
+    cr_assert_eq(counter_of(seq), last + 1, "after a restart the counter goes on past the newest record");
+    last = counter_of(seq);
+    free(seq);
+    store_stream st;
+    cr_assert_eq(store_stream_get(g.srv.store, FX_ACCOUNT, FX_REGION, "ctr", &st), 0);
+    cr_assert_eq(store_records_trim(g.srv.store, st.id, now + 1000), 0, "%s", store_errmsg(g.srv.store));
+    cr_assert_eq(count_records(&g, "ctr"), 0);
+    fx_fini(&g);
+    cr_assert_eq(stored_floor(), (sqlite3_int64)last + 1, "the floor was stored before the records went");
+
+    fx h;
+    fx_init(&h, path);
+    h.ctx.now_ms = now;
+    sim_clock_set_ms(h.srv.clock, now);
+    seq = fx_put(&h, "ctr", "k", "aGVsbG8=", NULL);
+    cr_assert_eq(counter_of(seq), last + 1, "with no records left the counter goes on from the floor");
+    free(seq);
+    fx_fini(&h);
+}

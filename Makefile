@@ -27,21 +27,29 @@ CFLAGS_ALL  = -std=c11 $(WARN) $(OPT) $(SAN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE
 LDLIBS_ALL  = -Wl,--as-needed $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
 # kinesis-sim (only it: libkinesis, the CLI, the tools and the tests link as above) takes SQLite,
-# Jansson, OpenSSL (ssl, crypto) and nghttp2 from their static archives when `$(CC)
-# -print-file-name=libX.a` finds them (Debian's -dev packages ship them), each library falling back
-# to its shared object otherwise: on the 2-core VMs, loading and binding the shared objects was
-# about 10 of the 25 ms from start to first answer (issue 7; README "Benchmarks").
+# Jansson, OpenSSL (ssl, crypto), nghttp2, libmicrohttpd and the GnuTLS it links (gnutls, hogweed,
+# nettle, gmp, tasn1, idn2) from their static archives when `$(CC) -print-file-name=libX.a` finds
+# them (Debian's -dev packages ship them), each library falling back to its shared object otherwise:
+# on the 2-core VMs, loading and binding the shared objects was about 10 of the 25 ms from start to
+# first answer, and libmicrohttpd's GnuTLS chain alone 4 ms (issue 7; README "Benchmarks").
 # SIM_LINK=dynamic links every library the usual way; sanitizer builds (SAN set: make asan, tsan)
 # default to it, so their runtimes see only shared libraries as before.
 SIM_LINK    ?= $(if $(SAN),dynamic,static)
-SIM_STATIC_LIBS := ssl crypto sqlite3 jansson nghttp2
+SIM_STATIC_LIBS := ssl crypto sqlite3 jansson nghttp2 microhttpd gnutls hogweed nettle gmp tasn1 idn2
 sim_archive  = $(wildcard $(filter /%,$(shell $(CC) -print-file-name=lib$(1).a)))
 # (worked out once, when the simulator is linked: the eval caches it)
 SIM_STATIC   = $(eval SIM_STATIC := $(if $(filter static,$(SIM_LINK)),$(foreach l,$(SIM_STATIC_LIBS),$(if \
                $(call sim_archive,$(l)),$(l)))))$(SIM_STATIC)
-# What the archives need from shared libraries (-ldl, -lm, -lz), from their pkg-config --static.
-SIM_STATIC_DEPS = $(filter-out $(SIM_STATIC:%=-l%),$(shell pkg-config --static --libs-only-l openssl \
-                  sqlite3 jansson libnghttp2 2>/dev/null))
+# What the archives need from shared libraries (-ldl, -lm, -lz, -lp11-kit, ...), from their
+# pkg-config --static; a library installed without its -dev link (libunistring.so.2 but no
+# libunistring.so) is named by the path of its shared object.
+SIM_LIBDIRS  = $(subst :, ,$(shell $(CC) -print-search-dirs | sed -n 's/^libraries: =//p'))
+sim_shlib    = $(if $(wildcard $(filter /%,$(shell $(CC) -print-file-name=lib$(1).so)))$(call \
+               sim_archive,$(1)),-l$(1),$(or \
+               $(firstword $(wildcard $(addsuffix /lib$(1).so.*,$(SIM_LIBDIRS)))),-l$(1)))
+SIM_STATIC_DEPS = $(eval SIM_STATIC_DEPS := $(foreach l,$(patsubst -l%,%,$(filter-out $(SIM_STATIC:%=-l%),$(shell \
+                  pkg-config --static --libs-only-l openssl sqlite3 jansson libnghttp2 libmicrohttpd gnutls \
+                  2>/dev/null))),$(call sim_shlib,$(l))))$(SIM_STATIC_DEPS)
 SIM_BSTATIC  = -Wl,-Bstatic $(SIM_STATIC:%=-l%) -Wl,-Bdynamic $(SIM_STATIC_DEPS)
 SIM_LDLIBS   = -Wl,--as-needed $(filter-out $(SIM_STATIC:%=-l%),$(PKG_LIBS)) \
                $(if $(SIM_STATIC),$(SIM_BSTATIC)) -lpthread -lm $(LDLIBS)

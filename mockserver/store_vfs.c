@@ -310,6 +310,9 @@ static const char *vfs_next_system_call(sqlite3_vfs *vfs, const char *name)
 
 static void register_vfs(void)
 {
+    /* before SQLite initialises (sqlite3_vfs_find does): without memory statistics SQLite's
+     * allocations skip a global mutex (fails harmlessly when SQLite is already initialised) */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     real_vfs = sqlite3_vfs_find("unix-excl");
     if (!real_vfs || real_vfs->iVersion < 3)
         return;

@@ -27,7 +27,7 @@
 #define WAL_FRAME_HEADER 24
 
 typedef struct vfs_file {
-    sqlite3_file base; /* pMethods: &wal_methods for a log file, &plain_methods otherwise */
+    sqlite3_file base;  /* pMethods: &wal_methods for a log file, &plain_methods otherwise */
     sqlite3_file *real; /* unix-excl's file, in the same allocation after this struct */
     unsigned char *buf; /* log files: writes not yet made (malloc'd on first use) */
     size_t len;
@@ -81,7 +81,8 @@ static int wal_write(sqlite3_file *file, const void *data, int amt, sqlite3_int6
     /* a frame header: bytes 4-7 hold the database size after a commit, zero in other frames */
     const unsigned char *h = data;
     f->commit_next = amt == WAL_FRAME_HEADER && (h[4] | h[5] | h[6] | h[7]) != 0;
-    if (f->len > 0 && (off != f->buf_off + (sqlite3_int64)f->len || f->len + (size_t)amt > WAL_BUFFER_BYTES)) {
+    if (f->len > 0 &&
+        (off != f->buf_off + (sqlite3_int64)f->len || f->len + (size_t)amt > WAL_BUFFER_BYTES)) {
         int rc = flush(f);
         if (rc != SQLITE_OK)
             return rc;
@@ -205,15 +206,49 @@ static int plain_unfetch(sqlite3_file *file, sqlite3_int64 off, void *p)
 }
 
 static const sqlite3_io_methods plain_methods = {
-    3, plain_close, plain_read, plain_write, plain_truncate, plain_sync, plain_file_size, plain_lock,
-    plain_unlock, plain_check_reserved, plain_file_control, plain_sector_size,
-    plain_device_characteristics, plain_shm_map, plain_shm_lock, plain_shm_barrier, plain_shm_unmap,
-    plain_fetch, plain_unfetch};
+    .iVersion = 3,
+    .xClose = plain_close,
+    .xRead = plain_read,
+    .xWrite = plain_write,
+    .xTruncate = plain_truncate,
+    .xSync = plain_sync,
+    .xFileSize = plain_file_size,
+    .xLock = plain_lock,
+    .xUnlock = plain_unlock,
+    .xCheckReservedLock = plain_check_reserved,
+    .xFileControl = plain_file_control,
+    .xSectorSize = plain_sector_size,
+    .xDeviceCharacteristics = plain_device_characteristics,
+    .xShmMap = plain_shm_map,
+    .xShmLock = plain_shm_lock,
+    .xShmBarrier = plain_shm_barrier,
+    .xShmUnmap = plain_shm_unmap,
+    .xFetch = plain_fetch,
+    .xUnfetch = plain_unfetch,
+};
 
+/* a log file: the same, but anything that reads, syncs, sizes or closes it writes out first */
 static const sqlite3_io_methods wal_methods = {
-    3, wal_close, wal_read, wal_write, wal_truncate, wal_sync, wal_file_size, plain_lock, plain_unlock,
-    plain_check_reserved, wal_file_control, plain_sector_size, plain_device_characteristics,
-    plain_shm_map, plain_shm_lock, plain_shm_barrier, plain_shm_unmap, wal_fetch, plain_unfetch};
+    .iVersion = 3,
+    .xClose = wal_close,
+    .xRead = wal_read,
+    .xWrite = wal_write,
+    .xTruncate = wal_truncate,
+    .xSync = wal_sync,
+    .xFileSize = wal_file_size,
+    .xLock = plain_lock,
+    .xUnlock = plain_unlock,
+    .xCheckReservedLock = plain_check_reserved,
+    .xFileControl = wal_file_control,
+    .xSectorSize = plain_sector_size,
+    .xDeviceCharacteristics = plain_device_characteristics,
+    .xShmMap = plain_shm_map,
+    .xShmLock = plain_shm_lock,
+    .xShmBarrier = plain_shm_barrier,
+    .xShmUnmap = plain_shm_unmap,
+    .xFetch = wal_fetch,
+    .xUnfetch = plain_unfetch,
+};
 
 /* ---- the VFS ---- */
 

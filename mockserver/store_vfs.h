@@ -13,8 +13,8 @@
 int store_vfs_register(void);
 
 typedef struct store_vfs_stats {
-    uint64_t wal_writes;   /* writes SQLite asked for on log files */
-    uint64_t wal_flushes;  /* writes that reached the operating system */
+    uint64_t wal_writes;  /* writes SQLite asked for on log files */
+    uint64_t wal_flushes; /* writes that reached the operating system */
 } store_vfs_stats;
 
 /* Totals over every log file opened through STORE_VFS in this process. */

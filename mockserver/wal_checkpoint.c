@@ -13,8 +13,9 @@
  * begins with every frame already copied. A background pass never gets there while writes go on
  * (new frames arrive during its fsync calls), so once the log is long the writer runs one PASSIVE
  * checkpoint itself, right after a background pass, when what is left to copy is what came during
- * that pass; its next write then starts the log over. Past hard limits it does so whenever the background thread is
- * idle, and at the last one it waits for it, so the log stays bounded whatever the load.
+ * that pass; its next write then starts the log over. Past hard limits it does so whenever the
+ * background thread is idle, and at the last one it waits for it, so the log stays bounded
+ * whatever the load.
  *
  * The thread opens its connection itself, so starting the simulator does not wait for it; if it
  * cannot, the writer checkpoints as SQLite would have (a pass every 1,000 frames).
@@ -33,9 +34,9 @@
 #include "sim.h"
 #include "store_vfs.h"
 
-#define KICK_FRAMES 1000     /* a background pass once this many frames wait to be copied */
-#define RESTART_FRAMES 4000  /* log this long: the writer ends it after the next background pass */
-#define FORCE_FRAMES 16000   /* log this long: the writer ends it whenever the thread is idle */
+#define KICK_FRAMES 1000    /* a background pass once this many frames wait to be copied */
+#define RESTART_FRAMES 4000 /* log this long: the writer ends it after the next background pass */
+#define FORCE_FRAMES 16000  /* log this long: the writer ends it whenever the thread is idle */
 #define WAIT_FRAMES WAL_CHECKPOINT_MAX_FRAMES /* log this long: the writer waits, then ends it */
 
 enum { IDLE, BACKGROUND, FOREGROUND };
@@ -48,14 +49,14 @@ struct wal_checkpointer {
     pthread_mutex_t mu;
     pthread_cond_t cond; /* kick, stop, or a pass ended */
     /* under mu */
-    int running;    /* IDLE, or who runs a pass */
-    int kick;       /* the writer asks for a background pass */
+    int running; /* IDLE, or who runs a pass */
+    int kick;    /* the writer asks for a background pass */
     int stop;
-    int copied;     /* frames of the current log known to be copied (after the last pass) */
+    int copied;      /* frames of the current log known to be copied (after the last pass) */
     int last_frames; /* the log's length after the previous commit */
-    int pass_ended; /* a background pass ended since the writer last looked */
-    int warned;     /* a failure was logged (once per run of failures) */
-    int no_thread;  /* the thread could not open its connection: the writer checkpoints */
+    int pass_ended;  /* a background pass ended since the writer last looked */
+    int warned;      /* a failure was logged (once per run of failures) */
+    int no_thread;   /* the thread could not open its connection: the writer checkpoints */
     wal_checkpoint_stats stats;
 };
 
@@ -87,7 +88,8 @@ static void pass_done(wal_checkpointer *w, sqlite3 *conn, int rc, int copied)
 /* Opens the thread's connection; 0, or -1 with the reason logged. */
 static int open_connection(wal_checkpointer *w)
 {
-    if (sqlite3_open_v2(w->path, &w->bg, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, STORE_VFS) == SQLITE_OK &&
+    if (sqlite3_open_v2(w->path, &w->bg, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, STORE_VFS) ==
+            SQLITE_OK &&
         /* NORMAL: a checkpoint syncs the log before copying and the database after */
         sqlite3_exec(w->bg, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) == SQLITE_OK &&
         /* reading the schema opens the log on this connection */
@@ -167,7 +169,8 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
     }
     if (w->running == IDLE) {
         int left = frames - w->copied;
-        if (w->no_thread ? left >= KICK_FRAMES : (frames >= FORCE_FRAMES || (frames >= RESTART_FRAMES && ended))) {
+        if (w->no_thread ? left >= KICK_FRAMES
+                         : (frames >= FORCE_FRAMES || (frames >= RESTART_FRAMES && ended))) {
             foreground_pass(w);
         } else if (left >= KICK_FRAMES) {
             w->kick = 1;
@@ -206,7 +209,9 @@ void wal_checkpointer_stop(wal_checkpointer *w)
     if (!w)
         return;
     sqlite3_wal_autocheckpoint(w->db, 1000); /* SQLite's default, in place of our hook */
-    sim_log(SIM_LOG_DEBUG, "store: WAL checkpoints: %llu in the background, %llu by the writer (%llu after waiting), %llu failed",
+    sim_log(SIM_LOG_DEBUG,
+            "store: WAL checkpoints: %llu in the background, %llu by the writer (%llu after waiting), %llu "
+            "failed",
             (unsigned long long)w->stats.background, (unsigned long long)w->stats.foreground,
             (unsigned long long)w->stats.waits, (unsigned long long)w->stats.failures);
     pthread_mutex_lock(&w->mu);

@@ -60,21 +60,25 @@ struct wal_checkpointer {
     wal_checkpoint_stats stats;
 };
 
-/* A pass on conn; under no lock. Returns the SQLite result, *copied the frames now copied. */
-static int run_pass(sqlite3 *conn, int *copied)
+/* One PASSIVE pass, by the thread (BACKGROUND, on its connection) or by the writer (FOREGROUND,
+ * on its own, while the thread is idle). Called under mu, which is let go during the pass; counts
+ * the result and logs the first failure of a run of them. */
+static void run_pass(wal_checkpointer *w, int who)
 {
+    sqlite3 *conn = who == BACKGROUND ? w->bg : w->db;
+    w->running = who;
+    pthread_mutex_unlock(&w->mu);
     int log_frames = 0, ckpt_frames = 0;
     int rc = sqlite3_wal_checkpoint_v2(conn, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
-    *copied = ckpt_frames > 0 ? ckpt_frames : 0;
-    return rc;
-}
-
-/* Under mu: count a pass's result (and log the first failure of a run of them). */
-static void pass_done(wal_checkpointer *w, sqlite3 *conn, int rc, int copied)
-{
+    pthread_mutex_lock(&w->mu);
+    w->running = IDLE;
+    if (who == BACKGROUND)
+        w->stats.background++;
+    else
+        w->stats.foreground++;
     if (rc == SQLITE_OK || rc == SQLITE_BUSY) { /* BUSY: another pass held the log; nothing lost */
         if (rc == SQLITE_OK)
-            w->copied = copied;
+            w->copied = ckpt_frames > 0 ? ckpt_frames : 0;
         w->warned = 0;
         return;
     }
@@ -118,32 +122,12 @@ static void *checkpoint_main(void *arg)
         w->kick = 0;
         if (w->running != IDLE)
             continue; /* the writer runs one; it kicks again if still needed */
-        w->running = BACKGROUND;
-        pthread_mutex_unlock(&w->mu);
-        int copied = 0;
-        int rc = run_pass(w->bg, &copied);
-        pthread_mutex_lock(&w->mu);
-        w->running = IDLE;
-        w->stats.background++;
-        pass_done(w, w->bg, rc, copied);
+        run_pass(w, BACKGROUND);
         w->pass_ended = 1;
         pthread_cond_broadcast(&w->cond);
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
-}
-
-/* The writer runs a pass itself (the thread is idle); under mu on entry and exit. */
-static void foreground_pass(wal_checkpointer *w)
-{
-    w->running = FOREGROUND;
-    pthread_mutex_unlock(&w->mu);
-    int copied = 0;
-    int rc = run_pass(w->db, &copied);
-    pthread_mutex_lock(&w->mu);
-    w->running = IDLE;
-    w->stats.foreground++;
-    pass_done(w, w->db, rc, copied);
 }
 
 /* SQLite calls this on the writer's thread after each commit, with the log's length in frames. */
@@ -171,7 +155,7 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
         int left = frames - w->copied;
         if (w->no_thread ? left >= KICK_FRAMES
                          : (frames >= FORCE_FRAMES || (frames >= RESTART_FRAMES && ended))) {
-            foreground_pass(w);
+            run_pass(w, FOREGROUND);
         } else if (left >= KICK_FRAMES) {
             w->kick = 1;
             pthread_cond_signal(&w->cond);

@@ -1,6 +1,6 @@
-/* store.h: the simulator's persistent state in SQLite (store.c, and wal_checkpoint.c for its
- * checkpoint thread, are the only files that include sqlite3.h). WAL mode, prepared statements,
- * bound parameters only, a schema version.
+/* store.h: the simulator's persistent state in SQLite (store.c, with store_vfs.c for its file layer
+ * and wal_checkpoint.c for its checkpoint thread, are the only files that include sqlite3.h). WAL
+ * mode, prepared statements, bound parameters only, a schema version.
  * An acknowledged write is committed before its answer leaves.
  *
  * The domain API used by the handlers (streams, shards, records, tags, ...) is declared

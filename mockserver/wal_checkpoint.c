@@ -193,16 +193,16 @@ void wal_checkpointer_stop(wal_checkpointer *w)
     if (!w)
         return;
     sqlite3_wal_autocheckpoint(w->db, 1000); /* SQLite's default, in place of our hook */
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL); /* the counters are final from here on */
     sim_log(SIM_LOG_DEBUG,
             "store: WAL checkpoints: %llu in the background, %llu by the writer (%llu after waiting), %llu "
             "failed",
             (unsigned long long)w->stats.background, (unsigned long long)w->stats.foreground,
             (unsigned long long)w->stats.waits, (unsigned long long)w->stats.failures);
-    pthread_mutex_lock(&w->mu);
-    w->stop = 1;
-    pthread_cond_signal(&w->cond);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
     sqlite3_close(w->bg);
     free(w->path);
     pthread_cond_destroy(&w->cond);

@@ -653,8 +653,8 @@ static int count_other_files(const char *db)
 
 /* Every request in a batch runs in a SAVEPOINT, whose sub-journal keeps the original of each page
  * the request changes. A request that changes megabytes (deleting a stream) must not spill it to
- * a temporary file: with the database in exclusive mode SQLite keeps that file open for good, and
- * every later request then writes each page it touches to disk a second time. */
+ * a temporary file: in exclusive locking mode, which the store used when this was found, SQLite
+ * kept that file open for good, and every later request wrote each page it touched twice more. */
 Test(store, request_sub_journal_stays_in_memory)
 {
     fx f;

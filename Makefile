@@ -1,9 +1,11 @@
 # Makefile: builds the simulator (kinesis-sim), the client library and CLI (libkinesis, kinesis),
 # the conformance runner (kinesis-conform) and the test binaries into build/.
 # Sources are found by directory, so adding a file to a module needs no edit here:
-#   client/src/*.c        -> build/libkinesis.a, build/libkinesis.so
+#   client/shared/*.c     -> code the client and the simulator share (SigV4, event streams, errors)
+#   client/src/*.c        -> build/libkinesis.a, build/libkinesis.so (with client/shared)
 #   client/cli/*.c        -> build/kinesis
-#   mockserver/*.c        -> build/kinesis-sim (main.c holds main(); the rest is also linked into tests)
+#   mockserver/*/*.c      -> build/kinesis-sim (mockserver/main.c holds main(); the rest is also
+#                            linked into tests); docs/design.md says which folder holds what
 #   conformance/*.c       -> build/kinesis-conform (main.c holds main())
 #   */tests/unit/*.c      -> build/test-<module>-unit (Criterion)
 #   tests/integration/*.c -> build/test-integration (Criterion, needs a running simulator)
@@ -22,8 +24,7 @@ WARN       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
 OPT        ?= -O2 -g
 SAN        ?=
 CFLAGS_ALL  = -std=c11 $(WARN) $(OPT) $(SAN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-              -DKINESIS_VERSION=\"$(VERSION)\" -fPIC -Iclient/include -Iclient/src -Imockserver \
-              -Iconformance -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
+              -DKINESIS_VERSION=\"$(VERSION)\" -fPIC $(INC) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL  = -Wl,--as-needed $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
 # kinesis-sim (only it: libkinesis, the CLI, the tools and the tests link as above) takes SQLite,
@@ -62,13 +63,33 @@ SIM_LDLIBS   = -Wl,--as-needed $(filter-out $(SIM_STATIC:%=-l%),$(PKG_LIBS)) \
 SIM_PIE     ?=
 SIM_LDFLAGS  = $(if $(and $(SIM_STATIC),$(if $(SIM_PIE),,1)),-no-pie)
 
+# Each part sees only the headers it may use, so the build itself keeps the direction of the
+# dependencies (docs/design.md): the library never sees the simulator or the runner; the
+# simulator, the runner and the CLI see the public header and client/shared, never client/src.
+# (Pattern-specific values: the longest matching pattern wins.) ci/check-includes checks the
+# same rules over the sources, for headers a wider include path could still reach.
+INC_PUBLIC := -Iclient/include
+INC_SHARED := -Iclient/shared/include
+INC         = $(INC_PUBLIC) $(INC_SHARED)
+$(BUILD)/obj/client/shared/%.o: INC = $(INC_SHARED)
+$(BUILD)/obj/client/src/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -Iclient/src
+$(BUILD)/obj/client/tests/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -Iclient/src
+$(BUILD)/obj/mockserver/%.o: INC = -Imockserver $(INC_PUBLIC) $(INC_SHARED) -I$(BUILD)/gen
+$(BUILD)/obj/gen/%.o: INC =
+$(BUILD)/obj/conformance/%.o: INC = -Iconformance $(INC_PUBLIC) $(INC_SHARED)
+$(BUILD)/obj/tests/%.o: INC = $(INC_PUBLIC) $(INC_SHARED)
+# The fuzzing harnesses and benchmark tools reach into every part they exercise.
+$(BUILD)/obj/ci/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -Iclient/src -Imockserver -Iconformance -I$(BUILD)/gen
+
+SHARED_SRC := $(wildcard client/shared/*.c)
 CLIENT_SRC := $(wildcard client/src/*.c)
 CLI_SRC    := $(wildcard client/cli/*.c)
-SIM_SRC    := $(wildcard mockserver/*.c)
+SIM_SRC    := $(wildcard mockserver/*.c mockserver/*/*.c)
 CONF_SRC   := $(wildcard conformance/*.c)
 GEN_SRC    := $(BUILD)/gen/model_data.c
 
-CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o)
+SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/obj/%.o)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o) $(SHARED_OBJ)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 SIM_OBJ    := $(SIM_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/model_data.o
 SIM_LIBOBJ := $(filter-out $(BUILD)/obj/mockserver/main.o,$(SIM_OBJ))
@@ -87,7 +108,7 @@ TESTS := $(if $(T_SIM_SRC),$(BUILD)/test-sim-unit) $(if $(T_CLIENT_SRC),$(BUILD)
          $(if $(T_CONF_SRC),$(BUILD)/test-conform-unit) $(if $(T_INT_SRC),$(BUILD)/test-integration)
 EXAMPLES := $(EXAMPLES_SRC:client/examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all deps run test tests asan tsan clean install examples conform dev-cert
+.PHONY: all deps run test tests asan tsan clean install examples conform dev-cert check-layout
 all: $(BINS) $(EXAMPLES)
 
 deps:
@@ -99,9 +120,14 @@ run: deps
 	$(BUILD)/kinesis-sim --host 127.0.0.1 --port 4567 --db kinesis-sim.db
 
 # `make test`: install what is missing, build with -Werror, run every suite (ci/run-tests).
-test: deps
+test: deps check-layout
 	@$(MAKE) --no-print-directory all tests
 	@BUILD=$(BUILD) sh ci/run-tests
+
+# Who may include what (docs/design.md): ci/check-includes, and its own self-test.
+check-layout:
+	@sh ci/check-includes
+	@sh ci/check-includes --self-test
 
 tests: $(TESTS)
 
@@ -151,18 +177,19 @@ $(BUILD)/libkinesis.so: $(CLIENT_OBJ)
 $(BUILD)/kinesis.pc: client/kinesis.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-$(BUILD)/kinesis-sim: $(SIM_OBJ) $(BUILD)/libkinesis.a
-	$(CC) $(SAN) $(SIM_LDFLAGS) -o $@ $(SIM_OBJ) $(BUILD)/libkinesis.a $(SIM_LDLIBS)
+$(BUILD)/kinesis-sim: $(SIM_OBJ) $(SHARED_OBJ)
+	$(CC) $(SAN) $(SIM_LDFLAGS) -o $@ $(SIM_OBJ) $(SHARED_OBJ) $(SIM_LDLIBS)
 $(BUILD)/kinesis: $(CLI_OBJ) $(BUILD)/libkinesis.a
 	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(BUILD)/libkinesis.a $(LDLIBS_ALL)
 $(BUILD)/kinesis-conform: $(CONF_OBJ) $(BUILD)/libkinesis.a
 	$(CC) $(SAN) -o $@ $(CONF_OBJ) $(BUILD)/libkinesis.a $(LDLIBS_ALL)
 
+$(BUILD)/examples/%: INC = $(INC_PUBLIC)
 $(BUILD)/examples/%: client/examples/%.c $(BUILD)/libkinesis.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libkinesis.a $(LDLIBS_ALL)
 
-$(BUILD)/test-sim-unit: $(T_SIM_SRC:%.c=$(BUILD)/obj/%.o) $(SIM_LIBOBJ) $(BUILD)/libkinesis.a
+$(BUILD)/test-sim-unit: $(T_SIM_SRC:%.c=$(BUILD)/obj/%.o) $(SIM_LIBOBJ) $(SHARED_OBJ)
 	$(CC) $(SAN) -o $@ $^ $(CRIT_LIBS) $(LDLIBS_ALL)
 $(BUILD)/test-client-unit: $(T_CLIENT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libkinesis.a
 	$(CC) $(SAN) -o $@ $^ $(CRIT_LIBS) $(LDLIBS_ALL)

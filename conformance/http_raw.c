@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "sigv4.h"
+#include "shared/sigv4.h"
 
 #define CF_MAX_HEADERS 32
 #define CF_MAX_BODY (64u * 1024 * 1024)

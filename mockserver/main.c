@@ -12,14 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "config.h"
-#include "http.h"
-#include "json_alloc.h"
-#include "sim.h"
-#include "simulation.h"
-#include "store.h"
-#include "validate.h"
+#include "dispatch/auth.h"
+#include "server/config.h"
+#include "net/http.h"
+#include "wire/json_alloc.h"
+#include "server/sim.h"
+#include "simulation/simulation.h"
+#include "store/store.h"
+#include "dispatch/validate.h"
 
 extern char **environ;
 

@@ -1,4 +1,4 @@
-/* fuzz_auth.c: libFuzzer harness for mockserver/auth.c, the simulator's SigV4 gate (presence and
+/* fuzz_auth.c: libFuzzer harness for mockserver/dispatch/auth.c, the simulator's SigV4 gate (presence and
  * format always, full verification in --auth strict).
  *
  * The input is a raw request in the test-suite format (as fuzz_sigv4.c; seeds in corpus/auth/
@@ -9,9 +9,9 @@
  * as a credentials file (sim_credentials_parse). */
 #include <string.h>
 
-#include "auth.h"
+#include "dispatch/auth.h"
 #include "fuzz.h"
-#include "sigv4.h"
+#include "shared/sigv4.h"
 
 #define CREDS "AKIDEXAMPLE wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY 123456789012\n# comment\nAKID2\tsecret2\n"
 #define NOW_MS 1440938160000LL /* 2015-08-30T12:36:00Z */

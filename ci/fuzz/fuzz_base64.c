@@ -1,4 +1,4 @@
-/* fuzz_base64.c: libFuzzer harness for mockserver/base64.c, the strict base64 of blob members
+/* fuzz_base64.c: libFuzzer harness for mockserver/wire/base64.c, the strict base64 of blob members
  * (PutRecord Data and the like arrive base64-encoded in JSON).
  *
  * The input is tried as base64 text: sim_base64_check and sim_base64_decode_n must agree on
@@ -7,7 +7,7 @@
  * input is also encoded as bytes, and that text must check and decode back to the input. */
 #include <string.h>
 
-#include "base64.h"
+#include "wire/base64.h"
 #include "fuzz.h"
 
 FUZZ_ENTRY(base64)

@@ -1,4 +1,4 @@
-/* fuzz_cbor.c: libFuzzer harness for mockserver/cbor_codec.c, the decoder of the Java SDKs'
+/* fuzz_cbor.c: libFuzzer harness for mockserver/wire/cbor_codec.c, the decoder of the Java SDKs'
  * default body format (application/x-amz-cbor-1.1).
  *
  * The input is a CBOR request body (seeds in corpus/cbor/ encode each operation's request with
@@ -8,7 +8,7 @@
  * (a blob member that is not base64) but must not crash. */
 #include <string.h>
 
-#include "cbor_codec.h"
+#include "wire/cbor_codec.h"
 #include "fuzz.h"
 
 static const char *const ops[] = {"PutRecord",      "PutRecords", "GetRecords",

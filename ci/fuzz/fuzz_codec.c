@@ -1,4 +1,4 @@
-/* fuzz_codec.c: libFuzzer harness for mockserver/codec.c, the first thing a request body meets.
+/* fuzz_codec.c: libFuzzer harness for mockserver/wire/codec.c, the first thing a request body meets.
  *
  * The input is a request body. codec_decode (AWS JSON) must give an object or a reason; an object
  * it gives must encode (codec_encode) to text that decodes and encodes to the same text again
@@ -7,7 +7,7 @@
  * decode to the same message. */
 #include <string.h>
 
-#include "codec.h"
+#include "wire/codec.h"
 #include "fuzz.h"
 
 FUZZ_ENTRY(codec)

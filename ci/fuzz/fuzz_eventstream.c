@@ -1,4 +1,4 @@
-/* fuzz_eventstream.c: libFuzzer harness for client/src/eventstream.c, the event stream framing
+/* fuzz_eventstream.c: libFuzzer harness for client/shared/eventstream.c, the event stream framing
  * of SubscribeToShard (what a client reads frame by frame from a socket).
  *
  * The input is a byte stream of frames (seeds in corpus/eventstream/ are encoded events and
@@ -8,7 +8,7 @@
  * payload) to exactly its own bytes. */
 #include <string.h>
 
-#include "eventstream.h"
+#include "shared/eventstream.h"
 #include "fuzz.h"
 
 static void check_frame(const uint8_t *buf, size_t len)

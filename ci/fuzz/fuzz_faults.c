@@ -1,4 +1,4 @@
-/* fuzz_faults.c: libFuzzer harness for mockserver/faults.c, the fault rules a user gives with
+/* fuzz_faults.c: libFuzzer harness for mockserver/simulation/faults.c, the fault rules a user gives with
  * --faults FILE or POST /_sim/faults.
  *
  * The input is a rules document (seeds in corpus/faults/ are fixtures/faults/ *.json and rules of
@@ -7,7 +7,7 @@
  * known kind), listed (sim_faults_to_json, one entry per rule), and removed one by one. */
 #include <string.h>
 
-#include "faults.h"
+#include "simulation/faults.h"
 #include "fuzz.h"
 
 FUZZ_ENTRY(faults)

@@ -1,4 +1,4 @@
-/* fuzz_ids.c: libFuzzer harness for mockserver/ids.c, the identifiers a client sends back to us.
+/* fuzz_ids.c: libFuzzer harness for mockserver/wire/ids.c, the identifiers a client sends back to us.
  *
  * The whole input is tried as each kind of identifier: a shard iterator (iterator_decode under
  * a fixed key; seeds in corpus/ids/ were made with this key), a sequence number, a 128-bit hash
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "ids.h"
+#include "wire/ids.h"
 
 /* The server key of the seeds: bytes 0x00..0x1f. */
 static void fixed_key(uint8_t key[32])

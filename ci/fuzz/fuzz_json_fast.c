@@ -1,4 +1,4 @@
-/* fuzz_json_fast.c: differential libFuzzer harness for mockserver/json_fast.c against Jansson.
+/* fuzz_json_fast.c: differential libFuzzer harness for mockserver/wire/json_fast.c against Jansson.
  *
  * The input is a JSON body. When sim_json_fast_parse accepts it, json_loadb must accept it too
  * and build an equal tree with the same key order. Whatever tree json_loadb builds (arrays and
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "json_fast.h"
+#include "wire/json_fast.h"
 
 #define FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 

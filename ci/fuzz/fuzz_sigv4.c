@@ -1,4 +1,4 @@
-/* fuzz_sigv4.c: libFuzzer harness for client/src/sigv4.c, the code kinesis-sim runs on every
+/* fuzz_sigv4.c: libFuzzer harness for client/shared/sigv4.c, the code kinesis-sim runs on every
  * request's Authorization header in strict mode.
  *
  * The input is a raw request in the test-suite format (request.txt; seeds in corpus/sigv4/ are
@@ -14,7 +14,7 @@
 #include <strings.h>
 
 #include "fuzz.h"
-#include "sigv4.h"
+#include "shared/sigv4.h"
 
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define EPOCH 1440938160 /* 2015-08-30T12:36:00Z, the vectors' time */

@@ -1,4 +1,4 @@
-/* fuzz_validate.c: libFuzzer harness for mockserver/validate.c, the model-driven input checks
+/* fuzz_validate.c: libFuzzer harness for mockserver/dispatch/validate.c, the model-driven input checks
  * every request goes through before its handler.
  *
  * The model is loaded once (sim_model_load, the embedded service-2.json). The input is
@@ -10,9 +10,9 @@
  * expression (sim_regex_java_to_posix). */
 #include <string.h>
 
-#include "codec.h"
+#include "wire/codec.h"
 #include "fuzz.h"
-#include "validate.h"
+#include "dispatch/validate.h"
 
 static sim_model *model(void)
 {

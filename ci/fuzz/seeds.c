@@ -26,10 +26,10 @@
 #include <sys/stat.h>
 
 #include "case.h"
-#include "cbor_codec.h"
-#include "eventstream.h"
-#include "ids.h"
-#include "sigv4.h"
+#include "wire/cbor_codec.h"
+#include "shared/eventstream.h"
+#include "wire/ids.h"
+#include "shared/sigv4.h"
 #include "vars.h"
 
 static const char *root_dir;

@@ -6,9 +6,9 @@
  * fixtures/sigv4/v4/<case>/) and prints every stage of the signer: canonical request, string to
  * sign, signature, and the headers to add (X-Amz-Date, X-Amz-Security-Token, Authorization), or
  * with --query the presigned query string. It is a plain client of the signer in
- * client/src/sigv4.h; the CLI's main calls kinesis_cli_sign for the `sign` subcommand.
+ * client/shared/include/shared/sigv4.h; the CLI's main calls kinesis_cli_sign for the `sign` subcommand.
  * Exit status: 0 signed, 1 signing failed, 2 bad usage or bad input. */
-#include "sigv4.h"
+#include "shared/sigv4.h"
 
 #include <errno.h>
 #include <jansson.h>

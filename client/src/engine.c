@@ -18,7 +18,7 @@
 #include <curl/curl.h>
 
 #include "internal.h"
-#include "sigv4.h"
+#include "shared/sigv4.h"
 
 #define KC_MAX_RESPONSE (64u * 1024u * 1024u)
 

@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "eventstream.h"
+#include "shared/eventstream.h"
 #include "internal.h"
 
 #define EVENT_TYPE "SubscribeToShardEvent"

@@ -1,7 +1,7 @@
 /* sim_subscribe.c: SubscribeToShard end to end against a running kinesis-sim
  * ($KINESIS_SIM_ENDPOINT): a registered consumer subscribes over HTTP/2 (cleartext, prior
  * knowledge, like the SDKs) and the test decodes the event stream with eventstream_decode
- * (client/src/eventstream.c): the initial-response, records already in the shard, records put
+ * (client/shared/eventstream.c): the initial-response, records already in the shard, records put
  * while subscribed (same sequence numbers and data as PutRecord answered), ContinuationSequenceNumber,
  * the 5-second re-subscribe rule (ResourceInUseException), the errors before the stream starts,
  * the end of a split shard (ChildShards, null ContinuationSequenceNumber, the stream ends), an
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "eventstream.h"
+#include "shared/eventstream.h"
 #include "testlib.h"
 
 #define AUTH_HDR                                                                                             \

@@ -1,4 +1,4 @@
-/* test_eventstream.c: Criterion tests for client/src/eventstream.c (AWS event stream framing).
+/* test_eventstream.c: Criterion tests for client/shared/eventstream.c (AWS event stream framing).
  * The known-answer frames are the test vectors of the AWS SDK for JavaScript v3
  * (aws/aws-sdk-js-v3, packages/eventstream-marshaller/src/TestVectors.fixture.ts, Apache-2.0),
  * copied as data. CRC-32 check values are the standard ones ("123456789" -> 0xCBF43926). */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eventstream.h"
+#include "shared/eventstream.h"
 
 /* ---- vectors (aws-sdk-js-v3) ---- */
 static const uint8_t V_EMPTY[] = {0, 0, 0, 16, 0, 0, 0, 0, 5, 194, 72, 235, 125, 152, 200, 255};

@@ -1,4 +1,4 @@
-/* test_sigv4.c: tests of the SigV4 signer (client/src/sigv4.c).
+/* test_sigv4.c: tests of the SigV4 signer (client/shared/sigv4.c).
  *
  * The core is data-driven, like aws-c-auth's own suite: it loops over every case folder in
  * fixtures/sigv4/v4 (38 official vectors, see fixtures/sigv4/SOURCE.md), parses request.txt and
@@ -8,7 +8,7 @@
  * parts the vectors do not reach: Authorization parsing, verification failures, time parsing,
  * the raw request parser and bad input.
  * Run from the repository root, or set KINESIS_SIGV4_FIXTURES to the v4 folder. */
-#include "sigv4.h"
+#include "shared/sigv4.h"
 
 #include <criterion/criterion.h>
 #include <ctype.h>

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "eventstream.h"
+#include "shared/eventstream.h"
 #include "internal.h"
 #include "kinesis/kinesis.h"
 

@@ -12,7 +12,7 @@
 
 #include "fake_server.h"
 #include "kinesis/kinesis.h"
-#include "sigv4.h"
+#include "shared/sigv4.h"
 
 #define RID "x-amzn-RequestId: rid-123\r\n"
 

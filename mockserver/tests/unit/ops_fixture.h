@@ -7,9 +7,9 @@
 
 #include <jansson.h>
 
-#include "ops.h"
-#include "sim.h"
-#include "store.h"
+#include "ops/ops.h"
+#include "server/sim.h"
+#include "store/store.h"
 
 #define FX_ACCOUNT "123456789012"
 #define FX_REGION "us-east-1"

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "sigv4.h"
+#include "dispatch/auth.h"
+#include "shared/sigv4.h"
 
 #define GOOD_AUTH                                                                                            \
     "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/eu-west-1/kinesis/aws4_request, "                      \

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base64.h"
+#include "wire/base64.h"
 
 /* ---- reference: the rules written out one character at a time ---- */
 

@@ -1,4 +1,4 @@
-/* test_cbor_codec.c: Criterion tests for mockserver/cbor_codec.c (AWS CBOR <-> the JSON form).
+/* test_cbor_codec.c: Criterion tests for mockserver/wire/cbor_codec.c (AWS CBOR <-> the JSON form).
  * Hand-written CBOR bodies follow RFC 8949's encoding tables; expected integers and IEEE bytes
  * were computed with Python (struct.pack) while writing the tests. Encoded answers are also read
  * back with libcbor's own item decoder (cbor_load), independently of our streaming decoder, to
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cbor_codec.h"
+#include "wire/cbor_codec.h"
 
 /* ---- helpers ---- */
 

@@ -1,11 +1,11 @@
-/* test_clock.c: Criterion tests for mockserver/clock.c, the simulation clock: virtual time moves
+/* test_clock.c: Criterion tests for mockserver/simulation/clock.c, the simulation clock: virtual time moves
  * only when told, real time follows the system clock plus an offset, and switching modes keeps
  * the reading continuous. Waits are short (tens of milliseconds) and bounded. */
 #include <criterion/criterion.h>
 
 #include <time.h>
 
-#include "clock.h"
+#include "simulation/clock.h"
 
 static int64_t wall_ms(void)
 {

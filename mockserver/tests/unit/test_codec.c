@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cbor_codec.h"
-#include "codec.h"
+#include "wire/cbor_codec.h"
+#include "wire/codec.h"
 
 Test(codec, content_types)
 {

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control.h"
-#include "simulation.h"
-#include "store.h"
+#include "dispatch/control.h"
+#include "simulation/simulation.h"
+#include "store/store.h"
 
 typedef struct {
     sim_server srv;

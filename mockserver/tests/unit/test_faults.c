@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "faults.h"
-#include "simulation.h"
+#include "simulation/faults.h"
+#include "simulation/simulation.h"
 
 static json_t *flt_json(const char *text)
 {

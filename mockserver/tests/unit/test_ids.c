@@ -1,4 +1,4 @@
-/* test_ids.c: Criterion tests for mockserver/ids.c (hash keys, hash ranges, MD5 routing, shard
+/* test_ids.c: Criterion tests for mockserver/wire/ids.c (hash keys, hash ranges, MD5 routing, shard
  * ids, sequence numbers, shard iterators). Expected big numbers were computed independently with
  * Python (int arithmetic, hashlib.md5) while writing the tests; the AWS sequence number example is
  * from the Kinesis documentation (see kinesis-facts.md section 4). */
@@ -9,7 +9,7 @@
 
 #include <openssl/evp.h>
 
-#include "ids.h"
+#include "wire/ids.h"
 
 #define MAX128 "340282366920938463463374607431768211455"
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "json_alloc.h"
+#include "wire/json_alloc.h"
 
 Test(json_alloc, freed_small_blocks_are_reused_by_size_class)
 {

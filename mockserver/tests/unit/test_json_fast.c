@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
-#include "json_fast.h"
+#include "wire/codec.h"
+#include "wire/json_fast.h"
 
 #define FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 

@@ -1,4 +1,4 @@
-/* test_ops_consumers.c: enhanced fan-out consumers at the handler level (ops_consumers.c):
+/* test_ops_consumers.c: enhanced fan-out consumers at the handler level (ops/consumers.c):
  * CREATING -> ACTIVE after the create delay, DELETING -> gone after the delete delay, the ARN
  * with its creation epoch, lookups by ConsumerARN or StreamARN + ConsumerName, the per-stream
  * and CREATING limits, ListStreamConsumers paging and token expiry, DescribeStreamSummary's
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ops_fixture.h"
-#include "streams.h"
+#include "ops/resources.h"
 
 #define ARN(s) "arn:aws:kinesis:" FX_REGION ":" FX_ACCOUNT ":stream/" s
 

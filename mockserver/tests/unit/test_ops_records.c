@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base64.h"
-#include "ids.h"
+#include "wire/base64.h"
+#include "wire/ids.h"
 #include "ops_fixture.h"
 
 static fx F;

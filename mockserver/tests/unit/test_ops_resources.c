@@ -1,6 +1,6 @@
 /* test_ops_resources.c: operations on a resource named by ARN, at the handler level:
- * TagResource / UntagResource / ListTagsForResource (ops_tags.c) on streams (sharing the tags
- * the stream API sees) and consumers, and Put/Get/DeleteResourcePolicy (ops_policies.c). */
+ * TagResource / UntagResource / ListTagsForResource (ops/tags.c) on streams (sharing the tags
+ * the stream API sees) and consumers, and Put/Get/DeleteResourcePolicy (ops/policies.c). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>

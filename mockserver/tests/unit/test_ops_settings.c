@@ -1,6 +1,6 @@
 /* test_ops_settings.c: stream and account settings at the handler level: server-side encryption
- * (ops_encryption.c: UPDATING then ACTIVE, KeyId forms, records report EncryptionType KMS),
- * enhanced monitoring (ops_monitoring.c), and ops_limits.c: DescribeLimits, account settings
+ * (ops/encryption.c: UPDATING then ACTIVE, KeyId forms, records report EncryptionType KMS),
+ * enhanced monitoring (ops/monitoring.c), and ops/limits.c: DescribeLimits, account settings
  * (the billing commitment window), UpdateStreamMode, UpdateStreamWarmThroughput and
  * UpdateMaxRecordSize (PutRecord then enforces the new size). */
 #include <criterion/criterion.h>

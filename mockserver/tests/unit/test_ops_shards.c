@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ids.h"
+#include "wire/ids.h"
 #include "ops_fixture.h"
 
 static fx F;

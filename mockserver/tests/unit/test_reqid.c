@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "reqid.h"
+#include "net/reqid.h"
 
 static void assert_uuid_form(const char *id)
 {

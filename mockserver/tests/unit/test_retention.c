@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "ops_fixture.h"
-#include "streams.h"
+#include "ops/resources.h"
 
 #define DAY_MS (INT64_C(24) * 3600 * 1000)
 #define HALF "170141183460469231731687303715884105728"

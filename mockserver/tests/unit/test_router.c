@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
-#include "cbor_codec.h"
-#include "ops.h"
-#include "router.h"
-#include "sigv4.h"
-#include "store.h"
-#include "validate.h"
+#include "dispatch/auth.h"
+#include "wire/cbor_codec.h"
+#include "ops/ops.h"
+#include "dispatch/router.h"
+#include "shared/sigv4.h"
+#include "store/store.h"
+#include "dispatch/validate.h"
 
 #define AUTH                                                                                                 \
     "AWS4-HMAC-SHA256 Credential=AKID/20150830/eu-west-1/kinesis/aws4_request, "                             \

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ids.h"
+#include "wire/ids.h"
 #include "ops_fixture.h"
 
 static char path[128];

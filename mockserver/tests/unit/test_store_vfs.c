@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store_vfs.h"
+#include "store/store_vfs.h"
 
 static char path[128];
 static char copy_path[160];

@@ -4,8 +4,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "simulation.h"
-#include "throttle.h"
+#include "simulation/simulation.h"
+#include "simulation/throttle.h"
 
 /* ------------------------------------------------------------------ */
 /* buckets                                                             */

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "base64.h"
-#include "validate.h"
+#include "wire/base64.h"
+#include "dispatch/validate.h"
 
 static sim_model *model;
 static json_t *raw; /* the model JSON, read independently of validate.c */

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "validate.h"
+#include "dispatch/validate.h"
 
 /* One operation, Op, with a patterned string member Name and a list of such strings Names. */
 static const char small_model[] =

@@ -1,0 +1,497 @@
+/* control.c: the test-only control API under /_sim/ (control.h; DESIGN.md "Control API"),
+ * in the spirit of redis's DEBUG command: health, reset, clock, faults, config, metrics.
+ * JSON in and out (metrics: Prometheus text). Every problem gets a JSON error
+ * {"__type": ..., "message": ...}: 400 for bad JSON or bad values, 404 for unknown paths or ids,
+ * 405 for a method the path does not take. The endpoints are listed in README's control API
+ * section and in the 404 message. */
+#include "dispatch/control.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simulation/clock.h"
+#include "simulation/simulation.h"
+#include "store/store.h"
+
+#define KNOWN_ENDPOINTS                                                                                      \
+    "GET /_sim/health, POST /_sim/reset, GET|POST /_sim/clock, GET|POST|DELETE /_sim/faults, "               \
+    "GET|PUT /_sim/config, GET /_sim/metrics"
+
+/* ------------------------------------------------------------------ */
+/* answers                                                             */
+/* ------------------------------------------------------------------ */
+
+static void answer_text(sim_response *resp, int status, const char *ctype, char *body, size_t len)
+{
+    resp->status = status;
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", ctype);
+    free(resp->body);
+    resp->body = (uint8_t *)body;
+    resp->body_len = body ? len : 0;
+}
+
+/* Takes ownership of j. */
+static void answer_json(sim_response *resp, int status, json_t *j)
+{
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!s) {
+        static const char oom[] = "{\"__type\":\"InternalFailure\",\"message\":\"out of memory\"}";
+        s = strdup(oom);
+        status = 500;
+    }
+    answer_text(resp, status, "application/json", s, s ? strlen(s) : 0);
+}
+
+static void answer_error(sim_response *resp, int status, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void answer_error(sim_response *resp, int status, const char *type, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    answer_json(resp, status, json_pack("{s:s, s:s}", "__type", type, "message", msg));
+}
+
+static void bad_request(sim_response *resp, const char *msg)
+{
+    answer_error(resp, 400, "InvalidArgumentException", "%s", msg);
+}
+
+static void method_not_allowed(sim_response *resp, const sim_request *req, const char *allowed)
+{
+    answer_error(resp, 405, "MethodNotAllowed", "%s %s is not supported; use %s", req->method, req->path,
+                 allowed);
+}
+
+/* ------------------------------------------------------------------ */
+/* request helpers                                                     */
+/* ------------------------------------------------------------------ */
+
+static int method_is(const sim_request *req, const char *m)
+{
+    return req->method && strcmp(req->method, m) == 0;
+}
+
+/* The body as a JSON object; an empty body gives NULL with *ok = 1 when allow_empty. */
+static json_t *body_object(const sim_request *req, sim_response *resp, int allow_empty, int *ok)
+{
+    *ok = 0;
+    size_t len = req->body_len;
+    while (len && (req->body[len - 1] == ' ' || req->body[len - 1] == '\n' || req->body[len - 1] == '\r' ||
+                   req->body[len - 1] == '\t'))
+        len--;
+    if (!req->body || len == 0) {
+        if (allow_empty) {
+            *ok = 1;
+            return NULL;
+        }
+        bad_request(resp, "the body must be a JSON object");
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j =
+        json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+    if (!j) {
+        answer_error(resp, 400, "SerializationException",
+                     "the body is not valid JSON: %s (line %d, column %d)", je.text, je.line, je.column);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        bad_request(resp, "the body must be a JSON object");
+        return NULL;
+    }
+    *ok = 1;
+    return j;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The (percent-decoded) value of `name` in the query string; 0 found, -1 absent. */
+static int query_param(const char *query, const char *name, char *out, size_t len)
+{
+    size_t nlen = strlen(name);
+    for (const char *p = query; p && *p;) {
+        const char *end = strchr(p, '&');
+        size_t plen = end ? (size_t)(end - p) : strlen(p);
+        if (plen > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+            size_t o = 0;
+            for (size_t i = nlen + 1; i < plen && o + 1 < len; i++) {
+                if (p[i] == '%' && i + 2 < plen + 1 && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
+                    out[o++] = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
+                    i += 2;
+                } else {
+                    out[o++] = p[i] == '+' ? ' ' : p[i];
+                }
+            }
+            out[o] = '\0';
+            return 0;
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return -1;
+}
+
+static sim_simulation *sim_state(sim_server *srv)
+{
+    return (sim_simulation *)srv->sim;
+}
+
+static int need_sim(sim_server *srv, sim_response *resp)
+{
+    if (sim_state(srv))
+        return 1;
+    answer_error(resp, 503, "ServiceUnavailable", "the simulation layer is not configured");
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* endpoints                                                           */
+/* ------------------------------------------------------------------ */
+
+static json_t *clock_json(const sim_server *srv)
+{
+    return json_pack("{s:s, s:I}", "mode",
+                     sim_clock_mode_get(srv->clock) == SIM_CLOCK_VIRTUAL ? "virtual" : "real", "now_ms",
+                     (json_int_t)sim_clock_now_ms(srv->clock));
+}
+
+static void do_health(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    if (!method_is(req, "GET") && !method_is(req, "HEAD"))
+        return method_not_allowed(resp, req, "GET");
+    json_t *j = json_pack("{s:s}", "status", "ok");
+    if (srv->clock)
+        json_object_set_new(j, "clock", clock_json(srv));
+    answer_json(resp, 200, j);
+}
+
+static void do_reset(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    if (!method_is(req, "POST"))
+        return method_not_allowed(resp, req, "POST");
+    int ok;
+    json_t *body = body_object(req, resp, 1, &ok);
+    if (!ok)
+        return;
+    char stream[SIM_NAME_MAX] = "", account[32], region[64];
+    snprintf(account, sizeof account, "%s", srv->cfg.account_id);
+    snprintf(region, sizeof region, "%s", srv->cfg.region);
+    query_param(req->query, "stream", stream, sizeof stream);
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        char *dst = strcmp(key, "stream") == 0       ? stream
+                    : strcmp(key, "account_id") == 0 ? account
+                    : strcmp(key, "region") == 0     ? region
+                                                     : NULL;
+        size_t cap = dst == stream ? sizeof stream : dst == account ? sizeof account : sizeof region;
+        if (!dst) {
+            answer_error(resp, 400, "InvalidArgumentException",
+                         "unknown member '%s' (known: stream, account_id, region)", key);
+            json_decref(body);
+            return;
+        }
+        if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= cap) {
+            answer_error(resp, 400, "InvalidArgumentException",
+                         "'%s' must be a non-empty string shorter than %zu bytes", key, cap);
+            json_decref(body);
+            return;
+        }
+        snprintf(dst, cap, "%s", json_string_value(v));
+    }
+    json_decref(body);
+    if (!srv->store)
+        return answer_error(resp, 503, "ServiceUnavailable", "no store is open");
+    if (store_reset(srv->store, account, region, stream[0] ? stream : NULL) != 0) {
+        if (stream[0])
+            return answer_error(resp, 404, "ResourceNotFoundException",
+                                "Stream %s under account %s not found.", stream, account);
+        return answer_error(resp, 500, "InternalFailure", "the store could not be reset");
+    }
+    if (!stream[0] && sim_state(srv))
+        sim_simulation_reset_buckets(sim_state(srv));
+    answer_json(resp, 200,
+                stream[0] ? json_pack("{s:s, s:s}", "reset", "stream", "stream", stream)
+                          : json_pack("{s:s}", "reset", "all"));
+}
+
+static int get_nonneg_int(const json_t *v, int64_t *out)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return -1;
+    *out = json_integer_value(v);
+    return 0;
+}
+
+static void do_clock(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    if (!srv->clock)
+        return answer_error(resp, 503, "ServiceUnavailable", "no clock is configured");
+    if (method_is(req, "GET"))
+        return answer_json(resp, 200, clock_json(srv));
+    if (!method_is(req, "POST"))
+        return method_not_allowed(resp, req, "GET or POST");
+    int ok;
+    json_t *body = body_object(req, resp, 0, &ok);
+    if (!ok)
+        return;
+    int has_mode = 0, has_set = 0, has_adv = 0;
+    sim_clock_mode mode = SIM_CLOCK_REAL;
+    int64_t set_ms = 0, adv_ms = 0;
+    const char *key;
+    json_t *v;
+    const char *problem = NULL;
+    json_object_foreach(body, key, v)
+    {
+        if (strcmp(key, "mode") == 0) {
+            const char *m = json_string_value(v);
+            if (m && strcmp(m, "virtual") == 0)
+                mode = SIM_CLOCK_VIRTUAL;
+            else if (m && strcmp(m, "real") == 0)
+                mode = SIM_CLOCK_REAL;
+            else {
+                problem = "'mode' must be \"real\" or \"virtual\"";
+                break;
+            }
+            has_mode = 1;
+        } else if (strcmp(key, "set_ms") == 0) {
+            if (get_nonneg_int(v, &set_ms) != 0) {
+                problem = "'set_ms' must be an integer >= 0 (milliseconds since the epoch)";
+                break;
+            }
+            has_set = 1;
+        } else if (strcmp(key, "advance_ms") == 0) {
+            if (get_nonneg_int(v, &adv_ms) != 0) {
+                problem = "'advance_ms' must be an integer >= 0 (time only moves forward)";
+                break;
+            }
+            has_adv = 1;
+        } else if (strcmp(key, "now_ms") != 0) { /* a GET answer posted back: now_ms ignored */
+            answer_error(resp, 400, "InvalidArgumentException",
+                         "unknown member '%s' (known: mode, set_ms, advance_ms)", key);
+            json_decref(body);
+            return;
+        }
+    }
+    json_decref(body);
+    if (problem)
+        return bad_request(resp, problem);
+    if (!has_mode && !has_set && !has_adv)
+        return bad_request(resp, "give at least one of mode, set_ms, advance_ms");
+    if (has_mode)
+        sim_clock_set_mode(srv->clock, mode);
+    if (has_set)
+        sim_clock_set_ms(srv->clock, set_ms);
+    if (has_adv)
+        sim_clock_advance_ms(srv->clock, adv_ms);
+    answer_json(resp, 200, clock_json(srv));
+}
+
+static void do_faults(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    if (!need_sim(srv, resp))
+        return;
+    sim_faults *f = sim_simulation_faults(sim_state(srv));
+    if (method_is(req, "GET")) {
+        json_t *j = json_pack("{s:I, s:I, s:o}", "seed", (json_int_t)sim_faults_seed(f), "fired_total",
+                              (json_int_t)sim_faults_fired_total(f), "rules", sim_faults_to_json(f));
+        return answer_json(resp, 200, j);
+    }
+    if (method_is(req, "POST")) {
+        json_error_t je;
+        json_t *doc = req->body_len ? json_loadb((const char *)req->body, req->body_len,
+                                                 JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je)
+                                    : NULL;
+        if (!doc) {
+            if (!req->body_len)
+                return bad_request(resp, "the body must be a fault rule (JSON object) or a list of rules");
+            return answer_error(resp, 400, "SerializationException",
+                                "the body is not valid JSON: %s (line %d, column %d)", je.text, je.line,
+                                je.column);
+        }
+        if (!json_is_object(doc) && !json_is_array(doc)) {
+            json_decref(doc);
+            return bad_request(resp, "the body must be a fault rule (JSON object) or a list of rules");
+        }
+        size_t before = sim_faults_count(f);
+        char err[512];
+        int n = sim_faults_add_document(f, doc, err, sizeof err);
+        json_decref(doc);
+        if (n < 0)
+            return bad_request(resp, err);
+        json_t *all = sim_faults_to_json(f);
+        json_t *ids = json_array();
+        for (size_t i = before; i < json_array_size(all); i++)
+            json_array_append(ids, json_object_get(json_array_get(all, i), "id"));
+        json_decref(all);
+        json_t *j = json_array_size(ids) == 1
+                        ? json_pack("{s:O, s:o}", "id", json_array_get(ids, 0), "ids", ids)
+                        : json_pack("{s:o}", "ids", ids);
+        return answer_json(resp, 200, j);
+    }
+    if (method_is(req, "DELETE")) {
+        char idtxt[32];
+        if (query_param(req->query, "id", idtxt, sizeof idtxt) != 0) {
+            size_t n = sim_faults_count(f);
+            sim_faults_clear(f);
+            return answer_json(resp, 200, json_pack("{s:I}", "deleted", (json_int_t)n));
+        }
+        char *end;
+        errno = 0;
+        unsigned long long id = strtoull(idtxt, &end, 10);
+        if (errno || end == idtxt || *end || idtxt[0] == '-')
+            return answer_error(resp, 400, "InvalidArgumentException",
+                                "'id' must be a rule id (a positive integer), not '%s'", idtxt);
+        if (sim_faults_remove(f, id) != 0)
+            return answer_error(resp, 404, "ResourceNotFoundException", "no fault rule with id %llu", id);
+        return answer_json(resp, 200, json_pack("{s:I}", "deleted", (json_int_t)1));
+    }
+    method_not_allowed(resp, req, "GET, POST or DELETE");
+}
+
+static json_t *config_json(const sim_server *srv, sim_simulation *s)
+{
+    const sim_simulation_options *o = sim_simulation_get_options(s);
+    return json_pack("{s:s, s:f, s:b, s:i, s:I, s:s, s:I, s:I, s:I}", "throttle",
+                     o->throttle == SIM_THROTTLE_AWS ? "aws" : "off", "throttle_scale", o->throttle_scale,
+                     "control_limits", o->control_limits, "max_creating", o->max_creating, "seed",
+                     (json_int_t)sim_faults_seed(sim_simulation_faults(s)), "clock",
+                     srv->clock && sim_clock_mode_get(srv->clock) == SIM_CLOCK_VIRTUAL ? "virtual" : "real",
+                     "create_delay_ms", (json_int_t)srv->cfg.create_delay_ms, "delete_delay_ms",
+                     (json_int_t)srv->cfg.delete_delay_ms, "update_delay_ms",
+                     (json_int_t)srv->cfg.update_delay_ms);
+}
+
+static void do_config(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    if (!need_sim(srv, resp))
+        return;
+    sim_simulation *s = sim_state(srv);
+    if (method_is(req, "GET"))
+        return answer_json(resp, 200, config_json(srv, s));
+    if (!method_is(req, "PUT") && !method_is(req, "POST"))
+        return method_not_allowed(resp, req, "GET or PUT");
+    int ok;
+    json_t *body = body_object(req, resp, 0, &ok);
+    if (!ok)
+        return;
+    /* check everything first, then apply: all or nothing */
+    sim_simulation_options o = *sim_simulation_get_options(s);
+    int64_t delays[3] = {srv->cfg.create_delay_ms, srv->cfg.delete_delay_ms, srv->cfg.update_delay_ms};
+    uint64_t seed = sim_faults_seed(sim_simulation_faults(s));
+    const char *key;
+    json_t *v;
+    char problem[300] = "";
+    json_object_foreach(body, key, v)
+    {
+        int64_t n;
+        if (strcmp(key, "throttle") == 0) {
+            const char *m = json_string_value(v);
+            if (m && strcmp(m, "aws") == 0)
+                o.throttle = SIM_THROTTLE_AWS;
+            else if (m && strcmp(m, "off") == 0)
+                o.throttle = SIM_THROTTLE_OFF;
+            else
+                snprintf(problem, sizeof problem, "'throttle' must be \"aws\" or \"off\"");
+        } else if (strcmp(key, "throttle_scale") == 0) {
+            if (!json_is_number(v) || !(json_number_value(v) > 0) || json_number_value(v) > 1e9)
+                snprintf(problem, sizeof problem, "'throttle_scale' must be a number > 0");
+            else
+                o.throttle_scale = json_number_value(v);
+        } else if (strcmp(key, "control_limits") == 0) {
+            if (!json_is_boolean(v))
+                snprintf(problem, sizeof problem, "'control_limits' must be true or false");
+            else
+                o.control_limits = json_is_true(v);
+        } else if (strcmp(key, "max_creating") == 0) {
+            if (get_nonneg_int(v, &n) != 0 || n > 1000000)
+                snprintf(problem, sizeof problem, "'max_creating' must be an integer >= 0");
+            else
+                o.max_creating = (int)n;
+        } else if (strcmp(key, "seed") == 0) {
+            if (get_nonneg_int(v, &n) != 0)
+                snprintf(problem, sizeof problem, "'seed' must be an integer >= 0");
+            else
+                seed = (uint64_t)n;
+        } else if (strcmp(key, "create_delay_ms") == 0 || strcmp(key, "delete_delay_ms") == 0 ||
+                   strcmp(key, "update_delay_ms") == 0) {
+            if (get_nonneg_int(v, &n) != 0)
+                snprintf(problem, sizeof problem, "'%s' must be an integer >= 0", key);
+            else
+                delays[key[0] == 'c' ? 0 : key[0] == 'd' ? 1 : 2] = n;
+        } else if (strcmp(key, "clock") == 0) {
+            snprintf(problem, sizeof problem, "'clock' is read-only here: POST /_sim/clock {\"mode\": ...}");
+        } else {
+            snprintf(problem, sizeof problem,
+                     "unknown member '%s' (known: throttle, throttle_scale, control_limits, "
+                     "max_creating, seed, create_delay_ms, delete_delay_ms, update_delay_ms)",
+                     key);
+        }
+        if (problem[0])
+            break;
+    }
+    json_decref(body);
+    if (problem[0])
+        return bad_request(resp, problem);
+    sim_simulation_set_throttle(s, o.throttle, o.throttle_scale);
+    sim_simulation_set_control_limits(s, o.control_limits, o.max_creating);
+    if (seed != sim_faults_seed(sim_simulation_faults(s)))
+        sim_simulation_set_seed(s, seed);
+    srv->cfg.create_delay_ms = delays[0];
+    srv->cfg.delete_delay_ms = delays[1];
+    srv->cfg.update_delay_ms = delays[2];
+    answer_json(resp, 200, config_json(srv, s));
+}
+
+static void do_metrics(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    if (!method_is(req, "GET"))
+        return method_not_allowed(resp, req, "GET");
+    if (!need_sim(srv, resp))
+        return;
+    size_t len = 0;
+    char *text = sim_metrics_render(sim_simulation_metrics(sim_state(srv)), &len);
+    if (!text)
+        return answer_error(resp, 500, "InternalFailure", "out of memory");
+    answer_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}
+
+void sim_control_dispatch(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    static const struct {
+        const char *path;
+        void (*fn)(sim_server *, const sim_request *, sim_response *);
+    } routes[] = {
+        {"/_sim/health", do_health}, {"/_sim/reset", do_reset},   {"/_sim/clock", do_clock},
+        {"/_sim/faults", do_faults}, {"/_sim/config", do_config}, {"/_sim/metrics", do_metrics},
+    };
+    const char *path = req->path ? req->path : "";
+    size_t plen = strlen(path);
+    if (plen > 1 && path[plen - 1] == '/') /* tolerate one trailing slash */
+        plen--;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        if (strlen(routes[i].path) == plen && strncmp(routes[i].path, path, plen) == 0) {
+            routes[i].fn(srv, req, resp);
+            return;
+        }
+    }
+    answer_error(resp, 404, "UnknownOperationException", "no control endpoint %s; known: %s", path,
+                 KNOWN_ENDPOINTS);
+}

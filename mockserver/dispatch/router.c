@@ -1,0 +1,407 @@
+/* router.c: one table of operations and one function that does the generic checks before any
+ * handler runs (the shape of redis's processCommand). sim_dispatch never fails: every problem
+ * becomes an AWS-style error answer.
+ *
+ * Order of checks for AWS's `POST /` space (AWS's behaviour as recorded in kinesalite's index.js,
+ * which was written against the real service; kinesis-facts.md section 7):
+ *   1. method is not POST       -> 403 AccessDeniedException
+ *                                  "Unable to determine service/operation name to be authorized"
+ *                                  (AWS sends this as XML; we send the same name and text as JSON)
+ *   2. empty body               -> 400 {"__type":"SerializationException"} when the target names a
+ *                                  known operation, else 400 {"__type":"UnknownOperationException"}
+ *   3. content type not JSON 1.1, application/json or CBOR 1.1
+ *                               -> 403 AccessDeniedException (as in 1) when X-Amz-Target has no
+ *                                  "Service.Operation" form, else 404 {"__type":"UnknownOperationException"}
+ *   4. body does not parse, or is not an object -> 400 {"__type":"SerializationException"}
+ *   5. X-Amz-Target is not "Kinesis_20131202.<known operation>" -> 400 {"__type":"UnknownOperationException"}
+ *   6. signature presence and format (auth.c)   -> 400 InvalidSignature / MissingAuthenticationToken /
+ *                                                  IncompleteSignature
+ *      with --auth strict, the signature itself -> 400 UnrecognizedClientException (unknown key) /
+ *                                                  InvalidSignatureException (wrong, or stale date)
+ *      then the access key picks the account and the credential scope the region (auth.h)
+ *   7. model validation (validate.c)            -> 400 SerializationException ("Message")
+ *                                                  or ValidationException
+ *      the simulation layer (simulation.h)      -> fault rules (error, latency, dropped connection)
+ *                                                  and control-plane rates (LimitExceededException)
+ *   8. operation not implemented by kinesis-sim -> 400 UnknownOperationException
+ *                                                  "kinesis-sim does not implement <Op> yet"
+ *   9. the handler; its answer is 200 with "{}" for empty outputs.
+ * Every answer, error or not, then passes through sim_sim_after_op (metrics, body faults).
+ * Answers use the request's codec: JSON, or CBOR for application/x-amz-cbor-1.1 (codec.h).
+ * application/json is served like application/x-amz-json-1.1 (AWS itself answers it with a
+ * 200 "Output" envelope, which no SDK uses). The control API (/_sim/...) skips all of this; it
+ * is gated only by --control-token (see control_gate below). */
+#include "dispatch/router.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "dispatch/auth.h"
+#include "server/config.h"
+#include "dispatch/control.h"
+#include "ops/ops.h"
+#include "simulation/simulation.h"
+#include "dispatch/validate.h"
+
+/* ---- the operation table: all 39 operations of the API model (service-2.json) ---- */
+static const sim_op_entry op_table[] = {
+    {"AddTagsToStream", op_add_tags_to_stream},
+    {"CreateStream", op_create_stream},
+    {"DecreaseStreamRetentionPeriod", op_decrease_stream_retention_period},
+    {"DeleteResourcePolicy", op_delete_resource_policy},
+    {"DeleteStream", op_delete_stream},
+    {"DeregisterStreamConsumer", op_deregister_stream_consumer},
+    {"DescribeAccountSettings", op_describe_account_settings},
+    {"DescribeLimits", op_describe_limits},
+    {"DescribeStream", op_describe_stream},
+    {"DescribeStreamConsumer", op_describe_stream_consumer},
+    {"DescribeStreamSummary", op_describe_stream_summary},
+    {"DisableEnhancedMonitoring", op_disable_enhanced_monitoring},
+    {"EnableEnhancedMonitoring", op_enable_enhanced_monitoring},
+    {"GetRecords", op_get_records},
+    {"GetResourcePolicy", op_get_resource_policy},
+    {"GetShardIterator", op_get_shard_iterator},
+    {"IncreaseStreamRetentionPeriod", op_increase_stream_retention_period},
+    {"ListShards", op_list_shards},
+    {"ListStreamConsumers", op_list_stream_consumers},
+    {"ListStreams", op_list_streams},
+    {"ListTagsForResource", op_list_tags_for_resource},
+    {"ListTagsForStream", op_list_tags_for_stream},
+    {"MergeShards", op_merge_shards},
+    {"PutRecord", op_put_record},
+    {"PutRecords", op_put_records},
+    {"PutResourcePolicy", op_put_resource_policy},
+    {"RegisterStreamConsumer", op_register_stream_consumer},
+    {"RemoveTagsFromStream", op_remove_tags_from_stream},
+    {"SplitShard", op_split_shard},
+    {"StartStreamEncryption", op_start_stream_encryption},
+    {"StopStreamEncryption", op_stop_stream_encryption},
+    {"SubscribeToShard", op_subscribe_to_shard},
+    {"TagResource", op_tag_resource},
+    {"UntagResource", op_untag_resource},
+    {"UpdateAccountSettings", op_update_account_settings},
+    {"UpdateMaxRecordSize", op_update_max_record_size},
+    {"UpdateShardCount", op_update_shard_count},
+    {"UpdateStreamMode", op_update_stream_mode},
+    {"UpdateStreamWarmThroughput", op_update_stream_warm_throughput},
+};
+#define N_OPS (sizeof op_table / sizeof op_table[0])
+
+size_t sim_router_op_count(void)
+{
+    return N_OPS;
+}
+
+const sim_op_entry *sim_router_op(size_t i)
+{
+    return i < N_OPS ? &op_table[i] : NULL;
+}
+
+const sim_op_entry *sim_router_lookup(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < N_OPS; i++)
+        if (strcmp(op_table[i].name, name) == 0)
+            return &op_table[i];
+    return NULL;
+}
+
+/* ---- shared helpers declared in sim.h ---- */
+
+const char *sim_request_header(const sim_request *req, const char *name)
+{
+    for (size_t i = 0; req && i < req->n_headers; i++)
+        if (req->headers[i].name && strcasecmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
+int sim_fail(sim_ctx *ctx, sim_error_code err, const char *fmt, ...)
+{
+    ctx->err = err;
+    ctx->err_set = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->err_msg, sizeof ctx->err_msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ---- responses ---- */
+
+static void set_body(sim_response *resp, codec_kind k, int status, uint8_t *body, size_t len)
+{
+    free(resp->body);
+    resp->status = status;
+    resp->body = body;
+    resp->body_len = len;
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", codec_content_type(k));
+}
+
+void sim_response_error(sim_response *resp, codec_kind k, sim_error_code code, int status, const char *msg)
+{
+    uint8_t *body = NULL;
+    size_t len = 0;
+    if (k == CODEC_UNSUPPORTED)
+        k = CODEC_AWS_JSON;
+    if (msg && !msg[0] && code == SIM_ERR_SerializationException)
+        msg = NULL; /* validation's way of saying "a bare SerializationException" */
+    if (status <= 0)
+        status = sim_error_status(code);
+    if (status <= 0)
+        status = 500;
+    if (codec_error_body(k, code, msg, &body, &len) != 0)
+        status = 500; /* out of memory: an empty 500 is all we can say */
+    set_body(resp, k, status, body, len);
+}
+
+void sim_response_ok(sim_response *resp, codec_kind k, const char *op, const json_t *v)
+{
+    uint8_t *body = NULL;
+    size_t len = 0;
+    if (codec_encode_op(k, op, v, &body, &len) != 0) {
+        sim_response_error(resp, k, SIM_ERR_InternalFailure, 0, "Internal service error");
+        return;
+    }
+    set_body(resp, k, 200, body, len);
+}
+
+void sim_response_clean_up(sim_response *resp)
+{
+    if (resp->stream)
+        resp->stream->close(resp->stream);
+    free(resp->body);
+    for (size_t i = 0; i < resp->n_extra; i++) {
+        free(resp->extra[i].name);
+        free(resp->extra[i].value);
+    }
+    memset(resp, 0, sizeof *resp);
+}
+
+/* ---- dispatch ---- */
+
+static int is_control_path(const char *path)
+{
+    return path && strncmp(path, "/_sim", 5) == 0 && (path[5] == 0 || path[5] == '/');
+}
+
+static int64_t now_ms(const sim_server *srv)
+{
+    if (srv->clock)
+        return sim_clock_now_ms(srv->clock);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define ACCESS_DENIED_MSG "Unable to determine service/operation name to be authorized"
+
+/* Answer an error and record it in ctx, so the simulation layer's metrics name it whatever the
+ * codec. */
+static void fail_answer(sim_ctx *ctx, sim_response *resp, codec_kind k, sim_error_code code, int status,
+                        const char *msg)
+{
+    ctx->err = code;
+    ctx->err_set = 1;
+    sim_response_error(resp, k, code, status, msg);
+}
+
+/* Equal strings, in time that does not depend on where they differ. */
+static int token_equal(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned diff = la != lb;
+    for (size_t i = 0; i < la; i++)
+        diff |= (unsigned)(unsigned char)a[i] ^ (unsigned)(unsigned char)(i < lb ? b[i] : 0);
+    return diff == 0;
+}
+
+/* The control API's gate (issue 7 item 6). With --control-token every /_sim/ request but
+ * GET /_sim/health must carry it in X-Sim-Control-Token; without one the control API is open
+ * only while the server listens on loopback. 0 to go on, -1 with resp filled (403). */
+static int control_gate(const sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    if (req->method && strcmp(req->method, "GET") == 0 && req->path && strcmp(req->path, "/_sim/health") == 0)
+        return 0;
+    const char *want = srv->cfg.control_token;
+    if (want[0]) {
+        const char *got = sim_request_header(req, SIM_CONTROL_TOKEN_HEADER);
+        if (got && token_equal(got, want))
+            return 0;
+        sim_response_error(resp, CODEC_AWS_JSON, SIM_ERR_AccessDeniedException, 403,
+                           got ? "The " SIM_CONTROL_TOKEN_HEADER " header does not match --control-token."
+                               : "The control API needs the " SIM_CONTROL_TOKEN_HEADER
+                                 " header (kinesis-sim was started with --control-token).");
+        return -1;
+    }
+    if (sim_config_host_is_loopback(srv->cfg.host))
+        return 0;
+    sim_response_error(resp, CODEC_AWS_JSON, SIM_ERR_AccessDeniedException, 403,
+                       "The control API is disabled because kinesis-sim listens on a non-loopback address: "
+                       "start it with --control-token TOKEN and send the token in " SIM_CONTROL_TOKEN_HEADER ".");
+    return -1;
+}
+
+static void dispatch_request(sim_server *srv, const sim_request *req, sim_response *resp, sim_ctx *ctx)
+{
+    codec_kind k = codec_from_content_type(sim_request_header(req, "Content-Type"));
+    codec_kind reply = k == CODEC_UNSUPPORTED ? CODEC_AWS_JSON : k;
+
+    /* X-Amz-Target: "Service.Operation" */
+    const char *target = sim_request_header(req, "X-Amz-Target");
+    char service[64] = "", opname[128] = "";
+    int has_form = 0;
+    if (target) {
+        const char *dot = strchr(target, '.');
+        size_t slen = dot ? (size_t)(dot - target) : 0;
+        if (dot && slen > 0 && slen < sizeof service && dot[1] && strlen(dot + 1) < sizeof opname &&
+            !strchr(dot + 1, '.')) {
+            memcpy(service, target, slen);
+            service[slen] = 0;
+            snprintf(opname, sizeof opname, "%s", dot + 1);
+            has_form = 1;
+        }
+    }
+    const sim_op_entry *op =
+        has_form && strcmp(service, SIM_TARGET_PREFIX) == 0 ? sim_router_lookup(opname) : NULL;
+    if (op)
+        ctx->op = op->name;
+
+    /* 1. method */
+    if (!req->method || strcmp(req->method, "POST") != 0) {
+        fail_answer(ctx, resp, reply, SIM_ERR_AccessDeniedException, 403, ACCESS_DENIED_MSG);
+        return;
+    }
+    /* 2. empty body */
+    if (req->body_len == 0) {
+        fail_answer(ctx, resp, reply, op ? SIM_ERR_SerializationException : SIM_ERR_UnknownOperationException, 0,
+                    NULL);
+        return;
+    }
+    /* 3. content type */
+    if (k == CODEC_UNSUPPORTED) {
+        if (!has_form)
+            fail_answer(ctx, resp, reply, SIM_ERR_AccessDeniedException, 403, ACCESS_DENIED_MSG);
+        else
+            fail_answer(ctx, resp, reply, SIM_ERR_UnknownOperationException, 404, NULL);
+        return;
+    }
+    /* 4. body */
+    json_t *in = NULL;
+    char why[256];
+    codec_status cs = codec_decode(k, req->body, req->body_len, &in, why, sizeof why);
+    if (cs != CODEC_OK) {
+        sim_log(SIM_LOG_DEBUG, "request body rejected: %s", why);
+        fail_answer(ctx, resp, reply, SIM_ERR_SerializationException, 0, NULL);
+        return;
+    }
+    /* 5. target */
+    if (!op) {
+        json_decref(in);
+        fail_answer(ctx, resp, reply, SIM_ERR_UnknownOperationException, 0, NULL);
+        return;
+    }
+    /* 6. signature: presence and format always; the signature itself with --auth strict */
+    sim_auth_info auth;
+    sim_error_code err = SIM_ERR_InternalFailure;
+    if (sim_auth_check(req, &auth, &err, ctx->err_msg, sizeof ctx->err_msg) != 0 ||
+        (srv->cfg.auth_mode == SIM_AUTH_STRICT &&
+         sim_auth_verify(srv->credentials, req, &auth, ctx->now_ms, &err, ctx->err_msg, sizeof ctx->err_msg) !=
+             0)) {
+        json_decref(in);
+        fail_answer(ctx, resp, reply, err, 0, ctx->err_msg);
+        return;
+    }
+    /* the access key picks the account, the credential scope the region */
+    sim_auth_account(srv->credentials, auth.access_key_id, srv->cfg.account_id, ctx->account_id);
+    snprintf(ctx->region, sizeof ctx->region, "%s", auth.region[0] ? auth.region : srv->cfg.region);
+
+    /* 7. model validation */
+    if (srv->model &&
+        sim_validate_input(srv->model, op->name, in, &err, ctx->err_msg, sizeof ctx->err_msg)) {
+        json_decref(in);
+        fail_answer(ctx, resp, reply, err, 0, ctx->err_msg);
+        return;
+    }
+    /* the simulation layer: fault rules, control-plane rate limits (simulation.h) */
+    int hook = sim_sim_before_op(ctx, in, resp);
+    if (hook == SIM_HOOK_DROP) {
+        json_decref(in);
+        return;
+    }
+    if (hook == SIM_HOOK_ERROR) {
+        json_decref(in);
+        fail_answer(ctx, resp, reply, ctx->err, 0, ctx->err_msg);
+        return;
+    }
+
+    /* 8. implemented? */
+    if (!op->handler) {
+        json_decref(in);
+        char msg[192];
+        snprintf(msg, sizeof msg, "kinesis-sim does not implement %s yet", op->name);
+        sim_log(SIM_LOG_WARN, "%s", msg);
+        fail_answer(ctx, resp, reply, SIM_ERR_UnknownOperationException, 0, msg);
+        return;
+    }
+    /* 9. the handler */
+    json_t *out = NULL;
+    int rc = op->handler(ctx, in, &out);
+    json_decref(in);
+    if (rc == 0 && ctx->stream) { /* a streaming answer (SubscribeToShard) */
+        json_decref(out);
+        resp->status = 200;
+        snprintf(resp->content_type, sizeof resp->content_type, "%s", ctx->stream->content_type);
+        resp->stream = ctx->stream;
+        ctx->stream = NULL;
+        return;
+    }
+    if (ctx->stream) {
+        ctx->stream->close(ctx->stream);
+        ctx->stream = NULL;
+    }
+    if (rc != 0) {
+        json_decref(out);
+        if (!ctx->err_set) {
+            sim_log(SIM_LOG_ERROR, "%s failed without an error", op->name);
+            sim_fail(ctx, SIM_ERR_InternalFailureException, "Internal service error");
+        }
+        fail_answer(ctx, resp, reply, ctx->err, 0, ctx->err_msg);
+        return;
+    }
+    sim_response_ok(resp, reply, op->name, out);
+    json_decref(out);
+}
+
+void sim_dispatch(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    if (is_control_path(req->path)) {
+        if (control_gate(srv, req, resp) == 0)
+            sim_control_dispatch(srv, req, resp);
+        return;
+    }
+    /* One context per request, on the heap: its error buffer is large (SIM_ERR_MSG_MAX). Only the
+     * fields before the buffer need zeroing. */
+    sim_ctx *ctx = malloc(sizeof *ctx);
+    if (!ctx) {
+        sim_response_error(resp, CODEC_AWS_JSON, SIM_ERR_InternalFailure, 500, "Internal service error");
+        return;
+    }
+    memset(ctx, 0, offsetof(sim_ctx, err_msg));
+    ctx->err_msg[0] = 0;
+    ctx->srv = srv;
+    ctx->req = req;
+    snprintf(ctx->account_id, sizeof ctx->account_id, "%s", srv->cfg.account_id);
+    snprintf(ctx->region, sizeof ctx->region, "%s", srv->cfg.region);
+    ctx->now_ms = now_ms(srv);
+    dispatch_request(srv, req, resp, ctx);
+    sim_sim_after_op(ctx, resp);
+    free(ctx);
+}

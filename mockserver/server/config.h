@@ -1,0 +1,40 @@
+/* config.h: kinesis-sim's settings from command-line flags and KINESIS_SIM_* environment variables.
+ *
+ * Every setting is one row of a table in config.c (name, type, target field in sim_config, limits,
+ * help), so adding a flag is adding a row. `--name VALUE`, `--name=VALUE` and the environment
+ * variable KINESIS_SIM_NAME (upper case, '-' -> '_') all set it; flags win over the environment.
+ * main.c calls sim_config_parse once at start; the result lives in sim_server.cfg (sim.h). */
+#ifndef SIM_CONFIG_H
+#define SIM_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "server/sim.h"
+
+/* What sim_config_parse tells the caller to do. */
+enum {
+    SIM_CONFIG_RUN = 0,   /* start the server with *cfg */
+    SIM_CONFIG_EXIT = 1,  /* --help or --version was printed to `out`: exit 0 */
+    SIM_CONFIG_ERROR = 2, /* err holds a one-line message naming the flag or variable: exit 2 */
+};
+
+/* Fill cfg with the documented defaults. */
+void sim_config_defaults(sim_config *cfg);
+
+/* Defaults, then the environment (envp: NULL-terminated "NAME=value" strings, e.g. `environ`;
+ * NULL for none), then argv[1..argc-1]. Returns one of the SIM_CONFIG_* values above. */
+int sim_config_parse(sim_config *cfg, int argc, char **argv, char *const *envp, FILE *out, char *err,
+                     size_t err_len);
+
+/* The --help text. */
+void sim_config_usage(FILE *out);
+
+/* Name of a log level (0..3), e.g. "info"; "?" when out of range. */
+const char *sim_config_log_level_name(int level);
+
+/* 1 when host names the loopback interface (127.0.0.0/8, ::1, localhost). Off loopback, main.c
+ * warns unless --auth strict, and the control API (/_sim/) needs --control-token. */
+int sim_config_host_is_loopback(const char *host);
+
+#endif

@@ -45,50 +45,54 @@
 #include "server/config.h"
 #include "dispatch/control.h"
 #include "ops/ops.h"
+#include "ops/resources.h"
 #include "simulation/simulation.h"
 #include "dispatch/validate.h"
 
 /* ---- the operation table: all 39 operations of the API model (service-2.json) ---- */
-static const sim_op_entry op_table[] = {
-    {"AddTagsToStream", op_add_tags_to_stream},
-    {"CreateStream", op_create_stream},
-    {"DecreaseStreamRetentionPeriod", op_decrease_stream_retention_period},
-    {"DeleteResourcePolicy", op_delete_resource_policy},
-    {"DeleteStream", op_delete_stream},
-    {"DeregisterStreamConsumer", op_deregister_stream_consumer},
-    {"DescribeAccountSettings", op_describe_account_settings},
-    {"DescribeLimits", op_describe_limits},
-    {"DescribeStream", op_describe_stream},
-    {"DescribeStreamConsumer", op_describe_stream_consumer},
-    {"DescribeStreamSummary", op_describe_stream_summary},
-    {"DisableEnhancedMonitoring", op_disable_enhanced_monitoring},
-    {"EnableEnhancedMonitoring", op_enable_enhanced_monitoring},
-    {"GetRecords", op_get_records},
-    {"GetResourcePolicy", op_get_resource_policy},
-    {"GetShardIterator", op_get_shard_iterator},
-    {"IncreaseStreamRetentionPeriod", op_increase_stream_retention_period},
-    {"ListShards", op_list_shards},
-    {"ListStreamConsumers", op_list_stream_consumers},
-    {"ListStreams", op_list_streams},
-    {"ListTagsForResource", op_list_tags_for_resource},
-    {"ListTagsForStream", op_list_tags_for_stream},
-    {"MergeShards", op_merge_shards},
-    {"PutRecord", op_put_record},
-    {"PutRecords", op_put_records},
-    {"PutResourcePolicy", op_put_resource_policy},
-    {"RegisterStreamConsumer", op_register_stream_consumer},
-    {"RemoveTagsFromStream", op_remove_tags_from_stream},
-    {"SplitShard", op_split_shard},
-    {"StartStreamEncryption", op_start_stream_encryption},
-    {"StopStreamEncryption", op_stop_stream_encryption},
-    {"SubscribeToShard", op_subscribe_to_shard},
-    {"TagResource", op_tag_resource},
-    {"UntagResource", op_untag_resource},
-    {"UpdateAccountSettings", op_update_account_settings},
-    {"UpdateMaxRecordSize", op_update_max_record_size},
-    {"UpdateShardCount", op_update_shard_count},
-    {"UpdateStreamMode", op_update_stream_mode},
-    {"UpdateStreamWarmThroughput", op_update_stream_warm_throughput},
+/* The one list of operations, in the API model's order, with their properties: the control-plane
+ * rate AWS documents (calls per second per account and region, or per stream; docs/aws-behaviour.md
+ * "Control-plane rates") and how the simulation hooks treat them (server/sim.h, SIM_OP_*). */
+static const sim_op op_table[] = {
+    {"AddTagsToStream", op_add_tags_to_stream, 5, 0},
+    {"CreateStream", op_create_stream, 5, 0},
+    {"DecreaseStreamRetentionPeriod", op_decrease_stream_retention_period, 0, 0},
+    {"DeleteResourcePolicy", op_delete_resource_policy, 0, 0},
+    {"DeleteStream", op_delete_stream, 5, 0},
+    {"DeregisterStreamConsumer", op_deregister_stream_consumer, 5, SIM_OP_RATE_PER_STREAM},
+    {"DescribeAccountSettings", op_describe_account_settings, 5, 0},
+    {"DescribeLimits", op_describe_limits, 1, 0},
+    {"DescribeStream", op_describe_stream, 10, 0},
+    {"DescribeStreamConsumer", op_describe_stream_consumer, 20, SIM_OP_RATE_PER_STREAM},
+    {"DescribeStreamSummary", op_describe_stream_summary, 20, 0},
+    {"DisableEnhancedMonitoring", op_disable_enhanced_monitoring, 0, 0},
+    {"EnableEnhancedMonitoring", op_enable_enhanced_monitoring, 0, 0},
+    {"GetRecords", op_get_records, 0, SIM_OP_STREAM_FROM_ITERATOR},
+    {"GetResourcePolicy", op_get_resource_policy, 0, 0},
+    {"GetShardIterator", op_get_shard_iterator, 0, 0},
+    {"IncreaseStreamRetentionPeriod", op_increase_stream_retention_period, 0, 0},
+    {"ListShards", op_list_shards, 1000, SIM_OP_RATE_PER_STREAM},
+    {"ListStreamConsumers", op_list_stream_consumers, 5, SIM_OP_RATE_PER_STREAM},
+    {"ListStreams", op_list_streams, 5, 0},
+    {"ListTagsForResource", op_list_tags_for_resource, 0, 0},
+    {"ListTagsForStream", op_list_tags_for_stream, 5, 0},
+    {"MergeShards", op_merge_shards, 5, 0},
+    {"PutRecord", op_put_record, 0, 0},
+    {"PutRecords", op_put_records, 0, 0},
+    {"PutResourcePolicy", op_put_resource_policy, 0, 0},
+    {"RegisterStreamConsumer", op_register_stream_consumer, 5, 0},
+    {"RemoveTagsFromStream", op_remove_tags_from_stream, 5, 0},
+    {"SplitShard", op_split_shard, 5, 0},
+    {"StartStreamEncryption", op_start_stream_encryption, 0, 0},
+    {"StopStreamEncryption", op_stop_stream_encryption, 0, 0},
+    {"SubscribeToShard", op_subscribe_to_shard, 0, 0},
+    {"TagResource", op_tag_resource, 0, 0},
+    {"UntagResource", op_untag_resource, 0, 0},
+    {"UpdateAccountSettings", op_update_account_settings, 5, 0},
+    {"UpdateMaxRecordSize", op_update_max_record_size, 0, 0},
+    {"UpdateShardCount", op_update_shard_count, 10, 0},
+    {"UpdateStreamMode", op_update_stream_mode, 0, 0},
+    {"UpdateStreamWarmThroughput", op_update_stream_warm_throughput, 5, 0},
 };
 #define N_OPS (sizeof op_table / sizeof op_table[0])
 
@@ -97,12 +101,12 @@ size_t sim_router_op_count(void)
     return N_OPS;
 }
 
-const sim_op_entry *sim_router_op(size_t i)
+const sim_op *sim_router_op(size_t i)
 {
     return i < N_OPS ? &op_table[i] : NULL;
 }
 
-const sim_op_entry *sim_router_lookup(const char *name)
+const sim_op *sim_router_lookup(const char *name)
 {
     if (!name)
         return NULL;
@@ -268,10 +272,12 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
             has_form = 1;
         }
     }
-    const sim_op_entry *op =
+    const sim_op *op =
         has_form && strcmp(service, SIM_TARGET_PREFIX) == 0 ? sim_router_lookup(opname) : NULL;
-    if (op)
+    if (op) {
         ctx->op = op->name;
+        ctx->op_def = op;
+    }
 
     /* 1. method */
     if (!req->method || strcmp(req->method, "POST") != 0) {
@@ -352,7 +358,7 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
     }
     /* 9. the handler */
     json_t *out = NULL;
-    int rc = op->handler(ctx, in, &out);
+    int rc = sim_op_run(ctx, op, in, &out);
     json_decref(in);
     if (rc == 0 && ctx->stream) { /* a streaming answer (SubscribeToShard) */
         json_decref(out);
@@ -377,6 +383,19 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
     }
     sim_response_ok(resp, reply, op->name, out);
     json_decref(out);
+}
+
+int sim_op_run(sim_ctx *ctx, const sim_op *op, json_t *in, json_t **out)
+{
+    *out = NULL;
+    if (ops_begin(ctx) != 0)
+        return -1;
+    int rc = ops_end(ctx, op->handler(ctx, in, out), out);
+    if (rc != 0 && ctx->stream) { /* a stream set up before a failed commit is not delivered */
+        ctx->stream->close(ctx->stream);
+        ctx->stream = NULL;
+    }
+    return rc;
 }
 
 void sim_dispatch(sim_server *srv, const sim_request *req, sim_response *resp)

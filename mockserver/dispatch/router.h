@@ -14,16 +14,15 @@
 /* The header that carries --control-token on /_sim/ requests. */
 #define SIM_CONTROL_TOKEN_HEADER "X-Sim-Control-Token"
 
-typedef struct sim_op_entry {
-    const char *name;    /* "PutRecord" */
-    sim_handler handler; /* NULL: not implemented yet (400 UnknownOperationException saying so) */
-} sim_op_entry;
-
-/* The operation table: every operation of the API model, in its order. */
+/* The operation table (sim_op, server/sim.h): every operation of the API model, in its order. */
 size_t sim_router_op_count(void);
-const sim_op_entry *sim_router_op(size_t i);
+const sim_op *sim_router_op(size_t i);
 /* Find an operation by exact name; NULL when the API has no such operation. */
-const sim_op_entry *sim_router_lookup(const char *name);
+const sim_op *sim_router_lookup(const char *name);
+/* Run op's handler inside the request's store transaction: commit when it succeeds, roll back
+ * when it fails. Returns 0 with *out set, or -1 with the error in ctx (a failed commit is an
+ * InternalFailure). The router's step 9, and what handler-level tests call. */
+int sim_op_run(sim_ctx *ctx, const sim_op *op, json_t *in, json_t **out);
 
 /* Fill resp with an AWS error answer in codec k. status 0 takes the status from errors.h.
  * msg NULL sends no message member (as AWS does for some errors); so does an empty message of a

@@ -33,7 +33,7 @@ static json_t *consumer_json(sim_ctx *ctx, const store_stream *st, const store_c
 
 /* ---- RegisterStreamConsumer ---- */
 
-static int register_consumer(sim_ctx *ctx, json_t *in, json_t **out)
+int op_register_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out)
 {
     const char *name = json_string_value(json_object_get(in, "ConsumerName"));
     if (!json_string_value(json_object_get(in, "StreamARN")) || !name)
@@ -102,13 +102,6 @@ static int register_consumer(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_register_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, register_consumer(ctx, in, out), out);
-}
 
 /* ---- resolving a consumer: ConsumerARN, or StreamARN + ConsumerName (all three must agree) ---- */
 
@@ -146,7 +139,7 @@ static int resolve_consumer(sim_ctx *ctx, json_t *in, store_stream *st, store_co
 
 /* ---- DeregisterStreamConsumer ---- */
 
-static int deregister_consumer(sim_ctx *ctx, json_t *in, json_t **out)
+int op_deregister_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     store_consumer c;
@@ -166,17 +159,10 @@ static int deregister_consumer(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_deregister_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, deregister_consumer(ctx, in, out), out);
-}
 
 /* ---- DescribeStreamConsumer ---- */
 
-static int describe_consumer(sim_ctx *ctx, json_t *in, json_t **out)
+int op_describe_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     store_consumer c;
@@ -186,17 +172,10 @@ static int describe_consumer(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_describe_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, describe_consumer(ctx, in, out), out);
-}
 
 /* ---- ListStreamConsumers ---- */
 
-static int list_consumers(sim_ctx *ctx, json_t *in, json_t **out)
+int op_list_stream_consumers(sim_ctx *ctx, json_t *in, json_t **out)
 {
     const char *token = json_string_value(json_object_get(in, "NextToken"));
     json_t *jts = json_object_get(in, "StreamCreationTimestamp");
@@ -267,10 +246,3 @@ static int list_consumers(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_list_stream_consumers(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, list_consumers(ctx, in, out), out);
-}

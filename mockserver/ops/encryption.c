@@ -117,16 +117,10 @@ static int change_encryption(sim_ctx *ctx, json_t *in, json_t **out, int start)
 
 int op_start_stream_encryption(sim_ctx *ctx, json_t *in, json_t **out)
 {
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, change_encryption(ctx, in, out, 1), out);
+    return change_encryption(ctx, in, out, 1);
 }
 
 int op_stop_stream_encryption(sim_ctx *ctx, json_t *in, json_t **out)
 {
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, change_encryption(ctx, in, out, 0), out);
+    return change_encryption(ctx, in, out, 0);
 }

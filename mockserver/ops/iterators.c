@@ -20,7 +20,7 @@ static int type_mismatch(sim_ctx *ctx, const char *type, int has_seq)
         type, has_seq ? "also a StartingSequenceNumber" : "no StartingSequenceNumber");
 }
 
-static int get_shard_iterator(sim_ctx *ctx, json_t *in, json_t **out)
+int op_get_shard_iterator(sim_ctx *ctx, json_t *in, json_t **out)
 {
     const char *shard_arg = json_string_value(json_object_get(in, "ShardId"));
     const char *type = json_string_value(json_object_get(in, "ShardIteratorType"));
@@ -134,10 +134,3 @@ static int get_shard_iterator(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_get_shard_iterator(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, get_shard_iterator(ctx, in, out), out);
-}

@@ -53,7 +53,7 @@ static int on_demand_count(sim_ctx *ctx, int64_t *count)
 
 /* ---- DescribeLimits ---- */
 
-static int describe_limits(sim_ctx *ctx, json_t *in, json_t **out)
+int op_describe_limits(sim_ctx *ctx, json_t *in, json_t **out)
 {
     (void)in;
     int64_t open, on_demand;
@@ -67,13 +67,6 @@ static int describe_limits(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_describe_limits(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, describe_limits(ctx, in, out), out);
-}
 
 /* ---- account settings ---- */
 
@@ -107,7 +100,7 @@ static json_t *commitment_json(const store_account *a)
     return o;
 }
 
-static int describe_account_settings(sim_ctx *ctx, json_t *in, json_t **out)
+int op_describe_account_settings(sim_ctx *ctx, json_t *in, json_t **out)
 {
     (void)in;
     store_account a;
@@ -117,15 +110,8 @@ static int describe_account_settings(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_describe_account_settings(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, describe_account_settings(ctx, in, out), out);
-}
 
-static int update_account_settings(sim_ctx *ctx, json_t *in, json_t **out)
+int op_update_account_settings(sim_ctx *ctx, json_t *in, json_t **out)
 {
     const char *want =
         json_string_value(json_object_get(json_object_get(in, "MinimumThroughputBillingCommitment"), "Status"));
@@ -160,13 +146,6 @@ static int update_account_settings(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_update_account_settings(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, update_account_settings(ctx, in, out), out);
-}
 
 /* ---- warm throughput ---- */
 
@@ -188,7 +167,7 @@ static int warm_allowed(sim_ctx *ctx, const store_stream *st, json_int_t mibps)
     return 0;
 }
 
-static int update_warm_throughput(sim_ctx *ctx, json_t *in, json_t **out)
+int op_update_stream_warm_throughput(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
@@ -216,17 +195,10 @@ static int update_warm_throughput(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_update_stream_warm_throughput(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, update_warm_throughput(ctx, in, out), out);
-}
 
 /* ---- UpdateStreamMode ---- */
 
-static int update_stream_mode(sim_ctx *ctx, json_t *in, json_t **out)
+int op_update_stream_mode(sim_ctx *ctx, json_t *in, json_t **out)
 {
     const char *mode = json_string_value(json_object_get(json_object_get(in, "StreamModeDetails"), "StreamMode"));
     json_t *jw = json_object_get(in, "WarmThroughputMiBps");
@@ -269,17 +241,10 @@ static int update_stream_mode(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_update_stream_mode(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, update_stream_mode(ctx, in, out), out);
-}
 
 /* ---- UpdateMaxRecordSize ---- */
 
-static int update_max_record_size(sim_ctx *ctx, json_t *in, json_t **out)
+int op_update_max_record_size(sim_ctx *ctx, json_t *in, json_t **out)
 {
     json_t *jk = json_object_get(in, "MaxRecordSizeInKiB");
     store_stream st;
@@ -298,10 +263,3 @@ static int update_max_record_size(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_update_max_record_size(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, update_max_record_size(ctx, in, out), out);
-}

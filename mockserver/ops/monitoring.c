@@ -59,16 +59,10 @@ static int change_monitoring(sim_ctx *ctx, json_t *in, json_t **out, int enable)
 
 int op_enable_enhanced_monitoring(sim_ctx *ctx, json_t *in, json_t **out)
 {
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, change_monitoring(ctx, in, out, 1), out);
+    return change_monitoring(ctx, in, out, 1);
 }
 
 int op_disable_enhanced_monitoring(sim_ctx *ctx, json_t *in, json_t **out)
 {
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, change_monitoring(ctx, in, out, 0), out);
+    return change_monitoring(ctx, in, out, 0);
 }

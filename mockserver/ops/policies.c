@@ -24,7 +24,7 @@ static int policy_resource(sim_ctx *ctx, json_t *in, store_stream *st, store_con
     return 0;
 }
 
-static int put_policy(sim_ctx *ctx, json_t *in, json_t **out)
+int op_put_resource_policy(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     store_consumer c;
@@ -44,15 +44,8 @@ static int put_policy(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_put_resource_policy(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, put_policy(ctx, in, out), out);
-}
 
-static int get_policy(sim_ctx *ctx, json_t *in, json_t **out)
+int op_get_resource_policy(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     store_consumer c;
@@ -67,15 +60,8 @@ static int get_policy(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_get_resource_policy(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, get_policy(ctx, in, out), out);
-}
 
-static int delete_policy(sim_ctx *ctx, json_t *in, json_t **out)
+int op_delete_resource_policy(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     store_consumer c;
@@ -87,10 +73,3 @@ static int delete_policy(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_delete_resource_policy(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, delete_policy(ctx, in, out), out);
-}

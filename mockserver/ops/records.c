@@ -120,7 +120,7 @@ static int save_counters(sim_ctx *ctx, const store_stream *st, store_shard *shar
 
 /* ---- PutRecord ---- */
 
-static int put_record(sim_ctx *ctx, json_t *in, json_t **out)
+int op_put_record(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_HIDE_CREATING, &st) != 0)
@@ -165,17 +165,10 @@ static int put_record(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_put_record(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, put_record(ctx, in, out), out);
-}
 
 /* ---- PutRecords ---- */
 
-static int put_records(sim_ctx *ctx, json_t *in, json_t **out)
+int op_put_records(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_HIDE_CREATING, &st) != 0)
@@ -247,13 +240,6 @@ static int put_records(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_put_records(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, put_records(ctx, in, out), out);
-}
 
 /* ---- GetRecords ---- */
 
@@ -310,7 +296,7 @@ static int read_one(void *ud, const store_record *r)
     return 0;
 }
 
-static int get_records(sim_ctx *ctx, json_t *in, json_t **out)
+int op_get_records(sim_ctx *ctx, json_t *in, json_t **out)
 {
     const char *token = json_string_value(json_object_get(in, "ShardIterator"));
     iterator_pos pos;
@@ -395,10 +381,3 @@ static int get_records(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_get_records(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, get_records(ctx, in, out), out);
-}

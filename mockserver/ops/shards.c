@@ -35,7 +35,7 @@ static int filter_keeps(const char *type, const store_shard *sh, int64_t ts_ms, 
     return open_at_ts;
 }
 
-static int list_shards(sim_ctx *ctx, json_t *in, json_t **out)
+int op_list_shards(sim_ctx *ctx, json_t *in, json_t **out)
 {
     const char *token = json_string_value(json_object_get(in, "NextToken"));
     const char *name = json_string_value(json_object_get(in, "StreamName"));
@@ -148,13 +148,6 @@ static int list_shards(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_list_shards(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, list_shards(ctx, in, out), out);
-}
 
 /* ---- resharding helpers ---- */
 
@@ -249,7 +242,7 @@ static int mark_updating(sim_ctx *ctx, store_stream *st)
 
 /* ---- SplitShard ---- */
 
-static int split_shard(sim_ctx *ctx, json_t *in, json_t **out)
+int op_split_shard(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
@@ -297,17 +290,10 @@ static int split_shard(sim_ctx *ctx, json_t *in, json_t **out)
     return rc;
 }
 
-int op_split_shard(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, split_shard(ctx, in, out), out);
-}
 
 /* ---- MergeShards ---- */
 
-static int merge_shards(sim_ctx *ctx, json_t *in, json_t **out)
+int op_merge_shards(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
@@ -358,17 +344,10 @@ static int merge_shards(sim_ctx *ctx, json_t *in, json_t **out)
     return rc;
 }
 
-int op_merge_shards(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, merge_shards(ctx, in, out), out);
-}
 
 /* ---- UpdateShardCount ---- */
 
-static int update_shard_count(sim_ctx *ctx, json_t *in, json_t **out)
+int op_update_shard_count(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
@@ -433,10 +412,3 @@ static int update_shard_count(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_update_shard_count(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, update_shard_count(ctx, in, out), out);
-}

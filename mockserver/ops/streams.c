@@ -37,7 +37,7 @@ static void encryption_json(json_t *d, const store_stream *st)
 
 /* ---- CreateStream ---- */
 
-static int create_stream(sim_ctx *ctx, json_t *in, json_t **out)
+int op_create_stream(sim_ctx *ctx, json_t *in, json_t **out)
 {
     const sim_config *cfg = &ctx->srv->cfg;
     const char *name = json_string_value(json_object_get(in, "StreamName"));
@@ -151,17 +151,10 @@ static int create_stream(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_create_stream(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, create_stream(ctx, in, out), out);
-}
 
 /* ---- DeleteStream ---- */
 
-static int delete_stream(sim_ctx *ctx, json_t *in, json_t **out)
+int op_delete_stream(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_HIDE_DELETING, &st) != 0)
@@ -192,17 +185,10 @@ static int delete_stream(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_delete_stream(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, delete_stream(ctx, in, out), out);
-}
 
 /* ---- DescribeStream ---- */
 
-static int describe_stream(sim_ctx *ctx, json_t *in, json_t **out)
+int op_describe_stream(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
@@ -251,17 +237,10 @@ static int describe_stream(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_describe_stream(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, describe_stream(ctx, in, out), out);
-}
 
 /* ---- DescribeStreamSummary ---- */
 
-static int describe_stream_summary(sim_ctx *ctx, json_t *in, json_t **out)
+int op_describe_stream_summary(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
@@ -304,17 +283,10 @@ static int describe_stream_summary(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_describe_stream_summary(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, describe_stream_summary(ctx, in, out), out);
-}
 
 /* ---- ListStreams ---- */
 
-static int list_streams(sim_ctx *ctx, json_t *in, json_t **out)
+int op_list_streams(sim_ctx *ctx, json_t *in, json_t **out)
 {
     json_t *jlimit = json_object_get(in, "Limit");
     int64_t limit = json_is_number(jlimit) ? sim_validate_integer(jlimit) : LIST_STREAMS_MAX;
@@ -384,13 +356,6 @@ static int list_streams(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_list_streams(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, list_streams(ctx, in, out), out);
-}
 
 /* ---- retention ---- */
 
@@ -434,16 +399,10 @@ static int change_retention(sim_ctx *ctx, json_t *in, json_t **out, int increase
 
 int op_increase_stream_retention_period(sim_ctx *ctx, json_t *in, json_t **out)
 {
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, change_retention(ctx, in, out, 1), out);
+    return change_retention(ctx, in, out, 1);
 }
 
 int op_decrease_stream_retention_period(sim_ctx *ctx, json_t *in, json_t **out)
 {
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, change_retention(ctx, in, out, 0), out);
+    return change_retention(ctx, in, out, 0);
 }

@@ -14,7 +14,7 @@
 #define MAX_TAGS_PER_STREAM MAX_TAGS_PER_RESOURCE
 #define LIST_TAGS_DEFAULT 50
 
-static int add_tags(sim_ctx *ctx, json_t *in, json_t **out)
+int op_add_tags_to_stream(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_HIDE_CREATING | STREAM_HIDE_DELETING, &st) != 0)
@@ -71,15 +71,8 @@ static int add_tags(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_add_tags_to_stream(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, add_tags(ctx, in, out), out);
-}
 
-static int list_tags(sim_ctx *ctx, json_t *in, json_t **out)
+int op_list_tags_for_stream(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_HIDE_CREATING | STREAM_HIDE_DELETING, &st) != 0)
@@ -107,15 +100,8 @@ static int list_tags(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_list_tags_for_stream(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, list_tags(ctx, in, out), out);
-}
 
-static int remove_tags(sim_ctx *ctx, json_t *in, json_t **out)
+int op_remove_tags_from_stream(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_HIDE_CREATING | STREAM_HIDE_DELETING, &st) != 0)
@@ -134,13 +120,6 @@ static int remove_tags(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_remove_tags_from_stream(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, remove_tags(ctx, in, out), out);
-}
 
 /* ---- TagResource, UntagResource, ListTagsForResource ---- */
 
@@ -156,7 +135,7 @@ static int tagged_resource(sim_ctx *ctx, json_t *in, store_stream *st, store_con
     return 0;
 }
 
-static int tag_resource(sim_ctx *ctx, json_t *in, json_t **out)
+int op_tag_resource(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     store_consumer c;
@@ -197,15 +176,8 @@ static int tag_resource(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_tag_resource(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, tag_resource(ctx, in, out), out);
-}
 
-static int untag_resource(sim_ctx *ctx, json_t *in, json_t **out)
+int op_untag_resource(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     store_consumer c;
@@ -227,15 +199,8 @@ static int untag_resource(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_untag_resource(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, untag_resource(ctx, in, out), out);
-}
 
-static int list_tags_for_resource(sim_ctx *ctx, json_t *in, json_t **out)
+int op_list_tags_for_resource(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     store_consumer c;
@@ -254,10 +219,3 @@ static int list_tags_for_resource(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-int op_list_tags_for_resource(sim_ctx *ctx, json_t *in, json_t **out)
-{
-    *out = NULL;
-    if (ops_begin(ctx) != 0)
-        return -1;
-    return ops_end(ctx, list_tags_for_resource(ctx, in, out), out);
-}

@@ -116,10 +116,13 @@ void sim_dispatch(sim_server *srv, const sim_request *req, sim_response *resp);
 
 /* ---- handler context ---- */
 #define SIM_ERR_MSG_MAX 65536
+struct sim_op;
 typedef struct sim_ctx {
     sim_server *srv;
     const sim_request *req;
-    const char *op;          /* operation name, e.g. "PutRecord" */
+    const char *op;               /* operation name, e.g. "PutRecord" */
+    const struct sim_op *op_def;  /* its row of the operation table (dispatch/router.h); NULL
+                                     outside an operation (a batch commit, a delivery poll) */
     char account_id[16];     /* the caller's account (default: cfg.account_id) */
     char region[64];         /* the caller's region (default: cfg.region) */
     int64_t now_ms;          /* simulation time when the request arrived */
@@ -131,9 +134,26 @@ typedef struct sim_ctx {
                                       router allocates its sim_ctx on the heap, once per request */
 } sim_ctx;
 
-/* A handler validates semantics, runs its store transaction and builds the answer.
+/* A handler validates semantics, reads and writes the store and builds the answer. It runs inside
+ * the request's store transaction, which the router opens and ends around it (sim_op_run).
  * Returns 0 with *out set (may be an empty object), or -1 after sim_fail(). */
 typedef int (*sim_handler)(sim_ctx *ctx, json_t *in, json_t **out);
+
+/* One operation: its row of the router's table, the one list of operations and their properties
+ * (dispatch/router.c). */
+typedef struct sim_op {
+    const char *name;    /* "PutRecord" */
+    sim_handler handler; /* NULL: not implemented yet (400 UnknownOperationException saying so) */
+    double control_tps;  /* AWS's control-plane limit in calls per second; 0: none */
+    unsigned flags;      /* SIM_OP_* */
+} sim_op;
+enum {
+    /* control_tps counts per stream (otherwise per account and region) */
+    SIM_OP_RATE_PER_STREAM = 1u << 0,
+    /* the stream and shard are known only from the request's shard iterator (GetRecords): fault
+     * rules of the request point wait for the handler to decode it */
+    SIM_OP_STREAM_FROM_ITERATOR = 1u << 1,
+};
 
 /* Record an error for the answer; returns -1 so handlers can `return sim_fail(...)`. */
 int sim_fail(sim_ctx *ctx, sim_error_code err, const char *fmt, ...)

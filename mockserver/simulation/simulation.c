@@ -241,51 +241,6 @@ void sim_simulation_reset_buckets(sim_simulation *s)
 }
 
 /* ------------------------------------------------------------------ */
-/* control-plane rates (kinesis-facts.md section 10)                   */
-/* ------------------------------------------------------------------ */
-
-static const struct {
-    const char *op;
-    double tps;
-    int per_stream;
-} control_rates[] = {
-    {"CreateStream", 5, 0},
-    {"DeleteStream", 5, 0},
-    {"ListStreams", 5, 0},
-    {"DescribeStream", 10, 0},
-    {"DescribeStreamSummary", 20, 0},
-    {"ListShards", 1000, 1},
-    {"DescribeLimits", 1, 0},
-    {"AddTagsToStream", 5, 0},
-    {"RemoveTagsFromStream", 5, 0},
-    {"ListTagsForStream", 5, 0},
-    {"SplitShard", 5, 0},
-    {"MergeShards", 5, 0},
-    {"UpdateShardCount", 10, 0},
-    {"RegisterStreamConsumer", 5, 0},
-    {"DescribeStreamConsumer", 20, 1},
-    {"ListStreamConsumers", 5, 1},
-    {"DeregisterStreamConsumer", 5, 1},
-    {"DescribeAccountSettings", 5, 0},
-    {"UpdateAccountSettings", 5, 0},
-    {"UpdateStreamWarmThroughput", 5, 0},
-};
-
-double sim_control_plane_tps(const char *operation, int *per_stream)
-{
-    for (size_t i = 0; operation && i < sizeof control_rates / sizeof control_rates[0]; i++) {
-        if (strcmp(control_rates[i].op, operation) == 0) {
-            if (per_stream)
-                *per_stream = control_rates[i].per_stream;
-            return control_rates[i].tps;
-        }
-    }
-    if (per_stream)
-        *per_stream = 0;
-    return 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* helpers                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -465,7 +420,7 @@ int sim_sim_before_op(sim_ctx *ctx, const json_t *in, sim_response *resp)
     stream_from_input(in, s->req.stream, sizeof s->req.stream);
 
     /* fault rules evaluated on the request as a whole */
-    if (ctx->op && strcmp(ctx->op, "GetRecords") == 0) {
+    if (ctx->op_def && (ctx->op_def->flags & SIM_OP_STREAM_FROM_ITERATOR)) {
         s->req.deferred_request_point = 1; /* the stream is known only from the iterator */
     } else {
         sim_fault_call call = {ctx->op, s->req.stream[0] ? s->req.stream : NULL, -1, NULL};
@@ -491,8 +446,8 @@ int sim_sim_before_op(sim_ctx *ctx, const json_t *in, sim_response *resp)
     }
 
     /* control-plane rates */
-    int per_stream = 0;
-    double tps = sim_control_plane_tps(ctx->op, &per_stream);
+    double tps = ctx->op_def ? ctx->op_def->control_tps : 0;
+    int per_stream = ctx->op_def && (ctx->op_def->flags & SIM_OP_RATE_PER_STREAM);
     if (tps > 0 && throttle_on(s) && s->opt.control_limits) {
         char key[600];
         snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%s", ctx->op, ctx->account_id, ctx->region,

@@ -94,8 +94,4 @@ int sim_sim_iterator(sim_ctx *ctx, const sim_stream_ref *st, uint32_t shard);
 int sim_sim_check_creating(sim_ctx *ctx, int streams_creating);
 void sim_sim_stream_gone(sim_ctx *ctx, const sim_stream_ref *st);
 
-/* Control-plane rates (kinesis-facts.md section 10): TPS of an operation, 0 when unlimited;
- * *per_stream set when the limit is per stream rather than per account. */
-double sim_control_plane_tps(const char *operation, int *per_stream);
-
 #endif

@@ -1,5 +1,6 @@
 /* ops_fixture.c: the handler-level test fixture (see ops_fixture.h). */
 #include "ops_fixture.h"
+#include "dispatch/router.h"
 
 #include <criterion/criterion.h>
 #include <stdarg.h>
@@ -58,11 +59,14 @@ __attribute__((format(printf, 4, 0))) static json_t *vcall(fx *f, sim_handler h,
     cr_assert_not_null(in, "bad test JSON %s: %s", text, jerr.text);
     free(text);
     f->ctx.op = op;
+    f->ctx.op_def = sim_router_lookup(op);
     f->ctx.err_set = 0;
     f->ctx.err_msg[0] = 0;
     f->ctx.now_ms = sim_clock_now_ms(f->srv.clock);
+    /* Through the router's table, as a request would run it: the transaction around the handler. */
+    cr_assert(f->ctx.op_def && f->ctx.op_def->handler == h, "%s is not the table's handler for it", op);
     json_t *out = NULL;
-    int rc = h(&f->ctx, in, &out);
+    int rc = sim_op_run(&f->ctx, f->ctx.op_def, in, &out);
     json_decref(in);
     if (rc != 0) {
         cr_assert(f->ctx.err_set, "%s failed without sim_fail", op);

@@ -8,6 +8,7 @@
 #include "dispatch/control.h"
 #include "simulation/simulation.h"
 #include "store/store.h"
+#include "dispatch/router.h"
 
 typedef struct {
     sim_server srv;
@@ -371,6 +372,7 @@ Test(control_api, clock_changes_reach_the_throttle)
     memset(&ctx, 0, sizeof ctx);
     ctx.srv = &f.srv;
     ctx.op = "GetShardIterator";
+    ctx.op_def = sim_router_lookup("GetShardIterator");
     snprintf(ctx.account_id, sizeof ctx.account_id, "000000000000");
     sim_stream_ref st = {"s", 1, 0};
     for (int i = 0; i < 5; i++)

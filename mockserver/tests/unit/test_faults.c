@@ -9,6 +9,7 @@
 
 #include "simulation/faults.h"
 #include "simulation/simulation.h"
+#include "dispatch/router.h"
 
 static json_t *flt_json(const char *text)
 {
@@ -310,6 +311,7 @@ static void flt_setup(flt_fixture *fx, const char *rules)
 static void flt_request(flt_fixture *fx, const char *op, sim_response *resp)
 {
     fx->ctx.op = op;
+    fx->ctx.op_def = sim_router_lookup(op);
     fx->ctx.err_set = 0;
     fx->ctx.err_msg[0] = '\0';
     fx->ctx.now_ms = sim_clock_now_ms(fx->srv.clock);

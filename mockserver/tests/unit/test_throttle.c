@@ -6,6 +6,7 @@
 
 #include "simulation/simulation.h"
 #include "simulation/throttle.h"
+#include "dispatch/router.h"
 
 /* ------------------------------------------------------------------ */
 /* buckets                                                             */
@@ -220,6 +221,7 @@ static void thr_setup(thr_fixture *f, const sim_simulation_options *opt, const c
     cr_assert_not_null(f->srv.sim, "%s", err);
     f->ctx.srv = &f->srv;
     f->ctx.op = op;
+    f->ctx.op_def = sim_router_lookup(op);
     snprintf(f->ctx.account_id, sizeof f->ctx.account_id, "111111111111");
     snprintf(f->ctx.region, sizeof f->ctx.region, "us-east-1");
     f->ctx.now_ms = sim_clock_now_ms(f->srv.clock);
@@ -234,6 +236,7 @@ static void thr_teardown(thr_fixture *f)
 static void thr_new_request(thr_fixture *f, const char *op)
 {
     f->ctx.op = op;
+    f->ctx.op_def = sim_router_lookup(op);
     f->ctx.err_set = 0;
     f->ctx.err_msg[0] = '\0';
     f->ctx.now_ms = sim_clock_now_ms(f->srv.clock);
@@ -393,12 +396,11 @@ Test(throttle_hooks, control_plane_rate_limit)
 
 Test(throttle_hooks, list_shards_limit_is_per_stream)
 {
-    int per_stream = 0;
-    cr_assert_float_eq(sim_control_plane_tps("ListShards", &per_stream), 1000, 1e-9);
-    cr_assert(per_stream);
-    cr_assert_float_eq(sim_control_plane_tps("DescribeStream", &per_stream), 10, 1e-9);
-    cr_assert_not(per_stream);
-    cr_assert_float_eq(sim_control_plane_tps("PutRecord", &per_stream), 0, 1e-9);
+    cr_assert_float_eq(sim_router_lookup("ListShards")->control_tps, 1000, 1e-9);
+    cr_assert(sim_router_lookup("ListShards")->flags & SIM_OP_RATE_PER_STREAM);
+    cr_assert_float_eq(sim_router_lookup("DescribeStream")->control_tps, 10, 1e-9);
+    cr_assert_not(sim_router_lookup("DescribeStream")->flags & SIM_OP_RATE_PER_STREAM);
+    cr_assert_float_eq(sim_router_lookup("PutRecord")->control_tps, 0, 1e-9);
 
     sim_simulation_options o;
     sim_simulation_options_default(&o);
@@ -457,6 +459,7 @@ Test(throttle_hooks, no_simulation_means_no_limits)
     memset(&ctx, 0, sizeof ctx);
     ctx.srv = &srv;
     ctx.op = "DescribeLimits";
+    ctx.op_def = sim_router_lookup("DescribeLimits");
     sim_stream_ref st = {"s", 1, 0};
     sim_response resp = {0};
     for (int i = 0; i < 10; i++) {

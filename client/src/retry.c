@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "shared/errors.h"
 
 void kinesis_retry_policy_defaults(kinesis_retry_policy *p) {
     if (p->max_attempts <= 0) p->max_attempts = 5;
@@ -30,19 +31,17 @@ int64_t kinesis_retry_delay_ms(const kinesis_retry_policy *policy, int attempt, 
     return (int64_t)(r % (uint64_t)(cap + 1));
 }
 
+/* Kinesis's retryable errors (the list shared with the simulator), then throttling and server
+ * errors other AWS front ends use, then the library's own transport failures. */
 static const char *const retryable_names[] = {
-    "ProvisionedThroughputExceededException",
-    "LimitExceededException",
-    "ThrottlingException",
+#define KC_RETRYABLE(name, status, retry) retry ? #name : NULL,
+    KINESIS_ERROR_LIST(KC_RETRYABLE)
+#undef KC_RETRYABLE
     "Throttling",
     "ThrottledException",
-    "KMSThrottlingException",
     "RequestLimitExceeded",
     "TooManyRequestsException",
-    "InternalFailure",
-    "InternalFailureException",
     "InternalServerError",
-    "ServiceUnavailable",
     "ServiceUnavailableException",
     KINESIS_ERR_TRANSPORT,
     KINESIS_ERR_TIMEOUT,
@@ -51,7 +50,7 @@ static const char *const retryable_names[] = {
 int kinesis_is_retryable(const char *error_name, int http_status) {
     if (error_name) {
         for (size_t i = 0; i < sizeof retryable_names / sizeof *retryable_names; i++)
-            if (strcmp(error_name, retryable_names[i]) == 0) {
+            if (retryable_names[i] && strcmp(error_name, retryable_names[i]) == 0) {
                 /* Transport and Timeout are library names: only without an HTTP answer. */
                 if ((strcmp(error_name, KINESIS_ERR_TRANSPORT) == 0 || strcmp(error_name, KINESIS_ERR_TIMEOUT) == 0) &&
                     http_status != 0)

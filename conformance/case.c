@@ -24,10 +24,10 @@ typedef struct vctx {
     const char *text;
     const char *file;
     const char *case_name;
-    size_t start;      /* where the case starts in text (for line search) */
+    size_t start; /* where the case starts in text (for line search) */
     char *err;
     size_t err_len;
-    char **ops;        /* operation names seen */
+    char **ops; /* operation names seen */
     size_t n_ops;
 } vctx;
 
@@ -43,7 +43,8 @@ static int line_of(const char *text, size_t from, const char *needle)
 }
 
 /* Report an error at location loc; key (may be NULL) helps find the line. Returns -1. */
-static int fail(vctx *v, const char *loc, const char *key, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail(vctx *v, const char *loc, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static int fail(vctx *v, const char *loc, const char *key, const char *fmt, ...)
 {
     char needle[300] = "", msg[768];
@@ -53,8 +54,9 @@ static int fail(vctx *v, const char *loc, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    cf_fmt(v->err, v->err_len, "%s:%d: case '%s': %s%s%s", v->file, line_of(v->text, v->start, key ? needle : NULL),
-             v->case_name ? v->case_name : "?", loc, *loc ? ": " : "", msg);
+    cf_fmt(v->err, v->err_len, "%s:%d: case '%s': %s%s%s", v->file,
+           line_of(v->text, v->start, key ? needle : NULL), v->case_name ? v->case_name : "?", loc,
+           *loc ? ": " : "", msg);
     return -1;
 }
 
@@ -173,13 +175,14 @@ static int add_op(vctx *v, const char *op)
  * least one condition. */
 static int check_matcher(vctx *v, const json_t *f, const char *l, int is_var)
 {
-    static const char *const keys[] = {"path", "header", "equals", "not_equals", "one_of", "re", "type", "absent",
-                                       "exists", "length", "min_length", "max_length", "gt", "ge", "lt", "le",
-                                       "note", NULL};
-    static const char *const var_keys[] = {"var", "equals", "not_equals", "one_of", "re", "type", "absent",
-                                           "exists", "length", "min_length", "max_length", "gt", "ge", "lt", "le",
-                                           "note", NULL};
-    static const char *const types[] = {"string", "number", "integer", "boolean", "array", "object", "null", NULL};
+    static const char *const keys[] = {"path", "header", "equals", "not_equals", "one_of",     "re",
+                                       "type", "absent", "exists", "length",     "min_length", "max_length",
+                                       "gt",   "ge",     "lt",     "le",         "note",       NULL};
+    static const char *const var_keys[] = {
+        "var",        "equals",     "not_equals", "one_of", "re", "type", "absent", "exists", "length",
+        "min_length", "max_length", "gt",         "ge",     "lt", "le",   "note",   NULL};
+    static const char *const types[] = {"string", "number", "integer", "boolean",
+                                        "array",  "object", "null",    NULL};
     if (!json_is_object(f))
         return fail(v, l, is_var ? "while" : "fields",
                     is_var ? "a while condition must be an object" : "a field matcher must be an object");
@@ -187,17 +190,21 @@ static int check_matcher(vctx *v, const json_t *f, const char *l, int is_var)
         return -1;
     int has_path = json_object_get(f, "path") != NULL, has_header = json_object_get(f, "header") != NULL;
     if (is_var && !json_is_string(json_object_get(f, "var")))
-        return fail(v, l, "while", "a while condition names a variable: {\"var\": \"it\", \"absent\": false}");
+        return fail(v, l, "while",
+                    "a while condition names a variable: {\"var\": \"it\", \"absent\": false}");
     if (!is_var && has_path == has_header)
         return fail(v, l, "fields", "give exactly one of 'path' or 'header'");
-    if (want_type(v, f, "path", l, is_string, "a string") || want_type(v, f, "header", l, is_string, "a string") ||
-        want_type(v, f, "re", l, is_string, "a string") || want_type(v, f, "type", l, is_string, "a string") ||
+    if (want_type(v, f, "path", l, is_string, "a string") ||
+        want_type(v, f, "header", l, is_string, "a string") ||
+        want_type(v, f, "re", l, is_string, "a string") ||
+        want_type(v, f, "type", l, is_string, "a string") ||
         want_type(v, f, "absent", l, is_bool, "true or false") ||
         want_type(v, f, "exists", l, is_bool, "true or false") ||
         want_type(v, f, "length", l, is_int, "an integer") ||
         want_type(v, f, "min_length", l, is_int, "an integer") ||
         want_type(v, f, "max_length", l, is_int, "an integer") ||
-        want_type(v, f, "one_of", l, is_array, "an array") || want_type(v, f, "gt", l, is_scalar_num, "a number or decimal string") ||
+        want_type(v, f, "one_of", l, is_array, "an array") ||
+        want_type(v, f, "gt", l, is_scalar_num, "a number or decimal string") ||
         want_type(v, f, "ge", l, is_scalar_num, "a number or decimal string") ||
         want_type(v, f, "lt", l, is_scalar_num, "a number or decimal string") ||
         want_type(v, f, "le", l, is_scalar_num, "a number or decimal string") || check_regex(v, f, "re", l))
@@ -211,7 +218,10 @@ static int check_matcher(vctx *v, const json_t *f, const char *l, int is_var)
             return fail(v, l, "type", "unknown type '%s'", t);
     }
     if (json_object_size(f) < 2 || (json_object_size(f) == 2 && json_object_get(f, "note")))
-        return fail(v, l, is_var ? "var" : has_path ? "path" : "header",
+        return fail(v, l,
+                    is_var     ? "var"
+                    : has_path ? "path"
+                               : "header",
                     is_var ? "a while condition needs at least one condition besides 'var'"
                            : "a field matcher needs at least one condition");
     return 0;
@@ -257,8 +267,8 @@ static int check_body_keys(vctx *v, const json_t *e, const char *loc)
 
 static int check_expect(vctx *v, const json_t *e, const char *loc, int top)
 {
-    static const char *const keys[] = {"status",  "error",   "message", "message_re", "fields", "body_contains",
-                                       "body_re", "any_of", "note",    NULL};
+    static const char *const keys[] = {"status",        "error",   "message", "message_re", "fields",
+                                       "body_contains", "body_re", "any_of",  "note",       NULL};
     if (!json_is_object(e))
         return fail(v, loc, "expect", "must be an object");
     if (only_keys(v, e, loc, keys) < 0)
@@ -327,8 +337,8 @@ static int check_steps(vctx *v, const json_t *steps, const char *loc, int depth)
 
 static int check_raw(vctx *v, const json_t *raw, const char *loc)
 {
-    static const char *const keys[] = {"method", "path", "query", "target", "content_type", "headers", "body", "sign",
-                                       NULL};
+    static const char *const keys[] = {"method",  "path", "query", "target", "content_type",
+                                       "headers", "body", "sign",  NULL};
     if (!json_is_object(raw))
         return fail(v, loc, "raw", "must be an object");
     if (only_keys(v, raw, loc, keys) < 0 || want_type(v, raw, "method", loc, is_string, "a string") ||
@@ -357,33 +367,37 @@ static int check_raw(vctx *v, const json_t *raw, const char *loc)
 
 static int check_step(vctx *v, const json_t *s, const char *loc, int depth)
 {
-    static const char *const keys[] = {"op",     "body",    "raw",         "expect",   "capture", "capture_optional",
-                                       "poll",   "repeat",  "foreach",     "while",    "max",     "as",
-                                       "wait_stream", "sleep_ms", "check", "steps",    "set",     "note",
-                                       NULL};
+    static const char *const keys[] = {
+        "op",     "body",    "raw",   "expect", "capture", "capture_optional", "poll",
+        "repeat", "foreach", "while", "max",    "as",      "wait_stream",      "sleep_ms",
+        "check",  "steps",   "set",   "note",   NULL};
     if (!json_is_object(s))
         return fail(v, loc, NULL, "a step must be an object");
     if (only_keys(v, s, loc, keys) < 0)
         return -1;
-    static const char *const kinds[] = {"op", "raw", "wait_stream", "sleep_ms", "check", "steps", "set", NULL};
+    static const char *const kinds[] = {"op",    "raw",   "wait_stream", "sleep_ms",
+                                        "check", "steps", "set",         NULL};
     int n_kinds = 0;
     for (const char *const *k = kinds; *k; k++)
         n_kinds += json_object_get(s, *k) != NULL;
     if (n_kinds != 1)
-        return fail(v, loc, NULL, "a step needs exactly one of op, raw, wait_stream, sleep_ms, check, steps, set");
+        return fail(v, loc, NULL,
+                    "a step needs exactly one of op, raw, wait_stream, sleep_ms, check, steps, set");
     if (want_type(v, s, "op", loc, is_string, "an operation name") ||
         want_type(v, s, "body", loc, is_object, "an object") ||
         want_type(v, s, "poll", loc, is_bool, "true or false") ||
         want_type(v, s, "repeat", loc, is_int, "an integer") ||
-        want_type(v, s, "foreach", loc, is_array, "an array") || want_type(v, s, "as", loc, is_string, "a string") ||
+        want_type(v, s, "foreach", loc, is_array, "an array") ||
+        want_type(v, s, "as", loc, is_string, "a string") ||
         want_type(v, s, "sleep_ms", loc, is_int, "an integer") ||
-        want_type(v, s, "set", loc, is_object, "an object") || want_type(v, s, "note", loc, is_string, "a string"))
+        want_type(v, s, "set", loc, is_object, "an object") ||
+        want_type(v, s, "note", loc, is_string, "a string"))
         return -1;
     int is_call = json_object_get(s, "op") || json_object_get(s, "raw");
     if (json_object_get(s, "body") && !json_object_get(s, "op"))
         return fail(v, loc, "body", "'body' belongs to an 'op' step (a raw step has raw.body)");
-    if (!is_call && (json_object_get(s, "expect") || json_object_get(s, "capture") || json_object_get(s, "poll") ||
-                     json_object_get(s, "capture_optional")))
+    if (!is_call && (json_object_get(s, "expect") || json_object_get(s, "capture") ||
+                     json_object_get(s, "poll") || json_object_get(s, "capture_optional")))
         return fail(v, loc, json_object_get(s, "expect") ? "expect" : "capture",
                     "expect/capture/capture_optional/poll belong to op or raw steps");
     json_int_t rep = json_integer_value(json_object_get(s, "repeat"));
@@ -399,7 +413,8 @@ static int check_step(vctx *v, const json_t *s, const char *loc, int depth)
         return fail(v, loc, "max", "'max' bounds a 'while' loop; this step has none");
     if (wh) {
         if (!json_is_integer(mx) || json_integer_value(mx) < 1 || json_integer_value(mx) > CF_MAX_REPEAT)
-            return fail(v, loc, "while", "a 'while' loop needs \"max\": 1..%d (its most iterations)", CF_MAX_REPEAT);
+            return fail(v, loc, "while", "a 'while' loop needs \"max\": 1..%d (its most iterations)",
+                        CF_MAX_REPEAT);
         char wl[256];
         cf_fmt(wl, sizeof wl, "%s.while", loc);
         if (check_matcher(v, wh, wl, 1) < 0)
@@ -441,11 +456,13 @@ static int check_step(vctx *v, const json_t *s, const char *loc, int depth)
     if (w) {
         static const char *const wkeys[] = {"name", "status", NULL};
         cf_fmt(l, sizeof l, "%s.wait_stream", loc);
-        if (!json_is_object(w) || only_keys(v, w, l, wkeys) < 0 || !json_is_string(json_object_get(w, "name")) ||
+        if (!json_is_object(w) || only_keys(v, w, l, wkeys) < 0 ||
+            !json_is_string(json_object_get(w, "name")) ||
             want_type(v, w, "status", l, is_string, "a string")) {
             if (v->err[0])
                 return -1;
-            return fail(v, l, "wait_stream", "wait_stream is {\"name\": ..., \"status\": \"ACTIVE\"|\"DELETED\"|...}");
+            return fail(v, l, "wait_stream",
+                        "wait_stream is {\"name\": ..., \"status\": \"ACTIVE\"|\"DELETED\"|...}");
         }
     }
     if (json_object_get(s, "steps")) {
@@ -497,7 +514,8 @@ static int check_setup(vctx *v, const json_t *setup)
         if (!json_is_object(s))
             return fail(v, l, "streams", "must be an object");
         if (only_keys(v, s, l, skeys) < 0 || want_type(v, s, "var", l, is_string, "a variable name") ||
-            want_type(v, s, "shards", l, is_int, "an integer") || want_type(v, s, "mode", l, is_string, "a string") ||
+            want_type(v, s, "shards", l, is_int, "an integer") ||
+            want_type(v, s, "mode", l, is_string, "a string") ||
             want_type(v, s, "wait", l, is_bool, "true or false"))
             return -1;
         json_int_t n = json_integer_value(json_object_get(s, "shards"));
@@ -542,8 +560,8 @@ static int push_tag(cf_case *c, const char *t)
 
 static int build_case(vctx *v, json_t *obj, const char *name, const json_t *file_tags, cf_case *out)
 {
-    static const char *const keys[] = {"name",  "description", "tags",    "gap",        "exclusive", "vars",
-                                       "names", "setup",       "steps",   "cleanup",    "timeout_ms", NULL};
+    static const char *const keys[] = {"name",  "description", "tags",  "gap",     "exclusive",  "vars",
+                                       "names", "setup",       "steps", "cleanup", "timeout_ms", NULL};
     memset(out, 0, sizeof *out);
     v->case_name = name;
     v->n_ops = 0;
@@ -597,7 +615,8 @@ static int build_case(vctx *v, json_t *obj, const char *name, const json_t *file
     if (!cf_case_has_tag(out, "aws") && !cf_case_has_tag(out, "sim")) {
         free_case(out);
         memset(out, 0, sizeof *out);
-        fail(v, "", "tags", "tags must include \"aws\" (documented behaviour) or \"sim\" (simulator extension)");
+        fail(v, "", "tags",
+             "tags must include \"aws\" (documented behaviour) or \"sim\" (simulator extension)");
         goto fail_ops;
     }
     /* exclusive: the "exclusive" tag (from the case or its file) or "exclusive": true */
@@ -692,7 +711,8 @@ int cf_parse_cases(const char *text, const char *file, const char *base_name, cf
         if (!nm || !valid_case_name(nm)) {
             v.start = 0;
             v.case_name = base_name;
-            fail(&v, "", nm ? "name" : "cases", "case %zu needs a 'name' of letters, digits, '-', '_', '.'", k);
+            fail(&v, "", nm ? "name" : "cases", "case %zu needs a 'name' of letters, digits, '-', '_', '.'",
+                 k);
             goto undo;
         }
         cf_fmt(needle, sizeof needle, "\"%s\"", nm);

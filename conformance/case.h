@@ -16,11 +16,11 @@ typedef struct cf_case {
     char *description; /* may be NULL */
     char **tags;       /* declared tags plus the operation names the steps call */
     size_t n_tags;
-    char **ops;        /* operation names the steps call (a subset of tags) */
+    char **ops; /* operation names the steps call (a subset of tags) */
     size_t n_ops;
-    char *gap;         /* non-NULL: a known gap of the simulator (the reason, or "gap") */
-    int exclusive;     /* changes global endpoint state: run alone, after the parallel cases */
-    json_t *root;      /* the validated case object */
+    char *gap;     /* non-NULL: a known gap of the simulator (the reason, or "gap") */
+    int exclusive; /* changes global endpoint state: run alone, after the parallel cases */
+    json_t *root;  /* the validated case object */
 } cf_case;
 
 typedef struct cf_case_list {

@@ -244,7 +244,8 @@ static int do_capture(run *r, const json_t *capture, int optional)
     const json_t *spec;
     json_object_foreach((json_t *)capture, name, spec)
     {
-        const char *path = json_is_string(spec) ? json_string_value(spec) : json_string_value(json_object_get(spec, "path"));
+        const char *path =
+            json_is_string(spec) ? json_string_value(spec) : json_string_value(json_object_get(spec, "path"));
         const char *header = json_string_value(json_object_get(spec, "header"));
         char *epath = NULL, err[256] = "";
         const json_t *v = NULL;
@@ -328,7 +329,8 @@ static int exec_call(run *r, const json_t *step, const char *loc)
                 r->no_answer = 1;
             if (r->env->verbose)
                 fprintf(stderr, "  [%s] raw -> %d %.300s\n", r->c->name, r->last.status,
-                        r->last.raw_body ? r->last.raw_body : (r->last.transport_error ? r->last.transport_error : ""));
+                        r->last.raw_body ? r->last.raw_body
+                                         : (r->last.transport_error ? r->last.transport_error : ""));
         }
         /* track streams created by the case so cleanup deletes them */
         const char *target = eraw ? json_string_value(json_object_get(eraw, "target")) : eop;
@@ -357,7 +359,8 @@ static int exec_call(run *r, const json_t *step, const char *loc)
             continue;
         }
         if (!poll || cf_now_ms() > until) {
-            int frc = failf(r, "%s (%s)%s: %s", loc, op ? eop : "raw", poll ? " (polled until the wait ran out)" : "", why);
+            int frc = failf(r, "%s (%s)%s: %s", loc, op ? eop : "raw",
+                            poll ? " (polled until the wait ran out)" : "", why);
             free(eop);
             return frc;
         }
@@ -570,9 +573,10 @@ static int setup(run *r, size_t index)
         if (mode && !strcmp(mode, "ON_DEMAND"))
             json_object_set_new(body, "StreamModeDetails", json_pack("{ss}", "StreamMode", "ON_DEMAND"));
         else
-            json_object_set_new(body, "ShardCount", json_integer(json_integer_value(json_object_get(it, "shards"))
-                                                                     ? json_integer_value(json_object_get(it, "shards"))
-                                                                     : 1));
+            json_object_set_new(body, "ShardCount",
+                                json_integer(json_integer_value(json_object_get(it, "shards"))
+                                                 ? json_integer_value(json_object_get(it, "shards"))
+                                                 : 1));
         cf_response resp;
         patient_call(r, "CreateStream", body, &resp);
         json_decref(body);
@@ -637,7 +641,8 @@ static void cleanup(run *r)
             sleep_ms(r->env->profile->poll_ms);
         }
         if (r->env->verbose && resp.error_name && strcmp(resp.error_name, "ResourceNotFoundException"))
-            fprintf(stderr, "  [%s] cleanup: DeleteStream %s: %s\n", r->c->name, r->created[k], resp.error_name);
+            fprintf(stderr, "  [%s] cleanup: DeleteStream %s: %s\n", r->c->name, r->created[k],
+                    resp.error_name);
         cf_response_clean_up(&resp);
         json_decref(body);
         free(r->created[k]);

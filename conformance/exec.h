@@ -16,23 +16,23 @@
 #include <kinesis/kinesis.h>
 
 typedef struct cf_env {
-    const char *endpoint;          /* http://127.0.0.1:4567 */
+    const char *endpoint; /* http://127.0.0.1:4567 */
     const char *region;
     const char *access_key_id;
     const char *secret_access_key;
-    const char *session_token;     /* may be NULL */
+    const char *session_token; /* may be NULL */
     const cf_profile *profile;
-    int64_t timeout_ms;            /* per case */
-    const char *run_prefix;        /* unique per run, e.g. "cf3f9a1c" */
+    int64_t timeout_ms;                 /* per case */
+    const char *run_prefix;             /* unique per run, e.g. "cf3f9a1c" */
     volatile sig_atomic_t *interrupted; /* set by SIGINT: stop, clean up */
-    int verbose;                   /* print each step to stderr */
+    int verbose;                        /* print each step to stderr */
 } cf_env;
 
 typedef struct cf_result {
     int passed;
-    char *reason;         /* why it failed (NULL when passed) */
-    int no_answer;        /* failed, and at least one call got no HTTP answer at all */
-    int not_run;          /* never started (interrupted, or the endpoint had gone away) */
+    char *reason;  /* why it failed (NULL when passed) */
+    int no_answer; /* failed, and at least one call got no HTTP answer at all */
+    int not_run;   /* never started (interrupted, or the endpoint had gone away) */
     int64_t duration_ms;
 } cf_result;
 

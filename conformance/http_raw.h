@@ -1,6 +1,7 @@
 /* http_raw.h: a raw HTTP request for wire-level cases (missing auth, wrong content type,
  * malformed JSON, control API), sent with libcurl and, when asked, signed with SigV4 using the
- * client's signer (client/shared/include/shared/sigv4.h). The step's "raw" object is described in FORMAT.md. */
+ * client's signer (client/shared/include/shared/sigv4.h). The step's "raw" object is described in FORMAT.md.
+ */
 #ifndef CF_HTTP_RAW_H
 #define CF_HTTP_RAW_H
 

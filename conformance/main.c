@@ -17,13 +17,13 @@
 #include <unistd.h>
 
 #include "case.h"
-#include "vars.h"
 #include "exec.h"
-#include "profile.h"
 #include "http_raw.h"
+#include "profile.h"
 #include "report.h"
 #include "sched.h"
 #include "select.h"
+#include "vars.h"
 #include <kinesis/kinesis.h>
 
 #define CF_MAX_JOBS 64
@@ -58,23 +58,27 @@ typedef struct runner {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: kinesis-conform --endpoint URL [options]\n"
-            "  --endpoint URL        the Kinesis endpoint to test (e.g. http://127.0.0.1:4567)\n"
-            "  --region NAME         signing region (default AWS_REGION, AWS_DEFAULT_REGION or us-east-1)\n"
-            "  --tags EXPR           select by tags: \"aws,sim\", \"aws,!slow\" (default: all)\n"
-            "  --case NAME|GLOB      select by name (repeatable)\n"
-            "  --skip NAME|GLOB      leave out cases by name (repeatable), e.g. one that crashes the endpoint\n"
-            "  --jobs N              cases in parallel (default from the profile)\n"
-            "  --report FMT FILE     write a report: tap, junit or json (repeatable)\n"
-            "  --list                list the selected cases and their tags, run nothing\n"
-            "  --timeout SECONDS     per case (default from the profile)\n"
-            "  --cases DIR           case directory (default fixtures/conformance, also found next to the binary)\n"
-            "  --model FILE          API model for the operations table (default DIR/../kinesis-api/service-2.json)\n"
-            "  --profile NAME        %s (waits and timeouts only; default kinesis-sim)\n"
-            "  --verbose             print every call to stderr\n"
-            "Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else dummy ones.\n",
-            cf_profile_names());
+    fprintf(
+        f,
+        "usage: kinesis-conform --endpoint URL [options]\n"
+        "  --endpoint URL        the Kinesis endpoint to test (e.g. http://127.0.0.1:4567)\n"
+        "  --region NAME         signing region (default AWS_REGION, AWS_DEFAULT_REGION or us-east-1)\n"
+        "  --tags EXPR           select by tags: \"aws,sim\", \"aws,!slow\" (default: all)\n"
+        "  --case NAME|GLOB      select by name (repeatable)\n"
+        "  --skip NAME|GLOB      leave out cases by name (repeatable), e.g. one that crashes the endpoint\n"
+        "  --jobs N              cases in parallel (default from the profile)\n"
+        "  --report FMT FILE     write a report: tap, junit or json (repeatable)\n"
+        "  --list                list the selected cases and their tags, run nothing\n"
+        "  --timeout SECONDS     per case (default from the profile)\n"
+        "  --cases DIR           case directory (default fixtures/conformance, also found next to the "
+        "binary)\n"
+        "  --model FILE          API model for the operations table (default "
+        "DIR/../kinesis-api/service-2.json)\n"
+        "  --profile NAME        %s (waits and timeouts only; default kinesis-sim)\n"
+        "  --verbose             print every call to stderr\n"
+        "Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else dummy "
+        "ones.\n",
+        cf_profile_names());
 }
 
 static int parse_int(const char *s, long lo, long hi, long *out)
@@ -93,13 +97,13 @@ static int parse_args(int argc, char **argv, options *o)
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k];
         const char *next = k + 1 < argc ? argv[k + 1] : NULL;
-#define NEED_ARG                                                                                                       \
-    do {                                                                                                               \
-        if (!next) {                                                                                                   \
-            fprintf(stderr, "kinesis-conform: %s needs a value\n", a);                                                 \
-            return -1;                                                                                                 \
-        }                                                                                                              \
-        k++;                                                                                                           \
+#define NEED_ARG                                                                                             \
+    do {                                                                                                     \
+        if (!next) {                                                                                         \
+            fprintf(stderr, "kinesis-conform: %s needs a value\n", a);                                       \
+            return -1;                                                                                       \
+        }                                                                                                    \
+        k++;                                                                                                 \
     } while (0)
         long v;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -356,7 +360,8 @@ int main(int argc, char **argv)
         token = NULL;
     }
     char prefix[32];
-    cf_fmt(prefix, sizeof prefix, "cf%06lx", ((unsigned long)getpid() * 2654435761u ^ (unsigned long)time(NULL)) & 0xffffffUL);
+    cf_fmt(prefix, sizeof prefix, "cf%06lx",
+           ((unsigned long)getpid() * 2654435761u ^ (unsigned long)time(NULL)) & 0xffffffUL);
     cf_env env = {.endpoint = o.endpoint,
                   .region = region,
                   .access_key_id = akid,

@@ -232,7 +232,7 @@ static int relation(const char *op, const json_t *want, const json_t *value, cha
         set_why(why, why_len, "%s: cannot compare %s with %s as numbers", op, sv, b ? b : "?");
         free(sv);
     } else {
-        int ok = strcmp(op, "gt") == 0 ? cmp > 0
+        int ok = strcmp(op, "gt") == 0   ? cmp > 0
                  : strcmp(op, "ge") == 0 ? cmp >= 0
                  : strcmp(op, "lt") == 0 ? cmp < 0
                                          : cmp <= 0;
@@ -492,8 +492,8 @@ static int check_one(const json_t *e, const cf_response *r, char *why, size_t wh
     }
     const json_t *msg = json_object_get(e, "message");
     if (msg && (!r->error_message || strcmp(r->error_message, json_string_value(msg)) != 0)) {
-        set_why(why, why_len, "message '%.300s', expected '%.300s'", r->error_message ? r->error_message : "(none)",
-                json_string_value(msg));
+        set_why(why, why_len, "message '%.300s', expected '%.300s'",
+                r->error_message ? r->error_message : "(none)", json_string_value(msg));
         return -1;
     }
     const json_t *msg_re = json_object_get(e, "message_re");

@@ -5,10 +5,8 @@
 
 static const cf_profile profiles[] = {
     /* name          poll   wait     case     request  jobs pace */
-    {"kinesis-sim", 20, 10000, 30000, 10000, 4, 1},
-    {"aws", 1000, 180000, 600000, 30000, 2, 1},
-    {"kinesalite", 50, 15000, 60000, 10000, 4, 0},
-    {"kinesis-mock", 200, 30000, 120000, 15000, 2, 0},
+    {"kinesis-sim", 20, 10000, 30000, 10000, 4, 1},  {"aws", 1000, 180000, 600000, 30000, 2, 1},
+    {"kinesalite", 50, 15000, 60000, 10000, 4, 0},   {"kinesis-mock", 200, 30000, 120000, 15000, 2, 0},
     {"localstack", 200, 60000, 180000, 15000, 2, 0},
 };
 
@@ -18,11 +16,21 @@ static const struct {
     const char *op;
     double tps;
 } rates[] = {
-    {"CreateStream", 5},           {"DeleteStream", 5},          {"ListStreams", 5},
-    {"DescribeStream", 10},        {"DescribeStreamSummary", 20}, {"DescribeLimits", 1},
-    {"AddTagsToStream", 5},        {"RemoveTagsFromStream", 5},  {"ListTagsForStream", 5},
-    {"SplitShard", 5},             {"MergeShards", 5},           {"UpdateShardCount", 10},
-    {"RegisterStreamConsumer", 5}, {"DescribeAccountSettings", 5}, {"UpdateAccountSettings", 5},
+    {"CreateStream", 5},
+    {"DeleteStream", 5},
+    {"ListStreams", 5},
+    {"DescribeStream", 10},
+    {"DescribeStreamSummary", 20},
+    {"DescribeLimits", 1},
+    {"AddTagsToStream", 5},
+    {"RemoveTagsFromStream", 5},
+    {"ListTagsForStream", 5},
+    {"SplitShard", 5},
+    {"MergeShards", 5},
+    {"UpdateShardCount", 10},
+    {"RegisterStreamConsumer", 5},
+    {"DescribeAccountSettings", 5},
+    {"UpdateAccountSettings", 5},
     {"UpdateStreamWarmThroughput", 5},
 };
 

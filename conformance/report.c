@@ -178,8 +178,8 @@ int cf_write_json(FILE *f, const cf_outcome *o, size_t n)
         json_array_append_new(cases, one);
         passed += o[k].res.passed != 0;
     }
-    json_t *root = json_pack("{sIsIso}", "passed", (json_int_t)passed, "failed", (json_int_t)(n - passed), "cases",
-                             cases);
+    json_t *root = json_pack("{sIsIso}", "passed", (json_int_t)passed, "failed", (json_int_t)(n - passed),
+                             "cases", cases);
     int rc = json_dumpf(root, f, JSON_INDENT(2));
     fputc('\n', f);
     json_decref(root);
@@ -205,7 +205,8 @@ const char *cf_failure_kind(const char *reason)
         return "other";
     if (!strncmp(reason, "not run", 7))
         return "not run";
-    if (strstr(reason, "no answer") || strstr(reason, "Couldn't connect") || strstr(reason, "Timeout was reached"))
+    if (strstr(reason, "no answer") || strstr(reason, "Couldn't connect") ||
+        strstr(reason, "Timeout was reached"))
         return "no answer";
     if (strstr(reason, "timed out after"))
         return "timed out";
@@ -216,8 +217,7 @@ const char *cf_failure_kind(const char *reason)
         r += 33;
     if (strstr(r, "got UnknownOperationException") || strstr(r, "HTTP 400 UnknownOperationException"))
         return "operation not supported";
-    if (strstr(r, "expected, got success") ||
-        (!strncmp(r, "HTTP status 2", 13) && strstr(r, "(no error")))
+    if (strstr(r, "expected, got success") || (!strncmp(r, "HTTP status 2", 13) && strstr(r, "(no error")))
         return "accepted a request that must be refused";
     if (!strncmp(r, "expected success, got", 21))
         return "refused a valid request";

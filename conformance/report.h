@@ -1,5 +1,6 @@
 /* report.h: the results of a run, on the console (one line per case, the operations table, the
- * failures by kind, the final "N passed, M failed") and as files for CI: TAP (version 13), JUnit XML, JSON. */
+ * failures by kind, the final "N passed, M failed") and as files for CI: TAP (version 13), JUnit XML, JSON.
+ */
 #ifndef CF_REPORT_H
 #define CF_REPORT_H
 

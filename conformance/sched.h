@@ -17,7 +17,7 @@
 typedef struct cf_sched {
     cf_outcome *out; /* the selected cases; results are filled in place */
     size_t n;
-    int jobs;        /* worker threads for the non-exclusive cases (1..) */
+    int jobs; /* worker threads for the non-exclusive cases (1..) */
     /* per-thread context (a client); NULL means the thread could not start one */
     void *(*ctx_new)(void *ud);
     void (*ctx_free)(void *ctx, void *ud);

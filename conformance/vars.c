@@ -247,7 +247,8 @@ static char *eval_inner(const json_t *vars, const char *in, char *err, size_t er
                 r = in[0] == 'a' ? cf_bigadd(a, c2 + 1) : cf_bigsub(a, c2 + 1);
             free(a);
             if (!r)
-                set_err(err, err_len, "${%s}: needs two non-negative decimal integers (and A >= B for sub)", in);
+                set_err(err, err_len, "${%s}: needs two non-negative decimal integers (and A >= B for sub)",
+                        in);
             return r;
         }
         set_err(err, err_len, "unknown function in ${%s}", in);

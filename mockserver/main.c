@@ -13,13 +13,13 @@
 #include <unistd.h>
 
 #include "dispatch/auth.h"
-#include "server/config.h"
+#include "dispatch/validate.h"
 #include "net/http.h"
-#include "wire/json_alloc.h"
+#include "server/config.h"
 #include "server/sim.h"
 #include "simulation/simulation.h"
 #include "store/store.h"
-#include "dispatch/validate.h"
+#include "wire/json_alloc.h"
 
 extern char **environ;
 
@@ -123,9 +123,11 @@ int main(int argc, char **argv)
         if (cfg.auth_mode != SIM_AUTH_STRICT)
             sim_log(SIM_LOG_WARN,
                     "listening on %s, which is not loopback, without --auth strict: anyone who can reach it "
-                    "can read and write every stream", cfg.host);
+                    "can read and write every stream",
+                    cfg.host);
         if (!cfg.control_token[0])
-            sim_log(SIM_LOG_WARN, "the control API (/_sim/) is disabled off loopback until --control-token is set");
+            sim_log(SIM_LOG_WARN,
+                    "the control API (/_sim/) is disabled off loopback until --control-token is set");
     }
 
     double t_model = mono_ms();
@@ -145,9 +147,10 @@ int main(int argc, char **argv)
     double t_ready = mono_ms();
     sim_log(SIM_LOG_DEBUG, "ready in %.1f ms (store %.1f, model %.1f, http %.1f)", t_ready - t0, t_store - t0,
             t_model - t_store, t_ready - t_model);
-    sim_log(SIM_LOG_INFO, "serving region %s, account %s, database %s (log level %s, auth %s%s%s)", cfg.region,
-            cfg.account_id, cfg.db_path, sim_config_log_level_name(cfg.log_level),
-            cfg.auth_mode == SIM_AUTH_STRICT ? "strict" : "format", cfg.sim.clock == SIM_CLOCK_VIRTUAL ? ", virtual clock" : "",
+    sim_log(SIM_LOG_INFO, "serving region %s, account %s, database %s (log level %s, auth %s%s%s)",
+            cfg.region, cfg.account_id, cfg.db_path, sim_config_log_level_name(cfg.log_level),
+            cfg.auth_mode == SIM_AUTH_STRICT ? "strict" : "format",
+            cfg.sim.clock == SIM_CLOCK_VIRTUAL ? ", virtual clock" : "",
             cfg.sim.throttle == SIM_THROTTLE_OFF ? ", throttling off" : "");
 
     int sig = 0;

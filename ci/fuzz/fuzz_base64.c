@@ -7,8 +7,8 @@
  * input is also encoded as bytes, and that text must check and decode back to the input. */
 #include <string.h>
 
-#include "wire/base64.h"
 #include "fuzz.h"
+#include "wire/base64.h"
 
 FUZZ_ENTRY(base64)
 {

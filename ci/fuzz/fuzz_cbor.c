@@ -8,8 +8,8 @@
  * (a blob member that is not base64) but must not crash. */
 #include <string.h>
 
-#include "wire/cbor_codec.h"
 #include "fuzz.h"
+#include "wire/cbor_codec.h"
 
 static const char *const ops[] = {"PutRecord",      "PutRecords", "GetRecords",
                                   "DescribeStream", "ListShards", "SubscribeToShard"};

@@ -7,8 +7,8 @@
  * decode to the same message. */
 #include <string.h>
 
-#include "wire/codec.h"
 #include "fuzz.h"
+#include "wire/codec.h"
 
 FUZZ_ENTRY(codec)
 {

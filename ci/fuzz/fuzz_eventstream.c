@@ -8,8 +8,8 @@
  * payload) to exactly its own bytes. */
 #include <string.h>
 
-#include "shared/eventstream.h"
 #include "fuzz.h"
+#include "shared/eventstream.h"
 
 static void check_frame(const uint8_t *buf, size_t len)
 {

@@ -7,8 +7,8 @@
  * known kind), listed (sim_faults_to_json, one entry per rule), and removed one by one. */
 #include <string.h>
 
-#include "simulation/faults.h"
 #include "fuzz.h"
+#include "simulation/faults.h"
 
 FUZZ_ENTRY(faults)
 {

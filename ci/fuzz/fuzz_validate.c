@@ -10,9 +10,9 @@
  * expression (sim_regex_java_to_posix). */
 #include <string.h>
 
-#include "wire/codec.h"
-#include "fuzz.h"
 #include "dispatch/validate.h"
+#include "fuzz.h"
+#include "wire/codec.h"
 
 static sim_model *model(void)
 {

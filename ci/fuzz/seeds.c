@@ -26,11 +26,11 @@
 #include <sys/stat.h>
 
 #include "case.h"
-#include "wire/cbor_codec.h"
 #include "shared/eventstream.h"
-#include "wire/ids.h"
 #include "shared/sigv4.h"
 #include "vars.h"
+#include "wire/cbor_codec.h"
+#include "wire/ids.h"
 
 static const char *root_dir;
 static int n_written;

@@ -16,10 +16,10 @@
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,9 +62,9 @@ typedef struct worker {
     int id;
     pthread_t th;
     uint64_t rng;
-    uint32_t next_n;   /* next record number */
-    bitmap acked;      /* acknowledged writes */
-    bitmap unknown;    /* writes whose answer was lost */
+    uint32_t next_n; /* next record number */
+    bitmap acked;    /* acknowledged writes */
+    bitmap unknown;  /* writes whose answer was lost */
     char iterator[1024];
     /* counters */
     uint64_t calls, puts_acked, injected, dropped, entry_failed, unexpected;
@@ -177,7 +177,8 @@ static json_t *call_once(wire_conn *c, const char *op, json_t *in, int *status, 
             continue;
         }
         struct pollfd p = {c->fd, POLLOUT, 0};
-        if ((w < 0 && errno != EAGAIN && errno != EINTR) || wire_now_us() > deadline || poll(&p, 1, 100) < 0) {
+        if ((w < 0 && errno != EAGAIN && errno != EINTR) || wire_now_us() > deadline ||
+            poll(&p, 1, 100) < 0) {
             snprintf(err, err_len, "send: %s", w < 0 ? strerror(errno) : "timed out");
             goto broken;
         }
@@ -329,7 +330,8 @@ static void get_records(worker *w, wire_conn *c)
                                "LATEST");
         json_t *out = call_once(c, "GetShardIterator", in, &status, err, sizeof err);
         if (classify(w, "GetShardIterator", status, out, err))
-            snprintf(w->iterator, sizeof w->iterator, "%s", json_string_value(json_object_get(out, "ShardIterator")));
+            snprintf(w->iterator, sizeof w->iterator, "%s",
+                     json_string_value(json_object_get(out, "ShardIterator")));
         else if (status < 0)
             wire_close(c);
         json_decref(out);
@@ -471,7 +473,8 @@ static long read_back(worker *ws, int nw, uint64_t *stored_out)
                 const char *seq = json_string_value(json_object_get(r, "SequenceNumber"));
                 const char *data = json_string_value(json_object_get(r, "Data"));
                 if (seq && last_seq[0] &&
-                    (strlen(seq) < strlen(last_seq) || (strlen(seq) == strlen(last_seq) && strcmp(seq, last_seq) <= 0))) {
+                    (strlen(seq) < strlen(last_seq) ||
+                     (strlen(seq) == strlen(last_seq) && strcmp(seq, last_seq) <= 0))) {
                     if (problems++ < 10)
                         fprintf(stderr, "soak: %s: sequence %s after %s\n", shard, seq, last_seq);
                 }
@@ -480,7 +483,8 @@ static long read_back(worker *ws, int nw, uint64_t *stored_out)
                 uint32_t n;
                 if (!data || parse_data(data, &t, &n) != 0 || t >= nw) {
                     if (problems++ < 10)
-                        fprintf(stderr, "soak: %s: a record we did not write: %s\n", shard, data ? data : "?");
+                        fprintf(stderr, "soak: %s: a record we did not write: %s\n", shard,
+                                data ? data : "?");
                     continue;
                 }
                 stored++;
@@ -578,8 +582,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    printf("soak: %d connections for %ld s against 127.0.0.1:%d (pid %d), stream %s\n", nw, seconds, g_port, pid,
-           g_stream);
+    printf("soak: %d connections for %ld s against 127.0.0.1:%d (pid %d), stream %s\n", nw, seconds, g_port,
+           pid, g_stream);
     fflush(stdout);
     long samples[1024];
     int ns = 0;
@@ -624,7 +628,8 @@ int main(int argc, char **argv)
     }
     int failed = 0;
     printf("soak: %" PRIu64 " calls (%.0f/s), %" PRIu64 " records acknowledged; injected: %" PRIu64
-           " error answers, %" PRIu64 " failed entries, %" PRIu64 " dropped connections; unexpected: %" PRIu64 "\n",
+           " error answers, %" PRIu64 " failed entries, %" PRIu64 " dropped connections; unexpected: %" PRIu64
+           "\n",
            calls, (double)calls / (double)seconds, acked, injected, entry_failed, dropped, unexpected);
     if (unexpected)
         failed = 1;
@@ -642,8 +647,9 @@ int main(int argc, char **argv)
         for (int i = ns - m / 3; i < ns; i++)
             last_max = samples[i] > last_max ? samples[i] : last_max;
         int flat = (double)last_max <= (double)first_max * 1.10;
-        printf("soak: RSS after warm-up: first third max %ld kB, last third max %ld kB (%+.1f%%): %s\n", first_max,
-               last_max, 100.0 * ((double)last_max - (double)first_max) / (double)first_max, flat ? "flat" : "GROWING");
+        printf("soak: RSS after warm-up: first third max %ld kB, last third max %ld kB (%+.1f%%): %s\n",
+               first_max, last_max, 100.0 * ((double)last_max - (double)first_max) / (double)first_max,
+               flat ? "flat" : "GROWING");
         if (!flat)
             failed = 1;
     } else {
@@ -652,8 +658,8 @@ int main(int argc, char **argv)
     }
     /* read-back with the fault rules cleared */
     int st = 0;
-    if (wire_connect(&c, g_host, g_port, 2000, err, sizeof err) != 0 || control(&c, "DELETE", "/_sim/faults", &st) != 0 ||
-        st != 200) {
+    if (wire_connect(&c, g_host, g_port, 2000, err, sizeof err) != 0 ||
+        control(&c, "DELETE", "/_sim/faults", &st) != 0 || st != 200) {
         fprintf(stderr, "soak: cannot clear the fault rules (status %d)\n", st);
         failed = 1;
     }

@@ -18,8 +18,8 @@ static void drop(json_t *obj, const char *const *keys)
 int main(int argc, char **argv)
 {
     static const char *const top_keys[] = {"documentation", NULL};
-    static const char *const op_keys[] = {"documentation", "documentationUrl", "http", "errors",
-                                          "staticContextParams", NULL};
+    static const char *const op_keys[] = {"documentation", "documentationUrl",    "http",
+                                          "errors",        "staticContextParams", NULL};
     static const char *const shape_keys[] = {"documentation", NULL};
     static const char *const ref_keys[] = {"documentation", "contextParam", NULL};
     static const char *const ref_names[] = {"member", "key", "value", NULL};

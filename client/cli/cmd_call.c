@@ -7,15 +7,18 @@
 
 #include "cli.h"
 
-static char *read_stdin(void) {
+static char *read_stdin(void)
+{
     size_t cap = 65536, n = 0;
     char *buf = malloc(cap);
     while (buf) {
         size_t r = fread(buf + n, 1, cap - n - 1, stdin);
         n += r;
-        if (r == 0) break;
+        if (r == 0)
+            break;
         if (n + 1 == cap) {
-            if (cap >= (64u << 20)) break; /* 64 MiB: far above any Kinesis request */
+            if (cap >= (64u << 20))
+                break; /* 64 MiB: far above any Kinesis request */
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
                 free(buf);
@@ -25,11 +28,13 @@ static char *read_stdin(void) {
             cap *= 2;
         }
     }
-    if (buf) buf[n] = '\0';
+    if (buf)
+        buf[n] = '\0';
     return buf;
 }
 
-int cmd_call(const cli_globals *g, int argc, char **argv) {
+int cmd_call(const cli_globals *g, int argc, char **argv)
+{
     const char *cmd = argv[0];
     if (cli_wants_help(argc, argv)) {
         puts("usage: kinesis call [--once] OPERATION [JSON|-]\n"
@@ -41,17 +46,24 @@ int cmd_call(const cli_globals *g, int argc, char **argv) {
     const char *op = NULL, *json = NULL;
     int once = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--once") == 0) once = 1;
-        else if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
-        else if (!op) op = argv[i];
-        else if (!json) json = argv[i];
-        else return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+        if (strcmp(argv[i], "--once") == 0)
+            once = 1;
+        else if (argv[i][0] == '-' && argv[i][1])
+            return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+        else if (!op)
+            op = argv[i];
+        else if (!json)
+            json = argv[i];
+        else
+            return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
     }
-    if (!op) return cli_usage_error(cmd, "the OPERATION is missing");
+    if (!op)
+        return cli_usage_error(cmd, "the OPERATION is missing");
     char *in = NULL;
     if (json && strcmp(json, "-") == 0) {
         in = read_stdin();
-        if (!in) return cli_fail(NULL);
+        if (!in)
+            return cli_fail(NULL);
         json = in;
     }
     kinesis_client *c = cli_client(g);
@@ -61,11 +73,14 @@ int cmd_call(const cli_globals *g, int argc, char **argv) {
     }
     char *resp = NULL;
     int status = 0;
-    kinesis_error *err = once ? kinesis_call_once(c, op, json, &resp, &status) : kinesis_call(c, op, json, &resp);
+    kinesis_error *err =
+        once ? kinesis_call_once(c, op, json, &resp, &status) : kinesis_call(c, op, json, &resp);
     kinesis_client_free(c);
     free(in);
-    if (once) fprintf(stderr, "HTTP %d\n", status);
-    if (err) return cli_fail(err);
+    if (once)
+        fprintf(stderr, "HTTP %d\n", status);
+    if (err)
+        return cli_fail(err);
     cli_print_json(stdout, resp);
     free(resp);
     return CLI_OK;

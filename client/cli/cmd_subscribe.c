@@ -14,7 +14,8 @@ int cmd_subscribe(const cli_globals *g, int argc, char **argv);
 
 static volatile sig_atomic_t stop_requested;
 
-static void on_signal(int sig) {
+static void on_signal(int sig)
+{
     (void)sig;
     stop_requested = 1;
 }
@@ -27,40 +28,48 @@ typedef struct sub_state {
     kinesis_error *err;
 } sub_state;
 
-static int64_t mono_ms(void) {
+static int64_t mono_ms(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void on_event(kinesis_subscribe_event *ev, void *user) {
+static void on_event(kinesis_subscribe_event *ev, void *user)
+{
     sub_state *s = user;
     for (size_t i = 0; i < ev->count && (s->max_records == 0 || s->seen < s->max_records); i++, s->seen++)
         cli_print_record(s->shard_id, &ev->records[i], s->as_json);
     fflush(stdout);
     if (!ev->continuation_sequence_number && ev->n_child_shards) {
         fprintf(stderr, "kinesis subscribe: shard %s is closed; its children:", s->shard_id);
-        for (size_t i = 0; i < ev->n_child_shards; i++) fprintf(stderr, " %s", ev->child_shards[i].shard_id);
+        for (size_t i = 0; i < ev->n_child_shards; i++)
+            fprintf(stderr, " %s", ev->child_shards[i].shard_id);
         fputc('\n', stderr);
     }
     kinesis_subscribe_event_free(ev);
 }
 
-static void on_error(kinesis_error *err, void *user) {
+static void on_error(kinesis_error *err, void *user)
+{
     sub_state *s = user;
     s->err = err;
     s->ended = 1;
 }
 
-static void on_end(void *user) {
+static void on_end(void *user)
+{
     ((sub_state *)user)->ended = 1;
 }
 
 /* --from: latest, trim-horizon, at-timestamp=MS, at-sequence=SEQ, after-sequence=SEQ. */
-static int parse_from(const char *from, kinesis_starting_position *pos) {
+static int parse_from(const char *from, kinesis_starting_position *pos)
+{
     memset(pos, 0, sizeof *pos);
-    if (strcmp(from, "latest") == 0) pos->type = KINESIS_ITERATOR_LATEST;
-    else if (strcmp(from, "trim-horizon") == 0) pos->type = KINESIS_ITERATOR_TRIM_HORIZON;
+    if (strcmp(from, "latest") == 0)
+        pos->type = KINESIS_ITERATOR_LATEST;
+    else if (strcmp(from, "trim-horizon") == 0)
+        pos->type = KINESIS_ITERATOR_TRIM_HORIZON;
     else if (strncmp(from, "at-sequence=", 12) == 0 && from[12]) {
         pos->type = KINESIS_ITERATOR_AT_SEQUENCE_NUMBER;
         pos->sequence_number = from + 12;
@@ -70,14 +79,16 @@ static int parse_from(const char *from, kinesis_starting_position *pos) {
     } else if (strncmp(from, "at-timestamp=", 13) == 0) {
         pos->type = KINESIS_ITERATOR_AT_TIMESTAMP;
         pos->timestamp_ms = cli_parse_count(from + 13, INT64_MAX / 4);
-        if (pos->timestamp_ms <= 0) return -1;
+        if (pos->timestamp_ms <= 0)
+            return -1;
     } else {
         return -1;
     }
     return 0;
 }
 
-int cmd_subscribe(const cli_globals *g, int argc, char **argv) {
+int cmd_subscribe(const cli_globals *g, int argc, char **argv)
+{
     const char *cmd = argv[0];
     if (cli_wants_help(argc, argv)) {
         puts("usage: kinesis subscribe CONSUMER_ARN SHARD_ID [--from POSITION] [--format raw|json]\n"
@@ -91,10 +102,12 @@ int cmd_subscribe(const cli_globals *g, int argc, char **argv) {
     const char *arn = NULL, *shard = NULL, *from = "latest", *format = "raw", *max = NULL, *timeout = NULL;
     for (int i = 1; i < argc; i++) {
         int r;
-        if ((r = cli_opt(argc, argv, &i, "--from", &from)) || (r = cli_opt(argc, argv, &i, "--format", &format)) ||
+        if ((r = cli_opt(argc, argv, &i, "--from", &from)) ||
+            (r = cli_opt(argc, argv, &i, "--format", &format)) ||
             (r = cli_opt(argc, argv, &i, "--max-records", &max)) ||
             (r = cli_opt(argc, argv, &i, "--timeout-ms", &timeout))) {
-            if (r < 0) return cli_usage_error(cmd, "%s needs a value", argv[i]);
+            if (r < 0)
+                return cli_usage_error(cmd, "%s needs a value", argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
         } else if (!arn) {
@@ -105,21 +118,25 @@ int cmd_subscribe(const cli_globals *g, int argc, char **argv) {
             return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
         }
     }
-    if (!arn || !shard) return cli_usage_error(cmd, "CONSUMER_ARN and SHARD_ID are required");
+    if (!arn || !shard)
+        return cli_usage_error(cmd, "CONSUMER_ARN and SHARD_ID are required");
     kinesis_starting_position pos;
     if (parse_from(from, &pos) != 0)
-        return cli_usage_error(cmd, "--from must be latest, trim-horizon, at-sequence=SEQ, after-sequence=SEQ "
-                                    "or at-timestamp=MS");
+        return cli_usage_error(cmd,
+                               "--from must be latest, trim-horizon, at-sequence=SEQ, after-sequence=SEQ "
+                               "or at-timestamp=MS");
     sub_state s = {.shard_id = shard};
     s.as_json = strcmp(format, "json") == 0;
-    if (!s.as_json && strcmp(format, "raw") != 0) return cli_usage_error(cmd, "--format must be raw or json");
+    if (!s.as_json && strcmp(format, "raw") != 0)
+        return cli_usage_error(cmd, "--format must be raw or json");
     s.max_records = max ? cli_parse_count(max, INT64_MAX / 2) : 0;
     int64_t timeout_ms = timeout ? cli_parse_count(timeout, INT64_MAX / 4) : 0;
     if (s.max_records < 0 || timeout_ms < 0)
         return cli_usage_error(cmd, "--max-records and --timeout-ms take a number");
 
     kinesis_client *c = cli_client(g);
-    if (!c) return CLI_ERROR;
+    if (!c)
+        return CLI_ERROR;
     kinesis_subscribe_callbacks cb = {on_event, on_error, on_end, &s};
     kinesis_subscription *sub = kinesis_subscribe_to_shard(c, arn, shard, &pos, &cb);
     if (!sub) {

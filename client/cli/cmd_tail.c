@@ -12,7 +12,8 @@
 
 static volatile sig_atomic_t stop_requested;
 
-static void on_signal(int sig) {
+static void on_signal(int sig)
+{
     (void)sig;
     stop_requested = 1;
 }
@@ -25,9 +26,9 @@ typedef struct tshard {
     char *parents[2];
     char *iterator;
     char *last_seq;
-    int is_child;  /* found through ChildShards: start at TRIM_HORIZON */
-    int busy;      /* a call is in flight */
-    int done;      /* closed and fully read */
+    int is_child; /* found through ChildShards: start at TRIM_HORIZON */
+    int busy;     /* a call is in flight */
+    int done;     /* closed and fully read */
     int64_t next_poll_ms;
 } tshard;
 
@@ -43,30 +44,37 @@ struct tail_state {
     kinesis_error *fatal;
 };
 
-static int64_t mono_ms(void) {
+static int64_t mono_ms(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static tshard *find(tail_state *t, const char *id) {
+static tshard *find(tail_state *t, const char *id)
+{
     for (size_t i = 0; i < t->n; i++)
-        if (strcmp(t->shards[i]->id, id) == 0) return t->shards[i];
+        if (strcmp(t->shards[i]->id, id) == 0)
+            return t->shards[i];
     return NULL;
 }
 
-static tshard *add_shard(tail_state *t, const char *id, const char *p1, const char *p2, int is_child) {
+static tshard *add_shard(tail_state *t, const char *id, const char *p1, const char *p2, int is_child)
+{
     tshard *s = find(t, id);
-    if (s) return s;
+    if (s)
+        return s;
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
         tshard **ns = realloc(t->shards, cap * sizeof *ns);
-        if (!ns) return NULL;
+        if (!ns)
+            return NULL;
         t->shards = ns;
         t->cap = cap;
     }
     s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    if (!s)
+        return NULL;
     s->t = t;
     s->id = strdup(id);
     s->parents[0] = p1 ? strdup(p1) : NULL;
@@ -76,7 +84,8 @@ static tshard *add_shard(tail_state *t, const char *id, const char *p1, const ch
     return s;
 }
 
-static void free_shards(tail_state *t) {
+static void free_shards(tail_state *t)
+{
     for (size_t i = 0; i < t->n; i++) {
         tshard *s = t->shards[i];
         free(s->id);
@@ -90,20 +99,25 @@ static void free_shards(tail_state *t) {
 }
 
 /* A shard may be read once every parent we know of is finished (records stay in order). */
-static int parents_done(tail_state *t, const tshard *s) {
+static int parents_done(tail_state *t, const tshard *s)
+{
     for (int i = 0; i < 2; i++) {
         tshard *p = s->parents[i] ? find(t, s->parents[i]) : NULL;
-        if (p && !p->done) return 0;
+        if (p && !p->done)
+            return 0;
     }
     return 1;
 }
 
-static void on_iterator(kinesis_error *err, char *iterator, void *user) {
+static void on_iterator(kinesis_error *err, char *iterator, void *user)
+{
     tshard *s = user;
     s->busy = 0;
     if (err) {
-        if (!s->t->fatal) s->t->fatal = err;
-        else kinesis_error_free(err);
+        if (!s->t->fatal)
+            s->t->fatal = err;
+        else
+            kinesis_error_free(err);
         return;
     }
     free(s->iterator);
@@ -111,7 +125,8 @@ static void on_iterator(kinesis_error *err, char *iterator, void *user) {
     s->next_poll_ms = 0;
 }
 
-static void on_records(kinesis_error *err, kinesis_get_records_result *r, void *user) {
+static void on_records(kinesis_error *err, kinesis_get_records_result *r, void *user)
+{
     tshard *s = user;
     tail_state *t = s->t;
     s->busy = 0;
@@ -123,8 +138,10 @@ static void on_records(kinesis_error *err, kinesis_get_records_result *r, void *
         } else if (kinesis_is_retryable(err->name, err->http_status)) { /* retries spent: slow down */
             s->next_poll_ms = mono_ms() + 5 * t->interval_ms;
             kinesis_error_free(err);
-        } else if (!t->fatal) t->fatal = err;
-        else kinesis_error_free(err);
+        } else if (!t->fatal)
+            t->fatal = err;
+        else
+            kinesis_error_free(err);
         return;
     }
     for (size_t i = 0; i < r->count && (t->max_records == 0 || t->seen < t->max_records); i++) {
@@ -144,7 +161,8 @@ static void on_records(kinesis_error *err, kinesis_get_records_result *r, void *
             if (!add_shard(t, ch->shard_id, ch->n_parent_shards > 0 ? ch->parent_shards[0] : NULL,
                            ch->n_parent_shards > 1 ? ch->parent_shards[1] : NULL, 1) &&
                 !t->fatal)
-                t->fatal = kinesis_error_new(KINESIS_ERROR_LIBRARY, KINESIS_ERR_NO_MEMORY, 0, "out of memory");
+                t->fatal =
+                    kinesis_error_new(KINESIS_ERROR_LIBRARY, KINESIS_ERR_NO_MEMORY, 0, "out of memory");
         }
     }
     s->next_poll_ms = r->count > 0 ? 0 : mono_ms() + t->interval_ms;
@@ -152,20 +170,24 @@ static void on_records(kinesis_error *err, kinesis_get_records_result *r, void *
 }
 
 /* Start what each shard needs next. */
-static void schedule(tail_state *t) {
+static void schedule(tail_state *t)
+{
     int64_t now = mono_ms();
     for (size_t i = 0; i < t->n && !t->fatal; i++) {
         tshard *s = t->shards[i];
-        if (s->busy || s->done) continue;
+        if (s->busy || s->done)
+            continue;
         int rc = 0;
         if (!s->iterator) {
-            if (!parents_done(t, s)) continue;
+            if (!parents_done(t, s))
+                continue;
             kinesis_iterator_options io = {s->last_seq, 0};
-            kinesis_iterator_type type = s->last_seq                      ? KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER
+            kinesis_iterator_type type = s->last_seq ? KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER
                                          : (t->from_latest && !s->is_child) ? KINESIS_ITERATOR_LATEST
                                                                             : KINESIS_ITERATOR_TRIM_HORIZON;
             s->busy = 1;
-            rc = kinesis_get_shard_iterator_async(t->c, t->stream, s->id, type, s->last_seq ? &io : NULL, on_iterator, s);
+            rc = kinesis_get_shard_iterator_async(t->c, t->stream, s->id, type, s->last_seq ? &io : NULL,
+                                                  on_iterator, s);
         } else if (now >= s->next_poll_ms) {
             s->busy = 1;
             rc = kinesis_get_records_async(t->c, s->iterator, 1000, on_records, s);
@@ -177,7 +199,8 @@ static void schedule(tail_state *t) {
     }
 }
 
-int cmd_tail(const cli_globals *g, int argc, char **argv) {
+int cmd_tail(const cli_globals *g, int argc, char **argv)
+{
     const char *cmd = argv[0];
     if (cli_wants_help(argc, argv)) {
         puts("usage: kinesis tail NAME [--from latest|trim-horizon] [--format raw|json] [--interval-ms MS]\n"
@@ -187,25 +210,35 @@ int cmd_tail(const cli_globals *g, int argc, char **argv) {
              "ends, its child shards are read from their start. Default: --from latest, --interval-ms 1000.");
         return CLI_OK;
     }
-    const char *name = NULL, *from = "latest", *format = "raw", *interval = NULL, *max = NULL, *timeout = NULL;
+    const char *name = NULL, *from = "latest", *format = "raw", *interval = NULL, *max = NULL,
+               *timeout = NULL;
     for (int i = 1; i < argc; i++) {
         int r;
-        if ((r = cli_opt(argc, argv, &i, "--from", &from)) || (r = cli_opt(argc, argv, &i, "--format", &format)) ||
+        if ((r = cli_opt(argc, argv, &i, "--from", &from)) ||
+            (r = cli_opt(argc, argv, &i, "--format", &format)) ||
             (r = cli_opt(argc, argv, &i, "--interval-ms", &interval)) ||
             (r = cli_opt(argc, argv, &i, "--max-records", &max)) ||
             (r = cli_opt(argc, argv, &i, "--timeout-ms", &timeout))) {
-            if (r < 0) return cli_usage_error(cmd, "%s needs a value", argv[i]);
-        } else if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
-        else if (!name) name = argv[i];
-        else return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+            if (r < 0)
+                return cli_usage_error(cmd, "%s needs a value", argv[i]);
+        } else if (argv[i][0] == '-' && argv[i][1])
+            return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+        else if (!name)
+            name = argv[i];
+        else
+            return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
     }
-    if (!name) return cli_usage_error(cmd, "the stream NAME is missing");
+    if (!name)
+        return cli_usage_error(cmd, "the stream NAME is missing");
     tail_state t = {0};
     t.stream = name;
-    if (strcmp(from, "latest") == 0) t.from_latest = 1;
-    else if (strcmp(from, "trim-horizon") != 0) return cli_usage_error(cmd, "--from must be latest or trim-horizon");
+    if (strcmp(from, "latest") == 0)
+        t.from_latest = 1;
+    else if (strcmp(from, "trim-horizon") != 0)
+        return cli_usage_error(cmd, "--from must be latest or trim-horizon");
     t.as_json = strcmp(format, "json") == 0;
-    if (!t.as_json && strcmp(format, "raw") != 0) return cli_usage_error(cmd, "--format must be raw or json");
+    if (!t.as_json && strcmp(format, "raw") != 0)
+        return cli_usage_error(cmd, "--format must be raw or json");
     t.interval_ms = interval ? cli_parse_count(interval, 3600000) : 1000;
     t.max_records = max ? cli_parse_count(max, INT64_MAX / 2) : 0;
     int64_t timeout_ms = timeout ? cli_parse_count(timeout, INT64_MAX / 4) : 0;
@@ -213,7 +246,8 @@ int cmd_tail(const cli_globals *g, int argc, char **argv) {
         return cli_usage_error(cmd, "--interval-ms, --max-records and --timeout-ms take a number");
 
     t.c = cli_client(g);
-    if (!t.c) return CLI_ERROR;
+    if (!t.c)
+        return CLI_ERROR;
     kinesis_shard_list *l = NULL;
     kinesis_error *err = kinesis_get_shards(t.c, name, &l);
     if (err) {
@@ -223,8 +257,10 @@ int cmd_tail(const cli_globals *g, int argc, char **argv) {
     for (size_t i = 0; i < l->count && !t.fatal; i++) {
         const kinesis_shard *sh = &l->shards[i];
         tshard *s = add_shard(&t, sh->shard_id, sh->parent_shard_id, sh->adjacent_parent_shard_id, 0);
-        if (!s) t.fatal = kinesis_error_new(KINESIS_ERROR_LIBRARY, KINESIS_ERR_NO_MEMORY, 0, "out of memory");
-        else if (t.from_latest && sh->ending_sequence_number) s->done = 1; /* closed: nothing new will come */
+        if (!s)
+            t.fatal = kinesis_error_new(KINESIS_ERROR_LIBRARY, KINESIS_ERR_NO_MEMORY, 0, "out of memory");
+        else if (t.from_latest && sh->ending_sequence_number)
+            s->done = 1; /* closed: nothing new will come */
     }
     kinesis_shard_list_free(l);
 

@@ -21,7 +21,8 @@ static kinesis_client *client;
 
 static void on_records(kinesis_error *err, kinesis_get_records_result *r, void *user);
 
-static void on_iterator(kinesis_error *err, char *iterator, void *user) {
+static void on_iterator(kinesis_error *err, char *iterator, void *user)
+{
     shard_reader *s = user;
     if (err) {
         fprintf(stderr, "consumer: %s: %s: %s\n", s->shard_id, err->name, err->message);
@@ -37,7 +38,8 @@ static void on_iterator(kinesis_error *err, char *iterator, void *user) {
     free(iterator);
 }
 
-static void on_records(kinesis_error *err, kinesis_get_records_result *r, void *user) {
+static void on_records(kinesis_error *err, kinesis_get_records_result *r, void *user)
+{
     shard_reader *s = user;
     if (err) {
         fprintf(stderr, "consumer: %s: %s: %s\n", s->shard_id, err->name, err->message);
@@ -58,7 +60,8 @@ static void on_records(kinesis_error *err, kinesis_get_records_result *r, void *
     kinesis_get_records_result_free(r);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc != 2) {
         fprintf(stderr, "usage: consumer STREAM\n");
         return 2;
@@ -83,14 +86,17 @@ int main(int argc, char **argv) {
     shard_reader *readers = calloc(shards->count ? shards->count : 1, sizeof *readers);
     for (size_t i = 0; readers && i < shards->count; i++) {
         readers[i].shard_id = shards->shards[i].shard_id;
-        if (kinesis_get_shard_iterator_async(client, argv[1], readers[i].shard_id, KINESIS_ITERATOR_TRIM_HORIZON, NULL,
-                                             on_iterator, &readers[i]) == 0)
+        if (kinesis_get_shard_iterator_async(client, argv[1], readers[i].shard_id,
+                                             KINESIS_ITERATOR_TRIM_HORIZON, NULL, on_iterator,
+                                             &readers[i]) == 0)
             outstanding++;
     }
     /* The application's loop: here nothing else to do, so just drive the client. */
-    for (int rounds = 0; outstanding > 0 && rounds < 100000; rounds++) kinesis_client_run(client, 100);
+    for (int rounds = 0; outstanding > 0 && rounds < 100000; rounds++)
+        kinesis_client_run(client, 100);
     int failed = 0;
-    for (size_t i = 0; readers && i < shards->count; i++) failed |= readers[i].failed;
+    for (size_t i = 0; readers && i < shards->count; i++)
+        failed |= readers[i].failed;
     free(readers);
     kinesis_shard_list_free(shards);
     kinesis_client_free(client);

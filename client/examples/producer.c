@@ -11,14 +11,16 @@
 
 #include "kinesis/kinesis.h"
 
-static int report(kinesis_error *err) {
-    fprintf(stderr, "producer: %s %s: %s (HTTP %d, %d attempt(s))\n", kinesis_error_type_name(err->type), err->name,
-            err->message, err->http_status, err->attempts);
+static int report(kinesis_error *err)
+{
+    fprintf(stderr, "producer: %s %s: %s (HTTP %d, %d attempt(s))\n", kinesis_error_type_name(err->type),
+            err->name, err->message, err->http_status, err->attempts);
     kinesis_error_free(err);
     return 1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: producer STREAM [COUNT]\n");
         return 2;
@@ -34,7 +36,8 @@ int main(int argc, char **argv) {
     opts.endpoint = getenv("KINESIS_ENDPOINT");
     kinesis_error *err = NULL;
     kinesis_client *client = kinesis_client_new(&opts, &err);
-    if (!client) return report(err);
+    if (!client)
+        return report(err);
 
     /* 1. one record */
     char data[128];
@@ -50,8 +53,8 @@ int main(int argc, char **argv) {
 
     /* 2. a batch, varied partition keys so records spread over the shards */
     kinesis_record *batch = calloc((size_t)count, sizeof *batch);
-    char (*texts)[64] = calloc((size_t)count, sizeof *texts);
-    char (*keys)[32] = calloc((size_t)count, sizeof *keys);
+    char(*texts)[64] = calloc((size_t)count, sizeof *texts);
+    char(*keys)[32] = calloc((size_t)count, sizeof *keys);
     if (!batch || !texts || !keys) {
         fprintf(stderr, "producer: out of memory\n");
         return 1;
@@ -65,13 +68,15 @@ int main(int argc, char **argv) {
     kinesis_put_records_result *results = NULL;
     int rc = 0;
     err = kinesis_put_records(client, stream, batch, (size_t)count, &po, &results);
-    if (err) rc = report(err); /* the whole request failed */
+    if (err)
+        rc = report(err); /* the whole request failed */
     else {
-        printf("put_records: %zu written, %zu failed, %d request(s)\n", results->count - results->failed_count,
-               results->failed_count, results->attempts);
+        printf("put_records: %zu written, %zu failed, %d request(s)\n",
+               results->count - results->failed_count, results->failed_count, results->attempts);
         for (size_t i = 0; i < results->count; i++) {
             const kinesis_put_record_result *r = &results->results[i];
-            if (r->error_code) printf("  record %zu failed: %s: %s\n", i, r->error_code, r->error_message);
+            if (r->error_code)
+                printf("  record %zu failed: %s: %s\n", i, r->error_code, r->error_message);
         }
         rc = results->failed_count ? 1 : 0;
         kinesis_put_records_result_free(results);

@@ -7,17 +7,23 @@
 
 #include "internal.h"
 
-void kc_annotate(kinesis_error *err, const kc_answer *ans) {
-    if (!err || err == kc_err_nomem() || !ans) return;
+void kc_annotate(kinesis_error *err, const kc_answer *ans)
+{
+    if (!err || err == kc_err_nomem() || !ans)
+        return;
     err->http_status = ans->http_status;
     err->attempts = ans->attempts;
-    if (!err->request_id && ans->request_id) err->request_id = kc_strdup(ans->request_id);
+    if (!err->request_id && ans->request_id)
+        err->request_id = kc_strdup(ans->request_id);
 }
 
-static int valid_operation(const char *op) {
-    if (!op || !*op || strlen(op) > 64) return 0;
+static int valid_operation(const char *op)
+{
+    if (!op || !*op || strlen(op) > 64)
+        return 0;
     for (const char *p = op; *p; p++)
-        if (!isalnum((unsigned char)*p)) return 0;
+        if (!isalnum((unsigned char)*p))
+            return 0;
     return 1;
 }
 
@@ -28,7 +34,8 @@ typedef struct call_ctx {
     void *user;
 } call_ctx;
 
-static void call_step(kc_op *op, kinesis_error *err, kc_answer *ans) {
+static void call_step(kc_op *op, kinesis_error *err, kc_answer *ans)
+{
     call_ctx *cx = op->ctx;
     kc_op_finish(op);
     if (err) {
@@ -44,19 +51,24 @@ static void call_step(kc_op *op, kinesis_error *err, kc_answer *ans) {
 }
 
 int kinesis_call_async(kinesis_client *client, const char *operation, const char *json_body, int once,
-                       kinesis_call_cb cb, void *user) {
-    if (!client || !cb) return -1;
+                       kinesis_call_cb cb, void *user)
+{
+    if (!client || !cb)
+        return -1;
     call_ctx *cx = calloc(1, sizeof *cx);
-    if (!cx) return -1;
+    if (!cx)
+        return -1;
     cx->cb = cb;
     cx->user = user;
     kc_op *op = kc_op_new(client, call_step, cx, free);
-    if (!op) return -1;
+    if (!op)
+        return -1;
     op->no_retry = once != 0;
     if (!valid_operation(operation))
         kc_op_fail(op, kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_INVALID_PARAMETER, 0,
                               "Wrong type of argument: operation (expected a name such as ListStreams)"));
-    else kc_op_send(op, operation, json_body ? json_body : "{}", 0);
+    else
+        kc_op_send(op, operation, json_body ? json_body : "{}", 0);
     return 0;
 }
 
@@ -67,7 +79,8 @@ typedef struct call_wait {
     int status;
 } call_wait;
 
-static void call_wait_cb(kinesis_error *err, char *response_json, int http_status, void *user) {
+static void call_wait_cb(kinesis_error *err, char *response_json, int http_status, void *user)
+{
     call_wait *w = user;
     w->err = err;
     w->resp = response_json;
@@ -76,27 +89,37 @@ static void call_wait_cb(kinesis_error *err, char *response_json, int http_statu
 }
 
 static kinesis_error *call_blocking(kinesis_client *client, const char *operation, const char *json_body,
-                                    char **response_json, int *http_status, int once) {
-    if (response_json) *response_json = NULL;
-    if (http_status) *http_status = 0;
+                                    char **response_json, int *http_status, int once)
+{
+    if (response_json)
+        *response_json = NULL;
+    if (http_status)
+        *http_status = 0;
     if (!client)
-        return kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_INVALID_PARAMETER, 0, "Non empty argument required: client");
+        return kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_INVALID_PARAMETER, 0,
+                      "Non empty argument required: client");
     call_wait w = {0};
-    if (kinesis_call_async(client, operation, json_body, once, call_wait_cb, &w) != 0) return kc_err_nomem();
+    if (kinesis_call_async(client, operation, json_body, once, call_wait_cb, &w) != 0)
+        return kc_err_nomem();
     kc_wait(client, &w.done);
-    if (http_status) *http_status = w.status;
-    if (response_json) *response_json = w.resp;
-    else free(w.resp);
+    if (http_status)
+        *http_status = w.status;
+    if (response_json)
+        *response_json = w.resp;
+    else
+        free(w.resp);
     return w.err;
 }
 
 kinesis_error *kinesis_call(kinesis_client *client, const char *operation, const char *json_body,
-                            char **response_json) {
+                            char **response_json)
+{
     return call_blocking(client, operation, json_body, response_json, NULL, 0);
 }
 
 kinesis_error *kinesis_call_once(kinesis_client *client, const char *operation, const char *json_body,
-                                 char **response_json, int *http_status) {
+                                 char **response_json, int *http_status)
+{
     return call_blocking(client, operation, json_body, response_json, http_status, 1);
 }
 
@@ -109,7 +132,8 @@ typedef struct simple_ctx {
     void *user;
 } simple_ctx;
 
-static void simple_step(kc_op *op, kinesis_error *err, kc_answer *ans) {
+static void simple_step(kc_op *op, kinesis_error *err, kc_answer *ans)
+{
     simple_ctx *cx = op->ctx;
     kc_op_finish(op);
     void *result = NULL;
@@ -121,7 +145,8 @@ static void simple_step(kc_op *op, kinesis_error *err, kc_answer *ans) {
 }
 
 int kc_simple_call(kinesis_client *client, const char *operation, char *body, kinesis_error *build_err,
-                   kc_parse_fn parse, kc_done_fn done, kc_generic_fn cb, void *user) {
+                   kc_parse_fn parse, kc_done_fn done, kc_generic_fn cb, void *user)
+{
     if (!client || !cb) {
         free(body);
         kinesis_error_free(build_err);
@@ -138,8 +163,10 @@ int kc_simple_call(kinesis_client *client, const char *operation, char *body, ki
     cx->done = done;
     cx->cb = cb;
     cx->user = user;
-    if (!body) kc_op_fail(op, build_err ? build_err : kc_err_nomem());
-    else kc_op_send(op, operation, body, 0);
+    if (!body)
+        kc_op_fail(op, build_err ? build_err : kc_err_nomem());
+    else
+        kc_op_send(op, operation, body, 0);
     free(body);
     return 0;
 }

@@ -22,12 +22,17 @@
 
 #define KC_MAX_RESPONSE (64u * 1024u * 1024u)
 
-static int64_t now_ms(kinesis_client *c) { return c->now(c->time_user); }
+static int64_t now_ms(kinesis_client *c)
+{
+    return c->now(c->time_user);
+}
 
-kc_op *kc_op_new(kinesis_client *client, kc_step_fn step, void *ctx, kc_free_fn free_ctx) {
+kc_op *kc_op_new(kinesis_client *client, kc_step_fn step, void *ctx, kc_free_fn free_ctx)
+{
     kc_op *op = calloc(1, sizeof *op);
     if (!op) {
-        if (free_ctx) free_ctx(ctx);
+        if (free_ctx)
+            free_ctx(ctx);
         return NULL;
     }
     op->client = client;
@@ -40,7 +45,8 @@ kc_op *kc_op_new(kinesis_client *client, kc_step_fn step, void *ctx, kc_free_fn 
     return op;
 }
 
-static void reset_response(kc_op *op) {
+static void reset_response(kc_op *op)
+{
     free(op->resp);
     free(op->resp_request_id);
     free(op->resp_error_type);
@@ -48,7 +54,8 @@ static void reset_response(kc_op *op) {
     op->resp_len = op->resp_cap = 0;
 }
 
-static void release_transfer(kc_op *op) {
+static void release_transfer(kc_op *op)
+{
     if (op->easy) {
         curl_multi_remove_handle(op->client->multi, op->easy);
         curl_easy_cleanup(op->easy);
@@ -58,7 +65,8 @@ static void release_transfer(kc_op *op) {
     op->headers = NULL;
 }
 
-static void destroy(kc_op *op) {
+static void destroy(kc_op *op)
+{
     kinesis_client *c = op->client;
     for (kc_op **pp = &c->ops; *pp; pp = &(*pp)->next)
         if (*pp == op) {
@@ -70,18 +78,21 @@ static void destroy(kc_op *op) {
     kinesis_error_free(op->pending_err);
     free(op->operation);
     free(op->body);
-    if (op->free_ctx) op->free_ctx(op->ctx);
+    if (op->free_ctx)
+        op->free_ctx(op->ctx);
     free(op);
 }
 
-void kc_op_fail(kc_op *op, kinesis_error *err) {
+void kc_op_fail(kc_op *op, kinesis_error *err)
+{
     kinesis_error_free(op->pending_err);
     op->pending_err = err ? err : kc_err_nomem();
     op->state = KC_OP_WAITING;
     op->wake_at_ms = now_ms(op->client);
 }
 
-void kc_op_send(kc_op *op, const char *operation, const char *body, int64_t delay_ms) {
+void kc_op_send(kc_op *op, const char *operation, const char *body, int64_t delay_ms)
+{
     free(op->operation);
     free(op->body);
     op->operation = kc_strdup(operation);
@@ -96,9 +107,13 @@ void kc_op_send(kc_op *op, const char *operation, const char *body, int64_t dela
     op->wake_at_ms = now_ms(op->client) + (delay_ms > 0 ? delay_ms : 0);
 }
 
-void kc_op_finish(kc_op *op) { op->state = KC_OP_DONE; }
+void kc_op_finish(kc_op *op)
+{
+    op->state = KC_OP_DONE;
+}
 
-void kc_op_abort(kc_op *op) {
+void kc_op_abort(kc_op *op)
+{
     if (op->client->in_sink) { /* libcurl forbids removing a handle from inside its callbacks */
         op->abort_requested = 1;
         op->no_retry = 1;
@@ -108,29 +123,36 @@ void kc_op_abort(kc_op *op) {
 }
 
 /* Destroy the ops whose abort was deferred (kc_op_abort from inside a sink). */
-static void sweep_aborted(kinesis_client *c) {
+static void sweep_aborted(kinesis_client *c)
+{
     for (;;) {
         kc_op *op = c->ops;
-        while (op && !op->abort_requested) op = op->next;
-        if (!op) return;
+        while (op && !op->abort_requested)
+            op = op->next;
+        if (!op)
+            return;
         destroy(op);
     }
 }
 
 /* Hand the outcome to the step; destroy the op if the step finished it (or did nothing). */
-static void deliver(kc_op *op, kinesis_error *err, kc_answer *ans) {
+static void deliver(kc_op *op, kinesis_error *err, kc_answer *ans)
+{
     op->state = 0;
     op->step(op, err, ans);
-    if (op->state == 0 || op->state == KC_OP_DONE) destroy(op);
+    if (op->state == 0 || op->state == KC_OP_DONE)
+        destroy(op);
 }
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
     kc_op *op = userdata;
     size_t n = size * nmemb;
     if (op->sink) { /* a streaming op: a 2xx body goes to the sink as it arrives */
         long status = 0;
         curl_easy_getinfo(op->easy, CURLINFO_RESPONSE_CODE, &status);
-        if (op->abort_requested) return 0;
+        if (op->abort_requested)
+            return 0;
         if (status >= 200 && status <= 299) {
             op->client->in_sink++;
             int rc = op->sink(op, (const uint8_t *)ptr, n);
@@ -138,12 +160,15 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
             return rc == 0 && !op->abort_requested ? n : 0;
         }
     }
-    if (op->resp_len + n + 1 > KC_MAX_RESPONSE) return 0;
+    if (op->resp_len + n + 1 > KC_MAX_RESPONSE)
+        return 0;
     if (op->resp_len + n + 1 > op->resp_cap) {
         size_t cap = op->resp_cap ? op->resp_cap : 4096;
-        while (cap < op->resp_len + n + 1) cap *= 2;
+        while (cap < op->resp_len + n + 1)
+            cap *= 2;
         char *nb = realloc(op->resp, cap);
-        if (!nb) return 0;
+        if (!nb)
+            return 0;
         op->resp = nb;
         op->resp_cap = cap;
     }
@@ -154,18 +179,23 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
 }
 
 /* Keep the value of a header "name: value" if it is `name`. */
-static void take_header(const char *line, size_t len, const char *name, char **dst) {
+static void take_header(const char *line, size_t len, const char *name, char **dst)
+{
     size_t nl = strlen(name);
-    if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':') return;
+    if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+        return;
     const char *v = line + nl + 1;
     size_t vl = len - nl - 1;
-    while (vl && (*v == ' ' || *v == '\t')) v++, vl--;
-    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' ')) vl--;
+    while (vl && (*v == ' ' || *v == '\t'))
+        v++, vl--;
+    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+        vl--;
     free(*dst);
     *dst = kc_strndup(v, vl);
 }
 
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata) {
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
     kc_op *op = userdata;
     size_t n = size * nmemb;
     if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) { /* a new response (after 100 Continue) */
@@ -178,24 +208,29 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata) {
     return n;
 }
 
-static int add_header(struct curl_slist **list, const char *name, const char *value) {
+static int add_header(struct curl_slist **list, const char *name, const char *value)
+{
     char *line = kc_sprintf("%s: %s", name, value);
-    if (!line) return -1;
+    if (!line)
+        return -1;
     struct curl_slist *nl = curl_slist_append(*list, line);
     free(line);
-    if (!nl) return -1;
+    if (!nl)
+        return -1;
     *list = nl;
     return 0;
 }
 
 /* Sign the op's request and put it on the multi handle. */
-static kinesis_error *start_transfer(kc_op *op) {
+static kinesis_error *start_transfer(kc_op *op)
+{
     kinesis_client *c = op->client;
     char amz_date[17], date[9];
     int64_t epoch = (int64_t)time(NULL);
     sigv4_format_time(epoch, amz_date, date);
     char *target = kc_sprintf("Kinesis_20131202.%s", op->operation);
-    if (!target) return kc_err_nomem();
+    if (!target)
+        return kc_err_nomem();
     sigv4_header hs[5] = {{"Host", c->endpoint.host},
                           {"X-Amz-Date", amz_date},
                           {"X-Amz-Target", target},
@@ -205,8 +240,8 @@ static kinesis_error *start_transfer(kc_op *op) {
     size_t body_len = strlen(op->body);
     sigv4_request rq = {"POST", c->endpoint.path, NULL, hs, nh, (const uint8_t *)op->body, body_len};
     /* The token (if any) is one of the headers above, so the signer needs no session_token. */
-    sigv4_params p = {c->creds.access_key_id, c->creds.secret_access_key, NULL, c->region, "kinesis",
-                      epoch, 1, 0};
+    sigv4_params p = {
+        c->creds.access_key_id, c->creds.secret_access_key, NULL, c->region, "kinesis", epoch, 1, 0};
     sigv4_result sr;
     memset(&sr, 0, sizeof sr);
     kinesis_error *err = NULL;
@@ -217,11 +252,14 @@ static kinesis_error *start_transfer(kc_op *op) {
     }
     struct curl_slist *h = NULL;
     int bad = 0;
-    for (size_t i = 0; i < nh; i++) bad |= add_header(&h, hs[i].name, hs[i].value);
+    for (size_t i = 0; i < nh; i++)
+        bad |= add_header(&h, hs[i].name, hs[i].value);
     bad |= add_header(&h, "Authorization", sr.authorization);
     struct curl_slist *nl = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
-    if (!nl) bad = 1;
-    else h = nl;
+    if (!nl)
+        bad = 1;
+    else
+        h = nl;
     CURL *e = bad ? NULL : curl_easy_init();
     if (!e) {
         curl_slist_free_all(h);
@@ -275,10 +313,12 @@ out:
 }
 
 /* A transfer ended: retry, or give the final outcome to the step. */
-static void complete(kc_op *op, CURLcode rc) {
+static void complete(kc_op *op, CURLcode rc)
+{
     kinesis_client *c = op->client;
     long status = 0;
-    if (rc == CURLE_OK) curl_easy_getinfo(op->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(op->easy, CURLINFO_RESPONSE_CODE, &status);
     release_transfer(op);
     op->attempt++;
     kinesis_error *err = NULL;
@@ -287,8 +327,9 @@ static void complete(kc_op *op, CURLcode rc) {
                 op->resp_request_id ? op->resp_request_id : "-", op->resp ? op->resp : "");
     if (rc != CURLE_OK) {
         const char *why = op->curl_errbuf[0] ? op->curl_errbuf : curl_easy_strerror(rc);
-        err = kc_err(KINESIS_ERROR_LIBRARY, rc == CURLE_OPERATION_TIMEDOUT ? KINESIS_ERR_TIMEOUT : KINESIS_ERR_TRANSPORT,
-                     0, "%s %s: %s", op->operation, c->endpoint.url, why);
+        err = kc_err(KINESIS_ERROR_LIBRARY,
+                     rc == CURLE_OPERATION_TIMEDOUT ? KINESIS_ERR_TIMEOUT : KINESIS_ERR_TRANSPORT, 0,
+                     "%s %s: %s", op->operation, c->endpoint.url, why);
     } else if (status < 200 || status > 299) {
         err = kc_error_from_answer((int)status, op->resp ? op->resp : "", op->resp_len, op->resp_request_id,
                                    op->resp_error_type);
@@ -308,27 +349,33 @@ static void complete(kc_op *op, CURLcode rc) {
             return;
         }
     }
-    if (err && err != kc_err_nomem()) err->attempts = op->attempt;
-    kc_answer ans = {(int)status, op->resp ? op->resp : (char *)"", op->resp_len, op->resp_request_id, op->attempt};
+    if (err && err != kc_err_nomem())
+        err->attempts = op->attempt;
+    kc_answer ans = {(int)status, op->resp ? op->resp : (char *)"", op->resp_len, op->resp_request_id,
+                     op->attempt};
     deliver(op, err, &ans);
 }
 
-static void process_done(kinesis_client *c) {
+static void process_done(kinesis_client *c)
+{
     CURLMsg *m;
     int left;
     while ((m = curl_multi_info_read(c->multi, &left))) {
-        if (m->msg != CURLMSG_DONE) continue;
+        if (m->msg != CURLMSG_DONE)
+            continue;
         CURL *e = m->easy_handle;
         CURLcode rc = m->data.result;
         char *priv = NULL;
         curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
-        if (priv) complete((kc_op *)(void *)priv, rc);
+        if (priv)
+            complete((kc_op *)(void *)priv, rc);
     }
 }
 
 /* Start every request (or deliver every deferred error) that is due, among the ops that existed
  * when this pass began (so a callback that queues a new op cannot keep this loop going). */
-static void fire_due(kinesis_client *c) {
+static void fire_due(kinesis_client *c)
+{
     uint64_t limit = c->next_seq;
     for (;;) {
         int64_t now = now_ms(c);
@@ -338,11 +385,13 @@ static void fire_due(kinesis_client *c) {
                 due = op;
                 break;
             }
-        if (!due) return;
+        if (!due)
+            return;
         if (due->pending_err) {
             kinesis_error *err = due->pending_err;
             due->pending_err = NULL;
-            if (err != kc_err_nomem()) err->attempts = due->attempt;
+            if (err != kc_err_nomem())
+                err->attempts = due->attempt;
             kc_answer ans = {0, (char *)"", 0, NULL, due->attempt};
             deliver(due, err, &ans);
             continue;
@@ -356,44 +405,57 @@ static void fire_due(kinesis_client *c) {
     }
 }
 
-static int count_state(const kinesis_client *c, int state) {
+static int count_state(const kinesis_client *c, int state)
+{
     int n = 0;
     for (const kc_op *op = c->ops; op; op = op->next)
-        if (state == 0 ? op->state != KC_OP_DONE : op->state == state) n++;
+        if (state == 0 ? op->state != KC_OP_DONE : op->state == state)
+            n++;
     return n;
 }
 
-int kinesis_client_pending(const kinesis_client *client) { return client ? count_state(client, 0) : 0; }
+int kinesis_client_pending(const kinesis_client *client)
+{
+    return client ? count_state(client, 0) : 0;
+}
 
 /* Milliseconds until the earliest waiting op is due (0 if due), -1 if none waits. */
-static int64_t next_wake(kinesis_client *c) {
+static int64_t next_wake(kinesis_client *c)
+{
     int64_t best = -1, now = now_ms(c);
     for (kc_op *op = c->ops; op; op = op->next)
         if (op->state == KC_OP_WAITING) {
             int64_t d = op->wake_at_ms - now;
-            if (d < 0) d = 0;
-            if (best < 0 || d < best) best = d;
+            if (d < 0)
+                d = 0;
+            if (best < 0 || d < best)
+                best = d;
         }
     return best;
 }
 
 /* A multi-handle failure: fail every transfer in flight so no caller waits forever. */
-static void fail_inflight(kinesis_client *c, CURLMcode mc) {
+static void fail_inflight(kinesis_client *c, CURLMcode mc)
+{
     for (;;) {
         kc_op *op = c->ops;
-        while (op && op->state != KC_OP_INFLIGHT) op = op->next;
-        if (!op) return;
+        while (op && op->state != KC_OP_INFLIGHT)
+            op = op->next;
+        if (!op)
+            return;
         release_transfer(op);
         op->attempt++;
-        kinesis_error *err = kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_TRANSPORT, 0, "libcurl: %s",
-                                    curl_multi_strerror(mc));
-        if (err != kc_err_nomem()) err->attempts = op->attempt;
+        kinesis_error *err =
+            kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_TRANSPORT, 0, "libcurl: %s", curl_multi_strerror(mc));
+        if (err != kc_err_nomem())
+            err->attempts = op->attempt;
         kc_answer ans = {0, (char *)"", 0, NULL, op->attempt};
         deliver(op, err, &ans);
     }
 }
 
-static int perform(kinesis_client *c) {
+static int perform(kinesis_client *c)
+{
     int running = 0;
     CURLMcode mc = curl_multi_perform(c->multi, &running);
     process_done(c);
@@ -405,17 +467,22 @@ static int perform(kinesis_client *c) {
     return 0;
 }
 
-int kinesis_client_run(kinesis_client *client, int timeout_ms) {
-    if (!client) return -1;
+int kinesis_client_run(kinesis_client *client, int timeout_ms)
+{
+    if (!client)
+        return -1;
     kinesis_client *c = client;
     int rc = 0;
     fire_due(c);
-    if (perform(c) < 0) rc = -1;
+    if (perform(c) < 0)
+        rc = -1;
     fire_due(c);
-    if (count_state(c, 0) == 0) return rc;
+    if (count_state(c, 0) == 0)
+        return rc;
     int64_t wait = timeout_ms < 0 ? 0 : timeout_ms;
     int64_t nw = next_wake(c);
-    if (nw >= 0 && nw < wait) wait = nw;
+    if (nw >= 0 && nw < wait)
+        wait = nw;
     if (count_state(c, KC_OP_INFLIGHT) > 0) {
         CURLMcode mc = curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL);
         if (mc != CURLM_OK) {
@@ -426,40 +493,55 @@ int kinesis_client_run(kinesis_client *client, int timeout_ms) {
         c->sleep_ms(wait, c->time_user);
     }
     fire_due(c);
-    if (perform(c) < 0) rc = -1;
+    if (perform(c) < 0)
+        rc = -1;
     return rc < 0 ? -1 : count_state(c, 0);
 }
 
-int kinesis_client_fdset(kinesis_client *client, void *read_fds, void *write_fds, void *except_fds, int *max_fd) {
-    if (!client || !read_fds || !write_fds || !except_fds || !max_fd) return -1;
+int kinesis_client_fdset(kinesis_client *client, void *read_fds, void *write_fds, void *except_fds,
+                         int *max_fd)
+{
+    if (!client || !read_fds || !write_fds || !except_fds || !max_fd)
+        return -1;
     fire_due(client);
-    if (perform(client) < 0) return -1;
-    return curl_multi_fdset(client->multi, (fd_set *)read_fds, (fd_set *)write_fds, (fd_set *)except_fds, max_fd) ==
-                   CURLM_OK
+    if (perform(client) < 0)
+        return -1;
+    return curl_multi_fdset(client->multi, (fd_set *)read_fds, (fd_set *)write_fds, (fd_set *)except_fds,
+                            max_fd) == CURLM_OK
                ? 0
                : -1;
 }
 
-int64_t kinesis_client_timeout_ms(kinesis_client *client) {
-    if (!client || count_state(client, 0) == 0) return -1;
+int64_t kinesis_client_timeout_ms(kinesis_client *client)
+{
+    if (!client || count_state(client, 0) == 0)
+        return -1;
     long curl_ms = -1;
     curl_multi_timeout(client->multi, &curl_ms);
     int64_t nw = next_wake(client);
-    if (curl_ms < 0) return nw < 0 ? 1000 : nw;
-    if (nw < 0 || curl_ms < nw) return curl_ms;
+    if (curl_ms < 0)
+        return nw < 0 ? 1000 : nw;
+    if (nw < 0 || curl_ms < nw)
+        return curl_ms;
     return nw;
 }
 
-void kc_wait(kinesis_client *client, const int *done) {
+void kc_wait(kinesis_client *client, const int *done)
+{
     client->in_blocking++;
-    while (!*done) kinesis_client_run(client, 1000);
+    while (!*done)
+        kinesis_client_run(client, 1000);
     client->in_blocking--;
 }
 
-void kinesis_client_free(kinesis_client *client) {
-    if (!client) return;
-    while (client->ops) destroy(client->ops);
-    if (client->multi) curl_multi_cleanup(client->multi);
+void kinesis_client_free(kinesis_client *client)
+{
+    if (!client)
+        return;
+    while (client->ops)
+        destroy(client->ops);
+    if (client->multi)
+        curl_multi_cleanup(client->multi);
     kc_endpoint_clean_up(&client->endpoint);
     kc_credentials_clean_up(&client->creds);
     free(client->region);

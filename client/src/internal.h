@@ -17,7 +17,7 @@
 
 /* ------------------------------------------------------------------ helpers (util.c) */
 
-char *kc_strdup(const char *s);                 /* NULL in, NULL out */
+char *kc_strdup(const char *s); /* NULL in, NULL out */
 char *kc_strndup(const char *s, size_t n);
 char *kc_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 kinesis_error *kc_err(kinesis_error_type type, const char *name, int status, const char *fmt, ...)
@@ -51,9 +51,9 @@ kinesis_error *kc_resolve_credentials(const kinesis_client_options *opts, kc_cre
 kinesis_error *kc_resolve_region(const kinesis_client_options *opts, char **region);
 /* Endpoint URL from the override or the region; split into the parts signing needs. */
 typedef struct kc_endpoint {
-    char *url;       /* scheme://host[:port][/path] without trailing slash */
-    char *host;      /* the Host header value: host[:port] */
-    char *path;      /* "/" or the endpoint's path */
+    char *url;  /* scheme://host[:port][/path] without trailing slash */
+    char *host; /* the Host header value: host[:port] */
+    char *path; /* "/" or the endpoint's path */
 } kc_endpoint;
 kinesis_error *kc_resolve_endpoint(const char *override, const char *region, kc_endpoint *out);
 void kc_endpoint_clean_up(kc_endpoint *e);
@@ -75,18 +75,18 @@ struct kinesis_client {
     kinesis_now_fn now;
     kinesis_sleep_fn sleep_ms;
     void *time_user;
-    void *multi;        /* CURLM* */
-    kc_op *ops;         /* every live op */
+    void *multi; /* CURLM* */
+    kc_op *ops;  /* every live op */
     uint64_t next_seq;
-    int in_blocking;    /* a blocking call is running its loop */
+    int in_blocking;           /* a blocking call is running its loop */
     int http2_prior_knowledge; /* streaming calls to http:// endpoints use h2c with prior knowledge */
-    int in_sink;        /* inside a streaming op's sink (a libcurl write callback) */
+    int in_sink;               /* inside a streaming op's sink (a libcurl write callback) */
 };
 
 /* The answer to one call after retries: status 0 and err set when nothing usable came back. */
 typedef struct kc_answer {
     int http_status;
-    char *body;          /* NUL-terminated, may be empty */
+    char *body; /* NUL-terminated, may be empty */
     size_t body_len;
     char *request_id;
     int attempts;
@@ -109,13 +109,13 @@ struct kc_op {
     /* current call */
     char *operation;
     char *body;
-    int attempt;             /* attempts made so far for this call */
-    int64_t delays_total_ms; /* sum of retry delays of this call */
-    int64_t wake_at_ms;      /* when waiting: send (or deliver pending_err) at this time */
-    int state;               /* KC_OP_WAITING / KC_OP_INFLIGHT / KC_OP_DONE */
+    int attempt;                /* attempts made so far for this call */
+    int64_t delays_total_ms;    /* sum of retry delays of this call */
+    int64_t wake_at_ms;         /* when waiting: send (or deliver pending_err) at this time */
+    int state;                  /* KC_OP_WAITING / KC_OP_INFLIGHT / KC_OP_DONE */
     kinesis_error *pending_err; /* delivered to step instead of sending (argument errors) */
-    void *easy;              /* CURL* while in flight */
-    void *headers;           /* struct curl_slist* while in flight */
+    void *easy;                 /* CURL* while in flight */
+    void *headers;              /* struct curl_slist* while in flight */
     char *resp;
     size_t resp_len, resp_cap;
     char *resp_request_id;
@@ -174,10 +174,10 @@ int kc_simple_call(kinesis_client *client, const char *operation, char *body, ki
 typedef struct kc_event_stream {
     uint8_t *buf;
     size_t len, cap;
-    size_t messages;          /* whole messages decoded */
-    size_t events;            /* SubscribeToShardEvents delivered */
-    kinesis_error *err;       /* set when the stream failed; owned here until taken */
-    const int *stop;          /* checked after each on_event: non-zero stops feeding (cancel) */
+    size_t messages;    /* whole messages decoded */
+    size_t events;      /* SubscribeToShardEvents delivered */
+    kinesis_error *err; /* set when the stream failed; owned here until taken */
+    const int *stop;    /* checked after each on_event: non-zero stops feeding (cancel) */
     void (*on_event)(kinesis_subscribe_event *event, void *user);
     void *user;
 } kc_event_stream;
@@ -221,7 +221,8 @@ kinesis_error *kc_parse_put_record(const char *body, size_t len, kinesis_put_rec
 kinesis_error *kc_parse_put_records(const char *body, size_t len, size_t n, const size_t *idx,
                                     kinesis_put_record_result *results, size_t *failed);
 /* Append a ListShards page to list; *next_token malloc'd or NULL. */
-kinesis_error *kc_parse_list_shards(const char *body, size_t len, kinesis_shard_list *list, char **next_token);
+kinesis_error *kc_parse_list_shards(const char *body, size_t len, kinesis_shard_list *list,
+                                    char **next_token);
 kinesis_error *kc_parse_get_shard_iterator(const char *body, size_t len, char **iterator);
 kinesis_error *kc_parse_get_records(const char *body, size_t len, kinesis_get_records_result **out);
 kinesis_error *kc_parse_describe_stream_summary(const char *body, size_t len, kinesis_stream_summary **out);

@@ -17,42 +17,61 @@
 #define KINESIS_VERSION "0.1.0"
 #endif
 
-const char *kinesis_version(void) { return KINESIS_VERSION; }
+const char *kinesis_version(void)
+{
+    return KINESIS_VERSION;
+}
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static int global_rc;
 
-static void global_init_once(void) { global_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1; }
+static void global_init_once(void)
+{
+    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
 
-int kinesis_global_init(void) {
+int kinesis_global_init(void)
+{
     pthread_once(&global_once, global_init_once);
     return global_rc;
 }
 
-void kinesis_global_cleanup(void) { curl_global_cleanup(); }
+void kinesis_global_cleanup(void)
+{
+    curl_global_cleanup();
+}
 
-char *kc_strdup(const char *s) { return s ? strdup(s) : NULL; }
+char *kc_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
 
-char *kc_strndup(const char *s, size_t n) {
+char *kc_strndup(const char *s, size_t n)
+{
     char *d = malloc(n + 1);
-    if (!d) return NULL;
+    if (!d)
+        return NULL;
     memcpy(d, s, n);
     d[n] = '\0';
     return d;
 }
 
-__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap) {
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
+{
     va_list ap2;
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
-    if (n < 0) return NULL;
+    if (n < 0)
+        return NULL;
     char *s = malloc((size_t)n + 1);
-    if (s) vsnprintf(s, (size_t)n + 1, fmt, ap);
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
     return s;
 }
 
-char *kc_sprintf(const char *fmt, ...) {
+char *kc_sprintf(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
     char *s = vformat(fmt, ap);
@@ -61,14 +80,20 @@ char *kc_sprintf(const char *fmt, ...) {
 }
 
 /* A static error for when even the error cannot be allocated: kinesis_error_free ignores it. */
-static kinesis_error nomem_error = {KINESIS_ERROR_LIBRARY, (char *)"OutOfMemory", (char *)"out of memory", 0,
-                                    NULL, 0};
+static kinesis_error nomem_error = {
+    KINESIS_ERROR_LIBRARY, (char *)"OutOfMemory", (char *)"out of memory", 0, NULL, 0};
 
-kinesis_error *kc_err_nomem(void) { return &nomem_error; }
+kinesis_error *kc_err_nomem(void)
+{
+    return &nomem_error;
+}
 
-__attribute__((format(printf, 4, 0))) static kinesis_error *err_v(kinesis_error_type type, const char *name, int status, const char *fmt, va_list ap) {
+__attribute__((format(printf, 4, 0))) static kinesis_error *err_v(kinesis_error_type type, const char *name,
+                                                                  int status, const char *fmt, va_list ap)
+{
     kinesis_error *e = calloc(1, sizeof *e);
-    if (!e) return kc_err_nomem();
+    if (!e)
+        return kc_err_nomem();
     e->type = type;
     e->name = kc_strdup(name ? name : "");
     e->message = vformat(fmt, ap);
@@ -83,7 +108,8 @@ __attribute__((format(printf, 4, 0))) static kinesis_error *err_v(kinesis_error_
     return e;
 }
 
-kinesis_error *kc_err(kinesis_error_type type, const char *name, int status, const char *fmt, ...) {
+kinesis_error *kc_err(kinesis_error_type type, const char *name, int status, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
     kinesis_error *e = err_v(type, name, status, fmt, ap);
@@ -91,7 +117,9 @@ kinesis_error *kc_err(kinesis_error_type type, const char *name, int status, con
     return e;
 }
 
-kinesis_error *kinesis_error_new(kinesis_error_type type, const char *name, int http_status, const char *fmt, ...) {
+kinesis_error *kinesis_error_new(kinesis_error_type type, const char *name, int http_status, const char *fmt,
+                                 ...)
+{
     va_list ap;
     va_start(ap, fmt);
     kinesis_error *e = err_v(type, name, http_status, fmt, ap);
@@ -99,28 +127,37 @@ kinesis_error *kinesis_error_new(kinesis_error_type type, const char *name, int 
     return e == &nomem_error ? NULL : e;
 }
 
-void kinesis_error_free(kinesis_error *err) {
-    if (!err || err == &nomem_error) return;
+void kinesis_error_free(kinesis_error *err)
+{
+    if (!err || err == &nomem_error)
+        return;
     free(err->name);
     free(err->message);
     free(err->request_id);
     free(err);
 }
 
-const char *kinesis_error_type_name(kinesis_error_type type) {
+const char *kinesis_error_type_name(kinesis_error_type type)
+{
     switch (type) {
-    case KINESIS_ERROR_LIBRARY: return "LIBRARY_ERROR";
-    case KINESIS_ERROR_REQUEST_FAILED: return "REQUEST_FAILED";
-    case KINESIS_ERROR_UNEXPECTED_RESPONSE: return "UNEXPECTED_RESPONSE";
+    case KINESIS_ERROR_LIBRARY:
+        return "LIBRARY_ERROR";
+    case KINESIS_ERROR_REQUEST_FAILED:
+        return "REQUEST_FAILED";
+    case KINESIS_ERROR_UNEXPECTED_RESPONSE:
+        return "UNEXPECTED_RESPONSE";
     }
     return "UNKNOWN_ERROR";
 }
 
-char *kc_base64_encode(const void *data, size_t len) {
-    if (len > (size_t)INT32_MAX / 2) return NULL;
+char *kc_base64_encode(const void *data, size_t len)
+{
+    if (len > (size_t)INT32_MAX / 2)
+        return NULL;
     size_t out_len = 4 * ((len + 2) / 3);
     char *out = malloc(out_len + 1);
-    if (!out) return NULL;
+    if (!out)
+        return NULL;
     int n = len ? EVP_EncodeBlock((unsigned char *)out, data, (int)len) : 0;
     if (n < 0) {
         free(out);
@@ -130,9 +167,11 @@ char *kc_base64_encode(const void *data, size_t len) {
     return out;
 }
 
-uint8_t *kc_base64_decode(const char *text, size_t *len) {
+uint8_t *kc_base64_decode(const char *text, size_t *len)
+{
     size_t n = strlen(text);
-    if (n % 4 != 0 || n > (size_t)INT32_MAX / 2) return NULL;
+    if (n % 4 != 0 || n > (size_t)INT32_MAX / 2)
+        return NULL;
     /* EVP_DecodeBlock tolerates whitespace and misplaced '='; check the alphabet ourselves. */
     size_t pad = 0;
     for (size_t i = 0; i < n; i++) {
@@ -143,11 +182,14 @@ uint8_t *kc_base64_decode(const char *text, size_t *len) {
             pad++;
             continue;
         }
-        if (!ok || pad) return NULL;
+        if (!ok || pad)
+            return NULL;
     }
-    if (pad == 1 && text[n - 1] != '=') return NULL;
+    if (pad == 1 && text[n - 1] != '=')
+        return NULL;
     uint8_t *out = malloc(n / 4 * 3 + 1);
-    if (!out) return NULL;
+    if (!out)
+        return NULL;
     int m = n ? EVP_DecodeBlock(out, (const unsigned char *)text, (int)n) : 0;
     if (m < 0 || (size_t)m < pad) {
         free(out);
@@ -158,16 +200,19 @@ uint8_t *kc_base64_decode(const char *text, size_t *len) {
     return out;
 }
 
-int64_t kc_real_now_ms(void *user) {
+int64_t kc_real_now_ms(void *user)
+{
     (void)user;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void kc_real_sleep_ms(int64_t ms, void *user) {
+void kc_real_sleep_ms(int64_t ms, void *user)
+{
     (void)user;
-    if (ms <= 0) return;
+    if (ms <= 0)
+        return;
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
     }

@@ -385,7 +385,9 @@ sim_credentials *sim_credentials_load(const char *path, char *err, size_t err_le
     fclose(f);
     if (!buf || read_err || n > CREDENTIALS_MAX_BYTES) {
         snprintf(err, err_len, "cannot read credentials file '%s': %s", path,
-                 !buf ? "out of memory" : read_err ? "read error" : "larger than 1 MiB");
+                 !buf       ? "out of memory"
+                 : read_err ? "read error"
+                            : "larger than 1 MiB");
         free(buf);
         return NULL;
     }
@@ -419,7 +421,7 @@ void sim_auth_account(const sim_credentials *creds, const char *access_key_id, c
 
 #define UNRECOGNIZED_MSG "The security token included in the request is invalid."
 #define MISMATCH_MSG                                                                                         \
-    "The request signature we calculated does not match the signature you provided. Check your AWS "       \
+    "The request signature we calculated does not match the signature you provided. Check your AWS "         \
     "Secret Access Key and signing method. Consult the service documentation for details."
 
 static int refuse(sim_error_code *err, sim_error_code code, char *msg, size_t msg_len, const char *fmt, ...)

@@ -6,9 +6,9 @@
  *    (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-SignedHeaders, X-Amz-Date). The
  *    credential's access key and scope region come back for the handler context.
  *  - --auth strict: the signature itself is recomputed with the client's signer
- *    (client/shared/include/shared/sigv4.h) using the secret of the access key from the credentials file, and the
- *    request is refused as AWS refuses it (unknown key, wrong signature, date more than 5 minutes
- *    from the simulation clock).
+ *    (client/shared/include/shared/sigv4.h) using the secret of the access key from the credentials file, and
+ * the request is refused as AWS refuses it (unknown key, wrong signature, date more than 5 minutes from the
+ * simulation clock).
  *  - Accounts and regions: the access key picks the account (the credentials file's ACCOUNT
  *    column; else a 12-digit access key is itself the account id; else --account-id), the
  *    credential scope's region picks the region (else --region). Streams are kept per account

@@ -13,7 +13,7 @@ typedef enum {
 #define SIM_ERR_ENUM(name, status, retry) SIM_ERR_##name,
     SIM_ERROR_LIST(SIM_ERR_ENUM)
 #undef SIM_ERR_ENUM
-    SIM_ERR__COUNT
+        SIM_ERR__COUNT
 } sim_error_code;
 
 /* Name as sent in `__type`, HTTP status; -1 / NULL when unknown. */

@@ -42,12 +42,12 @@
 #include <time.h>
 
 #include "dispatch/auth.h"
-#include "server/config.h"
 #include "dispatch/control.h"
+#include "dispatch/validate.h"
 #include "ops/ops.h"
 #include "ops/resources.h"
+#include "server/config.h"
 #include "simulation/simulation.h"
-#include "dispatch/validate.h"
 
 /* ---- the operation table: all 39 operations of the API model (service-2.json) ---- */
 /* The one list of operations, in the API model's order, with their properties: the control-plane
@@ -248,7 +248,8 @@ static int control_gate(const sim_server *srv, const sim_request *req, sim_respo
         return 0;
     sim_response_error(resp, CODEC_AWS_JSON, SIM_ERR_AccessDeniedException, 403,
                        "The control API is disabled because kinesis-sim listens on a non-loopback address: "
-                       "start it with --control-token TOKEN and send the token in " SIM_CONTROL_TOKEN_HEADER ".");
+                       "start it with --control-token TOKEN and send the token in " SIM_CONTROL_TOKEN_HEADER
+                       ".");
     return -1;
 }
 
@@ -272,8 +273,7 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
             has_form = 1;
         }
     }
-    const sim_op *op =
-        has_form && strcmp(service, SIM_TARGET_PREFIX) == 0 ? sim_router_lookup(opname) : NULL;
+    const sim_op *op = has_form && strcmp(service, SIM_TARGET_PREFIX) == 0 ? sim_router_lookup(opname) : NULL;
     if (op) {
         ctx->op = op->name;
         ctx->op_def = op;
@@ -286,8 +286,8 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
     }
     /* 2. empty body */
     if (req->body_len == 0) {
-        fail_answer(ctx, resp, reply, op ? SIM_ERR_SerializationException : SIM_ERR_UnknownOperationException, 0,
-                    NULL);
+        fail_answer(ctx, resp, reply, op ? SIM_ERR_SerializationException : SIM_ERR_UnknownOperationException,
+                    0, NULL);
         return;
     }
     /* 3. content type */
@@ -318,8 +318,8 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
     sim_error_code err = SIM_ERR_InternalFailure;
     if (sim_auth_check(req, &auth, &err, ctx->err_msg, sizeof ctx->err_msg) != 0 ||
         (srv->cfg.auth_mode == SIM_AUTH_STRICT &&
-         sim_auth_verify(srv->credentials, req, &auth, ctx->now_ms, &err, ctx->err_msg, sizeof ctx->err_msg) !=
-             0)) {
+         sim_auth_verify(srv->credentials, req, &auth, ctx->now_ms, &err, ctx->err_msg,
+                         sizeof ctx->err_msg) != 0)) {
         json_decref(in);
         fail_answer(ctx, resp, reply, err, 0, ctx->err_msg);
         return;
@@ -329,8 +329,7 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
     snprintf(ctx->region, sizeof ctx->region, "%s", auth.region[0] ? auth.region : srv->cfg.region);
 
     /* 7. model validation */
-    if (srv->model &&
-        sim_validate_input(srv->model, op->name, in, &err, ctx->err_msg, sizeof ctx->err_msg)) {
+    if (srv->model && sim_validate_input(srv->model, op->name, in, &err, ctx->err_msg, sizeof ctx->err_msg)) {
         json_decref(in);
         fail_answer(ctx, resp, reply, err, 0, ctx->err_msg);
         return;

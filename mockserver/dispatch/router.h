@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "wire/codec.h"
 #include "server/sim.h"
+#include "wire/codec.h"
 
 #define SIM_TARGET_PREFIX "Kinesis_20131202"
 /* The header that carries --control-token on /_sim/ requests. */

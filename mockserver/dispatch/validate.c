@@ -72,9 +72,9 @@ struct shape {
     shape_kind kind;
     int has_min, has_max;
     long long min, max;
-    char *pattern; /* the model's (Java) text, quoted in messages */
-    char *posix;   /* its POSIX translation (sim_regex_java_to_posix), NULL when no pattern */
-    regex_t re;    /* compiled from posix on first use (shape_regex) */
+    char *pattern;       /* the model's (Java) text, quoted in messages */
+    char *posix;         /* its POSIX translation (sim_regex_java_to_posix), NULL when no pattern */
+    regex_t re;          /* compiled from posix on first use (shape_regex) */
     atomic_int re_state; /* 0 not compiled yet, 1 compiled, -1 regcomp failed */
     char **enums;
     size_t n_enums;

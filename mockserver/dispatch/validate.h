@@ -23,8 +23,8 @@ const char *sim_model_operation_name(const sim_model *m, size_t i);
 /* Validate `in` (the parsed JSON body) against operation op's input shape.
  * Returns 0 when valid. Otherwise sets *err (SerializationException or ValidationException)
  * and writes the message into msg, and returns -1. */
-int sim_validate_input(const sim_model *m, const char *op, const json_t *in,
-                       sim_error_code *err, char *msg, size_t msg_len);
+int sim_validate_input(const sim_model *m, const char *op, const json_t *in, sim_error_code *err, char *msg,
+                       size_t msg_len);
 
 /* ---- additions (H2) ---- */
 

@@ -55,13 +55,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wire/codec.h"
+#include "dispatch/router.h"
 #include "net/http2.h"
 #include "net/reqid.h"
-#include "dispatch/router.h"
-#include "store/store.h"
-#include "ops/resources.h" /* ops_store_fail: the answer of a failed commit */
 #include "net/tls.h"
+#include "ops/resources.h" /* ops_store_fail: the answer of a failed commit */
+#include "store/store.h"
+#include "wire/codec.h"
 
 /* Per-connection memory beyond max_header_bytes: room for libmicrohttpd's per-header records and
  * its read buffer (bodies stream through it). libmicrohttpd zeroes the whole pool before every
@@ -69,17 +69,17 @@
  * limit then runs out of it first and gets libmicrohttpd's own 431 rather than ours. */
 #define CONN_MEMORY_SLACK ((size_t)32 * 1024)
 #define BODY_PREALLOC_MAX ((size_t)1024 * 1024)
-#define FD_RESERVE 64           /* descriptors kept for the store, the event loop and refusals */
-#define TRACK_SCAN_MAX_MS 1000  /* the timer looks at connection deadlines at least this often */
-#define DETECT_TIMEOUT_MS 2000  /* a connection that sends a partial HTTP/2 preface this long goes to MHD */
-#define STOP_GRACE_MS 1000      /* how long the loop flushes GOAWAYs and last answers when stopping */
+#define FD_RESERVE 64          /* descriptors kept for the store, the event loop and refusals */
+#define TRACK_SCAN_MAX_MS 1000 /* the timer looks at connection deadlines at least this often */
+#define DETECT_TIMEOUT_MS 2000 /* a connection that sends a partial HTTP/2 preface this long goes to MHD */
+#define STOP_GRACE_MS 1000     /* how long the loop flushes GOAWAYs and last answers when stopping */
 #define STREAM_CHUNK 16384
 #define MAX_EVENTS 64
 
 static const char H2_PREFACE[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"; /* 24 bytes */
 #define H2_PREFACE_LEN 24
 
-#define BATCH_MAX_HELD 64  /* a batch commits once this many answers wait for it */
+#define BATCH_MAX_HELD 64      /* a batch commits once this many answers wait for it */
 #define MHD_STOP_GRACE_MS 1000 /* how long the HTTP/1.1 thread keeps answering once told to stop */
 
 typedef enum { REQ_NEW = 0, REQ_RECEIVING, REQ_HELD, REQ_DELAYED, REQ_STREAMING } req_state;
@@ -97,10 +97,10 @@ typedef struct http_req {
     char target[128]; /* for the debug line */
     const char *method, *path;
     struct timespec t0, due;
-    int counted;            /* counted in h->delayed until completed */
-    int batch_done;         /* REQ_HELD: its batch's COMMIT returned (under dispatch_mu) */
-    sim_stream *stream;     /* a streaming answer being sent */
-    uint8_t *sbuf;          /* produced and not yet sent */
+    int counted;        /* counted in h->delayed until completed */
+    int batch_done;     /* REQ_HELD: its batch's COMMIT returned (under dispatch_mu) */
+    sim_stream *stream; /* a streaming answer being sent */
+    uint8_t *sbuf;      /* produced and not yet sent */
     size_t slen, soff;
     int s_end;              /* the producer said END */
     int64_t next_pull_ms;   /* monotonic */
@@ -143,10 +143,10 @@ struct sim_http {
     /* the HTTP/1.1 thread (mhd_main) drives libmicrohttpd and the group commit */
     pthread_t mhd_thread;
     int mhd_running;
-    int mhd_ep;          /* epoll over libmicrohttpd's epoll descriptor and mhd_wake */
-    int mhd_wake;        /* eventfd: hand-offs, resumes, released answers, stop */
-    int mhd_stop;        /* under mu */
-    handoff *handoffs;   /* under mu: sockets for MHD_add_connection, in order */
+    int mhd_ep;        /* epoll over libmicrohttpd's epoll descriptor and mhd_wake */
+    int mhd_wake;      /* eventfd: hand-offs, resumes, released answers, stop */
+    int mhd_stop;      /* under mu */
+    handoff *handoffs; /* under mu: sockets for MHD_add_connection, in order */
     handoff **handoffs_tail;
     int handoff_open;    /* under mu: how many (counted as open connections) */
     http_req *to_resume; /* under mu: delayed requests whose time came (the timer thread) */
@@ -154,8 +154,8 @@ struct sim_http {
     http_req *held, **held_tail; /* answers given while the open batch has changes */
     int n_held;
     int n_released; /* held answers whose batch ended since the HTTP/1.1 thread last looked */
-    uint64_t batches, batch_failures;    /* commits of batches with held answers, and failed ones */
-    uint64_t held_total;                 /* answers ever held */
+    uint64_t batches, batch_failures; /* commits of batches with held answers, and failed ones */
+    uint64_t held_total;              /* answers ever held */
     /* the event loop */
     int epfd, wakefd;
     int listen_fd, tls_listen_fd;
@@ -209,7 +209,8 @@ int sim_http_limits_get(const sim_config *cfg, sim_http_limits *out, char *err, 
     out->max_connections = cfg->max_connections > 0 ? cfg->max_connections : SIM_HTTP_DEFAULT_MAX_CONNECTIONS;
     out->connection_timeout_ms =
         cfg->connection_timeout_ms > 0 ? cfg->connection_timeout_ms : SIM_HTTP_DEFAULT_CONNECTION_TIMEOUT_MS;
-    out->max_header_bytes = cfg->max_header_bytes > 0 ? cfg->max_header_bytes : SIM_HTTP_DEFAULT_MAX_HEADER_BYTES;
+    out->max_header_bytes =
+        cfg->max_header_bytes > 0 ? cfg->max_header_bytes : SIM_HTTP_DEFAULT_MAX_HEADER_BYTES;
     return 0;
 }
 
@@ -382,8 +383,9 @@ static void take_handoffs(sim_http *h)
     while (o) {
         handoff *next = o->next;
         if (MHD_add_connection(h->daemon, o->fd, (struct sockaddr *)&o->peer, o->peer_len) != MHD_YES)
-            sim_log(SIM_LOG_WARN, "http: libmicrohttpd refused a connection: %s", strerror(errno)); /* it closed fd */
-        pthread_mutex_lock(&h->mu); /* counted by on_connection from here on */
+            sim_log(SIM_LOG_WARN, "http: libmicrohttpd refused a connection: %s",
+                    strerror(errno)); /* it closed fd */
+        pthread_mutex_lock(&h->mu);   /* counted by on_connection from here on */
         h->handoff_open--;
         pthread_mutex_unlock(&h->mu);
         free(o);
@@ -407,7 +409,8 @@ static int64_t cut_overdue(sim_http *h, int64_t now)
         if (due <= now) {
             t->cut = 1;
             shutdown(t->fd, SHUT_RDWR);
-            sim_log(SIM_LOG_INFO, "http: closing a connection idle or sending one request for more than %lld ms",
+            sim_log(SIM_LOG_INFO,
+                    "http: closing a connection idle or sending one request for more than %lld ms",
                     (long long)h->lim.connection_timeout_ms);
         } else if (due < next) {
             next = due;
@@ -496,8 +499,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
     sim_http *h = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *fdi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        const union MHD_ConnectionInfo *ai = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const union MHD_ConnectionInfo *fdi =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         mhd_track *t = fdi ? calloc(1, sizeof *t) : NULL;
         if (!t)
             return; /* untracked: MHD's own idle timeout still applies */
@@ -670,7 +675,8 @@ static enum MHD_Result send_stream(http_req *r, struct MHD_Connection *conn)
     r->resp.stream = NULL;
     r->conn = conn;
     r->state = REQ_STREAMING;
-    struct MHD_Response *m = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_reader, r, NULL);
+    struct MHD_Response *m =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_reader, r, NULL);
     if (!m)
         return MHD_NO;
     add_common_headers(r, m);
@@ -729,7 +735,8 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
     return MHD_YES;
 }
 
-static enum MHD_Result add_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static enum MHD_Result add_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
+                                        const char *value)
 {
     (void)kind;
     size_t *n = cls;
@@ -1100,7 +1107,7 @@ static int detect_io(sim_conn *c, int which, uint32_t events)
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return (events & (EPOLLHUP | EPOLLERR)) ? -1 : 0;
     if (n <= 0)
-        return -1; /* closed before saying anything */
+        return -1;                   /* closed before saying anything */
     if (buf[0] == 0x16 && c->h->tls) /* a TLS handshake record */
         return detect_become(d, make_tls);
     if (memcmp(buf, H2_PREFACE, (size_t)n) != 0)
@@ -1136,10 +1143,11 @@ static void refuse(sim_http *h, int fd, int open_now, const char *why)
                       "{\"__type\":\"ServiceUnavailable\",\"message\":\"Too many connections: %s "
                       "(max-connections %d)\"}",
                       why, h->lim.max_connections);
-    int hl = snprintf(head, sizeof head,
-                      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/x-amz-json-1.1\r\n"
-                      "x-amzn-RequestId: %s\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n",
-                      id, bl);
+    int hl =
+        snprintf(head, sizeof head,
+                 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/x-amz-json-1.1\r\n"
+                 "x-amzn-RequestId: %s\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n",
+                 id, bl);
     struct iovec iov[2] = {{head, (size_t)hl}, {body, (size_t)bl}};
     struct msghdr mh;
     memset(&mh, 0, sizeof mh);
@@ -1563,7 +1571,8 @@ sim_http *sim_http_start(sim_server *srv, char *err, size_t err_len)
         /* TLS is always detected on the plain port; --tls-port adds a TLS-only listener. */
         h->tls_port = h->port;
         if (cfg->tls_port > 0 && cfg->tls_port != h->port) {
-            h->tls_listen_fd = listen_on(cfg->host, cfg->tls_port, &h->tls_port, &tv6, err, err_len, " (TLS)");
+            h->tls_listen_fd =
+                listen_on(cfg->host, cfg->tls_port, &h->tls_port, &tv6, err, err_len, " (TLS)");
             if (h->tls_listen_fd < 0) {
                 free_partial(h);
                 return NULL;
@@ -1577,14 +1586,15 @@ sim_http *sim_http_start(sim_server *srv, char *err, size_t err_len)
         base |= MHD_USE_IPv6;
     /* MHD's idle timeout is a backstop behind the timer's (whole seconds) */
     unsigned mhd_timeout_s = (unsigned)((h->lim.connection_timeout_ms + 999) / 1000) + 1;
-    h->daemon = MHD_start_daemon(base, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
-                                     on_mhd_log, h, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
-                                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-                                     MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
-                                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->lim.max_header_bytes + CONN_MEMORY_SLACK,
-                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->lim.max_connections * 2u + 16u,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, mhd_timeout_s, MHD_OPTION_END);
-    const union MHD_DaemonInfo *ei = h->daemon ? MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+    h->daemon =
+        MHD_start_daemon(base, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+                         MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                         MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                         h->lim.max_header_bytes + CONN_MEMORY_SLACK, MHD_OPTION_CONNECTION_LIMIT,
+                         (unsigned)h->lim.max_connections * 2u + 16u, MHD_OPTION_CONNECTION_TIMEOUT,
+                         mhd_timeout_s, MHD_OPTION_END);
+    const union MHD_DaemonInfo *ei =
+        h->daemon ? MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
     if (!h->daemon || !ei) {
         snprintf(err, err_len, "libmicrohttpd refused to start");
         free_partial(h);

@@ -17,17 +17,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "wire/codec.h"
-#include "net/reqid.h"
 #include "dispatch/router.h"
+#include "net/reqid.h"
+#include "wire/codec.h"
 
 #define MAX_CONCURRENT_STREAMS 128
-#define STREAM_WINDOW (1 << 20)       /* per-stream receive window we announce */
-#define CONNECTION_WINDOW (16 << 20)  /* connection-level receive window */
-#define MAX_HEADERS 128               /* regular headers per request */
+#define STREAM_WINDOW (1 << 20)      /* per-stream receive window we announce */
+#define CONNECTION_WINDOW (16 << 20) /* connection-level receive window */
+#define MAX_HEADERS 128              /* regular headers per request */
 #define MAX_HEADER_LIST (64 * 1024)
 #define READ_CHUNK 16384
-#define READS_PER_WAKE 64             /* bounded work per wake-up (level-triggered: the rest comes next) */
+#define READS_PER_WAKE 64 /* bounded work per wake-up (level-triggered: the rest comes next) */
 
 typedef enum { S_RECEIVING = 0, S_DELAYED, S_SENDING, S_STREAMING } stream_state;
 
@@ -246,7 +246,8 @@ static void answer_too_large(h2_stream *st, unsigned long long declared)
     char msg[160];
     size_t max = sim_http_server(st->s->h)->cfg.max_body_bytes;
     if (declared)
-        snprintf(msg, sizeof msg, "Request body of %llu bytes exceeds the maximum of %zu bytes", declared, max);
+        snprintf(msg, sizeof msg, "Request body of %llu bytes exceeds the maximum of %zu bytes", declared,
+                 max);
     else
         snprintf(msg, sizeof msg, "Request body exceeds the maximum of %zu bytes", max);
     answer_error(st, SIM_ERR_RequestEntityTooLarge, 413, msg);
@@ -403,7 +404,8 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
     return 0;
 }
 
-static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, size_t len, void *ud)
+static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, size_t len,
+                         void *ud)
 {
     (void)flags;
     h2_session *s = ud;
@@ -477,8 +479,8 @@ static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error_code,
     if (!st)
         return 0;
     if (st->stream)
-        sim_log(SIM_LOG_DEBUG, "h2 stream %d closed (%s) after %lld ms %s", id, nghttp2_http2_strerror(error_code),
-                (long long)(sim_http_mono_ms() - st->t0), st->request_id);
+        sim_log(SIM_LOG_DEBUG, "h2 stream %d closed (%s) after %lld ms %s", id,
+                nghttp2_http2_strerror(error_code), (long long)(sim_http_mono_ms() - st->t0), st->request_id);
     nghttp2_session_set_stream_user_data(ng, id, NULL);
     stream_unlink(st);
     stream_free(st);
@@ -703,7 +705,7 @@ void h2_session_free(h2_session *s)
     if (!s)
         return;
     nghttp2_session_del(s->ng); /* closes the remaining streams through on_stream_close */
-    while (s->streams) {       /* any nghttp2 did not report */
+    while (s->streams) {        /* any nghttp2 did not report */
         h2_stream *st = s->streams;
         stream_unlink(st);
         stream_free(st);

@@ -86,7 +86,8 @@ sim_tls_ctx *sim_tls_ctx_new(const char *cert_file, const char *key_file, char *
     }
     if (SSL_CTX_check_private_key(t->ctx) != 1) {
         ERR_clear_error();
-        snprintf(err, err_len, "--tls-key %s does not match the certificate in --tls-cert %s", key_file, cert_file);
+        snprintf(err, err_len, "--tls-key %s does not match the certificate in --tls-cert %s", key_file,
+                 cert_file);
         sim_tls_ctx_free(t);
         return NULL;
     }
@@ -243,10 +244,10 @@ static int bridge_pump(tls_conn *c)
     }
     if (c->tls_eof && c->mhd_eof)
         return -1;
-    c->base.want[0] = (c->up_off == c->up_len && !c->tls_eof ? EPOLLIN : 0) |
-                      (c->down_off < c->down_len ? EPOLLOUT : 0);
-    c->base.want[1] = (c->down_off == c->down_len && !c->mhd_eof ? EPOLLIN : 0) |
-                      (c->up_off < c->up_len ? EPOLLOUT : 0);
+    c->base.want[0] =
+        (c->up_off == c->up_len && !c->tls_eof ? EPOLLIN : 0) | (c->down_off < c->down_len ? EPOLLOUT : 0);
+    c->base.want[1] =
+        (c->down_off == c->down_len && !c->mhd_eof ? EPOLLIN : 0) | (c->up_off < c->up_len ? EPOLLOUT : 0);
     c->base.due_ms = SSL_pending(c->ssl) > 0 && c->up_off == c->up_len ? sim_http_mono_ms() : 0;
     return sim_conn_update(&c->base);
 }

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/ops.h"
 #include "dispatch/validate.h"
+#include "ops/ops.h"
 #include "ops/resources.h"
 
 #define MAX_CONSUMERS_PER_STREAM 20
@@ -21,8 +21,9 @@ static json_t *consumer_json(sim_ctx *ctx, const store_stream *st, const store_c
 {
     char arn[CONSUMER_ARN_MAX];
     consumer_arn(ctx, st->name, c, arn);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:o}", "ConsumerName", c->name, "ConsumerARN", arn, "ConsumerStatus",
-                          c->status, "ConsumerCreationTimestamp", epoch_seconds_json(c->created_ms));
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:o}", "ConsumerName", c->name, "ConsumerARN", arn, "ConsumerStatus",
+                  c->status, "ConsumerCreationTimestamp", epoch_seconds_json(c->created_ms));
     if (with_stream) {
         char sarn[STREAM_ARN_MAX];
         stream_arn(ctx, st->name, sarn);
@@ -52,7 +53,8 @@ int op_register_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out)
     json_t *val;
     if (json_object_size(tags) > MAX_TAGS_PER_RESOURCE)
         return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
-                        "A consumer cannot have more than %d tags associated with it.", MAX_TAGS_PER_RESOURCE);
+                        "A consumer cannot have more than %d tags associated with it.",
+                        MAX_TAGS_PER_RESOURCE);
 
     store_consumer *all;
     size_t n;
@@ -101,7 +103,6 @@ int op_register_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out)
     *out = json_pack("{s:o}", "Consumer", consumer_json(ctx, &st, &c, 0));
     return 0;
 }
-
 
 /* ---- resolving a consumer: ConsumerARN, or StreamARN + ConsumerName (all three must agree) ---- */
 
@@ -159,7 +160,6 @@ int op_deregister_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 /* ---- DescribeStreamConsumer ---- */
 
 int op_describe_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out)
@@ -171,7 +171,6 @@ int op_describe_stream_consumer(sim_ctx *ctx, json_t *in, json_t **out)
     *out = json_pack("{s:o}", "ConsumerDescription", consumer_json(ctx, &st, &c, 1));
     return 0;
 }
-
 
 /* ---- ListStreamConsumers ---- */
 
@@ -234,8 +233,8 @@ int op_list_stream_consumers(sim_ctx *ctx, json_t *in, json_t **out)
     free(all);
     *out = json_pack("{s:o}", "Consumers", list);
     if (more) {
-        const char *last =
-            json_string_value(json_object_get(json_array_get(list, json_array_size(list) - 1), "ConsumerName"));
+        const char *last = json_string_value(
+            json_object_get(json_array_get(list, json_array_size(list) - 1), "ConsumerName"));
         json_t *p = json_pack("{s:s, s:I, s:s}", "s", st.name, "c", (json_int_t)st.created_ms, "a", last);
         char *next = next_token_make(ctx, p);
         json_decref(p);
@@ -245,4 +244,3 @@ int op_list_stream_consumers(sim_ctx *ctx, json_t *in, json_t **out)
     }
     return 0;
 }
-

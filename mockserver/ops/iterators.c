@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "ops/ops.h"
-#include "simulation/simulation.h"
 #include "ops/resources.h"
+#include "simulation/simulation.h"
 
 static int type_mismatch(sim_ctx *ctx, const char *type, int has_seq)
 {
@@ -133,4 +133,3 @@ int op_get_shard_iterator(sim_ctx *ctx, json_t *in, json_t **out)
     *out = json_pack("{s:s}", "ShardIterator", it);
     return 0;
 }
-

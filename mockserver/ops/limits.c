@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/ops.h"
 #include "dispatch/validate.h"
+#include "ops/ops.h"
 #include "ops/resources.h"
 
 #define ON_DEMAND_STREAM_LIMIT 50
@@ -62,11 +62,10 @@ int op_describe_limits(sim_ctx *ctx, json_t *in, json_t **out)
     if (on_demand_count(ctx, &on_demand) != 0)
         return -1;
     *out = json_pack("{s:i, s:I, s:I, s:i}", "ShardLimit", ctx->srv->cfg.shard_limit, "OpenShardCount",
-                     (json_int_t)open, "OnDemandStreamCount", (json_int_t)on_demand, "OnDemandStreamCountLimit",
-                     ON_DEMAND_STREAM_LIMIT);
+                     (json_int_t)open, "OnDemandStreamCount", (json_int_t)on_demand,
+                     "OnDemandStreamCountLimit", ON_DEMAND_STREAM_LIMIT);
     return 0;
 }
-
 
 /* ---- account settings ---- */
 
@@ -75,7 +74,8 @@ static int account_settings(sim_ctx *ctx, store_account *a)
 {
     if (store_account_get(ctx->srv->store, ctx->account_id, ctx->region, a) < 0)
         return ops_store_fail(ctx);
-    if (strcmp(a->commitment, "ENABLED_UNTIL_EARLIEST_ALLOWED_END") == 0 && ctx->now_ms >= a->earliest_end_ms) {
+    if (strcmp(a->commitment, "ENABLED_UNTIL_EARLIEST_ALLOWED_END") == 0 &&
+        ctx->now_ms >= a->earliest_end_ms) {
         snprintf(a->commitment, sizeof a->commitment, "DISABLED");
         if (store_account_put(ctx->srv->store, ctx->account_id, ctx->region, a) != 0)
             return ops_store_fail(ctx);
@@ -110,11 +110,10 @@ int op_describe_account_settings(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 int op_update_account_settings(sim_ctx *ctx, json_t *in, json_t **out)
 {
-    const char *want =
-        json_string_value(json_object_get(json_object_get(in, "MinimumThroughputBillingCommitment"), "Status"));
+    const char *want = json_string_value(
+        json_object_get(json_object_get(in, "MinimumThroughputBillingCommitment"), "Status"));
     if (!want || (strcmp(want, "ENABLED") != 0 && strcmp(want, "DISABLED") != 0))
         return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
                         "MinimumThroughputBillingCommitment.Status must be ENABLED or DISABLED.");
@@ -146,7 +145,6 @@ int op_update_account_settings(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 /* ---- warm throughput ---- */
 
 /* WarmThroughputMiBps is allowed for this (on-demand) stream: 0, or -1 after sim_fail. */
@@ -161,9 +159,10 @@ static int warm_allowed(sim_ctx *ctx, const store_stream *st, json_int_t mibps)
                         "account %s.",
                         ctx->account_id);
     if (mibps < 0 || mibps > WARM_THROUGHPUT_MAX_MIBPS)
-        return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
-                        "Requested warm throughput (%lld MiBps) for stream %s is above the maximum of %d MiBps.",
-                        (long long)mibps, st->name, WARM_THROUGHPUT_MAX_MIBPS);
+        return sim_fail(
+            ctx, SIM_ERR_InvalidArgumentException,
+            "Requested warm throughput (%lld MiBps) for stream %s is above the maximum of %d MiBps.",
+            (long long)mibps, st->name, WARM_THROUGHPUT_MAX_MIBPS);
     return 0;
 }
 
@@ -195,12 +194,12 @@ int op_update_stream_warm_throughput(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 /* ---- UpdateStreamMode ---- */
 
 int op_update_stream_mode(sim_ctx *ctx, json_t *in, json_t **out)
 {
-    const char *mode = json_string_value(json_object_get(json_object_get(in, "StreamModeDetails"), "StreamMode"));
+    const char *mode =
+        json_string_value(json_object_get(json_object_get(in, "StreamModeDetails"), "StreamMode"));
     json_t *jw = json_object_get(in, "WarmThroughputMiBps");
     if (!json_string_value(json_object_get(in, "StreamARN")))
         return sim_fail(ctx, SIM_ERR_InvalidArgumentException, "StreamARN must be specified.");
@@ -241,7 +240,6 @@ int op_update_stream_mode(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 /* ---- UpdateMaxRecordSize ---- */
 
 int op_update_max_record_size(sim_ctx *ctx, json_t *in, json_t **out)
@@ -253,7 +251,8 @@ int op_update_max_record_size(sim_ctx *ctx, json_t *in, json_t **out)
     if (!json_is_number(jk) || sim_validate_integer(jk) < MAX_RECORD_KIB_MIN ||
         sim_validate_integer(jk) > MAX_RECORD_KIB_MAX)
         return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
-                        "MaxRecordSizeInKiB must be between %d and %d.", MAX_RECORD_KIB_MIN, MAX_RECORD_KIB_MAX);
+                        "MaxRecordSizeInKiB must be between %d and %d.", MAX_RECORD_KIB_MIN,
+                        MAX_RECORD_KIB_MAX);
     if (stream_require_active(ctx, &st) != 0)
         return -1;
     st.max_record_kib = (int)sim_validate_integer(jk);
@@ -262,4 +261,3 @@ int op_update_max_record_size(sim_ctx *ctx, json_t *in, json_t **out)
     *out = json_object();
     return 0;
 }
-

@@ -32,7 +32,8 @@ static int metrics_mask(sim_ctx *ctx, json_t *list, unsigned *mask)
         *mask |= 1u << k;
     }
     if (json_array_size(list) == 0)
-        return sim_fail(ctx, SIM_ERR_InvalidArgumentException, "ShardLevelMetrics must name at least one metric.");
+        return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
+                        "ShardLevelMetrics must name at least one metric.");
     return 0;
 }
 
@@ -52,8 +53,9 @@ static int change_monitoring(sim_ctx *ctx, json_t *in, json_t **out, int enable)
         return ops_store_fail(ctx);
     char arn[STREAM_ARN_MAX];
     stream_arn(ctx, st.name, arn);
-    *out = json_pack("{s:s, s:s, s:o, s:o}", "StreamName", st.name, "StreamARN", arn, "CurrentShardLevelMetrics",
-                     shard_metrics_json(before), "DesiredShardLevelMetrics", shard_metrics_json(st.shard_metrics));
+    *out = json_pack("{s:s, s:s, s:o, s:o}", "StreamName", st.name, "StreamARN", arn,
+                     "CurrentShardLevelMetrics", shard_metrics_json(before), "DesiredShardLevelMetrics",
+                     shard_metrics_json(st.shard_metrics));
     return 0;
 }
 

@@ -44,7 +44,6 @@ int op_put_resource_policy(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 int op_get_resource_policy(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
@@ -60,7 +59,6 @@ int op_get_resource_policy(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 int op_delete_resource_policy(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
@@ -72,4 +70,3 @@ int op_delete_resource_policy(sim_ctx *ctx, json_t *in, json_t **out)
     *out = json_object();
     return 0;
 }
-

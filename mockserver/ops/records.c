@@ -13,11 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "wire/base64.h"
-#include "ops/ops.h"
-#include "simulation/simulation.h"
-#include "ops/resources.h"
 #include "dispatch/validate.h"
+#include "ops/ops.h"
+#include "ops/resources.h"
+#include "simulation/simulation.h"
+#include "wire/base64.h"
 
 #define PUT_RECORDS_MAX_BYTES (5 * 1024 * 1024)
 #define PUT_RECORDS_MAX_BYTES_LARGE (10 * 1024 * 1024)
@@ -165,7 +165,6 @@ int op_put_record(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 /* ---- PutRecords ---- */
 
 int op_put_records(sim_ctx *ctx, json_t *in, json_t **out)
@@ -193,7 +192,8 @@ int op_put_records(sim_ctx *ctx, json_t *in, json_t **out)
     }
     int large = st.max_record_kib > 1024;
     if (rc == 0 && total > (size_t)(large ? PUT_RECORDS_MAX_BYTES_LARGE : PUT_RECORDS_MAX_BYTES))
-        rc = sim_fail(ctx, SIM_ERR_InvalidArgumentException, "Records size exceeds %d MB limit", large ? 10 : 5);
+        rc = sim_fail(ctx, SIM_ERR_InvalidArgumentException, "Records size exceeds %d MB limit",
+                      large ? 10 : 5);
 
     store_shard *shards = NULL;
     size_t n = 0;
@@ -239,7 +239,6 @@ int op_put_records(sim_ctx *ctx, json_t *in, json_t **out)
         json_object_set_new(*out, "EncryptionType", json_string("KMS"));
     return 0;
 }
-
 
 /* ---- GetRecords ---- */
 
@@ -380,4 +379,3 @@ int op_get_records(sim_ctx *ctx, json_t *in, json_t **out)
     free(shards);
     return 0;
 }
-

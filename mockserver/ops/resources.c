@@ -267,10 +267,10 @@ store_shard *shard_for_hash(store_shard *shards, size_t n, u128 h)
         if (sh->closed_ms)
             continue;
         if (!sh->range_parsed) /* once per shard and request, not once per record */
-            sh->range_parsed = u128_parse(sh->start_hash, &sh->range_lo) == 0 &&
-                                       u128_parse(sh->end_hash, &sh->range_hi) == 0
-                                   ? 1
-                                   : -1;
+            sh->range_parsed =
+                u128_parse(sh->start_hash, &sh->range_lo) == 0 && u128_parse(sh->end_hash, &sh->range_hi) == 0
+                    ? 1
+                    : -1;
         if (sh->range_parsed > 0 && u128_cmp(h, sh->range_lo) >= 0 && u128_cmp(h, sh->range_hi) <= 0)
             return sh;
     }
@@ -314,9 +314,9 @@ json_t *child_shards_json(const store_shard *shards, size_t n, uint32_t parent)
             json_array_append_new(parents, json_string(id));
         }
         shard_id_format(c->index, id);
-        json_array_append_new(list, json_pack("{s:s, s:o, s:{s:s, s:s}}", "ShardId", id, "ParentShards", parents,
-                                              "HashKeyRange", "StartingHashKey", c->start_hash, "EndingHashKey",
-                                              c->end_hash));
+        json_array_append_new(list, json_pack("{s:s, s:o, s:{s:s, s:s}}", "ShardId", id, "ParentShards",
+                                              parents, "HashKeyRange", "StartingHashKey", c->start_hash,
+                                              "EndingHashKey", c->end_hash));
     }
     return list;
 }
@@ -453,7 +453,8 @@ int shard_expired(const sim_ctx *ctx, const store_stream *st, const store_shard 
     return sh->closed_ms != 0 && sh->closed_ms < stream_trim_horizon_ms(ctx, st);
 }
 
-int stream_trim(sim_ctx *ctx, const store_stream *st, const store_shard *shards, size_t n, uint32_t shard_index)
+int stream_trim(sim_ctx *ctx, const store_stream *st, const store_shard *shards, size_t n,
+                uint32_t shard_index)
 {
     int64_t horizon = stream_trim_horizon_ms(ctx, st);
     for (size_t i = 0; i < n; i++) {
@@ -507,8 +508,9 @@ int stream_consumers(sim_ctx *ctx, const store_stream *st, store_consumer **out,
 
 int consumer_not_found(sim_ctx *ctx, const char *stream, const char *consumer)
 {
-    return sim_fail(ctx, SIM_ERR_ResourceNotFoundException, "Consumer %s under stream %s not found for account %s.",
-                    consumer, stream, ctx->account_id);
+    return sim_fail(ctx, SIM_ERR_ResourceNotFoundException,
+                    "Consumer %s under stream %s not found for account %s.", consumer, stream,
+                    ctx->account_id);
 }
 
 /* Shared by consumer_lookup_arn and resource_lookup: the ARN's parts, checked against the caller. */
@@ -530,7 +532,8 @@ static int arn_for_caller(sim_ctx *ctx, const char *arn, const char *what, char 
 }
 
 /* The consumer `name` of stream st, registered at epoch_s (when epoch_s >= 0). */
-static int consumer_of(sim_ctx *ctx, const store_stream *st, const char *name, int64_t epoch_s, store_consumer *c)
+static int consumer_of(sim_ctx *ctx, const store_stream *st, const char *name, int64_t epoch_s,
+                       store_consumer *c)
 {
     int rc = store_consumer_get(ctx->srv->store, st->id, name, c);
     if (rc < 0)
@@ -609,7 +612,8 @@ int tags_map_check(sim_ctx *ctx, const json_t *tags)
     json_t *val;
     json_object_foreach((json_t *)tags, key, val)
     {
-        if (tag_text_check(key) != 0 || tag_text_check(json_string_value(val) ? json_string_value(val) : "") != 0)
+        if (tag_text_check(key) != 0 ||
+            tag_text_check(json_string_value(val) ? json_string_value(val) : "") != 0)
             return sim_fail(ctx, SIM_ERR_InvalidArgumentException, TAG_INVALID_CHARS_MESSAGE);
     }
     return 0;
@@ -630,9 +634,13 @@ int tag_keys_check(sim_ctx *ctx, const json_t *keys)
 
 /* ---- enhanced monitoring ---- */
 
-const char *const shard_metric_names[SHARD_METRICS_COUNT] = {
-    "IncomingBytes",       "IncomingRecords", "OutgoingBytes", "OutgoingRecords", "WriteProvisionedThroughputExceeded",
-    "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds"};
+const char *const shard_metric_names[SHARD_METRICS_COUNT] = {"IncomingBytes",
+                                                             "IncomingRecords",
+                                                             "OutgoingBytes",
+                                                             "OutgoingRecords",
+                                                             "WriteProvisionedThroughputExceeded",
+                                                             "ReadProvisionedThroughputExceeded",
+                                                             "IteratorAgeMilliseconds"};
 
 json_t *shard_metrics_json(unsigned mask)
 {

@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wire/ids.h"
 #include "server/sim.h"
 #include "store/store.h"
+#include "wire/ids.h"
 
 #define STREAM_ARN_MAX 320
 #define NEXT_TOKEN_TTL_MS 300000
@@ -91,7 +91,8 @@ int shard_expired(const sim_ctx *ctx, const store_stream *st, const store_shard 
  * closed shard of the stream. 0, or -1 after sim_fail. */
 #define RETENTION_TRIM_EVERY 64
 #define RETENTION_TRIM_BATCH 256
-int stream_trim(sim_ctx *ctx, const store_stream *st, const store_shard *shards, size_t n, uint32_t shard_index);
+int stream_trim(sim_ctx *ctx, const store_stream *st, const store_shard *shards, size_t n,
+                uint32_t shard_index);
 
 /* ---- ARNs of streams and consumers ---- */
 #define CONSUMER_ARN_MAX 640
@@ -102,7 +103,8 @@ int kinesis_arn_parse(const char *arn, char region[64], char account[32], char s
 
 /* ---- enhanced fan-out consumers ---- */
 /* arn:aws:kinesis:<region>:<account>:stream/<stream>/consumer/<name>:<created_ms / 1000> */
-void consumer_arn(const sim_ctx *ctx, const char *stream, const store_consumer *c, char out[CONSUMER_ARN_MAX]);
+void consumer_arn(const sim_ctx *ctx, const char *stream, const store_consumer *c,
+                  char out[CONSUMER_ARN_MAX]);
 /* Apply a due CREATING->ACTIVE or DELETING->(gone) transition: 0 exists, 1 deleted now, -1 error. */
 int consumer_settle(sim_ctx *ctx, store_consumer *c);
 /* The stream's consumers after transitions (malloc'd; free()). 0, or -1 after sim_fail. */
@@ -132,7 +134,8 @@ json_t *enhanced_monitoring_json(const store_stream *st);
 int tag_text_check(const char *s);
 /* AWS's answer to a tag with characters outside that set. */
 #define TAG_INVALID_CHARS_MESSAGE                                                                            \
-    "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - " \
+    "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = " \
+    "+ - "                                                                                                   \
     "%% @ :."
 /* A Tags map (TagResource, RegisterStreamConsumer): 0, or -1 after InvalidArgumentException when any
  * key or value is not allowed text. */

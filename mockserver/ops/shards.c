@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch/validate.h"
 #include "ops/ops.h"
 #include "ops/resources.h"
-#include "dispatch/validate.h"
 
 #define LIST_SHARDS_MAX 1000
 #define MAX_SHARDS_PER_STREAM 10000
@@ -121,8 +121,8 @@ int op_list_shards(sim_ctx *ctx, json_t *in, json_t **out)
     int more = 0;
     uint32_t last = 0;
     for (size_t i = 0; i < n; i++) {
-        if ((int64_t)shards[i].index <= after_index || !filter_keeps(ftype, &shards[i], ts_ms, filter_after) ||
-            shard_expired(ctx, &st, &shards[i]))
+        if ((int64_t)shards[i].index <= after_index ||
+            !filter_keeps(ftype, &shards[i], ts_ms, filter_after) || shard_expired(ctx, &st, &shards[i]))
             continue;
         if ((int64_t)json_array_size(list) == max) {
             more = 1;
@@ -147,7 +147,6 @@ int op_list_shards(sim_ctx *ctx, json_t *in, json_t **out)
     json_decref(payload);
     return 0;
 }
-
 
 /* ---- resharding helpers ---- */
 
@@ -290,7 +289,6 @@ int op_split_shard(sim_ctx *ctx, json_t *in, json_t **out)
     return rc;
 }
 
-
 /* ---- MergeShards ---- */
 
 int op_merge_shards(sim_ctx *ctx, json_t *in, json_t **out)
@@ -343,7 +341,6 @@ int op_merge_shards(sim_ctx *ctx, json_t *in, json_t **out)
         *out = json_object();
     return rc;
 }
-
 
 /* ---- UpdateShardCount ---- */
 
@@ -411,4 +408,3 @@ int op_update_shard_count(sim_ctx *ctx, json_t *in, json_t **out)
                      "TargetShardCount", target, "StreamARN", arn);
     return 0;
 }
-

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/ops.h"
-#include "simulation/simulation.h"
-#include "ops/resources.h"
 #include "dispatch/validate.h"
+#include "ops/ops.h"
+#include "ops/resources.h"
+#include "simulation/simulation.h"
 
 #define DEFAULT_RETENTION_HOURS 24
 #define MAX_RETENTION_HOURS 8760
@@ -151,7 +151,6 @@ int op_create_stream(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 /* ---- DeleteStream ---- */
 
 int op_delete_stream(sim_ctx *ctx, json_t *in, json_t **out)
@@ -168,10 +167,11 @@ int op_delete_stream(sim_ctx *ctx, json_t *in, json_t **out)
             return -1;
         free(consumers);
         if (n_consumers > 0)
-            return sim_fail(ctx, SIM_ERR_ResourceInUseException,
-                            "Stream %s under account %s has %zu registered consumer(s): deregister them or set "
-                            "EnforceConsumerDeletion.",
-                            st.name, ctx->account_id, n_consumers);
+            return sim_fail(
+                ctx, SIM_ERR_ResourceInUseException,
+                "Stream %s under account %s has %zu registered consumer(s): deregister them or set "
+                "EnforceConsumerDeletion.",
+                st.name, ctx->account_id, n_consumers);
     }
     if (ctx->srv->cfg.delete_delay_ms > 0) {
         snprintf(st.status, sizeof st.status, "DELETING");
@@ -184,7 +184,6 @@ int op_delete_stream(sim_ctx *ctx, json_t *in, json_t **out)
     *out = json_object();
     return 0;
 }
-
 
 /* ---- DescribeStream ---- */
 
@@ -237,7 +236,6 @@ int op_describe_stream(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 /* ---- DescribeStreamSummary ---- */
 
 int op_describe_stream_summary(sim_ctx *ctx, json_t *in, json_t **out)
@@ -282,7 +280,6 @@ int op_describe_stream_summary(sim_ctx *ctx, json_t *in, json_t **out)
     *out = json_pack("{s:o}", "StreamDescriptionSummary", d);
     return 0;
 }
-
 
 /* ---- ListStreams ---- */
 
@@ -355,7 +352,6 @@ int op_list_streams(sim_ctx *ctx, json_t *in, json_t **out)
     json_object_set_new(*out, "StreamSummaries", summaries);
     return 0;
 }
-
 
 /* ---- retention ---- */
 

@@ -21,19 +21,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "ops/ops.h"
+#include "ops/resources.h"
+#include "shared/eventstream.h"
 #include "wire/base64.h"
 #include "wire/cbor_codec.h"
 #include "wire/codec.h"
-#include "shared/eventstream.h"
-#include "ops/ops.h"
-#include "ops/resources.h"
 
-#define SUB_LIFETIME_MS (5 * 60 * 1000)        /* a subscription lasts 5 minutes */
-#define SUB_RESUBSCRIBE_MS 5000                /* re-subscribing sooner: ResourceInUseException */
-#define SUB_POLL_MS 200                        /* how often the front door asks for more */
-#define SUB_HEARTBEAT_MS 5000                  /* an empty event at least this often */
-#define SUB_BYTES_PER_S (2 * 1024 * 1024)      /* enhanced fan-out: 2 MiB/s per consumer per shard */
-#define SUB_MAX_RECORDS 10000                  /* per event */
+#define SUB_LIFETIME_MS (5 * 60 * 1000)   /* a subscription lasts 5 minutes */
+#define SUB_RESUBSCRIBE_MS 5000           /* re-subscribing sooner: ResourceInUseException */
+#define SUB_POLL_MS 200                   /* how often the front door asks for more */
+#define SUB_HEARTBEAT_MS 5000             /* an empty event at least this often */
+#define SUB_BYTES_PER_S (2 * 1024 * 1024) /* enhanced fan-out: 2 MiB/s per consumer per shard */
+#define SUB_MAX_RECORDS 10000             /* per event */
 #define EVENTSTREAM_TYPE "application/vnd.amazon.eventstream"
 
 /* Real (monotonic) milliseconds: pacing and heartbeats follow the wall, not the simulation clock. */
@@ -78,7 +78,8 @@ static void reg_prune(int64_t now_ms)
 {
     size_t kept = 0;
     for (size_t i = 0; i < n_regs; i++)
-        if (regs[i].active > 0 || now_ms - regs[i].last_ok_ms < SUB_RESUBSCRIBE_MS || now_ms < regs[i].last_ok_ms)
+        if (regs[i].active > 0 || now_ms - regs[i].last_ok_ms < SUB_RESUBSCRIBE_MS ||
+            now_ms < regs[i].last_ok_ms)
             regs[kept++] = regs[i];
     n_regs = kept;
     if (n_regs == 0) {
@@ -184,8 +185,8 @@ static void append_exception(subscription *s, out_buf *b, sim_error_code code, c
     json_t *v = json_pack("{s:s}", "message", msg);
     append_frame(s, b, 1, sim_error_name(code), v, NULL);
     json_decref(v);
-    sim_log(SIM_LOG_DEBUG, "SubscribeToShard %s/%s shard %u ended: %s: %s", s->stream_name, s->consumer, s->shard,
-            sim_error_name(code), msg);
+    sim_log(SIM_LOG_DEBUG, "SubscribeToShard %s/%s shard %u ended: %s: %s", s->stream_name, s->consumer,
+            s->shard, sim_error_name(code), msg);
 }
 
 typedef struct scan_state {
@@ -233,7 +234,8 @@ static sim_stream_status poll_once(subscription *s, sim_ctx *ctx, out_buf *b, in
     if (!reg || reg->gen != s->gen) {
         char msg[512];
         snprintf(msg, sizeof msg,
-                 "Another subscription of consumer %s to shard %s in stream %s under account %s took over this one.",
+                 "Another subscription of consumer %s to shard %s in stream %s under account %s took over "
+                 "this one.",
                  s->consumer, shard_id, s->stream_name, s->account_id);
         append_exception(s, b, SIM_ERR_ResourceInUseException, msg);
         return SIM_STREAM_END;
@@ -269,8 +271,8 @@ static sim_stream_status poll_once(subscription *s, sim_ctx *ctx, out_buf *b, in
     if (!sh || shard_expired(ctx, &st, sh)) {
         free(shards);
         char msg[512];
-        snprintf(msg, sizeof msg, "Shard %s in stream %s under account %s does not exist", shard_id, s->stream_name,
-                 s->account_id);
+        snprintf(msg, sizeof msg, "Shard %s in stream %s under account %s does not exist", shard_id,
+                 s->stream_name, s->account_id);
         append_exception(s, b, SIM_ERR_ResourceNotFoundException, msg);
         return SIM_STREAM_END;
     }
@@ -283,7 +285,8 @@ static sim_stream_status poll_once(subscription *s, sim_ctx *ctx, out_buf *b, in
     if (elapsed > 1000)
         elapsed = 1000;
     s->last_pull_mono = mono;
-    scan_state ss = {.sh = sh, .records = json_array(), .budget = (size_t)SUB_BYTES_PER_S * (size_t)elapsed / 1000};
+    scan_state ss = {
+        .sh = sh, .records = json_array(), .budget = (size_t)SUB_BYTES_PER_S * (size_t)elapsed / 1000};
     int64_t min_arrival = ctx->now_ms - (int64_t)st.retention_hours * 3600 * 1000;
     if (store_records_scan(ctx->srv->store, st.id, sh->index, s->next_counter, min_arrival, SUB_MAX_RECORDS,
                            scan_one, &ss) != 0) {
@@ -382,20 +385,23 @@ static int position_of(sim_ctx *ctx, json_t *pos, const store_stream *st, const 
     const char *seq = json_string_value(json_object_get(pos, "SequenceNumber"));
     json_t *jts = json_object_get(pos, "Timestamp");
     if (!type)
-        return sim_fail(ctx, SIM_ERR_ValidationException,
-                        "1 validation error detected: Value null at 'startingPosition.type' failed to satisfy "
-                        "constraint: Member must not be null");
-    int at_seq = strcmp(type, "AT_SEQUENCE_NUMBER") == 0, after_seq = strcmp(type, "AFTER_SEQUENCE_NUMBER") == 0;
+        return sim_fail(
+            ctx, SIM_ERR_ValidationException,
+            "1 validation error detected: Value null at 'startingPosition.type' failed to satisfy "
+            "constraint: Member must not be null");
+    int at_seq = strcmp(type, "AT_SEQUENCE_NUMBER") == 0,
+        after_seq = strcmp(type, "AFTER_SEQUENCE_NUMBER") == 0;
     if (at_seq || after_seq) {
         seqnum sq;
         if (!seq)
             return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
                             "StartingPosition of type %s needs a SequenceNumber.", type);
         if (seqnum_parse(seq, &sq) != 0)
-            return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
-                            "StartingSequenceNumber %s used in SubscribeToShard on shard %s in stream %s under "
-                            "account %s is invalid.",
-                            seq, shard_id, st->name, ctx->account_id);
+            return sim_fail(
+                ctx, SIM_ERR_InvalidArgumentException,
+                "StartingSequenceNumber %s used in SubscribeToShard on shard %s in stream %s under "
+                "account %s is invalid.",
+                seq, shard_id, st->name, ctx->account_id);
         if (sq.shard_index != sh->index) {
             char other[SHARD_ID_MAX];
             shard_id_format(sq.shard_index, other);
@@ -405,10 +411,11 @@ static int position_of(sim_ctx *ctx, json_t *pos, const store_stream *st, const 
                             other, shard_id);
         }
         if (sq.shard_created_s != sh->created_ms / 1000)
-            return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
-                            "StartingSequenceNumber %s used in SubscribeToShard on shard %s in stream %s under "
-                            "account %s is invalid because it did not come from this stream.",
-                            seq, shard_id, st->name, ctx->account_id);
+            return sim_fail(
+                ctx, SIM_ERR_InvalidArgumentException,
+                "StartingSequenceNumber %s used in SubscribeToShard on shard %s in stream %s under "
+                "account %s is invalid because it did not come from this stream.",
+                seq, shard_id, st->name, ctx->account_id);
         *counter = sq.counter + (after_seq ? 1 : 0);
         return 0;
     }
@@ -426,14 +433,16 @@ static int position_of(sim_ctx *ctx, json_t *pos, const store_stream *st, const 
     if (strcmp(type, "AT_TIMESTAMP") == 0) {
         int64_t ts_ms;
         if (!jts || epoch_ms_from_json(jts, &ts_ms) != 0)
-            return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
-                            "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current "
-                            "request has no timestamp parameter.");
+            return sim_fail(
+                ctx, SIM_ERR_InvalidArgumentException,
+                "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current "
+                "request has no timestamp parameter.");
         if (ts_ms > ctx->now_ms)
-            return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
-                            "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. "
-                            "timestampInMillis: %lld, currentTimestampInMillis: %lld",
-                            (long long)ts_ms, (long long)ctx->now_ms);
+            return sim_fail(
+                ctx, SIM_ERR_InvalidArgumentException,
+                "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. "
+                "timestampInMillis: %lld, currentTimestampInMillis: %lld",
+                (long long)ts_ms, (long long)ctx->now_ms);
         int rc = store_record_first_at(ctx->srv->store, st->id, sh->index, ts_ms, counter);
         if (rc < 0)
             return ops_store_fail(ctx);
@@ -454,12 +463,14 @@ static int subscribe(sim_ctx *ctx, json_t *in)
         return -1;
     if (strcmp(c.status, "ACTIVE") != 0)
         return sim_fail(ctx, SIM_ERR_ResourceInUseException,
-                        "Consumer %s under stream %s is not ACTIVE, instead in state %s.", c.name, st.name, c.status);
+                        "Consumer %s under stream %s is not ACTIVE, instead in state %s.", c.name, st.name,
+                        c.status);
     if (strcmp(st.status, "ACTIVE") != 0 && strcmp(st.status, "UPDATING") != 0)
         return stream_require_active(ctx, &st);
     uint32_t index;
     if (!shard_arg || shard_id_parse(shard_arg, &index) != 0)
-        return sim_fail(ctx, SIM_ERR_ResourceNotFoundException, "Could not find shard %s in stream %s under account %s.",
+        return sim_fail(ctx, SIM_ERR_ResourceNotFoundException,
+                        "Could not find shard %s in stream %s under account %s.",
                         shard_arg ? shard_arg : "null", st.name, ctx->account_id);
     char shard_id[SHARD_ID_MAX];
     shard_id_format(index, shard_id);
@@ -474,8 +485,9 @@ static int subscribe(sim_ctx *ctx, json_t *in)
         sh = *found;
     free(shards);
     if (!found || expired)
-        return sim_fail(ctx, SIM_ERR_ResourceNotFoundException, "Shard %s in stream %s under account %s does not exist",
-                        shard_id, st.name, ctx->account_id);
+        return sim_fail(ctx, SIM_ERR_ResourceNotFoundException,
+                        "Shard %s in stream %s under account %s does not exist", shard_id, st.name,
+                        ctx->account_id);
     uint64_t counter;
     if (position_of(ctx, json_object_get(in, "StartingPosition"), &st, &sh, shard_id, &counter) != 0)
         return -1;
@@ -485,10 +497,11 @@ static int subscribe(sim_ctx *ctx, json_t *in)
     if (reg && ctx->now_ms - reg->last_ok_ms < SUB_RESUBSCRIBE_MS && ctx->now_ms >= reg->last_ok_ms) {
         char carn[CONSUMER_ARN_MAX];
         consumer_arn(ctx, st.name, &c, carn);
-        return sim_fail(ctx, SIM_ERR_ResourceInUseException,
-                        "Another active subscription exists for consumer %s on shard %s: subscribe again at least "
-                        "%d seconds after the last successful SubscribeToShard.",
-                        carn, shard_id, SUB_RESUBSCRIBE_MS / 1000);
+        return sim_fail(
+            ctx, SIM_ERR_ResourceInUseException,
+            "Another active subscription exists for consumer %s on shard %s: subscribe again at least "
+            "%d seconds after the last successful SubscribeToShard.",
+            carn, shard_id, SUB_RESUBSCRIBE_MS / 1000);
     }
     subscription *s = calloc(1, sizeof *s);
     if (!s || (!reg && !(reg = reg_add()))) {

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/ops.h"
 #include "dispatch/validate.h"
+#include "ops/ops.h"
 #include "ops/resources.h"
 
 #define MAX_TAGS_PER_STREAM MAX_TAGS_PER_RESOURCE
@@ -32,9 +32,7 @@ int op_add_tags_to_stream(sim_ctx *ctx, json_t *in, json_t **out)
             worst = 2;
     }
     if (worst == 1)
-        return sim_fail(
-            ctx, SIM_ERR_InvalidArgumentException,
-            TAG_INVALID_CHARS_MESSAGE);
+        return sim_fail(ctx, SIM_ERR_InvalidArgumentException, TAG_INVALID_CHARS_MESSAGE);
     if (worst == 2)
         return sim_fail(
             ctx, SIM_ERR_InvalidArgumentException,
@@ -71,7 +69,6 @@ int op_add_tags_to_stream(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 int op_list_tags_for_stream(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
@@ -100,7 +97,6 @@ int op_list_tags_for_stream(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 int op_remove_tags_from_stream(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
@@ -120,11 +116,11 @@ int op_remove_tags_from_stream(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 /* ---- TagResource, UntagResource, ListTagsForResource ---- */
 
 /* Resolve ResourceARN; a stream must exist and not be CREATING or DELETING. */
-static int tagged_resource(sim_ctx *ctx, json_t *in, store_stream *st, store_consumer *c, const char **consumer)
+static int tagged_resource(sim_ctx *ctx, json_t *in, store_stream *st, store_consumer *c,
+                           const char **consumer)
 {
     int is_consumer;
     if (resource_lookup(ctx, json_string_value(json_object_get(in, "ResourceARN")), st, c, &is_consumer) != 0)
@@ -176,7 +172,6 @@ int op_tag_resource(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 int op_untag_resource(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
@@ -199,7 +194,6 @@ int op_untag_resource(sim_ctx *ctx, json_t *in, json_t **out)
     return 0;
 }
 
-
 int op_list_tags_for_resource(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
@@ -218,4 +212,3 @@ int op_list_tags_for_resource(sim_ctx *ctx, json_t *in, json_t **out)
     *out = json_pack("{s:o}", "Tags", list);
     return 0;
 }
-

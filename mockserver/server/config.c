@@ -498,9 +498,10 @@ void sim_config_usage(FILE *out)
     }
     fprintf(out, "  %-26s %s\n  %-26s %s\n", "--help", "print this help and exit", "--version",
             "print the version and exit");
-    fprintf(out, "\nCredentials file (--credentials, for --auth strict): one key per line,\n"
-                 "  ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]\n"
-                 "separated by spaces or tabs; blank lines and lines starting with '#' are ignored.\n"
-                 "A request's account is the key's ACCOUNT_ID when given, else the access key itself\n"
-                 "when it is 12 digits, else --account-id; its credential scope's region picks the region.\n");
+    fprintf(out,
+            "\nCredentials file (--credentials, for --auth strict): one key per line,\n"
+            "  ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]\n"
+            "separated by spaces or tabs; blank lines and lines starting with '#' are ignored.\n"
+            "A request's account is the key's ACCOUNT_ID when given, else the access key itself\n"
+            "when it is 12 digits, else --account-id; its credential scope's region picks the region.\n");
 }

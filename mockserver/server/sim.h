@@ -12,36 +12,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "simulation/clock.h"
 #include "dispatch/errors.h"
+#include "simulation/clock.h"
 #include "simulation/simulation_options.h"
 
 #define SIM_NAME_MAX 256
 
 /* ---- configuration (flags and KINESIS_SIM_* environment, parsed in config.c) ---- */
 typedef struct sim_config {
-    char host[SIM_NAME_MAX];     /* --host, default 127.0.0.1 */
-    int port;                    /* --port, default 4567; 0 picks a free port */
-    char db_path[4096];          /* --db, default kinesis-sim.db; ":memory:" for none */
-    char region[64];             /* --region, default us-east-1 */
-    char account_id[16];         /* --account-id, default 000000000000 */
-    int64_t create_delay_ms;     /* --create-delay-ms, default 500 */
-    int64_t delete_delay_ms;     /* --delete-delay-ms, default 500 */
-    int64_t update_delay_ms;     /* --update-delay-ms, default 500 */
-    int shard_limit;             /* --shard-limit, default 500 (per account and region) */
-    int log_level;               /* --log-level: 0 error, 1 warn, 2 info (default), 3 debug */
-    size_t max_body_bytes;       /* --max-body-bytes, default 7 MiB (as kinesalite; 413 above) */
-    int max_connections;         /* --max-connections, default 1000 (503 above; capped by the fd limit) */
+    char host[SIM_NAME_MAX];       /* --host, default 127.0.0.1 */
+    int port;                      /* --port, default 4567; 0 picks a free port */
+    char db_path[4096];            /* --db, default kinesis-sim.db; ":memory:" for none */
+    char region[64];               /* --region, default us-east-1 */
+    char account_id[16];           /* --account-id, default 000000000000 */
+    int64_t create_delay_ms;       /* --create-delay-ms, default 500 */
+    int64_t delete_delay_ms;       /* --delete-delay-ms, default 500 */
+    int64_t update_delay_ms;       /* --update-delay-ms, default 500 */
+    int shard_limit;               /* --shard-limit, default 500 (per account and region) */
+    int log_level;                 /* --log-level: 0 error, 1 warn, 2 info (default), 3 debug */
+    size_t max_body_bytes;         /* --max-body-bytes, default 7 MiB (as kinesalite; 413 above) */
+    int max_connections;           /* --max-connections, default 1000 (503 above; capped by the fd limit) */
     int64_t connection_timeout_ms; /* --connection-timeout-ms, default 60000 (idle or slow request: cut) */
-    size_t max_header_bytes;     /* --max-header-bytes, default 64 KiB (431 above) */
-    sim_simulation_options sim;  /* --throttle, --throttle-scale, --control-limits, --max-creating,
-                                    --clock, --faults, --seed (simulation_options.h) */
-    int auth_mode;               /* --auth format|strict (SIM_AUTH_FORMAT default; auth.h) */
-    char credentials_path[4096]; /* --credentials FILE: keys for --auth strict ("" none; auth.h) */
-    char control_token[256];     /* --control-token: X-Sim-Control-Token required by /_sim/ ("" none) */
-    char tls_cert[4096];         /* --tls-cert FILE: PEM certificate for TLS ("" none: no TLS) */
-    char tls_key[4096];          /* --tls-key FILE: PEM private key for TLS ("" none) */
-    int tls_port;                /* --tls-port N: port of a separate TLS listener (0: none; http.c) */
+    size_t max_header_bytes;       /* --max-header-bytes, default 64 KiB (431 above) */
+    sim_simulation_options sim;    /* --throttle, --throttle-scale, --control-limits, --max-creating,
+                                      --clock, --faults, --seed (simulation_options.h) */
+    int auth_mode;                 /* --auth format|strict (SIM_AUTH_FORMAT default; auth.h) */
+    char credentials_path[4096];   /* --credentials FILE: keys for --auth strict ("" none; auth.h) */
+    char control_token[256];       /* --control-token: X-Sim-Control-Token required by /_sim/ ("" none) */
+    char tls_cert[4096];           /* --tls-cert FILE: PEM certificate for TLS ("" none: no TLS) */
+    char tls_key[4096];            /* --tls-key FILE: PEM private key for TLS ("" none) */
+    int tls_port;                  /* --tls-port N: port of a separate TLS listener (0: none; http.c) */
 } sim_config;
 
 /* --auth values (sim_config.auth_mode). */
@@ -54,14 +54,14 @@ typedef struct sim_header {
 } sim_header;
 
 typedef struct sim_request {
-    const char *method;      /* "POST", "GET", ... */
-    const char *path;        /* "/" or "/_sim/..." (no query) */
-    const char *query;       /* raw query string without '?', or NULL */
-    sim_header *headers;     /* as received; names compared case-insensitively */
+    const char *method;  /* "POST", "GET", ... */
+    const char *path;    /* "/" or "/_sim/..." (no query) */
+    const char *query;   /* raw query string without '?', or NULL */
+    sim_header *headers; /* as received; names compared case-insensitively */
     size_t n_headers;
     const uint8_t *body;
     size_t body_len;
-    char request_id[40];     /* set by the front door; echoed as x-amzn-RequestId */
+    char request_id[40]; /* set by the front door; echoed as x-amzn-RequestId */
 } sim_request;
 
 /* ---- a streaming answer (SubscribeToShard's event stream; seam designed by the HTTP/2 work) ----
@@ -74,8 +74,8 @@ typedef struct sim_request {
 typedef struct sim_stream sim_stream;
 typedef enum { SIM_STREAM_MORE = 0, SIM_STREAM_END = 1 } sim_stream_status;
 struct sim_stream {
-    char content_type[64];   /* e.g. application/vnd.amazon.eventstream */
-    int64_t poll_ms;         /* how often to ask for more */
+    char content_type[64]; /* e.g. application/vnd.amazon.eventstream */
+    int64_t poll_ms;       /* how often to ask for more */
     /* Next bytes: *out malloc'd (NULL and *out_len 0 when there is nothing yet). SIM_STREAM_END:
      * *out holds the last bytes. stopping: the server is stopping, finish now. */
     sim_stream_status (*pull)(sim_stream *s, int stopping, uint8_t **out, size_t *out_len);
@@ -83,16 +83,16 @@ struct sim_stream {
 };
 
 typedef struct sim_response {
-    int status;              /* HTTP status */
-    char content_type[64];   /* e.g. application/x-amz-json-1.1 */
-    uint8_t *body;           /* malloc'd; the front door frees it */
+    int status;            /* HTTP status */
+    char content_type[64]; /* e.g. application/x-amz-json-1.1 */
+    uint8_t *body;         /* malloc'd; the front door frees it */
     size_t body_len;
-    sim_header extra[4];     /* additional headers (malloc'd strings), e.g. Retry-After */
+    sim_header extra[4]; /* additional headers (malloc'd strings), e.g. Retry-After */
     size_t n_extra;
     /* seams for the simulation layer (faults): the front door acts on these */
-    int64_t delay_ms;        /* answer only after this long (connection suspended, loop not blocked) */
-    int drop_connection;     /* close without answering */
-    sim_stream *stream;      /* a streaming answer (the body is empty); the front door owns it */
+    int64_t delay_ms;    /* answer only after this long (connection suspended, loop not blocked) */
+    int drop_connection; /* close without answering */
+    sim_stream *stream;  /* a streaming answer (the body is empty); the front door owns it */
 } sim_response;
 
 /* Case-insensitive header lookup; NULL when absent. */
@@ -104,10 +104,10 @@ typedef struct sim_server {
     sim_config cfg;
     struct store *store;
     sim_clock *clock;
-    uint8_t iterator_key[32];   /* authenticates shard iterators; kept in the store so they survive restarts */
+    uint8_t iterator_key[32]; /* authenticates shard iterators; kept in the store so they survive restarts */
     uint64_t request_counter;
-    void *model;                /* validation model (validate.h), opaque here */
-    void *sim;                  /* simulation state (throttle, faults); opaque here */
+    void *model;                         /* validation model (validate.h), opaque here */
+    void *sim;                           /* simulation state (throttle, faults); opaque here */
     struct sim_credentials *credentials; /* --auth strict: the known keys (auth.h); NULL otherwise */
 } sim_server;
 
@@ -120,13 +120,13 @@ struct sim_op;
 typedef struct sim_ctx {
     sim_server *srv;
     const sim_request *req;
-    const char *op;               /* operation name, e.g. "PutRecord" */
-    const struct sim_op *op_def;  /* its row of the operation table (dispatch/router.h); NULL
-                                     outside an operation (a batch commit, a delivery poll) */
-    char account_id[16];     /* the caller's account (default: cfg.account_id) */
-    char region[64];         /* the caller's region (default: cfg.region) */
-    int64_t now_ms;          /* simulation time when the request arrived */
-    sim_stream *stream;      /* set by a handler that answers with a stream (SubscribeToShard) */
+    const char *op;              /* operation name, e.g. "PutRecord" */
+    const struct sim_op *op_def; /* its row of the operation table (dispatch/router.h); NULL
+                                    outside an operation (a batch commit, a delivery poll) */
+    char account_id[16];         /* the caller's account (default: cfg.account_id) */
+    char region[64];             /* the caller's region (default: cfg.region) */
+    int64_t now_ms;              /* simulation time when the request arrived */
+    sim_stream *stream;          /* set by a handler that answers with a stream (SubscribeToShard) */
     /* set by sim_fail */
     sim_error_code err;
     int err_set;
@@ -156,8 +156,7 @@ enum {
 };
 
 /* Record an error for the answer; returns -1 so handlers can `return sim_fail(...)`. */
-int sim_fail(sim_ctx *ctx, sim_error_code err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int sim_fail(sim_ctx *ctx, sim_error_code err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- logging (log.c) ---- */
 enum { SIM_LOG_ERROR = 0, SIM_LOG_WARN = 1, SIM_LOG_INFO = 2, SIM_LOG_DEBUG = 3 };

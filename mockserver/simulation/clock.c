@@ -28,14 +28,20 @@ sim_clock *sim_clock_new(sim_clock_mode mode)
     return c;
 }
 
-void sim_clock_free(sim_clock *c) { free(c); }
+void sim_clock_free(sim_clock *c)
+{
+    free(c);
+}
 
 int64_t sim_clock_now_ms(const sim_clock *c)
 {
     return c->mode == SIM_CLOCK_VIRTUAL ? c->virtual_ms : system_now_ms() + c->offset_ms;
 }
 
-sim_clock_mode sim_clock_mode_get(const sim_clock *c) { return c->mode; }
+sim_clock_mode sim_clock_mode_get(const sim_clock *c)
+{
+    return c->mode;
+}
 
 void sim_clock_set_ms(sim_clock *c, int64_t epoch_ms)
 {

@@ -39,11 +39,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "simulation/clock.h"
 #include "dispatch/errors.h"
+#include "server/sim.h"
+#include "simulation/clock.h"
 #include "simulation/faults.h"
 #include "simulation/metrics.h"
-#include "server/sim.h"
 #include "simulation/simulation_options.h"
 #include "simulation/throttle.h"
 

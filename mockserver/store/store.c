@@ -97,8 +97,8 @@ enum {
     Q__COUNT
 };
 
-#define STREAM_COLUMNS                                                                              \
-    "id, account_id, region, name, created_ms, status, status_until_ms, mode, retention_hours, "     \
+#define STREAM_COLUMNS                                                                                       \
+    "id, account_id, region, name, created_ms, status, status_until_ms, mode, retention_hours, "             \
     "next_shard_index, max_record_kib, encryption_type, key_id, shard_metrics, warm_mibps"
 #define CONSUMER_COLUMNS "stream_id, name, created_ms, status, status_until_ms"
 
@@ -108,7 +108,7 @@ enum {
  * (store_records_trim*: retention could take the newest one) and whenever the row is written for
  * another reason, so counters never go back, across restarts too. */
 #define SHARD_NEXT_COUNTER                                                                                   \
-    "max(next_counter, coalesce((SELECT max(r.counter) + 1 FROM records r WHERE r.stream_id = "          \
+    "max(next_counter, coalesce((SELECT max(r.counter) + 1 FROM records r WHERE r.stream_id = "              \
     "shards.stream_id AND r.shard_index = shards.shard_index), 0))"
 
 static const char *const sql_text[Q__COUNT] = {
@@ -120,7 +120,8 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_ROLLBACK_TO] = "ROLLBACK TO op",
     [Q_KEY_GET] = "SELECT value FROM meta WHERE key = 'iterator_key'",
     [Q_KEY_PUT] = "INSERT INTO meta(key, value) VALUES ('iterator_key', ?1)",
-    [Q_STREAM_GET] = "SELECT " STREAM_COLUMNS " FROM streams WHERE account_id = ?1 AND region = ?2 AND name = ?3",
+    [Q_STREAM_GET] =
+        "SELECT " STREAM_COLUMNS " FROM streams WHERE account_id = ?1 AND region = ?2 AND name = ?3",
     [Q_STREAM_INSERT] = "INSERT INTO streams(account_id, region, name, created_ms, status, "
                         "status_until_ms, mode, retention_hours, next_shard_index, max_record_kib, "
                         "encryption_type, key_id, shard_metrics, warm_mibps) "
@@ -130,7 +131,8 @@ static const char *const sql_text[Q__COUNT] = {
                         "encryption_type = ?8, key_id = ?9, shard_metrics = ?10, warm_mibps = ?11 "
                         "WHERE id = ?1",
     [Q_STREAM_DELETE] = "DELETE FROM streams WHERE id = ?1",
-    [Q_STREAM_LIST] = "SELECT " STREAM_COLUMNS " FROM streams WHERE account_id = ?1 AND region = ?2 ORDER BY name",
+    [Q_STREAM_LIST] =
+        "SELECT " STREAM_COLUMNS " FROM streams WHERE account_id = ?1 AND region = ?2 ORDER BY name",
     [Q_OPEN_SHARDS] = "SELECT count(*) FROM shards JOIN streams ON streams.id = shards.stream_id "
                       "WHERE streams.account_id = ?1 AND streams.region = ?2 AND shards.closed_ms = 0",
     [Q_SHARDS_DEL] = "DELETE FROM shards WHERE stream_id = ?1",
@@ -140,11 +142,12 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_CTAGS_DEL_STREAM] = "DELETE FROM consumer_tags WHERE stream_id = ?1",
     [Q_POLICIES_DEL_STREAM] = "DELETE FROM policies WHERE stream_id = ?1",
     /* a shard's next counter: its stored floor, or past its newest record (SHARD_NEXT_COUNTER) */
-    [Q_SHARDS_GET] = "SELECT shard_index, created_ms, start_hash, end_hash, parent, adjacent_parent, "
-                     "closed_ms, " SHARD_NEXT_COUNTER " FROM shards WHERE stream_id = ?1 ORDER BY shard_index",
+    [Q_SHARDS_GET] =
+        "SELECT shard_index, created_ms, start_hash, end_hash, parent, adjacent_parent, "
+        "closed_ms, " SHARD_NEXT_COUNTER " FROM shards WHERE stream_id = ?1 ORDER BY shard_index",
     [Q_SHARD_FLOOR] = "UPDATE shards SET next_counter = " SHARD_NEXT_COUNTER " WHERE stream_id = ?1",
-    [Q_SHARD_FLOOR_ONE] = "UPDATE shards SET next_counter = " SHARD_NEXT_COUNTER
-                          " WHERE stream_id = ?1 AND shard_index = ?2",
+    [Q_SHARD_FLOOR_ONE] =
+        "UPDATE shards SET next_counter = " SHARD_NEXT_COUNTER " WHERE stream_id = ?1 AND shard_index = ?2",
     [Q_SHARD_INSERT] = "INSERT INTO shards(stream_id, shard_index, created_ms, start_hash, end_hash, "
                        "parent, adjacent_parent, closed_ms, next_counter) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -173,13 +176,16 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_RECORDS_COUNT] = "SELECT count(*) FROM records WHERE stream_id = ?1 AND shard_index = ?2",
     [Q_CONSUMER_GET] = "SELECT " CONSUMER_COLUMNS " FROM consumers WHERE stream_id = ?1 AND name = ?2",
     [Q_CONSUMER_INSERT] = "INSERT INTO consumers(" CONSUMER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5)",
-    [Q_CONSUMER_UPDATE] = "UPDATE consumers SET status = ?3, status_until_ms = ?4 WHERE stream_id = ?1 AND name = ?2",
+    [Q_CONSUMER_UPDATE] =
+        "UPDATE consumers SET status = ?3, status_until_ms = ?4 WHERE stream_id = ?1 AND name = ?2",
     [Q_CONSUMER_DELETE] = "DELETE FROM consumers WHERE stream_id = ?1 AND name = ?2",
     [Q_CONSUMER_LIST] = "SELECT " CONSUMER_COLUMNS " FROM consumers WHERE stream_id = ?1 ORDER BY name",
-    [Q_CONSUMERS_CREATING] = "SELECT count(*) FROM consumers JOIN streams ON streams.id = consumers.stream_id "
-                             "WHERE streams.account_id = ?1 AND streams.region = ?2 "
-                             "AND consumers.status = 'CREATING' AND consumers.status_until_ms > ?3",
-    [Q_CTAGS_GET] = "SELECT key, value FROM consumer_tags WHERE stream_id = ?1 AND consumer = ?2 ORDER BY key",
+    [Q_CONSUMERS_CREATING] =
+        "SELECT count(*) FROM consumers JOIN streams ON streams.id = consumers.stream_id "
+        "WHERE streams.account_id = ?1 AND streams.region = ?2 "
+        "AND consumers.status = 'CREATING' AND consumers.status_until_ms > ?3",
+    [Q_CTAGS_GET] =
+        "SELECT key, value FROM consumer_tags WHERE stream_id = ?1 AND consumer = ?2 ORDER BY key",
     [Q_CTAG_PUT] = "INSERT INTO consumer_tags(stream_id, consumer, key, value) VALUES (?1, ?2, ?3, ?4) "
                    "ON CONFLICT(stream_id, consumer, key) DO UPDATE SET value = excluded.value",
     [Q_CTAG_DELETE] = "DELETE FROM consumer_tags WHERE stream_id = ?1 AND consumer = ?2 AND key = ?3",
@@ -197,20 +203,20 @@ static const char *const sql_text[Q__COUNT] = {
 };
 
 /* Tables new in schema version 2 (created by a fresh open and by the 1 -> 2 migration). */
-#define SCHEMA_V2_TABLES                                                                           \
-    "CREATE TABLE IF NOT EXISTS consumers ("                                                       \
-    " stream_id INTEGER NOT NULL, name TEXT NOT NULL, created_ms INTEGER NOT NULL,"                \
-    " status TEXT NOT NULL, status_until_ms INTEGER NOT NULL,"                                     \
-    " PRIMARY KEY(stream_id, name)) WITHOUT ROWID;"                                                \
-    "CREATE TABLE IF NOT EXISTS consumer_tags ("                                                   \
-    " stream_id INTEGER NOT NULL, consumer TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL," \
-    " PRIMARY KEY(stream_id, consumer, key)) WITHOUT ROWID;"                                       \
-    "CREATE TABLE IF NOT EXISTS policies ("                                                        \
-    " stream_id INTEGER NOT NULL, consumer TEXT NOT NULL, policy TEXT NOT NULL,"                   \
-    " PRIMARY KEY(stream_id, consumer)) WITHOUT ROWID;"                                            \
-    "CREATE TABLE IF NOT EXISTS account_settings ("                                                \
-    " account_id TEXT NOT NULL, region TEXT NOT NULL, commitment TEXT NOT NULL,"                   \
-    " started_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL, earliest_end_ms INTEGER NOT NULL,"   \
+#define SCHEMA_V2_TABLES                                                                                     \
+    "CREATE TABLE IF NOT EXISTS consumers ("                                                                 \
+    " stream_id INTEGER NOT NULL, name TEXT NOT NULL, created_ms INTEGER NOT NULL,"                          \
+    " status TEXT NOT NULL, status_until_ms INTEGER NOT NULL,"                                               \
+    " PRIMARY KEY(stream_id, name)) WITHOUT ROWID;"                                                          \
+    "CREATE TABLE IF NOT EXISTS consumer_tags ("                                                             \
+    " stream_id INTEGER NOT NULL, consumer TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"           \
+    " PRIMARY KEY(stream_id, consumer, key)) WITHOUT ROWID;"                                                 \
+    "CREATE TABLE IF NOT EXISTS policies ("                                                                  \
+    " stream_id INTEGER NOT NULL, consumer TEXT NOT NULL, policy TEXT NOT NULL,"                             \
+    " PRIMARY KEY(stream_id, consumer)) WITHOUT ROWID;"                                                      \
+    "CREATE TABLE IF NOT EXISTS account_settings ("                                                          \
+    " account_id TEXT NOT NULL, region TEXT NOT NULL, commitment TEXT NOT NULL,"                             \
+    " started_ms INTEGER NOT NULL, ended_ms INTEGER NOT NULL, earliest_end_ms INTEGER NOT NULL,"             \
     " PRIMARY KEY(account_id, region)) WITHOUT ROWID;"
 
 /* Version 1 -> 2: new stream and record columns (defaults keep old rows meaning what they
@@ -246,8 +252,7 @@ static const char schema_sql[] =
     " PRIMARY KEY(stream_id, shard_index, counter)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS tags ("
     " stream_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
-    " PRIMARY KEY(stream_id, key)) WITHOUT ROWID;"
-    SCHEMA_V2_TABLES;
+    " PRIMARY KEY(stream_id, key)) WITHOUT ROWID;" SCHEMA_V2_TABLES;
 
 /* ---- the read cache of streams and shard lists ----
  * Every request resolves its stream and loads its shards; both change rarely while records flow,
@@ -259,10 +264,10 @@ static const char schema_sql[] =
 
 typedef struct cached_stream {
     int used;
-    uint64_t last_use;    /* for replacing the least recently used slot */
+    uint64_t last_use; /* for replacing the least recently used slot */
     store_stream st;
     int shards_valid;
-    store_shard *shards;  /* malloc'd, by index; valid when shards_valid */
+    store_shard *shards; /* malloc'd, by index; valid when shards_valid */
     size_t n_shards;
 } cached_stream;
 
@@ -271,15 +276,15 @@ struct store {
     sqlite3_stmt *stmt[Q__COUNT];
     int in_tx;
     /* group commit (store_batch_*): one transaction over several requests, each request a savepoint */
-    int batch;                /* a batch transaction is open */
-    int batch_dirty;          /* a write the change counter may miss (store_reset) */
-    int batch_lost;           /* SQLite rolled the batch back by itself (I/O error, full disk) */
+    int batch;                    /* a batch transaction is open */
+    int batch_dirty;              /* a write the change counter may miss (store_reset) */
+    int batch_lost;               /* SQLite rolled the batch back by itself (I/O error, full disk) */
     sqlite3_int64 batch_changes0; /* sqlite3_total_changes64 when the batch opened */
-    int batch_err_code;       /* the error that lost the batch */
+    int batch_err_code;           /* the error that lost the batch */
     char batch_err_msg[256];
-    int err_code;       /* first SQLite error since the last store_begin (SQLITE_OK: none) */
-    char err_msg[256];  /* its message */
-    int lock_fd; /* holds flock(LOCK_EX) on the database file while open; -1 for :memory: */
+    int err_code;           /* first SQLite error since the last store_begin (SQLITE_OK: none) */
+    char err_msg[256];      /* its message */
+    int lock_fd;            /* holds flock(LOCK_EX) on the database file while open; -1 for :memory: */
     wal_checkpointer *ckpt; /* runs the WAL checkpoints of a file database */
     cached_stream cache[STREAM_CACHE_SLOTS];
     uint64_t cache_clock;
@@ -404,8 +409,8 @@ static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
  * *n 0 and *failed set. */
 typedef int (*row_reader)(sqlite3_stmt *st, void *elem);
 
-static void *collect_rows(store *s, sqlite3_stmt *st, size_t elem, row_reader read, void (*drop)(void *, size_t),
-                          size_t *n, int *failed)
+static void *collect_rows(store *s, sqlite3_stmt *st, size_t elem, row_reader read,
+                          void (*drop)(void *, size_t), size_t *n, int *failed)
 {
     char *rows = NULL;
     size_t count = 0, cap = 0;
@@ -548,8 +553,7 @@ store *store_open(const char *path, char *err, size_t err_len)
      * (a PutRecord then cost 47 us of CPU, not 31). */
     if ((!is_memory && exec(s, "PRAGMA journal_mode=WAL") != 0) ||
         exec(s, "PRAGMA synchronous=NORMAL") != 0 || exec(s, "PRAGMA foreign_keys=OFF") != 0 ||
-        exec(s, "PRAGMA temp_store=MEMORY") != 0 ||
-        exec(s, "BEGIN IMMEDIATE") != 0) {
+        exec(s, "PRAGMA temp_store=MEMORY") != 0 || exec(s, "BEGIN IMMEDIATE") != 0) {
         snprintf(err, err_len, "cannot set up database %s: %s", path, sqlite3_errmsg(s->db));
         store_close(s);
         return NULL;
@@ -640,7 +644,8 @@ static void batch_lose(store *s)
 static void batch_note_lost(store *s)
 {
     s->err_code = s->batch_err_code != SQLITE_OK ? s->batch_err_code : SQLITE_ABORT;
-    snprintf(s->err_msg, sizeof s->err_msg, "%s", s->batch_err_msg[0] ? s->batch_err_msg : "batch rolled back");
+    snprintf(s->err_msg, sizeof s->err_msg, "%s",
+             s->batch_err_msg[0] ? s->batch_err_msg : "batch rolled back");
 }
 
 int store_begin(store *s)
@@ -734,7 +739,8 @@ int store_batch_is_open(store *s)
 
 int store_batch_dirty(store *s)
 {
-    return s->batch && (s->batch_dirty || s->batch_lost || sqlite3_total_changes64(s->db) != s->batch_changes0);
+    return s->batch &&
+           (s->batch_dirty || s->batch_lost || sqlite3_total_changes64(s->db) != s->batch_changes0);
 }
 
 int store_batch_commit(store *s)
@@ -1026,7 +1032,8 @@ static int row_shard(sqlite3_stmt *st, void *elem)
     sh->next_counter = (uint64_t)sqlite3_column_int64(st, 7);
     /* parse the hash range once here (the cache keeps it) rather than per request */
     sh->range_parsed =
-        u128_parse(sh->start_hash, &sh->range_lo) == 0 && u128_parse(sh->end_hash, &sh->range_hi) == 0 ? 1 : -1;
+        u128_parse(sh->start_hash, &sh->range_lo) == 0 && u128_parse(sh->end_hash, &sh->range_hi) == 0 ? 1
+                                                                                                       : -1;
     return 0;
 }
 
@@ -1090,7 +1097,8 @@ int store_shard_update(store *s, int64_t stream_id, const store_shard *sh)
     cached_stream *cached = cache_by_id(s, stream_id);
     for (size_t i = 0; cached && cached->shards_valid && i < cached->n_shards; i++) {
         store_shard *cs = &cached->shards[i];
-        if (cs->index == sh->index && cs->closed_ms == sh->closed_ms && sh->next_counter >= cs->next_counter) {
+        if (cs->index == sh->index && cs->closed_ms == sh->closed_ms &&
+            sh->next_counter >= cs->next_counter) {
             cs->next_counter = sh->next_counter;
             return 0;
         }
@@ -1304,8 +1312,8 @@ int store_tag_delete(store *s, int64_t stream_id, const char *key)
     return done(s, st);
 }
 
-int store_records_trim_shard(store *s, int64_t stream_id, uint32_t shard_index, int64_t before_ms, int max_rows,
-                             int *deleted)
+int store_records_trim_shard(store *s, int64_t stream_id, uint32_t shard_index, int64_t before_ms,
+                             int max_rows, int *deleted)
 {
     if (deleted)
         *deleted = 0;
@@ -1472,7 +1480,8 @@ int store_resource_tags_get(store *s, int64_t stream_id, const char *consumer, s
     return collect_tags(s, st, out, n);
 }
 
-int store_resource_tag_put(store *s, int64_t stream_id, const char *consumer, const char *key, const char *value)
+int store_resource_tag_put(store *s, int64_t stream_id, const char *consumer, const char *key,
+                           const char *value)
 {
     if (is_stream(consumer))
         return store_tag_put(s, stream_id, key, value);

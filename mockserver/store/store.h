@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wire/ids.h"            /* u128 (pure arithmetic, no I/O) */
 #include "store/wal_checkpoint.h" /* wal_checkpoint_stats */
+#include "wire/ids.h"             /* u128 (pure arithmetic, no I/O) */
 
 typedef struct store store;
 
@@ -33,7 +33,6 @@ int store_server_key(store *s, uint8_t key[32]);
 
 /* Remove all data (stream_name NULL) or one stream of an account/region; 0 ok, -1 not found/failure. */
 int store_reset(store *s, const char *account_id, const char *region, const char *stream_name);
-
 
 /* ---- transactions: one per write request, committed before the answer leaves ---- */
 int store_begin(store *s);
@@ -76,22 +75,22 @@ int store_batch_commit(store *s);
 /* ---- streams ---- */
 #define STORE_NAME_MAX 129
 typedef struct store_stream {
-    int64_t id;                /* assigned by store_stream_insert; never reused */
+    int64_t id; /* assigned by store_stream_insert; never reused */
     char account_id[16];
     char region[64];
     char name[STORE_NAME_MAX];
     int64_t created_ms;
-    char status[16];           /* CREATING, ACTIVE, UPDATING, DELETING (as stored) */
-    int64_t status_until_ms;   /* when a transitional status ends */
-    char mode[16];             /* PROVISIONED or ON_DEMAND */
+    char status[16];         /* CREATING, ACTIVE, UPDATING, DELETING (as stored) */
+    int64_t status_until_ms; /* when a transitional status ends */
+    char mode[16];           /* PROVISIONED or ON_DEMAND */
     int retention_hours;
     uint32_t next_shard_index; /* the index the next new shard gets */
     int max_record_kib;        /* MaxRecordSizeInKiB, default 1024 */
     /* schema 2 */
-    char encryption_type[8];   /* NONE or KMS ("" is stored as NONE) */
-    char key_id[2056];         /* KeyId while KMS, else "" */
-    unsigned shard_metrics;    /* enhanced monitoring: bit i = the i-th metric (ops/monitoring.c) */
-    int warm_mibps;            /* UpdateStreamWarmThroughput target, 0 for none */
+    char encryption_type[8]; /* NONE or KMS ("" is stored as NONE) */
+    char key_id[2056];       /* KeyId while KMS, else "" */
+    unsigned shard_metrics;  /* enhanced monitoring: bit i = the i-th metric (ops/monitoring.c) */
+    int warm_mibps;          /* UpdateStreamWarmThroughput target, 0 for none */
 } store_stream;
 
 /* 0 found, 1 not found, -1 error. */
@@ -102,8 +101,7 @@ int store_stream_update(store *s, const store_stream *st);
 /* Delete a stream with its shards, records and tags. */
 int store_stream_delete(store *s, int64_t stream_id);
 /* All streams of an account and region, sorted by name (malloc'd array; free()). */
-int store_stream_list(store *s, const char *account_id, const char *region, store_stream **out,
-                      size_t *n);
+int store_stream_list(store *s, const char *account_id, const char *region, store_stream **out, size_t *n);
 /* Open shards over every stream of an account and region (for the shard limit). */
 int store_open_shard_total(store *s, const char *account_id, const char *region, int64_t *total);
 
@@ -111,12 +109,12 @@ int store_open_shard_total(store *s, const char *account_id, const char *region,
 typedef struct store_shard {
     uint32_t index;
     int64_t created_ms;
-    char start_hash[40];       /* decimal */
+    char start_hash[40]; /* decimal */
     char end_hash[40];
-    int64_t parent;            /* shard index, -1 for none */
-    int64_t adjacent_parent;   /* shard index, -1 for none */
-    int64_t closed_ms;         /* 0 while open */
-    uint64_t next_counter;     /* counter the next record gets (records start at 1) */
+    int64_t parent;          /* shard index, -1 for none */
+    int64_t adjacent_parent; /* shard index, -1 for none */
+    int64_t closed_ms;       /* 0 while open */
+    uint64_t next_counter;   /* counter the next record gets (records start at 1) */
     /* start_hash/end_hash parsed, filled on first use by shard_for_hash (ops/resources.c) so a request
      * routing many records parses each range once: 0 not yet, 1 parsed, -1 unparseable. A zeroed
      * struct is "not yet"; code that changes start_hash/end_hash of a used struct resets it. */
@@ -136,10 +134,10 @@ int store_shard_update(store *s, int64_t stream_id, const store_shard *sh);
 typedef struct store_record {
     uint64_t counter;
     int64_t arrival_ms;
-    const char *pkey;          /* valid during the callback only */
+    const char *pkey; /* valid during the callback only */
     const uint8_t *data;
     size_t data_len;
-    int encrypted;             /* written while the stream had KMS encryption on */
+    int encrypted; /* written while the stream had KMS encryption on */
 } store_record;
 
 int store_record_insert(store *s, int64_t stream_id, uint32_t shard_index, uint64_t counter,
@@ -164,8 +162,8 @@ int store_record_last_arrival(store *s, int64_t stream_id, uint32_t shard_index,
 int store_records_trim(store *s, int64_t stream_id, int64_t before_ms);
 /* Bounded retention trim of one shard: look at its oldest max_rows records and delete those that
  * arrived before before_ms; *deleted (may be NULL) gets how many went. */
-int store_records_trim_shard(store *s, int64_t stream_id, uint32_t shard_index, int64_t before_ms, int max_rows,
-                             int *deleted);
+int store_records_trim_shard(store *s, int64_t stream_id, uint32_t shard_index, int64_t before_ms,
+                             int max_rows, int *deleted);
 /* How many records a shard holds (physically, expired or not). */
 int store_records_count(store *s, int64_t stream_id, uint32_t shard_index, int64_t *n);
 
@@ -185,9 +183,9 @@ int store_tag_delete(store *s, int64_t stream_id, const char *key);
 typedef struct store_consumer {
     int64_t stream_id;
     char name[STORE_NAME_MAX];
-    int64_t created_ms;        /* the ConsumerARN carries created_ms / 1000 */
-    char status[16];           /* CREATING, ACTIVE, DELETING (as stored) */
-    int64_t status_until_ms;   /* when a transitional status ends */
+    int64_t created_ms;      /* the ConsumerARN carries created_ms / 1000 */
+    char status[16];         /* CREATING, ACTIVE, DELETING (as stored) */
+    int64_t status_until_ms; /* when a transitional status ends */
 } store_consumer;
 
 /* 0 found, 1 not found, -1 error. */
@@ -205,7 +203,8 @@ int store_consumers_creating(store *s, const char *account_id, const char *regio
 
 /* ---- tags of a resource: the stream itself (consumer NULL or "") or one of its consumers ---- */
 int store_resource_tags_get(store *s, int64_t stream_id, const char *consumer, store_tag **out, size_t *n);
-int store_resource_tag_put(store *s, int64_t stream_id, const char *consumer, const char *key, const char *value);
+int store_resource_tag_put(store *s, int64_t stream_id, const char *consumer, const char *key,
+                           const char *value);
 int store_resource_tag_delete(store *s, int64_t stream_id, const char *consumer, const char *key);
 
 /* ---- resource policies of a stream (consumer NULL or "") or consumer ---- */
@@ -217,11 +216,11 @@ int store_policy_delete(store *s, int64_t stream_id, const char *consumer, int *
 
 /* ---- account settings (per account and region) ---- */
 typedef struct store_account {
-    char commitment[48];       /* MinimumThroughputBillingCommitment status: ENABLED, DISABLED,
-                                  ENABLED_UNTIL_EARLIEST_ALLOWED_END */
-    int64_t started_ms;        /* 0 when never enabled */
-    int64_t ended_ms;          /* 0 when not ended */
-    int64_t earliest_end_ms;   /* 0 when not enabled */
+    char commitment[48];     /* MinimumThroughputBillingCommitment status: ENABLED, DISABLED,
+                                ENABLED_UNTIL_EARLIEST_ALLOWED_END */
+    int64_t started_ms;      /* 0 when never enabled */
+    int64_t ended_ms;        /* 0 when not ended */
+    int64_t earliest_end_ms; /* 0 when not enabled */
 } store_account;
 
 /* Fills *out (DISABLED and zeros when nothing is stored); 0 stored, 1 defaults, -1 error. */

@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch/validate.h" /* sim_model_json, sim_model_json_len (the embedded API model) */
 #include "wire/base64.h"
 #include "wire/json_fast.h"
-#include "dispatch/validate.h" /* sim_model_json, sim_model_json_len (the embedded API model) */
 
 /* ========================================================================================== */
 /* Decoding                                                                                   */

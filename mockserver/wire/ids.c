@@ -204,7 +204,8 @@ u128 partition_key_hash(const char *key, size_t len)
     if (!md5_ctx)
         return r; /* only on an OpenSSL failure (e.g. MD5 disabled by a FIPS provider) */
     pthread_mutex_lock(&md5_mu);
-    int ok = EVP_DigestInit_ex2(md5_ctx, md5_md, NULL) && EVP_DigestUpdate(md5_ctx, key ? key : "", key ? len : 0) &&
+    int ok = EVP_DigestInit_ex2(md5_ctx, md5_md, NULL) &&
+             EVP_DigestUpdate(md5_ctx, key ? key : "", key ? len : 0) &&
              EVP_DigestFinal_ex(md5_ctx, md, &mdlen);
     pthread_mutex_unlock(&md5_mu);
     if (!ok || mdlen != 16)
@@ -325,9 +326,10 @@ static void bn_or_field(bignum *a, unsigned pos, uint64_t v)
  * the limbs still in use, two digits at a time. */
 void seqnum_format(const seqnum *s, char out[SEQNUM_MAX])
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                "8081828384858687888990919293949596979899";
+    static const char pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
     bignum a;
     memset(&a, 0, sizeof a);
     bn_or_field(&a, SQ_VERSION_LO, 2);

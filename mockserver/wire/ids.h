@@ -24,9 +24,9 @@ int u128_parse(const char *dec, u128 *out);
 /* Write the decimal form (no leading zeros). */
 void u128_format(u128 v, char out[U128_DEC_MAX]);
 int u128_cmp(u128 a, u128 b);
-u128 u128_max(void);                 /* 2^128 - 1 */
-u128 u128_add(u128 a, u128 b);       /* wraps */
-u128 u128_sub(u128 a, u128 b);       /* wraps */
+u128 u128_max(void);           /* 2^128 - 1 */
+u128 u128_add(u128 a, u128 b); /* wraps */
+u128 u128_sub(u128 a, u128 b); /* wraps */
 u128 u128_from_u64(uint64_t v);
 int u128_is_zero(u128 v);
 /* a * m, wrapping; *overflow (may be NULL) gets the bits above 2^128 (0 when it fits). */
@@ -58,8 +58,8 @@ int shard_id_parse(const char *s, uint32_t *index);
 typedef struct {
     int64_t shard_created_s; /* the shard's creation time, epoch seconds */
     uint32_t shard_index;
-    uint64_t counter;        /* per-shard, strictly increasing */
-    int64_t arrival_s;       /* the record's arrival time, epoch seconds */
+    uint64_t counter;  /* per-shard, strictly increasing */
+    int64_t arrival_s; /* the record's arrival time, epoch seconds */
 } seqnum;
 
 void seqnum_format(const seqnum *s, char out[SEQNUM_MAX]);
@@ -83,8 +83,8 @@ typedef struct {
     char region[32];
     int64_t stream_created_ms; /* tells a re-created stream of the same name apart */
     uint32_t shard_index;
-    uint64_t next_counter;     /* the first record counter this iterator reads */
-    int64_t issued_ms;         /* for the 300 s expiry */
+    uint64_t next_counter; /* the first record counter this iterator reads */
+    int64_t issued_ms;     /* for the 300 s expiry */
 } iterator_pos;
 
 /* Returns 0, or -1 if the result would not fit. */

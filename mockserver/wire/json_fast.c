@@ -18,7 +18,7 @@
 
 /* ------------------------------------------------------------------ shared scanning helpers */
 
-#define ONES  0x0101010101010101ULL
+#define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
 /* Non-zero when one of the eight bytes of x is a control character (< 0x20), '"', '\\' or has its
@@ -221,8 +221,7 @@ static int read_escaped(reader *r, const unsigned char *start, const char **s, s
         if (u == 0 || (u >= 0xDC00 && u <= 0xDFFF))
             return 0; /* \u0000 needs JSON_ALLOW_NUL; a lone low surrogate is an error */
         if (u >= 0xD800 && u <= 0xDBFF) {
-            if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, &u2) || u2 < 0xDC00 ||
-                u2 > 0xDFFF)
+            if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, &u2) || u2 < 0xDC00 || u2 > 0xDFFF)
                 return 0;
             p += 6;
             u = ((u - 0xD800) << 10) + (u2 - 0xDC00) + 0x10000;
@@ -703,10 +702,10 @@ static int write_real(writer *w, double v)
         buf[n] = '\0';
     }
     if (e) {
-        char *s = e + 1;           /* sign or first digit */
-        char *d = s + 1;           /* first digit after a sign */
+        char *s = e + 1; /* sign or first digit */
+        char *d = s + 1; /* first digit after a sign */
         if (*s == '-')
-            s++;                   /* keep '-' */
+            s++; /* keep '-' */
         while (*d == '0')
             d++;
         if (d != s) {
@@ -726,13 +725,12 @@ static int write_value(writer *w, const json_t *v, int depth)
         if (!put1(w, '{'))
             return 0;
         int first = 1;
-        for (void *it = json_object_iter((json_t *)v); it;
-             it = json_object_iter_next((json_t *)v, it)) {
+        for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
             if (!first && !put1(w, ','))
                 return 0;
             first = 0;
-            if (!write_string(w, json_object_iter_key(it), json_object_iter_key_len(it)) ||
-                !put1(w, ':') || !write_value(w, json_object_iter_value(it), depth + 1))
+            if (!write_string(w, json_object_iter_key(it), json_object_iter_key_len(it)) || !put1(w, ':') ||
+                !write_value(w, json_object_iter_value(it), depth + 1))
                 return 0;
         }
         return put1(w, '}');

@@ -61,7 +61,8 @@ static json_int_t cfx_add_rule(const char *rule)
 {
     tl_response r;
     const char *h[] = {"Content-Type: application/json", NULL};
-    cr_assert_eq(tl_raw("POST", "/_sim/faults", h, rule, strlen(rule), &r), 0, "POST /_sim/faults: no answer");
+    cr_assert_eq(tl_raw("POST", "/_sim/faults", h, rule, strlen(rule), &r), 0,
+                 "POST /_sim/faults: no answer");
     cr_assert_eq(r.status, 200, "adding %s: HTTP %ld %s", rule, r.status, r.body);
     json_t *j = json_loads(r.body, 0, NULL);
     json_int_t id = json_integer_value(json_object_get(j, "id"));
@@ -108,8 +109,8 @@ static void cfx_counters(json_int_t id, long long *calls, long long *fired)
 static size_t cfx_read_all(kinesis_client *c, const char *stream, char out[][32], size_t max)
 {
     char *it = NULL;
-    kinesis_error *err =
-        kinesis_get_shard_iterator(c, stream, "shardId-000000000000", KINESIS_ITERATOR_TRIM_HORIZON, NULL, &it);
+    kinesis_error *err = kinesis_get_shard_iterator(c, stream, "shardId-000000000000",
+                                                    KINESIS_ITERATOR_TRIM_HORIZON, NULL, &it);
     cr_assert_null(err, "GetShardIterator: %s", err->message);
     kinesis_get_records_result *res = NULL;
     err = kinesis_get_records(c, it, 0, &res);
@@ -131,7 +132,8 @@ Test(client_faults, put_record_retried_after_two_throttles)
     tl_unique_name("cfx-pte", stream, sizeof stream);
     cfx_create(stream, 1);
     snprintf(rule, sizeof rule,
-             "{\"match\": {\"operations\": [\"PutRecord\"], \"stream\": \"%s\"}, \"when\": {\"from\": 1, \"to\": 2},"
+             "{\"match\": {\"operations\": [\"PutRecord\"], \"stream\": \"%s\"}, \"when\": {\"from\": 1, "
+             "\"to\": 2},"
              " \"effect\": {\"error\": \"ProvisionedThroughputExceededException\"}}",
              stream);
     json_int_t id = cfx_add_rule(rule);
@@ -294,10 +296,12 @@ Test(client_faults, put_records_resends_only_failed_entries)
     cfx_create(stream, 1);
     /* the first two entries keyed retry-* fail (once each); a second rule that never fires counts
      * every entry the simulator receives */
-    snprintf(rule, sizeof rule,
-             "{\"match\": {\"operations\": [\"PutRecords\"], \"stream\": \"%s\", \"partition_key\": \"retry-*\"},"
-             " \"when\": {\"from\": 1, \"to\": 2}, \"effect\": {\"entry_error\": \"ProvisionedThroughputExceededException\"}}",
-             stream);
+    snprintf(
+        rule, sizeof rule,
+        "{\"match\": {\"operations\": [\"PutRecords\"], \"stream\": \"%s\", \"partition_key\": \"retry-*\"},"
+        " \"when\": {\"from\": 1, \"to\": 2}, \"effect\": {\"entry_error\": "
+        "\"ProvisionedThroughputExceededException\"}}",
+        stream);
     json_int_t fail_id = cfx_add_rule(rule);
     snprintf(rule, sizeof rule,
              "{\"match\": {\"operations\": [\"PutRecords\"], \"stream\": \"%s\"},"
@@ -356,7 +360,8 @@ Test(client_faults, put_records_without_resend_reports_failures)
     json_int_t id = cfx_add_rule(rule);
     kinesis_client *c = cfx_client(4);
 
-    kinesis_record recs[3] = {{"a", 1, "good", NULL, NULL}, {"b", 1, "bad", NULL, NULL}, {"c", 1, "good", NULL, NULL}};
+    kinesis_record recs[3] = {
+        {"a", 1, "good", NULL, NULL}, {"b", 1, "bad", NULL, NULL}, {"c", 1, "good", NULL, NULL}};
     kinesis_put_records_options po = {0};
     kinesis_put_records_result *res = NULL;
     kinesis_error *err = kinesis_put_records(c, stream, recs, 3, &po, &res);
@@ -382,10 +387,11 @@ Test(client_faults, put_records_resend_budget_exhausted)
     char stream[64], rule[512];
     tl_unique_name("cfx-rsmax", stream, sizeof stream);
     cfx_create(stream, 1);
-    snprintf(rule, sizeof rule,
-             "{\"match\": {\"operations\": [\"PutRecords\"], \"stream\": \"%s\", \"partition_key\": \"always-*\"},"
-             " \"effect\": {\"entry_error\": \"ProvisionedThroughputExceededException\"}}",
-             stream);
+    snprintf(
+        rule, sizeof rule,
+        "{\"match\": {\"operations\": [\"PutRecords\"], \"stream\": \"%s\", \"partition_key\": \"always-*\"},"
+        " \"effect\": {\"entry_error\": \"ProvisionedThroughputExceededException\"}}",
+        stream);
     json_int_t id = cfx_add_rule(rule);
     kinesis_client *c = cfx_client(3);
 

@@ -19,9 +19,11 @@ static kinesis_client *client;
 static char streams[MAX_STREAMS][64];
 static int n_streams;
 
-static void setup(void) {
+static void setup(void)
+{
     const char *ep = getenv("KINESIS_SIM_ENDPOINT");
-    if (!ep || !*ep) cr_skip_test("KINESIS_SIM_ENDPOINT is not set");
+    if (!ep || !*ep)
+        cr_skip_test("KINESIS_SIM_ENDPOINT is not set");
     kinesis_client_options o = {.endpoint = ep,
                                 .region = "us-east-1",
                                 .access_key_id = "AKIDCLIENTTEST",
@@ -32,8 +34,10 @@ static void setup(void) {
     cr_assert_not_null(client, "%s", err ? err->message : "");
 }
 
-static void teardown(void) {
-    for (int i = 0; client && i < n_streams; i++) kinesis_error_free(kinesis_delete_stream(client, streams[i]));
+static void teardown(void)
+{
+    for (int i = 0; client && i < n_streams; i++)
+        kinesis_error_free(kinesis_delete_stream(client, streams[i]));
     n_streams = 0;
     kinesis_client_free(client);
     client = NULL;
@@ -41,7 +45,8 @@ static void teardown(void) {
 
 TestSuite(client, .init = setup, .fini = teardown, .timeout = 60);
 
-static const char *new_stream(int shards) {
+static const char *new_stream(int shards)
+{
     static int counter;
     cr_assert_lt(n_streams, MAX_STREAMS);
     char *name = streams[n_streams++];
@@ -53,10 +58,10 @@ static const char *new_stream(int shards) {
     return name;
 }
 
-#define ASSERT_OK(expr)                                                                                                \
-    do {                                                                                                               \
-        kinesis_error *e_ = (expr);                                                                                    \
-        cr_assert_null(e_, "%s: %s: %s", #expr, e_ ? e_->name : "", e_ ? e_->message : "");                            \
+#define ASSERT_OK(expr)                                                                                      \
+    do {                                                                                                     \
+        kinesis_error *e_ = (expr);                                                                          \
+        cr_assert_null(e_, "%s: %s: %s", #expr, e_ ? e_->name : "", e_ ? e_->message : "");                  \
     } while (0)
 
 typedef struct written {
@@ -68,14 +73,15 @@ typedef struct written {
 } written;
 
 /* Read every shard from TRIM_HORIZON until a batch comes back empty; match records to `w`. */
-static size_t read_back(const char *stream, written *w, size_t n) {
+static size_t read_back(const char *stream, written *w, size_t n)
+{
     kinesis_shard_list *shards = NULL;
     ASSERT_OK(kinesis_get_shards(client, stream, &shards));
     size_t matched = 0;
     for (size_t s = 0; s < shards->count; s++) {
         char *it = NULL;
-        ASSERT_OK(kinesis_get_shard_iterator(client, stream, shards->shards[s].shard_id, KINESIS_ITERATOR_TRIM_HORIZON,
-                                             NULL, &it));
+        ASSERT_OK(kinesis_get_shard_iterator(client, stream, shards->shards[s].shard_id,
+                                             KINESIS_ITERATOR_TRIM_HORIZON, NULL, &it));
         for (int round = 0; round < 50 && it; round++) {
             kinesis_get_records_result *r = NULL;
             ASSERT_OK(kinesis_get_records(client, it, 25, &r));
@@ -84,11 +90,13 @@ static size_t read_back(const char *stream, written *w, size_t n) {
             for (size_t i = 0; i < r->count; i++) {
                 const kinesis_read_record *rec = &r->records[i];
                 size_t k = 0;
-                while (k < n && strcmp(w[k].seq, rec->sequence_number) != 0) k++;
+                while (k < n && strcmp(w[k].seq, rec->sequence_number) != 0)
+                    k++;
                 cr_assert_lt(k, n, "unexpected record %s", rec->sequence_number);
                 cr_assert_str_eq(w[k].shard, shards->shards[s].shard_id);
                 cr_assert_eq(rec->data_len, w[k].len);
-                cr_assert_eq(memcmp(rec->data, w[k].data, w[k].len), 0, "record %s differs", rec->sequence_number);
+                cr_assert_eq(memcmp(rec->data, w[k].data, w[k].len), 0, "record %s differs",
+                             rec->sequence_number);
                 cr_assert_gt(rec->arrival_ms, 0);
                 cr_assert_eq(w[k].seen, 0);
                 w[k].seen = 1;
@@ -96,7 +104,8 @@ static size_t read_back(const char *stream, written *w, size_t n) {
             }
             int empty = r->count == 0;
             kinesis_get_records_result_free(r);
-            if (empty) break;
+            if (empty)
+                break;
         }
         free(it);
     }
@@ -104,12 +113,14 @@ static size_t read_back(const char *stream, written *w, size_t n) {
     return matched;
 }
 
-Test(client, put_and_read_back_every_shard_byte_for_byte) {
+Test(client, put_and_read_back_every_shard_byte_for_byte)
+{
     const char *s = new_stream(3);
     written w[41];
     memset(w, 0, sizeof w);
     /* one PutRecord with binary data (zero bytes, high bytes) */
-    for (size_t i = 0; i < 16; i++) w[0].data[i] = (uint8_t)(i * 37);
+    for (size_t i = 0; i < 16; i++)
+        w[0].data[i] = (uint8_t)(i * 37);
     w[0].data[3] = 0;
     w[0].len = 16;
     kinesis_record r0 = {w[0].data, w[0].len, "first-key", NULL, NULL};
@@ -124,7 +135,8 @@ Test(client, put_and_read_back_every_shard_byte_for_byte) {
     for (size_t i = 0; i < 40; i++) {
         written *x = &w[i + 1];
         x->len = 1 + i % 50;
-        for (size_t j = 0; j < x->len; j++) x->data[j] = (uint8_t)(i * 7 + j);
+        for (size_t j = 0; j < x->len; j++)
+            x->data[j] = (uint8_t)(i * 7 + j);
         snprintf(keys[i], sizeof keys[i], "key-%zu", i);
         batch[i] = (kinesis_record){x->data, x->len, keys[i], NULL, NULL};
     }
@@ -142,7 +154,8 @@ Test(client, put_and_read_back_every_shard_byte_for_byte) {
     cr_assert_eq(read_back(s, w, 41), 41);
 }
 
-Test(client, iterator_types) {
+Test(client, iterator_types)
+{
     const char *s = new_stream(1);
     const char *sh = "shardId-000000000000";
     char *latest = NULL;
@@ -174,7 +187,8 @@ Test(client, iterator_types) {
         kinesis_get_records_result *r = NULL;
         ASSERT_OK(kinesis_get_records(client, it, 10, &r));
         cr_assert_gt(r->count, 0, "%s", kinesis_iterator_type_name(cases[i].t));
-        cr_assert_str_eq((char *)r->records[0].data, cases[i].first, "%s", kinesis_iterator_type_name(cases[i].t));
+        cr_assert_str_eq((char *)r->records[0].data, cases[i].first, "%s",
+                         kinesis_iterator_type_name(cases[i].t));
         cr_assert_not_null(r->next_shard_iterator);
         kinesis_get_records_result_free(r);
         free(it);
@@ -186,7 +200,8 @@ Test(client, iterator_types) {
     free(latest);
 }
 
-Test(client, list_shards_with_pagination) {
+Test(client, list_shards_with_pagination)
+{
     const char *s = new_stream(5);
     kinesis_shard_list *l = NULL;
     ASSERT_OK(kinesis_get_shards(client, s, &l));
@@ -218,7 +233,8 @@ Test(client, list_shards_with_pagination) {
     cr_assert_geq(pages, 2);
 }
 
-Test(client, errors_are_values) {
+Test(client, errors_are_values)
+{
     char missing[64];
     snprintf(missing, sizeof missing, "h5-missing-%d", (int)getpid());
     kinesis_stream_summary *sum = NULL;
@@ -261,7 +277,8 @@ typedef struct async_result {
     size_t count;
 } async_result;
 
-static void on_batch(kinesis_error *err, kinesis_put_records_result *r, void *user) {
+static void on_batch(kinesis_error *err, kinesis_put_records_result *r, void *user)
+{
     async_result *a = user;
     a->done = 1;
     a->err = err;
@@ -269,7 +286,8 @@ static void on_batch(kinesis_error *err, kinesis_put_records_result *r, void *us
     kinesis_put_records_result_free(r);
 }
 
-static void on_shards(kinesis_error *err, kinesis_shard_list *l, void *user) {
+static void on_shards(kinesis_error *err, kinesis_shard_list *l, void *user)
+{
     async_result *a = user;
     a->done = 1;
     a->err = err;
@@ -277,13 +295,16 @@ static void on_shards(kinesis_error *err, kinesis_shard_list *l, void *user) {
     kinesis_shard_list_free(l);
 }
 
-Test(client, asynchronous_calls_and_list_streams) {
+Test(client, asynchronous_calls_and_list_streams)
+{
     const char *s = new_stream(2);
-    kinesis_record rs[3] = {{"a", 1, "k1", NULL, NULL}, {"b", 1, "k2", NULL, NULL}, {"c", 1, "k3", NULL, NULL}};
+    kinesis_record rs[3] = {
+        {"a", 1, "k1", NULL, NULL}, {"b", 1, "k2", NULL, NULL}, {"c", 1, "k3", NULL, NULL}};
     async_result put = {0}, shards = {0};
     cr_assert_eq(kinesis_put_records_async(client, s, rs, 3, NULL, on_batch, &put), 0);
     cr_assert_eq(kinesis_get_shards_async(client, s, on_shards, &shards), 0);
-    for (int i = 0; i < 500 && (!put.done || !shards.done); i++) kinesis_client_run(client, 20);
+    for (int i = 0; i < 500 && (!put.done || !shards.done); i++)
+        kinesis_client_run(client, 20);
     cr_assert(put.done && shards.done);
     ASSERT_OK(put.err);
     ASSERT_OK(shards.err);
@@ -293,7 +314,8 @@ Test(client, asynchronous_calls_and_list_streams) {
     ASSERT_OK(kinesis_list_streams(client, &names));
     int found = 0;
     for (size_t i = 0; i < names->count; i++)
-        if (strcmp(names->items[i], s) == 0) found = 1;
+        if (strcmp(names->items[i], s) == 0)
+            found = 1;
     cr_assert(found, "ListStreams lacks %s", s);
     kinesis_string_list_free(names);
 }

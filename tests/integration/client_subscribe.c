@@ -14,10 +14,10 @@
 
 #include "kinesis/kinesis.h"
 
-#define ASSERT_OK(expr)                                                                                    \
-    do {                                                                                                   \
-        kinesis_error *e_ = (expr);                                                                        \
-        cr_assert_null(e_, "%s: %s: %s", #expr, e_ ? e_->name : "", e_ ? e_->message : "");                \
+#define ASSERT_OK(expr)                                                                                      \
+    do {                                                                                                     \
+        kinesis_error *e_ = (expr);                                                                          \
+        cr_assert_null(e_, "%s: %s: %s", #expr, e_ ? e_->name : "", e_ ? e_->message : "");                  \
     } while (0)
 
 typedef struct fixture {
@@ -29,9 +29,11 @@ typedef struct fixture {
 
 static fixture fx;
 
-static kinesis_client *new_client(int h2) {
+static kinesis_client *new_client(int h2)
+{
     const char *ep = getenv("KINESIS_SIM_ENDPOINT");
-    if (!ep || !*ep) cr_skip_test("KINESIS_SIM_ENDPOINT is not set");
+    if (!ep || !*ep)
+        cr_skip_test("KINESIS_SIM_ENDPOINT is not set");
     kinesis_client_options o = {.endpoint = ep,
                                 .region = "us-east-1",
                                 .access_key_id = "AKIDSUBSCRIBETEST",
@@ -45,10 +47,12 @@ static kinesis_client *new_client(int h2) {
 }
 
 /* A one-shard stream with a registered, ACTIVE consumer. */
-static void make_fixture(int h2, const char *prefix) {
+static void make_fixture(int h2, const char *prefix)
+{
     static int counter;
     fx.client = new_client(h2);
-    snprintf(fx.stream, sizeof fx.stream, "%s-%d-%d-%ld", prefix, (int)getpid(), counter++, (long)time(NULL) % 100000);
+    snprintf(fx.stream, sizeof fx.stream, "%s-%d-%d-%ld", prefix, (int)getpid(), counter++,
+             (long)time(NULL) % 100000);
     ASSERT_OK(kinesis_create_stream(fx.client, fx.stream, 1));
     ASSERT_OK(kinesis_wait_for_stream_active(fx.client, fx.stream, 30000, 100));
     kinesis_stream_summary *sum = NULL;
@@ -60,8 +64,10 @@ static void make_fixture(int h2, const char *prefix) {
     ASSERT_OK(kinesis_wait_for_consumer_active(fx.client, fx.consumer_arn, 30000, 100));
 }
 
-static void teardown(void) {
-    if (fx.client && fx.stream[0]) kinesis_error_free(kinesis_delete_stream(fx.client, fx.stream));
+static void teardown(void)
+{
+    if (fx.client && fx.stream[0])
+        kinesis_error_free(kinesis_delete_stream(fx.client, fx.stream));
     kinesis_client_free(fx.client);
     free(fx.stream_arn);
     free(fx.consumer_arn);
@@ -77,14 +83,15 @@ TestSuite(client_subscribe, .fini = teardown, .timeout = 60);
 typedef struct seen {
     int events, ends, errors;
     kinesis_error *err;
-    size_t n;                    /* records */
+    size_t n; /* records */
     uint8_t data[MAXREC][32];
     size_t data_len[MAXREC];
     char seq[MAXREC][64];
     char last_cont[64];
 } seen;
 
-static void on_event(kinesis_subscribe_event *ev, void *user) {
+static void on_event(kinesis_subscribe_event *ev, void *user)
+{
     seen *s = user;
     s->events++;
     for (size_t i = 0; i < ev->count && s->n < MAXREC; i++, s->n++) {
@@ -98,47 +105,56 @@ static void on_event(kinesis_subscribe_event *ev, void *user) {
     kinesis_subscribe_event_free(ev);
 }
 
-static void on_error(kinesis_error *err, void *user) {
+static void on_error(kinesis_error *err, void *user)
+{
     seen *s = user;
     s->errors++;
     kinesis_error_free(s->err);
     s->err = err;
 }
 
-static void on_end(void *user) {
+static void on_end(void *user)
+{
     ((seen *)user)->ends++;
 }
 
 /* Run the loop until cond(s) holds, at most ms milliseconds. */
-static int run_until(kinesis_client *c, seen *s, int (*cond)(const seen *, size_t), size_t arg, int ms) {
+static int run_until(kinesis_client *c, seen *s, int (*cond)(const seen *, size_t), size_t arg, int ms)
+{
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        if (cond(s, arg)) return 1;
+        if (cond(s, arg))
+            return 1;
         kinesis_client_run(c, 20);
         clock_gettime(CLOCK_MONOTONIC, &t);
-        if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > ms) return cond(s, arg);
+        if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > ms)
+            return cond(s, arg);
     }
 }
 
-static int has_records(const seen *s, size_t n) {
+static int has_records(const seen *s, size_t n)
+{
     return s->n >= n || s->errors || s->ends;
 }
 
-static int has_ended(const seen *s, size_t n) {
+static int has_ended(const seen *s, size_t n)
+{
     (void)n;
     return s->errors || s->ends;
 }
 
 /* A record payload with bytes a text path would mangle. */
-static size_t payload(int i, uint8_t *out) {
+static size_t payload(int i, uint8_t *out)
+{
     const uint8_t fixed[] = {0x00, 0xff, '\n', 0x80, 0x7f, '"', '\\'};
     memcpy(out, fixed, sizeof fixed);
     out[sizeof fixed] = (uint8_t)i;
     return sizeof fixed + 1;
 }
 
-static void put(int i, char *seq_out) {
+static void put(int i, char *seq_out)
+{
     uint8_t data[16];
     size_t n = payload(i, data);
     kinesis_record r = {data, n, "pk", NULL, NULL};
@@ -149,10 +165,12 @@ static void put(int i, char *seq_out) {
 }
 
 /* Records put before and while subscribed come through, in order, byte for byte. */
-static void roundtrip(int h2) {
+static void roundtrip(int h2)
+{
     make_fixture(h2, h2 ? "h22-efo-h2" : "h22-efo-h1");
     char seqs[6][64];
-    for (int i = 0; i < 3; i++) put(i, seqs[i]);
+    for (int i = 0; i < 3; i++)
+        put(i, seqs[i]);
     seen s = {0};
     kinesis_starting_position pos = {KINESIS_ITERATOR_TRIM_HORIZON, NULL, 0};
     kinesis_subscribe_callbacks cb = {on_event, on_error, on_end, &s};
@@ -162,7 +180,8 @@ static void roundtrip(int h2) {
     cr_assert(run_until(fx.client, &s, has_records, 3, 10000), "3 records within 10 s (got %zu)", s.n);
     cr_assert_eq(s.errors, 0, "%s: %s", s.err ? s.err->name : "", s.err ? s.err->message : "");
     /* more records while the subscription is open (the blocking put runs the same loop) */
-    for (int i = 3; i < 6; i++) put(i, seqs[i]);
+    for (int i = 3; i < 6; i++)
+        put(i, seqs[i]);
     cr_assert(run_until(fx.client, &s, has_records, 6, 10000), "6 records within 10 s (got %zu)", s.n);
     cr_assert_eq(s.errors, 0, "%s: %s", s.err ? s.err->name : "", s.err ? s.err->message : "");
     cr_assert_eq(s.n, 6);
@@ -178,21 +197,25 @@ static void roundtrip(int h2) {
     kinesis_subscription_cancel(sub);
     cr_assert_eq(kinesis_client_pending(fx.client), 0);
     int events = s.events;
-    for (int i = 0; i < 10; i++) kinesis_client_run(fx.client, 20);
+    for (int i = 0; i < 10; i++)
+        kinesis_client_run(fx.client, 20);
     cr_assert_eq(s.events, events, "no event after cancel");
     cr_assert_eq(s.ends + s.errors, 0);
     kinesis_subscription_free(sub);
 }
 
-Test(client_subscribe, records_over_http1) {
+Test(client_subscribe, records_over_http1)
+{
     roundtrip(0);
 }
 
-Test(client_subscribe, records_over_h2c_prior_knowledge) {
+Test(client_subscribe, records_over_h2c_prior_knowledge)
+{
     roundtrip(1);
 }
 
-Test(client_subscribe, resubscribing_too_soon_is_resource_in_use) {
+Test(client_subscribe, resubscribing_too_soon_is_resource_in_use)
+{
     make_fixture(0, "h22-efo-again");
     seen a = {0}, b = {0};
     kinesis_starting_position pos = {KINESIS_ITERATOR_LATEST, NULL, 0};
@@ -200,7 +223,8 @@ Test(client_subscribe, resubscribing_too_soon_is_resource_in_use) {
     kinesis_subscribe_callbacks cbb = {on_event, on_error, on_end, &b};
     kinesis_subscription *first =
         kinesis_subscribe_to_shard(fx.client, fx.consumer_arn, "shardId-000000000000", &pos, &cba);
-    for (int i = 0; i < 500 && a.events == 0 && !a.errors; i++) kinesis_client_run(fx.client, 20);
+    for (int i = 0; i < 500 && a.events == 0 && !a.errors; i++)
+        kinesis_client_run(fx.client, 20);
     cr_assert_eq(a.errors, 0, "%s", a.err ? a.err->message : "");
     cr_assert_geq(a.events, 1, "the first subscription started");
     kinesis_subscription *second =
@@ -217,14 +241,16 @@ Test(client_subscribe, resubscribing_too_soon_is_resource_in_use) {
     kinesis_error_free(b.err);
 }
 
-Test(client_subscribe, deregistered_consumer_ends_the_stream_with_an_exception) {
+Test(client_subscribe, deregistered_consumer_ends_the_stream_with_an_exception)
+{
     make_fixture(0, "h22-efo-dereg");
     seen s = {0};
     kinesis_starting_position pos = {KINESIS_ITERATOR_TRIM_HORIZON, NULL, 0};
     kinesis_subscribe_callbacks cb = {on_event, on_error, on_end, &s};
     kinesis_subscription *sub =
         kinesis_subscribe_to_shard(fx.client, fx.consumer_arn, "shardId-000000000000", &pos, &cb);
-    for (int i = 0; i < 500 && s.events == 0 && !s.errors; i++) kinesis_client_run(fx.client, 20);
+    for (int i = 0; i < 500 && s.events == 0 && !s.errors; i++)
+        kinesis_client_run(fx.client, 20);
     cr_assert_geq(s.events, 1);
     ASSERT_OK(kinesis_deregister_stream_consumer(fx.client, fx.consumer_arn));
     cr_assert(run_until(fx.client, &s, has_ended, 0, 10000), "the stream did not end within 10 s");
@@ -237,7 +263,8 @@ Test(client_subscribe, deregistered_consumer_ends_the_stream_with_an_exception) 
     kinesis_error_free(s.err);
 }
 
-Test(client_subscribe, consumer_helpers_report_errors_as_values) {
+Test(client_subscribe, consumer_helpers_report_errors_as_values)
+{
     fx.client = new_client(0);
     char *arn = NULL;
     kinesis_error *err = kinesis_register_stream_consumer(

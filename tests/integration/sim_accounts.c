@@ -60,8 +60,8 @@ static int wait_active(const char *key, const char *region, const char *name)
     for (int i = 0; i < 200; i++) {
         long st = 0;
         json_t *j = summary(key, region, name, &st);
-        const char *s = json_string_value(json_object_get(json_object_get(j, "StreamDescriptionSummary"),
-                                                          "StreamStatus"));
+        const char *s = json_string_value(
+            json_object_get(json_object_get(j, "StreamDescriptionSummary"), "StreamStatus"));
         int active = st == 200 && s && strcmp(s, "ACTIVE") == 0;
         json_decref(j);
         if (active)
@@ -120,9 +120,10 @@ Test(sim_accounts, same_name_in_two_accounts_and_two_regions_is_four_streams)
     /* records stay in their stream */
     snprintf(body, sizeof body, "{\"StreamName\":\"%s\",\"Data\":\"QQ==\",\"PartitionKey\":\"k\"}", name);
     json_decref(acall_ok(ACCOUNT_B, "eu-west-1", "PutRecord", body));
-    snprintf(body, sizeof body,
-             "{\"StreamName\":\"%s\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}",
-             name);
+    snprintf(
+        body, sizeof body,
+        "{\"StreamName\":\"%s\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}",
+        name);
     json_t *it = acall_ok(ACCOUNT_A, "us-east-1", "GetShardIterator", body);
     char gr[1024];
     snprintf(gr, sizeof gr, "{\"ShardIterator\":\"%s\"}",
@@ -145,8 +146,8 @@ Test(sim_accounts, same_name_in_two_accounts_and_two_regions_is_four_streams)
             continue;
         j = summary(w[i].key, w[i].region, name, &st);
         cr_assert_eq(st, 200, "as %s in %s: %s", w[i].key, w[i].region, tl_error_type(j));
-        cr_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "StreamDescriptionSummary"),
-                                                           "StreamStatus")),
+        cr_assert_str_eq(json_string_value(
+                             json_object_get(json_object_get(j, "StreamDescriptionSummary"), "StreamStatus")),
                          "ACTIVE");
         json_decref(j);
     }
@@ -165,7 +166,8 @@ Test(sim_accounts, other_keys_use_the_default_account)
     long st = 0;
     json_t *j = summary("AKIDSOMEBODYELSE", "ap-southeast-2", name, &st);
     cr_assert_eq(st, 200, "keys that are not account ids share the default account: %s", tl_error_type(j));
-    const char *arn = json_string_value(json_object_get(json_object_get(j, "StreamDescriptionSummary"), "StreamARN"));
+    const char *arn =
+        json_string_value(json_object_get(json_object_get(j, "StreamDescriptionSummary"), "StreamARN"));
     char want[256];
     snprintf(want, sizeof want, "arn:aws:kinesis:ap-southeast-2:000000000000:stream/%s", name);
     cr_assert_str_eq(arn, want);

@@ -54,8 +54,10 @@ static void start_strict_sim(const char *const *extra)
 
     const char *argv[32];
     size_t n = 0;
-    const char *fixed[] = {bin, "--host", "127.0.0.1", "--port", "0", "--db", ":memory:", "--auth", "strict",
-                           "--credentials", creds_path, "--create-delay-ms", "0", "--log-level", "error"};
+    const char *fixed[] = {bin,      "--host",        "127.0.0.1", "--port",
+                           "0",      "--db",          ":memory:",  "--auth",
+                           "strict", "--credentials", creds_path,  "--create-delay-ms",
+                           "0",      "--log-level",   "error"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         argv[n++] = fixed[i];
     for (size_t i = 0; extra && extra[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)

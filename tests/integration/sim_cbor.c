@@ -29,8 +29,8 @@ static cbor_item_t *cmap(size_t n, ...)
         const char *key = va_arg(ap, const char *);
         cbor_item_t *v = va_arg(ap, cbor_item_t *);
         cr_assert_not_null(v);
-        cr_assert(cbor_map_add(m, (struct cbor_pair){.key = cbor_move(cbor_build_string(key)),
-                                                     .value = cbor_move(v)}));
+        cr_assert(cbor_map_add(
+            m, (struct cbor_pair){.key = cbor_move(cbor_build_string(key)), .value = cbor_move(v)}));
     }
     va_end(ap);
     return m;
@@ -98,12 +98,10 @@ static cbor_item_t *ccall(const char *op, cbor_item_t *in, long *status)
     cr_assert_gt(len, 0, "cannot serialize the %s request", op);
     char target[96];
     snprintf(target, sizeof target, "X-Amz-Target: Kinesis_20131202.%s", op);
-    const char *h[] = {"Content-Type: " CBOR_CT,
-                       target,
+    const char *h[] = {"Content-Type: " CBOR_CT, target,
                        "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kinesis/"
                        "aws4_request, SignedHeaders=host;x-amz-date, Signature=abc123",
-                       "X-Amz-Date: 20150830T123600Z",
-                       NULL};
+                       "X-Amz-Date: 20150830T123600Z", NULL};
     tl_response r;
     cr_assert_eq(tl_raw("POST", "/", h, buf, len, &r), 0, "%s: transport failed (curl %d)", op, r.curl_code);
     free(buf);
@@ -134,7 +132,8 @@ static cbor_item_t *ccall_ok(const char *op, cbor_item_t *in)
 
 static void create_active_stream(const char *name, uint32_t shards)
 {
-    cbor_item_t *out = ccall_ok("CreateStream", cmap(2, "StreamName", cstr(name), "ShardCount", cint(shards)));
+    cbor_item_t *out =
+        ccall_ok("CreateStream", cmap(2, "StreamName", cstr(name), "ShardCount", cint(shards)));
     cr_assert_eq(cbor_map_size(out), 0, "CreateStream answers an empty map");
     cbor_decref(&out);
     cr_assert_eq(tl_wait_stream_status(name, "ACTIVE", 10000), 0, "stream %s never became ACTIVE", name);
@@ -149,8 +148,8 @@ Test(sim_cbor, data_plane_round_trip)
 
     /* PutRecord with binary data (a NUL and a 0xff inside) */
     const uint8_t data1[] = {0x00, 0x01, 0xfe, 0xff, 'x'};
-    cbor_item_t *out = ccall_ok("PutRecord", cmap(3, "StreamName", cstr(name), "Data", cbytes(data1, sizeof data1),
-                                                 "PartitionKey", cstr("pk-1")));
+    cbor_item_t *out = ccall_ok("PutRecord", cmap(3, "StreamName", cstr(name), "Data",
+                                                  cbytes(data1, sizeof data1), "PartitionKey", cstr("pk-1")));
     char shard[64], seq1[128];
     ctext(out, "ShardId", shard, sizeof shard);
     ctext(out, "SequenceNumber", seq1, sizeof seq1);
@@ -160,7 +159,8 @@ Test(sim_cbor, data_plane_round_trip)
 
     /* PutRecords: two more records to the same partition key (so the same shard) */
     cbor_item_t *recs = cbor_new_definite_array(2);
-    cr_assert(cbor_array_push(recs, cbor_move(cmap(2, "Data", cbytes("two", 3), "PartitionKey", cstr("pk-1")))));
+    cr_assert(
+        cbor_array_push(recs, cbor_move(cmap(2, "Data", cbytes("two", 3), "PartitionKey", cstr("pk-1")))));
     cr_assert(cbor_array_push(recs, cbor_move(cmap(2, "Data", cbytes("", 0), "PartitionKey", cstr("pk-1")))));
     out = ccall_ok("PutRecords", cmap(2, "StreamName", cstr(name), "Records", recs));
     cr_assert_eq(cuint(cget(out, "FailedRecordCount")), 0);

@@ -74,8 +74,9 @@ static void sim_start(long fsize_limit)
         const char *bin = getenv("KINESIS_SIM_BIN");
         if (!bin || !*bin)
             bin = "build/kinesis-sim";
-        const char *argv[] = {bin, "--host", "127.0.0.1", "--port", "0", "--db", db_path, "--create-delay-ms", "0",
-                              "--throttle", "off", "--log-level", "error", NULL};
+        const char *argv[] = {
+            bin, "--host",     "127.0.0.1", "--port",      "0",     "--db", db_path, "--create-delay-ms",
+            "0", "--throttle", "off",       "--log-level", "error", NULL};
         execv(argv[0], (char *const *)argv);
         fprintf(stderr, "cannot run %s: %s (set KINESIS_SIM_BIN)\n", argv[0], strerror(errno));
         _exit(127);
@@ -171,8 +172,8 @@ static void create_stream(const char *name, int shards)
 typedef struct writer {
     const char *stream;
     int id;
-    int max;             /* records to try */
-    int stop_after_fail; /* stop after this many failures (0: never) */
+    int max;                      /* records to try */
+    int stop_after_fail;          /* stop after this many failures (0: never) */
     char seq[PER_WRITER * 4][64]; /* SequenceNumber of record n, "" when it failed */
     long status[PER_WRITER * 4];
     int n, ok, failed, other;
@@ -207,15 +208,16 @@ static void *writer_main(void *arg)
     for (int n = 0; n < w->max && c; n++) {
         char b64[64], body[256];
         data_of(w->id, n, b64, sizeof b64);
-        snprintf(body, sizeof body, "{\"StreamName\":\"%s\",\"PartitionKey\":\"w%d\",\"Data\":\"%s\"}", w->stream,
-                 w->id, b64);
+        snprintf(body, sizeof body, "{\"StreamName\":\"%s\",\"PartitionKey\":\"w%d\",\"Data\":\"%s\"}",
+                 w->stream, w->id, b64);
         long st = 0;
         json_t *j = call(c, "PutRecord", body, &st);
         w->status[n] = st;
         w->seq[n][0] = 0;
         w->n = n + 1;
         if (st == 200 && j && json_is_string(json_object_get(j, "SequenceNumber"))) {
-            snprintf(w->seq[n], sizeof w->seq[n], "%s", json_string_value(json_object_get(j, "SequenceNumber")));
+            snprintf(w->seq[n], sizeof w->seq[n], "%s",
+                     json_string_value(json_object_get(j, "SequenceNumber")));
             w->ok++;
         } else if (st == 500 && j && strcmp(tl_error_type(j), "InternalFailureException") == 0) {
             w->failed++;
@@ -265,9 +267,10 @@ static json_t *read_all(const char *stream, int shards)
     for (int s = 0; s < shards; s++) {
         char body[512];
         long st = 0;
-        snprintf(body, sizeof body,
-                 "{\"StreamName\":\"%s\",\"ShardId\":\"shardId-%012d\",\"ShardIteratorType\":\"TRIM_HORIZON\"}", stream,
-                 s);
+        snprintf(
+            body, sizeof body,
+            "{\"StreamName\":\"%s\",\"ShardId\":\"shardId-%012d\",\"ShardIteratorType\":\"TRIM_HORIZON\"}",
+            stream, s);
         json_t *it = call(c, "GetShardIterator", body, &st);
         cr_assert_eq(st, 200, "GetShardIterator: %ld", st);
         char *iter = strdup(json_string_value(json_object_get(it, "ShardIterator")));
@@ -287,7 +290,8 @@ static json_t *read_all(const char *stream, int shards)
                 const char *seq = json_string_value(json_object_get(rec, "SequenceNumber"));
                 const char *data = json_string_value(json_object_get(rec, "Data"));
                 cr_assert(seq && data);
-                cr_assert(strlen(seq) > strlen(last) || (strlen(seq) == strlen(last) && strcmp(seq, last) > 0),
+                cr_assert(strlen(seq) > strlen(last) ||
+                              (strlen(seq) == strlen(last) && strcmp(seq, last) > 0),
                           "records come in sequence order: %s after %s", seq, last);
                 snprintf(last, sizeof last, "%s", seq);
                 cr_assert_null(json_object_get(seen, data), "record %s is stored twice", data);
@@ -350,8 +354,8 @@ Test(group_commit, concurrent_writers_every_acknowledged_record_once_in_order, .
     cr_assert_eq(rd.bad, 0, "%d of %d reads failed", rd.bad, rd.reads);
     cr_assert_gt(rd.reads, 0);
     for (int k = 0; k < WRITERS; k++) {
-        cr_assert_eq(ws[k].ok, PER_WRITER, "writer %d: %d ok, %d failed, %d other (%s)", k, ws[k].ok, ws[k].failed,
-                     ws[k].other, ws[k].other_msg);
+        cr_assert_eq(ws[k].ok, PER_WRITER, "writer %d: %d ok, %d failed, %d other (%s)", k, ws[k].ok,
+                     ws[k].failed, ws[k].other, ws[k].other_msg);
         for (int n = 1; n < PER_WRITER; n++) { /* one partition key per writer: one shard, in order */
             const char *a = ws[k].seq[n - 1], *b = ws[k].seq[n];
             cr_assert(strlen(b) > strlen(a) || (strlen(b) == strlen(a) && strcmp(b, a) > 0),
@@ -383,7 +387,8 @@ Test(group_commit, failed_commits_answer_internal_failure_and_lose_nothing_ackno
     int ok = 0, failed = 0;
     for (int k = 0; k < WRITERS; k++) {
         pthread_join(th[k], NULL);
-        cr_assert_eq(ws[k].other, 0, "writer %d: an answer neither 200 nor InternalFailure: %s", k, ws[k].other_msg);
+        cr_assert_eq(ws[k].other, 0, "writer %d: an answer neither 200 nor InternalFailure: %s", k,
+                     ws[k].other_msg);
         ok += ws[k].ok;
         failed += ws[k].failed;
     }

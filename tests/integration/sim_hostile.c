@@ -1,9 +1,9 @@
 /* sim_hostile.c: kinesis-sim against hostile and broken clients. Each test starts its own
  * simulator ($KINESIS_SIM_BIN, default build/kinesis-sim) with small front-door limits (the
  * KINESIS_SIM_MAX_CONNECTIONS, KINESIS_SIM_CONNECTION_TIMEOUT_MS and KINESIS_SIM_MAX_HEADER_BYTES
- * environment variables, the same as --max-connections etc.) and checks that each misbehaviour meets a bounded limit and a clear
- * error while everyone else is still served: slow senders (served within the connection timeout,
- * cut past it, others served meanwhile), 2000 idle connections (refused with 503 past
+ * environment variables, the same as --max-connections etc.) and checks that each misbehaviour meets a
+ * bounded limit and a clear error while everyone else is still served: slow senders (served within the
+ * connection timeout, cut past it, others served meanwhile), 2000 idle connections (refused with 503 past
  * max-connections), clients that vanish mid-request (nothing half-stored) or mid-answer, pipelined
  * HTTP/1.1 requests (answered in order), a 100 MB body (413 before it is sent), header floods
  * (431), HTTP/2 garbage after the preface and a slow HTTP/2 stream, and TLS garbage. Every test
@@ -74,8 +74,9 @@ static void sim_start(const char *const *env, const char *const *extra)
         close(out[0]);
         for (size_t i = 0; env && env[i]; i++)
             putenv((char *)env[i]);
-        const char *argv[32] = {sim_bin(), "--host", "127.0.0.1", "--port", "0", "--db", ":memory:",
-                                "--create-delay-ms", "10", "--delete-delay-ms", "10", "--log-level", "warn"};
+        const char *argv[32] = {
+            sim_bin(),           "--host", "127.0.0.1",         "--port", "0",           "--db", ":memory:",
+            "--create-delay-ms", "10",     "--delete-delay-ms", "10",     "--log-level", "warn"};
         int n = 13;
         for (size_t i = 0; extra && extra[i] && n < 31; i++)
             argv[n++] = extra[i];
@@ -196,7 +197,8 @@ static int connect_port(int port)
 
 /* A Kinesis request (malloc'd, *len bytes). body NULL: an empty body with declared_len as
  * Content-Length (a body the caller sends itself). extra: more header lines, each ending CRLF. */
-static char *kin_request(const char *op, const char *body, size_t declared_len, const char *extra, size_t *len)
+static char *kin_request(const char *op, const char *body, size_t declared_len, const char *extra,
+                         size_t *len)
 {
     size_t bl = body ? strlen(body) : 0;
     size_t el = extra ? strlen(extra) : 0;
@@ -250,7 +252,8 @@ static answer read_answer(int fd, inbuf *in, int timeout_ms)
             }
         if (end) {
             size_t hl = (size_t)(end - in->p);
-            snprintf(a.head, sizeof a.head, "%.*s", (int)(hl < sizeof a.head ? hl : sizeof a.head - 1), in->p);
+            snprintf(a.head, sizeof a.head, "%.*s", (int)(hl < sizeof a.head ? hl : sizeof a.head - 1),
+                     in->p);
             const char *cl = find_ci(a.head, "\r\nContent-Length:");
             size_t blen = cl ? strtoul(cl + 17, NULL, 10) : 0;
             if (in->len >= hl + blen) {
@@ -341,8 +344,8 @@ static void create_stream(const char *name, int shards)
     snprintf(body, sizeof body, "{\"StreamName\":\"%s\"}", name);
     for (int i = 0; i < 200; i++) {
         j = call("DescribeStreamSummary", body, &status);
-        const char *st =
-            json_string_value(json_object_get(json_object_get(j, "StreamDescriptionSummary"), "StreamStatus"));
+        const char *st = json_string_value(
+            json_object_get(json_object_get(j, "StreamDescriptionSummary"), "StreamStatus"));
         int active = st && strcmp(st, "ACTIVE") == 0;
         json_decref(j);
         if (active)
@@ -356,9 +359,10 @@ static void create_stream(const char *name, int shards)
 static size_t count_records(const char *name)
 {
     char body[1200];
-    snprintf(body, sizeof body,
-             "{\"StreamName\":\"%s\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}",
-             name);
+    snprintf(
+        body, sizeof body,
+        "{\"StreamName\":\"%s\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}",
+        name);
     int status = 0;
     json_t *j = call("GetShardIterator", body, &status);
     cr_assert_eq(status, 200);
@@ -404,7 +408,8 @@ Test(hostile, slow_sender_within_the_timeout_is_served_and_others_meanwhile, .ti
         if (off == step) { /* meanwhile, another client is served at once */
             double t1 = now_s();
             normal_call_works();
-            cr_assert_lt(now_s() - t1, 0.5, "another client waited %.2f s behind a slow sender", now_s() - t1);
+            cr_assert_lt(now_s() - t1, 0.5, "another client waited %.2f s behind a slow sender",
+                         now_s() - t1);
         }
         sleep_ms(100);
     }
@@ -453,10 +458,10 @@ Test(hostile, slow_sender_past_the_timeout_is_cut, .timeout = 30)
         sleep_ms(30);
     }
     for (int i = 0; i < 2; i++) {
-        cr_assert(cut[i], "the slow %s sender was never cut (%zu of %zu bytes sent)", i ? "body" : "head", off[i],
-                  len);
-        cr_assert(cut_at[i] >= 1.3 && cut_at[i] <= 4.0, "the slow %s sender was cut after %.2f s (timeout 1.5 s)",
-                  i ? "body" : "head", cut_at[i]);
+        cr_assert(cut[i], "the slow %s sender was never cut (%zu of %zu bytes sent)", i ? "body" : "head",
+                  off[i], len);
+        cr_assert(cut_at[i] >= 1.3 && cut_at[i] <= 4.0,
+                  "the slow %s sender was cut after %.2f s (timeout 1.5 s)", i ? "body" : "head", cut_at[i]);
         cr_assert_lt(off[i], len, "the whole request went through");
         close(fds[i]);
     }
@@ -516,7 +521,8 @@ Test(hostile, two_thousand_idle_connections_meet_max_connections, .timeout = 60)
         }
         open_ok++;
     }
-    cr_assert_geq(refused, N - MAX - 5, "only %d of %d connections were refused (max 300 + 1 early)", refused, N);
+    cr_assert_geq(refused, N - MAX - 5, "only %d of %d connections were refused (max 300 + 1 early)", refused,
+                  N);
     cr_assert_geq(open_ok, MAX - 10, "only %d connections were accepted (max 300)", open_ok);
     /* during the flood, the early client is still served */
     send_all(early, req, len);
@@ -561,8 +567,9 @@ Test(hostile, disconnect_mid_request_stores_nothing, .timeout = 30)
     const char *env[] = {ENV_LIMITS(100, 5000, 16384), NULL};
     sim_start(env, NULL);
     create_stream("hostile-mid-request", 1);
-    const char *body = "{\"StreamName\":\"hostile-mid-request\",\"Records\":[{\"Data\":\"AAAA\",\"PartitionKey\":\"a\"},"
-                       "{\"Data\":\"BBBB\",\"PartitionKey\":\"b\"}]}";
+    const char *body =
+        "{\"StreamName\":\"hostile-mid-request\",\"Records\":[{\"Data\":\"AAAA\",\"PartitionKey\":\"a\"},"
+        "{\"Data\":\"BBBB\",\"PartitionKey\":\"b\"}]}";
     size_t bl = strlen(body);
     for (int i = 0; i < 20; i++) {
         size_t len;
@@ -617,13 +624,15 @@ Test(hostile, disconnect_mid_answer_leaves_the_server_serving, .timeout = 60)
     }
     free(data);
     char body[512];
-    snprintf(body, sizeof body,
-             "{\"StreamName\":\"hostile-mid-answer\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":"
-             "\"TRIM_HORIZON\"}");
+    snprintf(
+        body, sizeof body,
+        "{\"StreamName\":\"hostile-mid-answer\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":"
+        "\"TRIM_HORIZON\"}");
     int status = 0;
     json_t *j = call("GetShardIterator", body, &status);
     cr_assert_eq(status, 200);
-    snprintf(body, sizeof body, "{\"ShardIterator\":\"%s\"}", json_string_value(json_object_get(j, "ShardIterator")));
+    snprintf(body, sizeof body, "{\"ShardIterator\":\"%s\"}",
+             json_string_value(json_object_get(j, "ShardIterator")));
     json_decref(j);
     for (int i = 0; i < 20; i++) {
         size_t len;
@@ -656,8 +665,12 @@ Test(hostile, pipelined_requests_are_answered_in_order, .timeout = 30)
     const char *env[] = {ENV_LIMITS(100, 5000, 16384), NULL};
     sim_start(env, NULL);
     create_stream("hostile-pipe", 1);
-    const char *ops[] = {"DescribeStreamSummary", "DescribeStreamSummary", "PutRecord", "ListShards",
-                         "DescribeStreamSummary", "PutRecord"};
+    const char *ops[] = {"DescribeStreamSummary",
+                         "DescribeStreamSummary",
+                         "PutRecord",
+                         "ListShards",
+                         "DescribeStreamSummary",
+                         "PutRecord"};
     const char *bodies[] = {"{\"StreamName\":\"hostile-pipe\"}",
                             "{\"StreamName\":\"hostile-pipe-missing\"}",
                             "{\"StreamName\":\"hostile-pipe\",\"Data\":\"AQID\",\"PartitionKey\":\"p1\"}",
@@ -740,8 +753,9 @@ Test(hostile, body_of_100_mb_is_413_before_it_is_sent, .timeout = 30)
 
     /* chunked, so the size is unknown up front: 16 MiB is discarded as it comes (not stored), 413 */
     fd = connect_port(sim_port);
-    const char *ch = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n"
-                     "X-Amz-Target: Kinesis_20131202.PutRecord\r\n" AUTH_HDRS "Transfer-Encoding: chunked\r\n\r\n";
+    const char *ch =
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n"
+        "X-Amz-Target: Kinesis_20131202.PutRecord\r\n" AUTH_HDRS "Transfer-Encoding: chunked\r\n\r\n";
     send_all(fd, ch, strlen(ch));
     char *piece = malloc(65536 + 16);
     int pl = snprintf(piece, 16, "10000\r\n");
@@ -805,8 +819,8 @@ Test(hostile, header_floods_get_431, .timeout = 30)
     }
     memset(&in, 0, sizeof in);
     a = read_answer(fd, &in, 3000);
-    cr_assert(a.status == 431 || (a.status == 0 && sent < len), "20000 headers got %d (%zu of %zu bytes sent)",
-              a.status, sent, len);
+    cr_assert(a.status == 431 || (a.status == 0 && sent < len),
+              "20000 headers got %d (%zu of %zu bytes sent)", a.status, sent, len);
     free(a.body);
     free(in.p);
     close(fd);
@@ -829,8 +843,8 @@ Test(hostile, header_floods_get_431, .timeout = 30)
     }
     memset(&in, 0, sizeof in);
     a = read_answer(fd, &in, 3000);
-    cr_assert(a.status == 431 || (a.status == 0 && sent < len), "a 1 MiB header got %d (%zu of %zu bytes sent)",
-              a.status, sent, len);
+    cr_assert(a.status == 431 || (a.status == 0 && sent < len),
+              "a 1 MiB header got %d (%zu of %zu bytes sent)", a.status, sent, len);
     free(a.body);
     free(in.p);
     close(fd);
@@ -1045,8 +1059,11 @@ Test(hostile, http2_header_flood_gets_431_and_a_slow_stream_is_reset, .timeout =
     s = h2c_new(&d);
     body_src slow = {"{}", 2, 0, 1};
     nghttp2_data_provider prd = {.source.ptr = &slow, .read_callback = body_read_cb};
-    nghttp2_nv sv[] = {nv(":method", "POST"), nv(":scheme", "http"), nv(":path", "/"),
-                       nv(":authority", "127.0.0.1"), nv("x-amz-target", "Kinesis_20131202.ListStreams"),
+    nghttp2_nv sv[] = {nv(":method", "POST"),
+                       nv(":scheme", "http"),
+                       nv(":path", "/"),
+                       nv(":authority", "127.0.0.1"),
+                       nv("x-amz-target", "Kinesis_20131202.ListStreams"),
                        nv("content-type", "application/x-amz-json-1.1")};
     double t0 = now_s();
     cr_assert_gt(nghttp2_submit_request(s, NULL, sv, sizeof sv / sizeof sv[0], &prd, NULL), 0);
@@ -1124,7 +1141,8 @@ Test(hostile, tls_garbage_is_closed_and_the_server_keeps_serving, .timeout = 40)
         ssize_t w = send(fd, junk, round == 3 ? 6 : sizeof junk, MSG_NOSIGNAL);
         (void)w;
         if (round < 3)
-            cr_assert(closed_within(fd, 3000), "round %d: the connection stayed open after TLS garbage", round);
+            cr_assert(closed_within(fd, 3000), "round %d: the connection stayed open after TLS garbage",
+                      round);
         else
             cr_assert(closed_within(fd, 13000), "a stalled handshake was never closed");
         close(fd);

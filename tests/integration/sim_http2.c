@@ -8,8 +8,8 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <curl/curl.h>
-#include <nghttp2/nghttp2.h>
 #include <netinet/in.h>
+#include <nghttp2/nghttp2.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,7 +164,8 @@ static void h2_wait_active(CURL *c, const char *stream)
     for (int i = 0; i < 100; i++) {
         json_t *in = json_pack("{s:s}", "StreamName", stream);
         json_t *out = h2_op(c, "DescribeStreamSummary", in, 200);
-        const char *st = json_string_value(json_object_get(json_object_get(out, "StreamDescriptionSummary"), "StreamStatus"));
+        const char *st = json_string_value(
+            json_object_get(json_object_get(out, "StreamDescriptionSummary"), "StreamStatus"));
         int active = st && strcmp(st, "ACTIVE") == 0;
         json_decref(in);
         json_decref(out);
@@ -227,8 +228,8 @@ Test(http2, data_plane_operations)
     cr_assert_eq(json_array_size(json_object_get(out, "Shards")), 2);
     json_decref(out);
     out = h2_op(c, "DescribeStream", in, 200);
-    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(out, "StreamDescription"), "StreamName")),
-                     stream);
+    cr_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(out, "StreamDescription"), "StreamName")), stream);
     json_decref(out);
     json_decref(in);
 
@@ -240,8 +241,8 @@ Test(http2, data_plane_operations)
     json_decref(out);
     json_decref(in);
 
-    in = json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "StreamName", stream, "Records", "PartitionKey", "pk-1",
-                   "Data", "c2Vjb25k", "PartitionKey", "pk-1", "Data", "dGhpcmQ=");
+    in = json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "StreamName", stream, "Records", "PartitionKey",
+                   "pk-1", "Data", "c2Vjb25k", "PartitionKey", "pk-1", "Data", "dGhpcmQ=");
     out = h2_op(c, "PutRecords", in, 200);
     cr_assert_eq(json_integer_value(json_object_get(out, "FailedRecordCount")), 0);
     json_decref(out);
@@ -250,7 +251,8 @@ Test(http2, data_plane_operations)
     in = json_pack("{s:s, s:s, s:s, s:s}", "StreamName", stream, "ShardId", shard, "ShardIteratorType",
                    "AT_SEQUENCE_NUMBER", "StartingSequenceNumber", seq);
     out = h2_op(c, "GetShardIterator", in, 200);
-    json_t *gin = json_pack("{s:s}", "ShardIterator", json_string_value(json_object_get(out, "ShardIterator")));
+    json_t *gin =
+        json_pack("{s:s}", "ShardIterator", json_string_value(json_object_get(out, "ShardIterator")));
     json_decref(out);
     json_decref(in);
     out = h2_op(c, "GetRecords", gin, 200);
@@ -266,8 +268,8 @@ Test(http2, data_plane_operations)
     json_decref(in);
     in = json_pack("{s:s}", "StreamName", stream);
     out = h2_op(c, "ListTagsForStream", in, 200);
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(out, "Tags"), 0), "Value")),
-                     "h2");
+    cr_assert_str_eq(
+        json_string_value(json_object_get(json_array_get(json_object_get(out, "Tags"), 0), "Value")), "h2");
     json_decref(out);
     json_decref(in);
     in = json_object();
@@ -282,8 +284,8 @@ Test(http2, errors_have_aws_shape_over_h2)
 {
     CURL *c = h2_handle();
     h2r r;
-    const char *noauth[] = {"Content-Type: application/x-amz-json-1.1", "X-Amz-Target: Kinesis_20131202.ListStreams",
-                            NULL};
+    const char *noauth[] = {"Content-Type: application/x-amz-json-1.1",
+                            "X-Amz-Target: Kinesis_20131202.ListStreams", NULL};
     cr_assert_eq(h2_do(c, "POST", "/", NULL, noauth, "{}", 2, &r), 0);
     cr_assert_eq(r.status, 400);
     cr_assert(strstr(r.body, "MissingAuthenticationTokenException") != NULL, "%s", r.body);
@@ -429,10 +431,14 @@ Test(http2, concurrent_streams_multiplexed_on_one_connection)
     char body[N_MUX][256];
     mux_body bodies[N_MUX];
     for (int i = 0; i < N_MUX; i++) {
-        snprintf(body[i], sizeof body[i], "{\"StreamName\":\"%s\",\"PartitionKey\":\"k%d\",\"Data\":\"eHl6\"}", stream, i);
+        snprintf(body[i], sizeof body[i],
+                 "{\"StreamName\":\"%s\",\"PartitionKey\":\"k%d\",\"Data\":\"eHl6\"}", stream, i);
         bodies[i] = (mux_body){body[i], strlen(body[i]), 0};
-        nghttp2_nv nva[] = {mux_nv(":method", "POST"), mux_nv(":scheme", "http"), mux_nv(":path", "/"),
-                            mux_nv(":authority", authority), mux_nv("content-type", "application/x-amz-json-1.1"),
+        nghttp2_nv nva[] = {mux_nv(":method", "POST"),
+                            mux_nv(":scheme", "http"),
+                            mux_nv(":path", "/"),
+                            mux_nv(":authority", authority),
+                            mux_nv("content-type", "application/x-amz-json-1.1"),
                             mux_nv("x-amz-target", target),
                             mux_nv("authorization", &AUTH_HDR[strlen("Authorization: ")]),
                             mux_nv("x-amz-date", &DATE_HDR[strlen("X-Amz-Date: ")])};
@@ -490,23 +496,28 @@ Test(http2, large_body_both_ways)
     data[b64] = 0; /* raw is a multiple of 3: no padding needed */
     json_t *in = json_pack("{s:s, s:[]}", "StreamName", stream, "Records");
     for (int i = 0; i < 4; i++)
-        json_array_append_new(json_object_get(in, "Records"), json_pack("{s:s, s:s, s:s}", "PartitionKey", "big",
-                                                                         "ExplicitHashKey", hash[i], "Data", data));
+        json_array_append_new(
+            json_object_get(in, "Records"),
+            json_pack("{s:s, s:s, s:s}", "PartitionKey", "big", "ExplicitHashKey", hash[i], "Data", data));
     json_t *out = h2_op(c, "PutRecords", in, 200);
     cr_assert_eq(json_integer_value(json_object_get(out, "FailedRecordCount")), 0, "%s",
                  json_dumps(json_array_get(json_object_get(out, "Records"), 0), 0));
-    const char *shard = json_string_value(json_object_get(json_array_get(json_object_get(out, "Records"), 2), "ShardId"));
-    json_t *gi = json_pack("{s:s, s:s, s:s}", "StreamName", stream, "ShardId", shard, "ShardIteratorType", "TRIM_HORIZON");
+    const char *shard =
+        json_string_value(json_object_get(json_array_get(json_object_get(out, "Records"), 2), "ShardId"));
+    json_t *gi = json_pack("{s:s, s:s, s:s}", "StreamName", stream, "ShardId", shard, "ShardIteratorType",
+                           "TRIM_HORIZON");
     json_decref(out);
     json_decref(in);
     out = h2_op(c, "GetShardIterator", gi, 200);
-    json_t *gin = json_pack("{s:s}", "ShardIterator", json_string_value(json_object_get(out, "ShardIterator")));
+    json_t *gin =
+        json_pack("{s:s}", "ShardIterator", json_string_value(json_object_get(out, "ShardIterator")));
     json_decref(out);
     json_decref(gi);
     out = h2_op(c, "GetRecords", gin, 200);
     json_t *recs = json_object_get(out, "Records");
     cr_assert_eq(json_array_size(recs), 1);
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(recs, 0), "Data")), data, "the record differs");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(recs, 0), "Data")), data,
+                     "the record differs");
     json_decref(out);
     json_decref(gin);
     free(data);
@@ -648,7 +659,8 @@ Test(http2, latency_fault_and_dropped_answer)
     h2_create(c, stream, 1);
     h2r r;
     snprintf(rule, sizeof rule,
-             "{\"match\": {\"operations\": [\"ListShards\"], \"stream\": \"%s\"}, \"effect\": {\"latency_ms\": 300}}",
+             "{\"match\": {\"operations\": [\"ListShards\"], \"stream\": \"%s\"}, \"effect\": "
+             "{\"latency_ms\": 300}}",
              stream);
     const char *jh[] = {"Content-Type: application/json", NULL};
     cr_assert_eq(h2_do(c, "POST", "/_sim/faults", NULL, jh, rule, strlen(rule), &r), 0);
@@ -658,7 +670,8 @@ Test(http2, latency_fault_and_dropped_answer)
     json_decref(j);
     h2r_free(&r);
     snprintf(rule, sizeof rule,
-             "{\"match\": {\"operations\": [\"DescribeStreamSummary\"], \"stream\": \"%s\"}, \"effect\": {\"drop\": true}}",
+             "{\"match\": {\"operations\": [\"DescribeStreamSummary\"], \"stream\": \"%s\"}, \"effect\": "
+             "{\"drop\": true}}",
              stream);
     cr_assert_eq(h2_do(c, "POST", "/_sim/faults", NULL, jh, rule, strlen(rule), &r), 0);
     cr_assert_eq(r.status, 200, "%s", r.body);

@@ -59,8 +59,9 @@ static void fixture_make(fixture *f, const char *prefix, int shards)
     cr_assert_eq(tl_wait_stream_status(f->stream, "ACTIVE", 10000), 0);
     in = json_pack("{s:s}", "StreamName", f->stream);
     json_t *out = call_ok("DescribeStreamSummary", in);
-    snprintf(f->stream_arn, sizeof f->stream_arn, "%s",
-             json_string_value(json_object_get(json_object_get(out, "StreamDescriptionSummary"), "StreamARN")));
+    snprintf(
+        f->stream_arn, sizeof f->stream_arn, "%s",
+        json_string_value(json_object_get(json_object_get(out, "StreamDescriptionSummary"), "StreamARN")));
     json_decref(out);
     json_decref(in);
     in = json_pack("{s:s, s:s}", "StreamARN", f->stream_arn, "ConsumerName", "reader");
@@ -130,7 +131,8 @@ static size_t sub_write(char *p, size_t size, size_t n, void *ud)
     return add;
 }
 
-static void sub_start(sub *s, const fixture *f, const char *shard, const char *position_json, long http_version)
+static void sub_start(sub *s, const fixture *f, const char *shard, const char *position_json,
+                      long http_version)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->body, sizeof s->body, "{\"ConsumerARN\":\"%s\",\"ShardId\":\"%s\",\"StartingPosition\":%s}",
@@ -209,8 +211,8 @@ static int next_event(sub *s, event *ev, int ms)
         cr_assert(st == ES_OK || st == ES_NEED_MORE, "bad event stream framing: %s", es_status_str(st));
         if (st == ES_OK) {
             header_str(&m, ":message-type", ev->message_type, sizeof ev->message_type);
-            header_str(&m, strcmp(ev->message_type, "exception") == 0 ? ":exception-type" : ":event-type", ev->type,
-                       sizeof ev->type);
+            header_str(&m, strcmp(ev->message_type, "exception") == 0 ? ":exception-type" : ":event-type",
+                       ev->type, sizeof ev->type);
             ev->payload = json_loadb((const char *)m.payload, m.payload_len, 0, NULL);
             cr_assert_not_null(ev->payload, "event payload is not JSON: %.*s", (int)m.payload_len, m.payload);
             eventstream_message_clean_up(&m);
@@ -248,7 +250,8 @@ static json_t *collect_records(sub *s, size_t n, int ms, char *cont, size_t cont
 static void expect_initial_response(sub *s)
 {
     event ev;
-    cr_assert_eq(next_event(s, &ev, 5000), 0, "no initial-response (status %ld, curl %d)", s->status, s->result);
+    cr_assert_eq(next_event(s, &ev, 5000), 0, "no initial-response (status %ld, curl %d)", s->status,
+                 s->result);
     cr_assert_eq(s->status, 200);
     cr_assert_str_eq(ev.message_type, "event");
     cr_assert_str_eq(ev.type, "initial-response");
@@ -264,7 +267,8 @@ Test(subscribe, delivers_records_over_http2)
     fixture_make(&f, "sub-h2", 1);
     char *seq0 = put(&f, "a", "Zmlyc3Q="); /* before the subscription */
     sub s;
-    sub_start(&s, &f, "shardId-000000000000", "{\"Type\":\"TRIM_HORIZON\"}", (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+    sub_start(&s, &f, "shardId-000000000000", "{\"Type\":\"TRIM_HORIZON\"}",
+              (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
     expect_initial_response(&s);
     long version = 0;
     curl_easy_getinfo(s.e, CURLINFO_HTTP_VERSION, &version);
@@ -298,7 +302,8 @@ Test(subscribe, delivers_records_over_http2)
     /* a second subscription of the same consumer to the same shard within 5 s */
     char body[1024];
     snprintf(body, sizeof body,
-             "{\"ConsumerARN\":\"%s\",\"ShardId\":\"shardId-000000000000\",\"StartingPosition\":{\"Type\":\"LATEST\"}}",
+             "{\"ConsumerARN\":\"%s\",\"ShardId\":\"shardId-000000000000\",\"StartingPosition\":{\"Type\":"
+             "\"LATEST\"}}",
              f.consumer_arn);
     long status = 0;
     char *answer = NULL;
@@ -342,7 +347,8 @@ Test(subscribe, errors_before_the_stream_starts)
     char body[1024], *answer = NULL;
     long status = 0;
     snprintf(body, sizeof body,
-             "{\"ConsumerARN\":\"%s\",\"ShardId\":\"shardId-000000000007\",\"StartingPosition\":{\"Type\":\"LATEST\"}}",
+             "{\"ConsumerARN\":\"%s\",\"ShardId\":\"shardId-000000000007\",\"StartingPosition\":{\"Type\":"
+             "\"LATEST\"}}",
              f.consumer_arn);
     cr_assert_eq(tl_call("SubscribeToShard", body, &status, &answer), 0);
     cr_assert_eq(status, 400);
@@ -374,7 +380,8 @@ Test(subscribe, split_shard_ends_the_stream_with_child_shards)
     fixture f;
     fixture_make(&f, "sub-split", 1);
     sub s;
-    sub_start(&s, &f, "shardId-000000000000", "{\"Type\":\"LATEST\"}", (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+    sub_start(&s, &f, "shardId-000000000000", "{\"Type\":\"LATEST\"}",
+              (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
     expect_initial_response(&s);
     json_t *in = json_pack("{s:s, s:s, s:s}", "StreamName", f.stream, "ShardToSplit", "shardId-000000000000",
                            "NewStartingHashKey", "170141183460469231731687303715884105728");
@@ -397,8 +404,9 @@ Test(subscribe, split_shard_ends_the_stream_with_child_shards)
     }
     cr_assert_not_null(children, "no event with ChildShards within 10 s");
     cr_assert_eq(json_array_size(children), 2);
-    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(json_array_get(children, 0), "ParentShards"), 0)),
-                     "shardId-000000000000");
+    cr_assert_str_eq(
+        json_string_value(json_array_get(json_object_get(json_array_get(children, 0), "ParentShards"), 0)),
+        "shardId-000000000000");
     json_decref(children);
     sub_pump(&s, 3000);
     cr_assert(s.done, "the stream did not end after the last event of a closed shard");
@@ -412,7 +420,8 @@ Test(subscribe, deregistered_consumer_gets_an_exception_event)
     fixture f;
     fixture_make(&f, "sub-dereg", 1);
     sub s;
-    sub_start(&s, &f, "shardId-000000000000", "{\"Type\":\"LATEST\"}", (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+    sub_start(&s, &f, "shardId-000000000000", "{\"Type\":\"LATEST\"}",
+              (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
     expect_initial_response(&s);
     json_t *in = json_pack("{s:s}", "ConsumerARN", f.consumer_arn);
     json_decref(call_ok("DeregisterStreamConsumer", in));

@@ -60,8 +60,9 @@ static int sim_start(const char *const *extra, char *errbuf, size_t errlen)
         dup2(out[1], 1);
         dup2(out[1], 2);
         close(out[0]);
-        const char *argv[32] = {sim_bin(), "--host", "127.0.0.1", "--port", "0", "--db", ":memory:",
-                                "--create-delay-ms", "20", "--delete-delay-ms", "20", "--log-level", "warn"};
+        const char *argv[32] = {
+            sim_bin(),           "--host", "127.0.0.1",         "--port", "0",           "--db", ":memory:",
+            "--create-delay-ms", "20",     "--delete-delay-ms", "20",     "--log-level", "warn"};
         int n = 13;
         for (size_t i = 0; extra && extra[i] && n < 31; i++)
             argv[n++] = extra[i];
@@ -249,7 +250,8 @@ static void wait_active(CURL *c, const char *base, const char *stream)
 Test(tls, alpn_h2_serves_operations_on_one_connection)
 {
     CURL *c = client((long)CURL_HTTP_VERSION_2TLS);
-    op_ok(c, https_url, "CreateStream", "{\"StreamName\":\"tls-h2\",\"ShardCount\":1}", CURL_HTTP_VERSION_2_0);
+    op_ok(c, https_url, "CreateStream", "{\"StreamName\":\"tls-h2\",\"ShardCount\":1}",
+          CURL_HTTP_VERSION_2_0);
     wait_active(c, https_url, "tls-h2");
     op_ok(c, https_url, "PutRecord", "{\"StreamName\":\"tls-h2\",\"PartitionKey\":\"k\",\"Data\":\"dGxz\"}",
           CURL_HTTP_VERSION_2_0);
@@ -309,7 +311,8 @@ Test(tls, alpn_h2_multiplexes_streams)
 Test(tls, alpn_http11_is_bridged_with_keep_alive_and_large_bodies)
 {
     CURL *c = client((long)CURL_HTTP_VERSION_1_1);
-    op_ok(c, https_url, "CreateStream", "{\"StreamName\":\"tls-h1\",\"ShardCount\":1}", CURL_HTTP_VERSION_1_1);
+    op_ok(c, https_url, "CreateStream", "{\"StreamName\":\"tls-h1\",\"ShardCount\":1}",
+          CURL_HTTP_VERSION_1_1);
     wait_active(c, https_url, "tls-h1");
     /* a 900 KiB record: about 1.2 MB through the TLS -> libmicrohttpd bridge and back */
     size_t raw = 900 * 1024, b64 = 4 * (raw / 3);
@@ -322,12 +325,14 @@ Test(tls, alpn_http11_is_bridged_with_keep_alive_and_large_bodies)
     snprintf(body, cap, "{\"StreamName\":\"tls-h1\",\"PartitionKey\":\"k\",\"Data\":\"%s\"}", data);
     op_ok(c, https_url, "PutRecord", body, CURL_HTTP_VERSION_1_1);
     resp r;
-    const char *gi = "{\"StreamName\":\"tls-h1\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}";
+    const char *gi = "{\"StreamName\":\"tls-h1\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":"
+                     "\"TRIM_HORIZON\"}";
     req(c, https_url, "GetShardIterator", gi, strlen(gi), &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     json_t *j = json_loads(r.body, 0, NULL);
     char gr[1024];
-    snprintf(gr, sizeof gr, "{\"ShardIterator\":\"%s\"}", json_string_value(json_object_get(j, "ShardIterator")));
+    snprintf(gr, sizeof gr, "{\"ShardIterator\":\"%s\"}",
+             json_string_value(json_object_get(j, "ShardIterator")));
     json_decref(j);
     free(r.body);
     req(c, https_url, "GetRecords", gr, strlen(gr), &r);
@@ -335,7 +340,8 @@ Test(tls, alpn_http11_is_bridged_with_keep_alive_and_large_bodies)
     cr_assert_eq(r.version, (long)CURL_HTTP_VERSION_1_1);
     cr_assert_eq(r.connects, 0, "the HTTP/1.1 TLS connection was not kept alive");
     j = json_loads(r.body, 0, NULL);
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "Records"), 0), "Data")), data);
+    cr_assert_str_eq(
+        json_string_value(json_object_get(json_array_get(json_object_get(j, "Records"), 0), "Data")), data);
     json_decref(j);
     free(r.body);
     free(body);
@@ -412,7 +418,8 @@ Test(tls, separate_tls_port_listener)
     cr_assert_eq(sim_start(extra, out, sizeof out), 0, "%s", out);
     char want[64];
     snprintf(want, sizeof want, ":%d", port);
-    cr_assert(strstr(https_url, want) || strstr(tls_port_url, want), "no https line for port %d: %s", port, out);
+    cr_assert(strstr(https_url, want) || strstr(tls_port_url, want), "no https line for port %d: %s", port,
+              out);
     char base[128];
     snprintf(base, sizeof base, "https://127.0.0.1:%d", port);
     CURL *c = client((long)CURL_HTTP_VERSION_2TLS);

@@ -36,11 +36,11 @@ typedef enum kinesis_error_type {
 /** An error value. Free with kinesis_error_free(). */
 typedef struct kinesis_error {
     kinesis_error_type type;
-    char *name;         /**< Kinesis error name (e.g. "ResourceNotFoundException"), or a library code */
-    char *message;      /**< human-readable message */
-    int http_status;    /**< HTTP status, 0 if no answer was received */
-    char *request_id;   /**< x-amzn-RequestId of the answer, or NULL */
-    int attempts;       /**< how many attempts were made (retries + 1) */
+    char *name;       /**< Kinesis error name (e.g. "ResourceNotFoundException"), or a library code */
+    char *message;    /**< human-readable message */
+    int http_status;  /**< HTTP status, 0 if no answer was received */
+    char *request_id; /**< x-amzn-RequestId of the answer, or NULL */
+    int attempts;     /**< how many attempts were made (retries + 1) */
 } kinesis_error;
 
 void kinesis_error_free(kinesis_error *err);
@@ -53,10 +53,10 @@ typedef struct kinesis_client kinesis_client;
 
 /** Retry policy: exponential backoff with full jitter. */
 typedef struct kinesis_retry_policy {
-    int max_attempts;        /**< total attempts including the first; default 5; 1 disables retries */
-    int64_t base_delay_ms;   /**< default 100 */
-    int64_t max_delay_ms;    /**< cap of one delay; default 20000 */
-    int64_t max_total_ms;    /**< cap of all delays of one call; default 60000 */
+    int max_attempts;      /**< total attempts including the first; default 5; 1 disables retries */
+    int64_t base_delay_ms; /**< default 100 */
+    int64_t max_delay_ms;  /**< cap of one delay; default 20000 */
+    int64_t max_total_ms;  /**< cap of all delays of one call; default 60000 */
 } kinesis_retry_policy;
 
 /** Options for kinesis_client_new(). Zero-initialise, then set what you need.
@@ -64,19 +64,20 @@ typedef struct kinesis_retry_policy {
  *  arguments, else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, else the profile
  *  (AWS_PROFILE or "default") in ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE). */
 typedef struct kinesis_client_options {
-    const char *region;             /**< e.g. "us-east-1" */
-    const char *endpoint;           /**< override, e.g. "http://127.0.0.1:4567"; NULL: https://kinesis.<region>.amazonaws.com */
+    const char *region; /**< e.g. "us-east-1" */
+    const char *
+        endpoint; /**< override, e.g. "http://127.0.0.1:4567"; NULL: https://kinesis.<region>.amazonaws.com */
     const char *access_key_id;
     const char *secret_access_key;
     const char *session_token;
-    const char *profile;            /**< profile name in the shared credentials file */
-    int64_t connect_timeout_ms;     /**< default 5000 */
-    int64_t request_timeout_ms;     /**< default 30000 */
-    kinesis_retry_policy retry;     /**< zero: defaults */
-    const char *user_agent;         /**< appended to libkinesis/<version> */
-    int http2_prior_knowledge;      /**< non-zero: SubscribeToShard to an http:// endpoint speaks HTTP/2
-                                         without negotiation (h2c prior knowledge, as the AWS SDKs do);
-                                         zero: HTTP/1.1 there. https:// endpoints use h2 when offered. */
+    const char *profile;        /**< profile name in the shared credentials file */
+    int64_t connect_timeout_ms; /**< default 5000 */
+    int64_t request_timeout_ms; /**< default 30000 */
+    kinesis_retry_policy retry; /**< zero: defaults */
+    const char *user_agent;     /**< appended to libkinesis/<version> */
+    int http2_prior_knowledge;  /**< non-zero: SubscribeToShard to an http:// endpoint speaks HTTP/2
+                                     without negotiation (h2c prior knowledge, as the AWS SDKs do);
+                                     zero: HTTP/1.1 there. https:// endpoints use h2 when offered. */
 } kinesis_client_options;
 
 /** Create a client. On failure returns NULL and, if err is not NULL, an error of type LIBRARY. */
@@ -116,17 +117,17 @@ void kinesis_global_cleanup(void);
 
 /** Library error codes (kinesis_error.name when type is KINESIS_ERROR_LIBRARY or
  *  KINESIS_ERROR_UNEXPECTED_RESPONSE). */
-#define KINESIS_ERR_INVALID_PARAMETER "InvalidParameter"   /**< a bad argument */
-#define KINESIS_ERR_CONFIGURATION     "Configuration"      /**< region, endpoint or credentials */
-#define KINESIS_ERR_NO_MEMORY         "OutOfMemory"
-#define KINESIS_ERR_TRANSPORT         "Transport"          /**< connection failed or dropped */
-#define KINESIS_ERR_TIMEOUT           "Timeout"            /**< connect/request timeout, or a waiter gave up */
-#define KINESIS_ERR_MALFORMED         "MalformedResponse"  /**< UNEXPECTED_RESPONSE: body not understood */
+#define KINESIS_ERR_INVALID_PARAMETER "InvalidParameter" /**< a bad argument */
+#define KINESIS_ERR_CONFIGURATION "Configuration"        /**< region, endpoint or credentials */
+#define KINESIS_ERR_NO_MEMORY "OutOfMemory"
+#define KINESIS_ERR_TRANSPORT "Transport"         /**< connection failed or dropped */
+#define KINESIS_ERR_TIMEOUT "Timeout"             /**< connect/request timeout, or a waiter gave up */
+#define KINESIS_ERR_MALFORMED "MalformedResponse" /**< UNEXPECTED_RESPONSE: body not understood */
 
 /** Create an error value (used by the library; handy in tests and callbacks). The strings are
  *  copied; message is printf-style. Returns NULL only when out of memory. */
-kinesis_error *kinesis_error_new(kinesis_error_type type, const char *name, int http_status,
-                                 const char *fmt, ...)
+kinesis_error *kinesis_error_new(kinesis_error_type type, const char *name, int http_status, const char *fmt,
+                                 ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
@@ -220,7 +221,7 @@ typedef enum kinesis_encryption_type {
 
 /** A record to write. Borrowed: the library copies what it needs before returning. */
 typedef struct kinesis_record {
-    const void *data;                 /**< payload bytes (may be NULL when data_len is 0) */
+    const void *data; /**< payload bytes (may be NULL when data_len is 0) */
     size_t data_len;
     const char *partition_key;        /**< required, 1..256 characters */
     const char *explicit_hash_key;    /**< optional decimal 128-bit hash key, or NULL */
@@ -242,8 +243,8 @@ void kinesis_put_record_result_free(kinesis_put_record_result *result);
 typedef struct kinesis_put_records_result {
     kinesis_put_record_result *results; /**< count entries */
     size_t count;
-    size_t failed_count;                /**< entries whose error_code is set */
-    int attempts;                       /**< PutRecords requests made (re-sends included) */
+    size_t failed_count; /**< entries whose error_code is set */
+    int attempts;        /**< PutRecords requests made (re-sends included) */
 } kinesis_put_records_result;
 void kinesis_put_records_result_free(kinesis_put_records_result *result);
 
@@ -257,11 +258,11 @@ typedef struct kinesis_put_records_options {
 
 /** A record read by get_records. */
 typedef struct kinesis_read_record {
-    uint8_t *data;               /**< decoded bytes (NUL-terminated for convenience, not counted) */
+    uint8_t *data; /**< decoded bytes (NUL-terminated for convenience, not counted) */
     size_t data_len;
     char *partition_key;
     char *sequence_number;
-    int64_t arrival_ms;          /**< ApproximateArrivalTimestamp, milliseconds since the epoch */
+    int64_t arrival_ms; /**< ApproximateArrivalTimestamp, milliseconds since the epoch */
     kinesis_encryption_type encryption_type;
 } kinesis_read_record;
 
@@ -326,22 +327,24 @@ typedef struct kinesis_iterator_options {
 /* ---- Producer: blocking ---- */
 
 /** PutRecord. On success returns NULL and sets *result (free with kinesis_put_record_result_free). */
-kinesis_error *kinesis_put_record(kinesis_client *client, const char *stream_name, const kinesis_record *record,
-                                  kinesis_put_record_result **result);
+kinesis_error *kinesis_put_record(kinesis_client *client, const char *stream_name,
+                                  const kinesis_record *record, kinesis_put_record_result **result);
 /** PutRecords. Returns NULL on full or partial success (see result->failed_count); *result holds one
  *  entry per record in request order. opts may be NULL. */
-kinesis_error *kinesis_put_records(kinesis_client *client, const char *stream_name, const kinesis_record *records,
-                                   size_t n_records, const kinesis_put_records_options *opts,
+kinesis_error *kinesis_put_records(kinesis_client *client, const char *stream_name,
+                                   const kinesis_record *records, size_t n_records,
+                                   const kinesis_put_records_options *opts,
                                    kinesis_put_records_result **result);
 
 /* ---- Consumer: blocking ---- */
 
 /** Every shard of the stream, closed ones included (ListShards, all pages). */
-kinesis_error *kinesis_get_shards(kinesis_client *client, const char *stream_name, kinesis_shard_list **shards);
+kinesis_error *kinesis_get_shards(kinesis_client *client, const char *stream_name,
+                                  kinesis_shard_list **shards);
 /** GetShardIterator; *iterator is malloc'd (free()). opts may be NULL for TRIM_HORIZON and LATEST. */
-kinesis_error *kinesis_get_shard_iterator(kinesis_client *client, const char *stream_name, const char *shard_id,
-                                          kinesis_iterator_type type, const kinesis_iterator_options *opts,
-                                          char **iterator);
+kinesis_error *kinesis_get_shard_iterator(kinesis_client *client, const char *stream_name,
+                                          const char *shard_id, kinesis_iterator_type type,
+                                          const kinesis_iterator_options *opts, char **iterator);
 /** GetRecords from an iterator; limit 0 lets the service choose (at most 10000). */
 kinesis_error *kinesis_get_records(kinesis_client *client, const char *shard_iterator, int limit,
                                    kinesis_get_records_result **result);
@@ -360,7 +363,8 @@ int kinesis_put_record_async(kinesis_client *client, const char *stream_name, co
 int kinesis_put_records_async(kinesis_client *client, const char *stream_name, const kinesis_record *records,
                               size_t n_records, const kinesis_put_records_options *opts,
                               kinesis_put_records_cb cb, void *user);
-int kinesis_get_shards_async(kinesis_client *client, const char *stream_name, kinesis_shards_cb cb, void *user);
+int kinesis_get_shards_async(kinesis_client *client, const char *stream_name, kinesis_shards_cb cb,
+                             void *user);
 int kinesis_get_shard_iterator_async(kinesis_client *client, const char *stream_name, const char *shard_id,
                                      kinesis_iterator_type type, const kinesis_iterator_options *opts,
                                      kinesis_iterator_cb cb, void *user);
@@ -373,10 +377,10 @@ int kinesis_get_records_async(kinesis_client *client, const char *shard_iterator
 typedef struct kinesis_stream_summary {
     char *stream_name;
     char *stream_arn;
-    char *stream_status;        /**< CREATING, DELETING, ACTIVE, UPDATING */
-    char *stream_mode;          /**< PROVISIONED or ON_DEMAND (NULL if not reported) */
+    char *stream_status; /**< CREATING, DELETING, ACTIVE, UPDATING */
+    char *stream_mode;   /**< PROVISIONED or ON_DEMAND (NULL if not reported) */
     int64_t retention_period_hours;
-    int64_t creation_ms;        /**< StreamCreationTimestamp in milliseconds */
+    int64_t creation_ms; /**< StreamCreationTimestamp in milliseconds */
     int64_t open_shard_count;
     int64_t consumer_count;
     kinesis_encryption_type encryption_type;
@@ -399,17 +403,18 @@ kinesis_error *kinesis_describe_stream_summary(kinesis_client *client, const cha
 kinesis_error *kinesis_list_streams(kinesis_client *client, kinesis_string_list **names);
 /** Poll DescribeStreamSummary every poll_ms (0: 1000) until the stream is ACTIVE; after timeout_ms
  *  (0: 180000) a LIBRARY error named Timeout. */
-kinesis_error *kinesis_wait_for_stream_active(kinesis_client *client, const char *stream_name, int64_t timeout_ms,
-                                              int64_t poll_ms);
+kinesis_error *kinesis_wait_for_stream_active(kinesis_client *client, const char *stream_name,
+                                              int64_t timeout_ms, int64_t poll_ms);
 
 typedef void (*kinesis_done_cb)(kinesis_error *err, void *user);
 typedef void (*kinesis_summary_cb)(kinesis_error *err, kinesis_stream_summary *summary, void *user);
 typedef void (*kinesis_strings_cb)(kinesis_error *err, kinesis_string_list *list, void *user);
 int kinesis_create_stream_async(kinesis_client *client, const char *stream_name, int shard_count,
                                 kinesis_done_cb cb, void *user);
-int kinesis_delete_stream_async(kinesis_client *client, const char *stream_name, kinesis_done_cb cb, void *user);
-int kinesis_describe_stream_summary_async(kinesis_client *client, const char *stream_name, kinesis_summary_cb cb,
-                                          void *user);
+int kinesis_delete_stream_async(kinesis_client *client, const char *stream_name, kinesis_done_cb cb,
+                                void *user);
+int kinesis_describe_stream_summary_async(kinesis_client *client, const char *stream_name,
+                                          kinesis_summary_cb cb, void *user);
 int kinesis_list_streams_async(kinesis_client *client, kinesis_strings_cb cb, void *user);
 int kinesis_wait_for_stream_active_async(kinesis_client *client, const char *stream_name, int64_t timeout_ms,
                                          int64_t poll_ms, kinesis_done_cb cb, void *user);
@@ -474,7 +479,8 @@ typedef struct kinesis_subscription kinesis_subscription;
  * on_event, out of memory). Argument errors go to on_error.
  */
 kinesis_subscription *kinesis_subscribe_to_shard(kinesis_client *client, const char *consumer_arn,
-                                                 const char *shard_id, const kinesis_starting_position *position,
+                                                 const char *shard_id,
+                                                 const kinesis_starting_position *position,
                                                  const kinesis_subscribe_callbacks *callbacks);
 /** Stop the subscription: no callback of it is called after this returns. Safe from inside its
  *  own callbacks and after it ended. */

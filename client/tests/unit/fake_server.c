@@ -35,32 +35,41 @@ struct fake_server {
     conn conns[FS_MAX_CONNS];
 };
 
-static void close_conn(conn *c) {
-    if (c->fd >= 0) close(c->fd);
+static void close_conn(conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
     free(c->buf);
     memset(c, 0, sizeof *c);
     c->fd = -1;
 }
 
-static void send_all(int fd, const char *p, size_t n) {
+static void send_all(int fd, const char *p, size_t n)
+{
     while (n > 0) {
         ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0) return;
+        if (w <= 0)
+            return;
         p += w;
         n -= (size_t)w;
     }
 }
 
 /* If c holds a whole request, record it, answer it and return 1. */
-static int serve_one(fake_server *s, conn *c) {
-    if (!c->buf) return 0;
+static int serve_one(fake_server *s, conn *c)
+{
+    if (!c->buf)
+        return 0;
     char *end = strstr(c->buf, "\r\n\r\n");
-    if (!end) return 0;
+    if (!end)
+        return 0;
     size_t head_len = (size_t)(end - c->buf) + 4;
     size_t body_len = 0;
     for (char *p = c->buf; p < end; p++)
-        if ((p == c->buf || p[-1] == '\n') && strncasecmp(p, "Content-Length:", 15) == 0) body_len = strtoul(p + 15, NULL, 10);
-    if (c->len < head_len + body_len) return 0;
+        if ((p == c->buf || p[-1] == '\n') && strncasecmp(p, "Content-Length:", 15) == 0)
+            body_len = strtoul(p + 15, NULL, 10);
+    if (c->len < head_len + body_len)
+        return 0;
     pthread_mutex_lock(&s->mu);
     size_t i = s->n_reqs;
     if (i < FS_MAX_REQUESTS) {
@@ -85,21 +94,24 @@ static int serve_one(fake_server *s, conn *c) {
     }
     const char *body = a->body ? a->body : "";
     char head[1024];
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: %zu\r\n%s\r\n",
-                     a->status, strlen(body), a->extra_headers ? a->extra_headers : "");
+    int n =
+        snprintf(head, sizeof head,
+                 "HTTP/1.1 %d X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: %zu\r\n%s\r\n",
+                 a->status, strlen(body), a->extra_headers ? a->extra_headers : "");
     send_all(c->fd, head, (size_t)n);
     send_all(c->fd, body, strlen(body));
     return 1;
 }
 
-static void *run(void *arg) {
+static void *run(void *arg)
+{
     fake_server *s = arg;
     for (;;) {
         pthread_mutex_lock(&s->mu);
         int stop = s->stop;
         pthread_mutex_unlock(&s->mu);
-        if (stop) break;
+        if (stop)
+            break;
         struct pollfd pf[FS_MAX_CONNS + 1];
         pf[0].fd = s->listen_fd;
         pf[0].events = POLLIN;
@@ -108,7 +120,8 @@ static void *run(void *arg) {
             pf[i + 1].events = POLLIN;
             pf[i + 1].revents = 0;
         }
-        if (poll(pf, FS_MAX_CONNS + 1, 50) <= 0) continue;
+        if (poll(pf, FS_MAX_CONNS + 1, 50) <= 0)
+            continue;
         if (pf[0].revents & POLLIN) {
             int fd = accept(s->listen_fd, NULL, NULL);
             int placed = 0;
@@ -117,7 +130,8 @@ static void *run(void *arg) {
                     s->conns[i].fd = fd;
                     placed = 1;
                 }
-            if (fd >= 0 && !placed) close(fd);
+            if (fd >= 0 && !placed)
+                close(fd);
             if (placed) {
                 pthread_mutex_lock(&s->mu);
                 s->n_conns++;
@@ -126,7 +140,8 @@ static void *run(void *arg) {
         }
         for (int i = 0; i < FS_MAX_CONNS; i++) {
             conn *c = &s->conns[i];
-            if (c->fd < 0 || !(pf[i + 1].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            if (c->fd < 0 || !(pf[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
             if (c->len + 4097 > c->cap) {
                 size_t cap = c->cap ? c->cap * 2 : 8192;
                 char *nb = realloc(c->buf, cap);
@@ -151,7 +166,8 @@ static void *run(void *arg) {
     return NULL;
 }
 
-fake_server *fs_start(const fs_answer *script, size_t n) {
+fake_server *fs_start(const fs_answer *script, size_t n)
+{
     fake_server *s = calloc(1, sizeof *s);
     if (!s || n == 0) {
         free(s);
@@ -159,7 +175,8 @@ fake_server *fs_start(const fs_answer *script, size_t n) {
     }
     s->script = script;
     s->n_script = n;
-    for (int i = 0; i < FS_MAX_CONNS; i++) s->conns[i].fd = -1;
+    for (int i = 0; i < FS_MAX_CONNS; i++)
+        s->conns[i].fd = -1;
     pthread_mutex_init(&s->mu, NULL);
     s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a;
@@ -167,9 +184,10 @@ fake_server *fs_start(const fs_answer *script, size_t n) {
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t al = sizeof a;
-    if (s->listen_fd < 0 || bind(s->listen_fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(s->listen_fd, 16) != 0 ||
-        getsockname(s->listen_fd, (struct sockaddr *)&a, &al) != 0) {
-        if (s->listen_fd >= 0) close(s->listen_fd);
+    if (s->listen_fd < 0 || bind(s->listen_fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        listen(s->listen_fd, 16) != 0 || getsockname(s->listen_fd, (struct sockaddr *)&a, &al) != 0) {
+        if (s->listen_fd >= 0)
+            close(s->listen_fd);
         free(s);
         return NULL;
     }
@@ -182,15 +200,21 @@ fake_server *fs_start(const fs_answer *script, size_t n) {
     return s;
 }
 
-const char *fs_url(const fake_server *s) { return s->url; }
+const char *fs_url(const fake_server *s)
+{
+    return s->url;
+}
 
-void fs_stop(fake_server *s) {
-    if (!s) return;
+void fs_stop(fake_server *s)
+{
+    if (!s)
+        return;
     pthread_mutex_lock(&s->mu);
     s->stop = 1;
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->thread, NULL);
-    for (int i = 0; i < FS_MAX_CONNS; i++) close_conn(&s->conns[i]);
+    for (int i = 0; i < FS_MAX_CONNS; i++)
+        close_conn(&s->conns[i]);
     close(s->listen_fd);
     for (size_t i = 0; i < s->n_reqs; i++) {
         free(s->reqs[i].head);
@@ -200,30 +224,38 @@ void fs_stop(fake_server *s) {
     free(s);
 }
 
-size_t fs_count(fake_server *s) {
+size_t fs_count(fake_server *s)
+{
     pthread_mutex_lock(&s->mu);
     size_t n = s->n_reqs;
     pthread_mutex_unlock(&s->mu);
     return n;
 }
 
-size_t fs_connections(fake_server *s) {
+size_t fs_connections(fake_server *s)
+{
     pthread_mutex_lock(&s->mu);
     size_t n = s->n_conns;
     pthread_mutex_unlock(&s->mu);
     return n;
 }
 
-const fs_request *fs_get(fake_server *s, size_t i) { return i < fs_count(s) ? &s->reqs[i] : NULL; }
+const fs_request *fs_get(fake_server *s, size_t i)
+{
+    return i < fs_count(s) ? &s->reqs[i] : NULL;
+}
 
-const char *fs_header(const fs_request *r, const char *name, char *buf, size_t len) {
+const char *fs_header(const fs_request *r, const char *name, char *buf, size_t len)
+{
     size_t nl = strlen(name);
     for (const char *p = r->head; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
         if (strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
             const char *v = p + nl + 1;
-            while (*v == ' ') v++;
+            while (*v == ' ')
+                v++;
             size_t vl = strcspn(v, "\r\n");
-            if (vl >= len) vl = len - 1;
+            if (vl >= len)
+                vl = len - 1;
             memcpy(buf, v, vl);
             buf[vl] = '\0';
             return buf;

@@ -17,7 +17,7 @@ typedef struct fs_answer {
 } fs_answer;
 
 typedef struct fs_request {
-    char *head;   /* request line and headers */
+    char *head; /* request line and headers */
     char *body;
     size_t body_len;
 } fs_request;

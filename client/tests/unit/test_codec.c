@@ -7,15 +7,20 @@
 
 #include "internal.h"
 
-static json_t *parse(const char *text) {
+static json_t *parse(const char *text)
+{
     json_t *j = json_loads(text, 0, NULL);
     cr_assert_not_null(j, "not JSON: %s", text);
     return j;
 }
 
-static const char *sget(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static const char *sget(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
 
-static void expect_malformed(kinesis_error *e) {
+static void expect_malformed(kinesis_error *e)
+{
     cr_assert_not_null(e);
     cr_assert_eq(e->type, KINESIS_ERROR_UNEXPECTED_RESPONSE);
     cr_assert_str_eq(e->name, KINESIS_ERR_MALFORMED);
@@ -23,13 +28,14 @@ static void expect_malformed(kinesis_error *e) {
 }
 
 /* The call runs first, then its error is checked (argument order is unspecified in C). */
-#define expect_bad_arg(call, errvar)                                                                                   \
-    do {                                                                                                               \
-        char *body_ = (call);                                                                                          \
-        check_bad_arg(body_, errvar);                                                                                  \
+#define expect_bad_arg(call, errvar)                                                                         \
+    do {                                                                                                     \
+        char *body_ = (call);                                                                                \
+        check_bad_arg(body_, errvar);                                                                        \
     } while (0)
 
-static void check_bad_arg(char *body, kinesis_error *e) {
+static void check_bad_arg(char *body, kinesis_error *e)
+{
     cr_assert_null(body);
     cr_assert_not_null(e);
     cr_assert_eq(e->type, KINESIS_ERROR_LIBRARY);
@@ -39,7 +45,8 @@ static void check_bad_arg(char *body, kinesis_error *e) {
 
 /* ------------------------------------------------------------------ base64 */
 
-Test(codec, base64_round_trip_and_rejects) {
+Test(codec, base64_round_trip_and_rejects)
+{
     const uint8_t bin[] = {0, 1, 2, 0xff, 0xfe, 'a'};
     char *t = kc_base64_encode(bin, sizeof bin);
     cr_assert_str_eq(t, "AAEC//5h");
@@ -64,7 +71,8 @@ Test(codec, base64_round_trip_and_rejects) {
 
 /* ------------------------------------------------------------------ builders */
 
-Test(codec, put_record_body) {
+Test(codec, put_record_body)
+{
     kinesis_error *e = NULL;
     kinesis_record r = {"hello", 5, "pk1", NULL, NULL};
     char *b = kc_build_put_record("s1", &r, &e);
@@ -87,7 +95,8 @@ Test(codec, put_record_body) {
     free(b);
 }
 
-Test(codec, put_record_bad_arguments) {
+Test(codec, put_record_bad_arguments)
+{
     kinesis_error *e = NULL;
     kinesis_record ok = {"x", 1, "pk", NULL, NULL};
     expect_bad_arg(kc_build_put_record("s", NULL, &e), e);
@@ -103,9 +112,11 @@ Test(codec, put_record_bad_arguments) {
     expect_bad_arg(kc_build_put_record("", &ok, &e), e);
 }
 
-Test(codec, put_records_entries_and_subset) {
+Test(codec, put_records_entries_and_subset)
+{
     kinesis_error *e = NULL;
-    kinesis_record rs[3] = {{"a", 1, "k0", NULL, "ignored"}, {"bb", 2, "k1", "99", NULL}, {"ccc", 3, "k2", NULL, NULL}};
+    kinesis_record rs[3] = {
+        {"a", 1, "k0", NULL, "ignored"}, {"bb", 2, "k1", "99", NULL}, {"ccc", 3, "k2", NULL, NULL}};
     char *entries = kc_build_put_records_entries(rs, 3, &e);
     cr_assert_null(e);
     size_t idx[2] = {2, 0};
@@ -135,7 +146,8 @@ Test(codec, put_records_entries_and_subset) {
     expect_bad_arg(kc_build_put_records_entries(withbad, 2, &e), e);
 }
 
-Test(codec, shard_iterator_all_types) {
+Test(codec, shard_iterator_all_types)
+{
     kinesis_error *e = NULL;
     kinesis_iterator_options seq = {"4950", 0}, ts = {NULL, 1459799926480};
     struct {
@@ -154,11 +166,14 @@ Test(codec, shard_iterator_all_types) {
         cr_assert_str_eq(sget(j, "ShardIteratorType"), cases[i].name);
         cr_assert_str_eq(sget(j, "ShardId"), "shardId-000000000001");
         cr_assert_str_eq(sget(j, "StreamName"), "s");
-        if (cases[i].o == &seq) cr_assert_str_eq(sget(j, "StartingSequenceNumber"), "4950");
-        else cr_assert_null(json_object_get(j, "StartingSequenceNumber"));
+        if (cases[i].o == &seq)
+            cr_assert_str_eq(sget(j, "StartingSequenceNumber"), "4950");
+        else
+            cr_assert_null(json_object_get(j, "StartingSequenceNumber"));
         if (cases[i].o == &ts)
             cr_assert_float_eq(json_number_value(json_object_get(j, "Timestamp")), 1459799926.48, 1e-6);
-        else cr_assert_null(json_object_get(j, "Timestamp"));
+        else
+            cr_assert_null(json_object_get(j, "Timestamp"));
         json_decref(j);
         free(b);
         kinesis_iterator_type back;
@@ -170,11 +185,13 @@ Test(codec, shard_iterator_all_types) {
     cr_assert_eq(kinesis_iterator_type_parse(NULL, &t), -1);
 }
 
-Test(codec, shard_iterator_bad_arguments) {
+Test(codec, shard_iterator_bad_arguments)
+{
     kinesis_error *e = NULL;
     kinesis_iterator_options seq = {"4950", 0}, ts = {NULL, 1000}, empty = {"", 0};
     expect_bad_arg(kc_build_get_shard_iterator("s", "sh", KINESIS_ITERATOR_AT_SEQUENCE_NUMBER, NULL, &e), e);
-    expect_bad_arg(kc_build_get_shard_iterator("s", "sh", KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER, &empty, &e), e);
+    expect_bad_arg(kc_build_get_shard_iterator("s", "sh", KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER, &empty, &e),
+                   e);
     expect_bad_arg(kc_build_get_shard_iterator("s", "sh", KINESIS_ITERATOR_AT_TIMESTAMP, &seq, &e), e);
     expect_bad_arg(kc_build_get_shard_iterator("s", "sh", KINESIS_ITERATOR_AT_SEQUENCE_NUMBER, &ts, &e), e);
     expect_bad_arg(kc_build_get_shard_iterator("s", "sh", KINESIS_ITERATOR_LATEST, &seq, &e), e);
@@ -184,7 +201,8 @@ Test(codec, shard_iterator_bad_arguments) {
     expect_bad_arg(kc_build_get_shard_iterator(NULL, "sh", KINESIS_ITERATOR_LATEST, NULL, &e), e);
 }
 
-Test(codec, get_records_list_shards_create_bodies) {
+Test(codec, get_records_list_shards_create_bodies)
+{
     kinesis_error *e = NULL;
     char *b = kc_build_get_records("it", 0, &e);
     cr_assert_str_eq(b, "{\"ShardIterator\":\"it\"}");
@@ -236,9 +254,11 @@ Test(codec, get_records_list_shards_create_bodies) {
 
 /* ------------------------------------------------------------------ error answers */
 
-Test(codec, error_answer_names_and_messages) {
-    const char *b1 = "{\"__type\":\"com.amazonaws.kinesis.v20131202#ResourceNotFoundException\",\"message\":\"Stream s "
-                     "under account 000000000000 not found.\"}";
+Test(codec, error_answer_names_and_messages)
+{
+    const char *b1 =
+        "{\"__type\":\"com.amazonaws.kinesis.v20131202#ResourceNotFoundException\",\"message\":\"Stream s "
+        "under account 000000000000 not found.\"}";
     kinesis_error *e = kc_error_from_answer(400, b1, strlen(b1), "rid-1", NULL);
     cr_assert_eq(e->type, KINESIS_ERROR_REQUEST_FAILED);
     cr_assert_str_eq(e->name, "ResourceNotFoundException");
@@ -267,8 +287,10 @@ Test(codec, error_answer_names_and_messages) {
 
 /* ------------------------------------------------------------------ parsers */
 
-Test(codec, parse_put_record) {
-    const char *ok = "{\"ShardId\":\"shardId-000000000000\",\"SequenceNumber\":\"4959\",\"EncryptionType\":\"KMS\"}";
+Test(codec, parse_put_record)
+{
+    const char *ok =
+        "{\"ShardId\":\"shardId-000000000000\",\"SequenceNumber\":\"4959\",\"EncryptionType\":\"KMS\"}";
     kinesis_put_record_result *r = NULL;
     cr_assert_null(kc_parse_put_record(ok, strlen(ok), &r));
     cr_assert_str_eq(r->shard_id, "shardId-000000000000");
@@ -276,7 +298,12 @@ Test(codec, parse_put_record) {
     cr_assert_eq(r->encryption_type, KINESIS_ENCRYPTION_KMS);
     cr_assert_null(r->error_code);
     kinesis_put_record_result_free(r);
-    const char *bad[] = {"", "null", "[]", "not json", "{\"ShardId\":\"x\"}", "{\"ShardId\":1,\"SequenceNumber\":\"1\"}",
+    const char *bad[] = {"",
+                         "null",
+                         "[]",
+                         "not json",
+                         "{\"ShardId\":\"x\"}",
+                         "{\"ShardId\":1,\"SequenceNumber\":\"1\"}",
                          "{\"ShardId\":\"x\",\"SequenceNumber\":\"\"}",
                          "{\"ShardId\":\"x\",\"SequenceNumber\":\"1\",\"EncryptionType\":5}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -285,10 +312,12 @@ Test(codec, parse_put_record) {
     }
 }
 
-Test(codec, parse_put_records_partial) {
-    const char *ok = "{\"FailedRecordCount\":1,\"EncryptionType\":\"NONE\",\"Records\":["
-                     "{\"ShardId\":\"shardId-000000000000\",\"SequenceNumber\":\"1\"},"
-                     "{\"ErrorCode\":\"ProvisionedThroughputExceededException\",\"ErrorMessage\":\"Rate exceeded\"}]}";
+Test(codec, parse_put_records_partial)
+{
+    const char *ok =
+        "{\"FailedRecordCount\":1,\"EncryptionType\":\"NONE\",\"Records\":["
+        "{\"ShardId\":\"shardId-000000000000\",\"SequenceNumber\":\"1\"},"
+        "{\"ErrorCode\":\"ProvisionedThroughputExceededException\",\"ErrorMessage\":\"Rate exceeded\"}]}";
     kinesis_put_record_result res[2];
     memset(res, 0, sizeof res);
     size_t failed = 9;
@@ -300,7 +329,8 @@ Test(codec, parse_put_records_partial) {
     cr_assert_str_eq(res[1].error_message, "Rate exceeded");
     cr_assert_null(res[1].shard_id);
     /* a re-send of entry 1 alone lands in slot 1 */
-    const char *again = "{\"FailedRecordCount\":0,\"Records\":[{\"ShardId\":\"shardId-000000000001\",\"SequenceNumber\":\"2\"}]}";
+    const char *again = "{\"FailedRecordCount\":0,\"Records\":[{\"ShardId\":\"shardId-000000000001\","
+                        "\"SequenceNumber\":\"2\"}]}";
     size_t idx[1] = {1};
     cr_assert_null(kc_parse_put_records(again, strlen(again), 1, idx, res, &failed));
     cr_assert_eq(failed, 0);
@@ -314,11 +344,12 @@ Test(codec, parse_put_records_partial) {
     }
 }
 
-Test(codec, parse_put_records_malformed) {
+Test(codec, parse_put_records_malformed)
+{
     const char *bad[] = {
         "{}",
         "{\"FailedRecordCount\":0}",
-        "{\"FailedRecordCount\":0,\"Records\":[]}",                                       /* fewer entries than sent */
+        "{\"FailedRecordCount\":0,\"Records\":[]}", /* fewer entries than sent */
         "{\"FailedRecordCount\":0,\"Records\":[1]}",
         "{\"FailedRecordCount\":\"0\",\"Records\":[{\"ShardId\":\"a\",\"SequenceNumber\":\"1\"}]}",
         "{\"FailedRecordCount\":0,\"Records\":[{\"ShardId\":\"a\"}]}",
@@ -336,13 +367,15 @@ Test(codec, parse_put_records_malformed) {
 
 static const char *SHARDS_PAGE =
     "{\"NextToken\":\"tok2\",\"Shards\":[{\"ShardId\":\"shardId-000000000000\","
-    "\"HashKeyRange\":{\"StartingHashKey\":\"0\",\"EndingHashKey\":\"170141183460469231731687303715884105727\"},"
+    "\"HashKeyRange\":{\"StartingHashKey\":\"0\",\"EndingHashKey\":"
+    "\"170141183460469231731687303715884105727\"},"
     "\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"100\",\"EndingSequenceNumber\":\"200\"}},"
     "{\"ShardId\":\"shardId-000000000002\",\"ParentShardId\":\"shardId-000000000000\","
     "\"HashKeyRange\":{\"StartingHashKey\":\"0\",\"EndingHashKey\":\"5\"},"
     "\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"300\"}}]}";
 
-Test(codec, parse_list_shards) {
+Test(codec, parse_list_shards)
+{
     kinesis_shard_list *l = calloc(1, sizeof *l);
     char *next = NULL;
     cr_assert_null(kc_parse_list_shards(SHARDS_PAGE, strlen(SHARDS_PAGE), l, &next));
@@ -358,7 +391,10 @@ Test(codec, parse_list_shards) {
     cr_assert_null(kc_parse_list_shards(last, strlen(last), l, &next));
     cr_assert_null(next);
     cr_assert_eq(l->count, 2);
-    const char *bad[] = {"{}", "{\"Shards\":{}}", "{\"Shards\":[{\"ShardId\":\"x\"}]}", "{\"Shards\":[null]}",
+    const char *bad[] = {"{}",
+                         "{\"Shards\":{}}",
+                         "{\"Shards\":[{\"ShardId\":\"x\"}]}",
+                         "{\"Shards\":[null]}",
                          "{\"Shards\":[],\"NextToken\":3}",
                          "{\"Shards\":[{\"ShardId\":\"x\",\"HashKeyRange\":{},\"SequenceNumberRange\":{}}]}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -368,7 +404,8 @@ Test(codec, parse_list_shards) {
     kinesis_shard_list_free(l);
 }
 
-Test(codec, parse_get_shard_iterator) {
+Test(codec, parse_get_shard_iterator)
+{
     char *it = NULL;
     const char *ok = "{\"ShardIterator\":\"AAAA\"}";
     cr_assert_null(kc_parse_get_shard_iterator(ok, strlen(ok), &it));
@@ -382,12 +419,15 @@ Test(codec, parse_get_shard_iterator) {
 static const char *RECORDS =
     "{\"Records\":[{\"Data\":\"AAEC//5h\",\"PartitionKey\":\"pk\",\"SequenceNumber\":\"4950\","
     "\"ApproximateArrivalTimestamp\":1459799926.48,\"EncryptionType\":\"KMS\"},"
-    "{\"Data\":\"\",\"PartitionKey\":\"pk2\",\"SequenceNumber\":\"4951\",\"ApproximateArrivalTimestamp\":1.5e9}],"
-    "\"NextShardIterator\":null,\"MillisBehindLatest\":1234,\"ChildShards\":[{\"ShardId\":\"shardId-000000000003\","
+    "{\"Data\":\"\",\"PartitionKey\":\"pk2\",\"SequenceNumber\":\"4951\",\"ApproximateArrivalTimestamp\":1."
+    "5e9}],"
+    "\"NextShardIterator\":null,\"MillisBehindLatest\":1234,\"ChildShards\":[{\"ShardId\":\"shardId-"
+    "000000000003\","
     "\"ParentShards\":[\"shardId-000000000001\",\"shardId-000000000002\"],"
     "\"HashKeyRange\":{\"StartingHashKey\":\"0\",\"EndingHashKey\":\"9\"}}]}";
 
-Test(codec, parse_get_records) {
+Test(codec, parse_get_records)
+{
     kinesis_get_records_result *r = NULL;
     cr_assert_null(kc_parse_get_records(RECORDS, strlen(RECORDS), &r));
     cr_assert_eq(r->count, 2);
@@ -418,14 +458,17 @@ Test(codec, parse_get_records) {
     kinesis_get_records_result_free(r);
 }
 
-Test(codec, parse_get_records_malformed) {
+Test(codec, parse_get_records_malformed)
+{
     const char *bad[] = {
         "{\"NextShardIterator\":\"x\"}",
-        "{\"Records\":[{\"Data\":\"a\",\"PartitionKey\":\"p\",\"SequenceNumber\":\"1\",\"ApproximateArrivalTimestamp\":1}]}",
+        "{\"Records\":[{\"Data\":\"a\",\"PartitionKey\":\"p\",\"SequenceNumber\":\"1\","
+        "\"ApproximateArrivalTimestamp\":1}]}",
         "{\"Records\":[{\"PartitionKey\":\"p\",\"SequenceNumber\":\"1\",\"ApproximateArrivalTimestamp\":1}]}",
         "{\"Records\":[{\"Data\":\"\",\"SequenceNumber\":\"1\",\"ApproximateArrivalTimestamp\":1}]}",
         "{\"Records\":[{\"Data\":\"\",\"PartitionKey\":\"p\",\"SequenceNumber\":\"1\"}]}",
-        "{\"Records\":[{\"Data\":\"\",\"PartitionKey\":\"p\",\"SequenceNumber\":\"1\",\"ApproximateArrivalTimestamp\":\"x\"}]}",
+        "{\"Records\":[{\"Data\":\"\",\"PartitionKey\":\"p\",\"SequenceNumber\":\"1\","
+        "\"ApproximateArrivalTimestamp\":\"x\"}]}",
         "{\"Records\":[],\"MillisBehindLatest\":\"5\"}",
         "{\"Records\":[],\"ChildShards\":{}}",
         "{\"Records\":[],\"ChildShards\":[{\"ParentShards\":[]}]}",
@@ -441,7 +484,8 @@ Test(codec, parse_get_records_malformed) {
 }
 
 /* Every truncation of a valid answer is an error, never a crash. */
-Test(codec, truncated_answers) {
+Test(codec, truncated_answers)
+{
     size_t n = strlen(RECORDS);
     for (size_t cut = 0; cut < n; cut++) {
         kinesis_get_records_result *r = NULL;
@@ -462,11 +506,13 @@ Test(codec, truncated_answers) {
     }
 }
 
-Test(codec, parse_describe_stream_summary) {
-    const char *ok = "{\"StreamDescriptionSummary\":{\"StreamName\":\"s\",\"StreamARN\":\"arn:aws:kinesis:us-east-1:"
-                     "000000000000:stream/s\",\"StreamStatus\":\"ACTIVE\",\"StreamModeDetails\":{\"StreamMode\":"
-                     "\"PROVISIONED\"},\"RetentionPeriodHours\":24,\"StreamCreationTimestamp\":1700000000.5,"
-                     "\"EncryptionType\":\"NONE\",\"OpenShardCount\":2,\"ConsumerCount\":0,\"EnhancedMonitoring\":[]}}";
+Test(codec, parse_describe_stream_summary)
+{
+    const char *ok =
+        "{\"StreamDescriptionSummary\":{\"StreamName\":\"s\",\"StreamARN\":\"arn:aws:kinesis:us-east-1:"
+        "000000000000:stream/s\",\"StreamStatus\":\"ACTIVE\",\"StreamModeDetails\":{\"StreamMode\":"
+        "\"PROVISIONED\"},\"RetentionPeriodHours\":24,\"StreamCreationTimestamp\":1700000000.5,"
+        "\"EncryptionType\":\"NONE\",\"OpenShardCount\":2,\"ConsumerCount\":0,\"EnhancedMonitoring\":[]}}";
     kinesis_stream_summary *s = NULL;
     cr_assert_null(kc_parse_describe_stream_summary(ok, strlen(ok), &s));
     cr_assert_str_eq(s->stream_name, "s");
@@ -476,17 +522,19 @@ Test(codec, parse_describe_stream_summary) {
     cr_assert_eq(s->open_shard_count, 2);
     cr_assert_eq(s->creation_ms, 1700000000500);
     kinesis_stream_summary_free(s);
-    const char *bad[] = {"{}", "{\"StreamDescriptionSummary\":[]}",
-                         "{\"StreamDescriptionSummary\":{\"StreamName\":\"s\",\"StreamARN\":\"a\"}}",
-                         ("{\"StreamDescriptionSummary\":{\"StreamName\":\"s\",\"StreamARN\":\"a\",\"StreamStatus\":"
-                          "\"ACTIVE\",\"OpenShardCount\":\"2\"}}")};
+    const char *bad[] = {
+        "{}", "{\"StreamDescriptionSummary\":[]}",
+        "{\"StreamDescriptionSummary\":{\"StreamName\":\"s\",\"StreamARN\":\"a\"}}",
+        ("{\"StreamDescriptionSummary\":{\"StreamName\":\"s\",\"StreamARN\":\"a\",\"StreamStatus\":"
+         "\"ACTIVE\",\"OpenShardCount\":\"2\"}}")};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         expect_malformed(kc_parse_describe_stream_summary(bad[i], strlen(bad[i]), &s));
         cr_assert_null(s);
     }
 }
 
-Test(codec, parse_list_streams) {
+Test(codec, parse_list_streams)
+{
     kinesis_string_list *l = calloc(1, sizeof *l);
     int more = 0;
     char *next = NULL;

@@ -13,16 +13,20 @@
 
 static char tmpdir[64];
 
-static void clear_env(void) {
-    const char *vars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                          "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION", "AWS_DEFAULT_REGION"};
-    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) unsetenv(vars[i]);
+static void clear_env(void)
+{
+    const char *vars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",       "AWS_SESSION_TOKEN",
+                          "AWS_PROFILE",       "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION",
+                          "AWS_DEFAULT_REGION"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+        unsetenv(vars[i]);
     strcpy(tmpdir, "/tmp/kinesis-cred-XXXXXX");
     cr_assert_not_null(mkdtemp(tmpdir));
     setenv("HOME", tmpdir, 1); /* no real ~/.aws/credentials leaks into a test */
 }
 
-static void remove_tmp(void) {
+static void remove_tmp(void)
+{
     char path[128];
     snprintf(path, sizeof path, "%s/.aws/credentials", tmpdir);
     unlink(path);
@@ -35,14 +39,16 @@ static void remove_tmp(void) {
 
 TestSuite(config, .init = clear_env, .fini = remove_tmp);
 
-static void write_file(const char *path, const char *text) {
+static void write_file(const char *path, const char *text)
+{
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fputs(text, f);
     fclose(f);
 }
 
-static void expect_config_error(kinesis_error *e, const char *needle) {
+static void expect_config_error(kinesis_error *e, const char *needle)
+{
     cr_assert_not_null(e);
     cr_assert_eq(e->type, KINESIS_ERROR_LIBRARY);
     cr_assert_str_eq(e->name, KINESIS_ERR_CONFIGURATION);
@@ -50,7 +56,8 @@ static void expect_config_error(kinesis_error *e, const char *needle) {
     kinesis_error_free(e);
 }
 
-Test(config, explicit_credentials_win) {
+Test(config, explicit_credentials_win)
+{
     setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
     setenv("AWS_SECRET_ACCESS_KEY", "ENVSECRET", 1);
     kinesis_client_options o = {.access_key_id = "AK", .secret_access_key = "SK", .session_token = "TOK"};
@@ -62,13 +69,15 @@ Test(config, explicit_credentials_win) {
     kc_credentials_clean_up(&c);
 }
 
-Test(config, half_explicit_credentials_fail) {
+Test(config, half_explicit_credentials_fail)
+{
     kinesis_client_options o = {.access_key_id = "AK"};
     kc_credentials c;
     expect_config_error(kc_resolve_credentials(&o, &c), "secret_access_key");
 }
 
-Test(config, environment_credentials) {
+Test(config, environment_credentials)
+{
     setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
     setenv("AWS_SECRET_ACCESS_KEY", "ENVSECRET", 1);
     setenv("AWS_SESSION_TOKEN", "ENVTOKEN", 1);
@@ -81,7 +90,8 @@ Test(config, environment_credentials) {
     kc_credentials_clean_up(&c);
 }
 
-Test(config, half_environment_fails) {
+Test(config, half_environment_fails)
+{
     setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
     kinesis_client_options o = {0};
     kc_credentials c;
@@ -100,7 +110,8 @@ static const char *PROFILES = "# comment\n"
                               "aws_session_token = DEVTOKEN\n"
                               "region = eu-west-1\n";
 
-Test(config, default_profile_from_home) {
+Test(config, default_profile_from_home)
+{
     char dir[128], path[160];
     snprintf(dir, sizeof dir, "%s/.aws", tmpdir);
     cr_assert_eq(mkdir(dir, 0700), 0);
@@ -115,7 +126,8 @@ Test(config, default_profile_from_home) {
     kc_credentials_clean_up(&c);
 }
 
-Test(config, named_profile_from_env_file) {
+Test(config, named_profile_from_env_file)
+{
     char path[160];
     snprintf(path, sizeof path, "%s/creds", tmpdir);
     write_file(path, PROFILES);
@@ -129,7 +141,8 @@ Test(config, named_profile_from_env_file) {
     kc_credentials_clean_up(&c);
 }
 
-Test(config, explicit_profile_beats_environment_keys) {
+Test(config, explicit_profile_beats_environment_keys)
+{
     char path[160];
     snprintf(path, sizeof path, "%s/creds", tmpdir);
     write_file(path, PROFILES);
@@ -143,7 +156,8 @@ Test(config, explicit_profile_beats_environment_keys) {
     kc_credentials_clean_up(&c);
 }
 
-Test(config, missing_profile_file_and_profile) {
+Test(config, missing_profile_file_and_profile)
+{
     kinesis_client_options o = {0};
     kc_credentials c;
     expect_config_error(kc_resolve_credentials(&o, &c), "cannot read");
@@ -155,7 +169,8 @@ Test(config, missing_profile_file_and_profile) {
     expect_config_error(kc_resolve_credentials(&o, &c), "profile 'nope' not found");
 }
 
-Test(config, malformed_profile_files) {
+Test(config, malformed_profile_files)
+{
     kc_credentials c;
     expect_config_error(kc_parse_credentials_file("[default\naws_access_key_id=a\n", "default", "f", &c),
                         "f:1: malformed section header");
@@ -163,16 +178,17 @@ Test(config, malformed_profile_files) {
                         "f:2: expected 'key = value'");
     expect_config_error(kc_parse_credentials_file("[default]\naws_access_key_id=a\n", "default", "f", &c),
                         "lacks aws_secret_access_key");
-    expect_config_error(kc_parse_credentials_file("[default]\naws_access_key_id=\naws_secret_access_key=s\n", "default",
-                                                  "f", &c),
+    expect_config_error(kc_parse_credentials_file("[default]\naws_access_key_id=\naws_secret_access_key=s\n",
+                                                  "default", "f", &c),
                         "lacks aws_access_key_id");
-    cr_assert_null(kc_parse_credentials_file("[profile x]\r\naws_access_key_id=a\r\naws_secret_access_key=b\r\n", "x",
-                                             "f", &c));
+    cr_assert_null(kc_parse_credentials_file(
+        "[profile x]\r\naws_access_key_id=a\r\naws_secret_access_key=b\r\n", "x", "f", &c));
     cr_assert_str_eq(c.secret_access_key, "b");
     kc_credentials_clean_up(&c);
 }
 
-Test(config, region_resolution) {
+Test(config, region_resolution)
+{
     kinesis_client_options o = {0};
     char *r = NULL;
     expect_config_error(kc_resolve_region(&o, &r), "no region");
@@ -198,7 +214,8 @@ Test(config, region_resolution) {
     free(r);
 }
 
-Test(config, endpoints) {
+Test(config, endpoints)
+{
     kc_endpoint e;
     cr_assert_null(kc_resolve_endpoint(NULL, "eu-west-1", &e));
     cr_assert_str_eq(e.url, "https://kinesis.eu-west-1.amazonaws.com");
@@ -221,21 +238,24 @@ Test(config, endpoints) {
     }
 }
 
-Test(config, client_new_reports_configuration_errors) {
+Test(config, client_new_reports_configuration_errors)
+{
     kinesis_error *err = NULL;
     kinesis_client_options o = {.region = "us-east-1"};
     cr_assert_null(kinesis_client_new(&o, &err));
     expect_config_error(err, "no credentials");
-    kinesis_client_options o2 = {.region = "us-east-1", .access_key_id = "a", .secret_access_key = "b",
-                                 .endpoint = "gopher://x"};
+    kinesis_client_options o2 = {
+        .region = "us-east-1", .access_key_id = "a", .secret_access_key = "b", .endpoint = "gopher://x"};
     cr_assert_null(kinesis_client_new(&o2, &err));
     expect_config_error(err, "malformed endpoint");
-    kinesis_client_options o3 = {.region = "us-east-1", .access_key_id = "a", .secret_access_key = "b",
-                                 .connect_timeout_ms = -1};
+    kinesis_client_options o3 = {
+        .region = "us-east-1", .access_key_id = "a", .secret_access_key = "b", .connect_timeout_ms = -1};
     cr_assert_null(kinesis_client_new(&o3, &err));
     expect_config_error(err, "negative");
     cr_assert_null(kinesis_client_new(&o3, NULL)); /* no error pointer: no leak, no crash */
-    kinesis_client_options ok = {.access_key_id = "a", .secret_access_key = "b", .endpoint = "http://127.0.0.1:1",
+    kinesis_client_options ok = {.access_key_id = "a",
+                                 .secret_access_key = "b",
+                                 .endpoint = "http://127.0.0.1:1",
                                  .user_agent = "test/1"};
     kinesis_client *c = kinesis_client_new(&ok, &err);
     cr_assert_not_null(c);

@@ -6,7 +6,8 @@
 
 #include "kinesis/kinesis.h"
 
-Test(retry, defaults_fill_zero_fields_only) {
+Test(retry, defaults_fill_zero_fields_only)
+{
     kinesis_retry_policy p = {0};
     kinesis_retry_policy_defaults(&p);
     cr_assert_eq(p.max_attempts, 5);
@@ -21,24 +22,29 @@ Test(retry, defaults_fill_zero_fields_only) {
     cr_assert_eq(q.max_total_ms, 9);
 }
 
-Test(retry, delay_within_exponential_cap) {
+Test(retry, delay_within_exponential_cap)
+{
     kinesis_retry_policy p = {10, 100, 1000, 60000};
     uint64_t rng = 42;
     for (int attempt = 1; attempt <= 8; attempt++) {
         int64_t cap = 100LL << (attempt - 1);
-        if (cap > 1000) cap = 1000;
+        if (cap > 1000)
+            cap = 1000;
         int64_t max_seen = 0;
         for (int i = 0; i < 2000; i++) {
             int64_t d = kinesis_retry_delay_ms(&p, attempt, &rng);
-            cr_assert(d >= 0 && d <= cap, "attempt %d delay %lld cap %lld", attempt, (long long)d, (long long)cap);
-            if (d > max_seen) max_seen = d;
+            cr_assert(d >= 0 && d <= cap, "attempt %d delay %lld cap %lld", attempt, (long long)d,
+                      (long long)cap);
+            if (d > max_seen)
+                max_seen = d;
         }
         /* full jitter spreads over the whole range: the largest of 2000 draws is near the cap */
         cr_assert(max_seen > cap * 9 / 10, "attempt %d max %lld", attempt, (long long)max_seen);
     }
 }
 
-Test(retry, delay_is_deterministic_for_a_seed) {
+Test(retry, delay_is_deterministic_for_a_seed)
+{
     kinesis_retry_policy p = {5, 100, 20000, 60000};
     uint64_t a = 7, b = 7, c = 8;
     int differ = 0;
@@ -47,12 +53,14 @@ Test(retry, delay_is_deterministic_for_a_seed) {
         int64_t db = kinesis_retry_delay_ms(&p, attempt, &b);
         int64_t dc = kinesis_retry_delay_ms(&p, attempt, &c);
         cr_assert_eq(da, db);
-        if (da != dc) differ = 1;
+        if (da != dc)
+            differ = 1;
     }
     cr_assert(differ, "another seed gives other delays");
 }
 
-Test(retry, huge_attempt_numbers_do_not_overflow) {
+Test(retry, huge_attempt_numbers_do_not_overflow)
+{
     kinesis_retry_policy p = {1000, 100, 20000, 60000};
     uint64_t rng = 1;
     for (int i = 0; i < 100; i++) {
@@ -62,7 +70,8 @@ Test(retry, huge_attempt_numbers_do_not_overflow) {
     cr_assert_geq(kinesis_retry_delay_ms(NULL, 0, &rng), 0);
 }
 
-Test(retry, retryable_table) {
+Test(retry, retryable_table)
+{
     struct {
         const char *name;
         int status;

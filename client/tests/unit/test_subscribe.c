@@ -22,21 +22,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shared/eventstream.h"
 #include "internal.h"
 #include "kinesis/kinesis.h"
+#include "shared/eventstream.h"
 
 #define SEQ1 "49590338271490256608559692538361571095921575989136588898"
 #define SEQ2 "49590338271490256608559692538361571095921575989136588899"
 #define CHILD_END "170141183460469231731687303715884105727"
 
-static const char *EV1 = "{\"Records\":[{\"SequenceNumber\":\"" SEQ1
-                         "\",\"ApproximateArrivalTimestamp\":1700000000.123,"
-                         "\"Data\":\"AAEC/w==\",\"PartitionKey\":\"k1\"},{\"SequenceNumber\":\"" SEQ2
-                         "\",\"ApproximateArrivalTimestamp\":1700000001,\"Data\":\"aGVsbG8=\",\"PartitionKey\":"
-                         "\"k2\",\"EncryptionType\":\"KMS\"}],\"ContinuationSequenceNumber\":\"" SEQ2
-                         "\",\"MillisBehindLatest\":42}";
-static const char *EV2 = "{\"Records\":[],\"ContinuationSequenceNumber\":\"" SEQ2 "\",\"MillisBehindLatest\":0}";
+static const char *EV1 =
+    "{\"Records\":[{\"SequenceNumber\":\"" SEQ1 "\",\"ApproximateArrivalTimestamp\":1700000000.123,"
+    "\"Data\":\"AAEC/w==\",\"PartitionKey\":\"k1\"},{\"SequenceNumber\":\"" SEQ2
+    "\",\"ApproximateArrivalTimestamp\":1700000001,\"Data\":\"aGVsbG8=\",\"PartitionKey\":"
+    "\"k2\",\"EncryptionType\":\"KMS\"}],\"ContinuationSequenceNumber\":\"" SEQ2
+    "\",\"MillisBehindLatest\":42}";
+static const char *EV2 =
+    "{\"Records\":[],\"ContinuationSequenceNumber\":\"" SEQ2 "\",\"MillisBehindLatest\":0}";
 static const char *EV3 = "{\"Records\":[],\"ContinuationSequenceNumber\":null,\"MillisBehindLatest\":0,"
                          "\"ChildShards\":[{\"ShardId\":\"shardId-000000000001\",\"ParentShards\":"
                          "[\"shardId-000000000000\"],\"HashKeyRange\":{\"StartingHashKey\":\"0\","
@@ -49,7 +50,8 @@ typedef struct bytes {
     size_t len;
 } bytes;
 
-static void append(bytes *b, const uint8_t *data, size_t len) {
+static void append(bytes *b, const uint8_t *data, size_t len)
+{
     uint8_t *np = realloc(b->p, b->len + len + 1);
     cr_assert_not_null(np);
     memcpy(np + b->len, data, len);
@@ -57,7 +59,8 @@ static void append(bytes *b, const uint8_t *data, size_t len) {
     b->len += len;
 }
 
-static void add_event(bytes *b, const char *type, const char *json) {
+static void add_event(bytes *b, const char *type, const char *json)
+{
     uint8_t *f = NULL;
     size_t n = 0;
     cr_assert_eq(eventstream_encode_event(type, NULL, (const uint8_t *)json, strlen(json), &f, &n), 0);
@@ -65,7 +68,8 @@ static void add_event(bytes *b, const char *type, const char *json) {
     free(f);
 }
 
-static void add_exception(bytes *b, const char *type, const char *json) {
+static void add_exception(bytes *b, const char *type, const char *json)
+{
     uint8_t *f = NULL;
     size_t n = 0;
     cr_assert_eq(eventstream_encode_exception(type, NULL, (const uint8_t *)json, strlen(json), &f, &n), 0);
@@ -73,7 +77,8 @@ static void add_exception(bytes *b, const char *type, const char *json) {
     free(f);
 }
 
-static void add_raw_message(bytes *b, const es_header *h, size_t nh, const char *payload) {
+static void add_raw_message(bytes *b, const es_header *h, size_t nh, const char *payload)
+{
     uint8_t *f = NULL;
     size_t n = 0;
     cr_assert_eq(eventstream_encode(h, nh, (const uint8_t *)payload, strlen(payload), &f, &n), 0);
@@ -82,7 +87,8 @@ static void add_raw_message(bytes *b, const es_header *h, size_t nh, const char 
 }
 
 /* initial-response, a data event, a heartbeat, the end of a closed shard. */
-static bytes canned(void) {
+static bytes canned(void)
+{
     bytes b = {0};
     add_event(&b, "initial-response", "{}");
     add_event(&b, "SubscribeToShardEvent", EV1);
@@ -109,15 +115,16 @@ typedef struct got {
     size_t children[MAXEV];
     char child_end[MAXEV][48];
     char child_parent[MAXEV][32];
-    int stop;             /* for the decoder's stop flag */
-    int stop_after;       /* set stop when this many events arrived (0: never) */
+    int stop;       /* for the decoder's stop flag */
+    int stop_after; /* set stop when this many events arrived (0: never) */
     kinesis_subscription *sub;
-    int cancel_after;     /* kinesis_subscription_cancel after this many events */
-    int free_after;       /* kinesis_subscription_free after this many events */
-    int free_on_end;      /* kinesis_subscription_free from on_end / on_error */
+    int cancel_after; /* kinesis_subscription_cancel after this many events */
+    int free_after;   /* kinesis_subscription_free after this many events */
+    int free_on_end;  /* kinesis_subscription_free from on_end / on_error */
 } got;
 
-static void on_event(kinesis_subscribe_event *ev, void *user) {
+static void on_event(kinesis_subscribe_event *ev, void *user)
+{
     got *g = user;
     cr_assert_not_null(ev);
     int i = g->events++;
@@ -140,19 +147,23 @@ static void on_event(kinesis_subscribe_event *ev, void *user) {
         if (ev->n_child_shards) {
             snprintf(g->child_end[i], sizeof g->child_end[i], "%s", ev->child_shards[0].ending_hash_key);
             if (ev->child_shards[0].n_parent_shards)
-                snprintf(g->child_parent[i], sizeof g->child_parent[i], "%s", ev->child_shards[0].parent_shards[0]);
+                snprintf(g->child_parent[i], sizeof g->child_parent[i], "%s",
+                         ev->child_shards[0].parent_shards[0]);
         }
     }
     kinesis_subscribe_event_free(ev);
-    if (g->stop_after && g->events >= g->stop_after) g->stop = 1;
-    if (g->cancel_after && g->events == g->cancel_after) kinesis_subscription_cancel(g->sub);
+    if (g->stop_after && g->events >= g->stop_after)
+        g->stop = 1;
+    if (g->cancel_after && g->events == g->cancel_after)
+        kinesis_subscription_cancel(g->sub);
     if (g->free_after && g->events == g->free_after) {
         kinesis_subscription_free(g->sub);
         g->sub = NULL;
     }
 }
 
-static void on_error(kinesis_error *err, void *user) {
+static void on_error(kinesis_error *err, void *user)
+{
     got *g = user;
     g->errors++;
     kinesis_error_free(g->err);
@@ -163,7 +174,8 @@ static void on_error(kinesis_error *err, void *user) {
     }
 }
 
-static void on_end(void *user) {
+static void on_end(void *user)
+{
     got *g = user;
     g->ends++;
     if (g->free_on_end) {
@@ -172,13 +184,15 @@ static void on_end(void *user) {
     }
 }
 
-static void got_clean(got *g) {
+static void got_clean(got *g)
+{
     kinesis_error_free(g->err);
     g->err = NULL;
 }
 
 /* The three events of canned(), exactly. */
-static void check_canned(const got *g) {
+static void check_canned(const got *g)
+{
     cr_assert_eq(g->events, 3, "events: %d", g->events);
     cr_assert_eq(g->counts[0], 2);
     cr_assert_eq(g->data0_len[0], 4);
@@ -198,7 +212,8 @@ static void check_canned(const got *g) {
     cr_assert_str_eq(g->child_parent[2], "shardId-000000000000");
 }
 
-static void es_init(kc_event_stream *es, got *g) {
+static void es_init(kc_event_stream *es, got *g)
+{
     memset(es, 0, sizeof *es);
     es->on_event = on_event;
     es->user = g;
@@ -207,7 +222,8 @@ static void es_init(kc_event_stream *es, got *g) {
 
 /* ------------------------------------------------------------------ the decoder */
 
-Test(event_stream, whole_stream_in_one_piece) {
+Test(event_stream, whole_stream_in_one_piece)
+{
     bytes b = canned();
     got g = {0};
     kc_event_stream es;
@@ -220,7 +236,8 @@ Test(event_stream, whole_stream_in_one_piece) {
     free(b.p);
 }
 
-Test(event_stream, split_at_every_offset) {
+Test(event_stream, split_at_every_offset)
+{
     bytes b = canned();
     for (size_t k = 0; k <= b.len; k++) {
         got g = {0};
@@ -236,12 +253,14 @@ Test(event_stream, split_at_every_offset) {
     free(b.p);
 }
 
-Test(event_stream, byte_by_byte_and_random_cuts) {
+Test(event_stream, byte_by_byte_and_random_cuts)
+{
     bytes b = canned();
     got g = {0};
     kc_event_stream es;
     es_init(&es, &g);
-    for (size_t i = 0; i < b.len; i++) cr_assert_eq(kc_event_stream_feed(&es, b.p + i, 1), 0);
+    for (size_t i = 0; i < b.len; i++)
+        cr_assert_eq(kc_event_stream_feed(&es, b.p + i, 1), 0);
     cr_assert_null(kc_event_stream_finish(&es));
     check_canned(&g);
     kc_event_stream_clean_up(&es);
@@ -252,7 +271,8 @@ Test(event_stream, byte_by_byte_and_random_cuts) {
         size_t off = 0;
         while (off < b.len) {
             size_t n = 1 + (size_t)(kinesis_rng_next(&rng) % 97);
-            if (n > b.len - off) n = b.len - off;
+            if (n > b.len - off)
+                n = b.len - off;
             cr_assert_eq(kc_event_stream_feed(&es, b.p + off, n), 0);
             off += n;
         }
@@ -263,13 +283,14 @@ Test(event_stream, byte_by_byte_and_random_cuts) {
     free(b.p);
 }
 
-Test(event_stream, every_corrupted_byte_is_unexpected_response) {
+Test(event_stream, every_corrupted_byte_is_unexpected_response)
+{
     bytes b = canned();
     /* offsets where each message ends, to know how many events may precede a corruption */
     size_t ends[4], off = 0;
     for (int i = 0; i < 4; i++) {
-        uint32_t total = (uint32_t)b.p[off] << 24 | (uint32_t)b.p[off + 1] << 16 | (uint32_t)b.p[off + 2] << 8 |
-                         b.p[off + 3];
+        uint32_t total = (uint32_t)b.p[off] << 24 | (uint32_t)b.p[off + 1] << 16 |
+                         (uint32_t)b.p[off + 2] << 8 | b.p[off + 3];
         off += total;
         ends[i] = off;
     }
@@ -287,7 +308,8 @@ Test(event_stream, every_corrupted_byte_is_unexpected_response) {
         cr_assert_str_eq(err->name, KINESIS_ERR_MALFORMED);
         int before = 0; /* events whose message ends before the corrupted byte */
         for (int m = 1; m < 4; m++)
-            if (ends[m] <= i) before++;
+            if (ends[m] <= i)
+                before++;
         cr_assert_eq(g.events, before, "at %zu: %d events, expected %d", i, g.events, before);
         kinesis_error_free(err);
         kc_event_stream_clean_up(&es);
@@ -296,7 +318,8 @@ Test(event_stream, every_corrupted_byte_is_unexpected_response) {
     free(b.p);
 }
 
-Test(event_stream, truncated_and_empty_streams) {
+Test(event_stream, truncated_and_empty_streams)
+{
     bytes b = canned();
     for (size_t cut = 1; cut < 40; cut++) {
         got g = {0};
@@ -322,11 +345,13 @@ Test(event_stream, truncated_and_empty_streams) {
     free(b.p);
 }
 
-Test(event_stream, absurd_length_is_rejected_at_once) {
+Test(event_stream, absurd_length_is_rejected_at_once)
+{
     /* a prelude claiming 1 GiB with a valid CRC: rejected without waiting for the bytes */
     uint8_t pre[12] = {0x40, 0, 0, 0, 0, 0, 0, 0};
     uint32_t crc = es_crc32(0, pre, 8);
-    pre[8] = (uint8_t)(crc >> 24), pre[9] = (uint8_t)(crc >> 16), pre[10] = (uint8_t)(crc >> 8), pre[11] = (uint8_t)crc;
+    pre[8] = (uint8_t)(crc >> 24), pre[9] = (uint8_t)(crc >> 16), pre[10] = (uint8_t)(crc >> 8),
+    pre[11] = (uint8_t)crc;
     got g = {0};
     kc_event_stream es;
     es_init(&es, &g);
@@ -338,7 +363,8 @@ Test(event_stream, absurd_length_is_rejected_at_once) {
     kc_event_stream_clean_up(&es);
 }
 
-Test(event_stream, exception_after_an_event) {
+Test(event_stream, exception_after_an_event)
+{
     bytes b = {0};
     add_event(&b, "initial-response", "{}");
     add_event(&b, "SubscribeToShardEvent", EV2);
@@ -361,9 +387,11 @@ Test(event_stream, exception_after_an_event) {
     free(b.p);
 }
 
-Test(event_stream, error_message_type) {
+Test(event_stream, error_message_type)
+{
     bytes b = {0};
-    es_header h[3] = {es_header_string(":message-type", "error"), es_header_string(":error-code", "InternalFailure"),
+    es_header h[3] = {es_header_string(":message-type", "error"),
+                      es_header_string(":error-code", "InternalFailure"),
                       es_header_string(":error-message", "it broke")};
     add_raw_message(&b, h, 3, "");
     got g = {0};
@@ -380,7 +408,8 @@ Test(event_stream, error_message_type) {
 }
 
 /* A stream of one message that decodes as a frame but not as a SubscribeToShard message. */
-static void expect_malformed_message(const es_header *h, size_t nh, const char *payload, const char *needle) {
+static void expect_malformed_message(const es_header *h, size_t nh, const char *payload, const char *needle)
+{
     bytes b = {0};
     add_raw_message(&b, h, nh, payload);
     got g = {0};
@@ -390,23 +419,28 @@ static void expect_malformed_message(const es_header *h, size_t nh, const char *
     kinesis_error *err = kc_event_stream_finish(&es);
     cr_assert_not_null(err);
     cr_assert_eq(err->type, KINESIS_ERROR_UNEXPECTED_RESPONSE, "%s", err->message);
-    if (needle) cr_assert(strstr(err->message, needle), "%s lacks %s", err->message, needle);
+    if (needle)
+        cr_assert(strstr(err->message, needle), "%s lacks %s", err->message, needle);
     cr_assert_eq(g.events, 0);
     kinesis_error_free(err);
     kc_event_stream_clean_up(&es);
     free(b.p);
 }
 
-Test(event_stream, malformed_messages) {
+Test(event_stream, malformed_messages)
+{
     es_header ev[2] = {es_header_string(":message-type", "event"),
                        es_header_string(":event-type", "SubscribeToShardEvent")};
     expect_malformed_message(ev, 2, "not json", "JSON");
     expect_malformed_message(ev, 2, "[1,2]", NULL);
     expect_malformed_message(ev, 2, "{\"MillisBehindLatest\":0}", "Records");
-    expect_malformed_message(ev, 2, "{\"Records\":[{\"SequenceNumber\":\"1\",\"PartitionKey\":\"k\",\"Data\":\"%%%\","
-                                    "\"ApproximateArrivalTimestamp\":1}]}",
-                             "base64");
-    expect_malformed_message(ev, 2, "{\"Records\":[],\"ContinuationSequenceNumber\":5}", "ContinuationSequenceNumber");
+    expect_malformed_message(
+        ev, 2,
+        "{\"Records\":[{\"SequenceNumber\":\"1\",\"PartitionKey\":\"k\",\"Data\":\"%%%\","
+        "\"ApproximateArrivalTimestamp\":1}]}",
+        "base64");
+    expect_malformed_message(ev, 2, "{\"Records\":[],\"ContinuationSequenceNumber\":5}",
+                             "ContinuationSequenceNumber");
     expect_malformed_message(ev, 2, "{\"Records\":[],\"MillisBehindLatest\":\"x\"}", "MillisBehindLatest");
     expect_malformed_message(ev, 2, "{\"Records\":[],\"ChildShards\":[7]}", "ChildShards");
     es_header none[1] = {es_header_string(":event-type", "SubscribeToShardEvent")};
@@ -417,7 +451,8 @@ Test(event_stream, malformed_messages) {
     expect_malformed_message(exc, 1, "{}", "exception-type");
 }
 
-Test(event_stream, unknown_event_types_are_skipped) {
+Test(event_stream, unknown_event_types_are_skipped)
+{
     bytes b = {0};
     add_event(&b, "initial-response", "{}");
     add_event(&b, "SomeFutureEvent", "{\"x\":1}");
@@ -433,7 +468,8 @@ Test(event_stream, unknown_event_types_are_skipped) {
     free(b.p);
 }
 
-Test(event_stream, stop_flag_ends_delivery) {
+Test(event_stream, stop_flag_ends_delivery)
+{
     bytes b = canned();
     got g = {.stop_after = 1};
     kc_event_stream es;
@@ -448,16 +484,20 @@ Test(event_stream, stop_flag_ends_delivery) {
 
 /* ------------------------------------------------------------------ request bodies */
 
-static json_t *build(const char *arn, const char *shard, const kinesis_starting_position *pos, kinesis_error **err) {
+static json_t *build(const char *arn, const char *shard, const kinesis_starting_position *pos,
+                     kinesis_error **err)
+{
     char *body = kc_build_subscribe_to_shard(arn, shard, pos, err);
-    if (!body) return NULL;
+    if (!body)
+        return NULL;
     json_t *j = json_loads(body, 0, NULL);
     free(body);
     cr_assert_not_null(j);
     return j;
 }
 
-Test(subscribe_request, bodies_per_position_type) {
+Test(subscribe_request, bodies_per_position_type)
+{
     const char *arn = "arn:aws:kinesis:us-east-1:123456789012:stream/s/consumer/c:1";
     kinesis_error *err = NULL;
     kinesis_starting_position th = {KINESIS_ITERATOR_TRIM_HORIZON, NULL, 0};
@@ -485,7 +525,8 @@ Test(subscribe_request, bodies_per_position_type) {
     json_decref(j);
 }
 
-Test(subscribe_request, bad_arguments) {
+Test(subscribe_request, bad_arguments)
+{
     kinesis_starting_position th = {KINESIS_ITERATOR_TRIM_HORIZON, NULL, 0};
     kinesis_starting_position at_seq_missing = {KINESIS_ITERATOR_AT_SEQUENCE_NUMBER, NULL, 0};
     kinesis_starting_position ts_missing = {KINESIS_ITERATOR_AT_TIMESTAMP, NULL, 0};
@@ -494,9 +535,10 @@ Test(subscribe_request, bad_arguments) {
     struct {
         const char *arn, *shard;
         const kinesis_starting_position *pos;
-    } cases[] = {{NULL, "s", &th},       {"", "s", &th},          {"a", NULL, &th},       {"a", "", &th},
-                 {"a", "s", NULL},       {"a", "s", &at_seq_missing}, {"a", "s", &ts_missing}, {"a", "s", &mismatch},
-                 {"a", "s", &bad_type},  {"a\xff", "s", &th}};
+    } cases[] = {{NULL, "s", &th},        {"", "s", &th},        {"a", NULL, &th},
+                 {"a", "", &th},          {"a", "s", NULL},      {"a", "s", &at_seq_missing},
+                 {"a", "s", &ts_missing}, {"a", "s", &mismatch}, {"a", "s", &bad_type},
+                 {"a\xff", "s", &th}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         kinesis_error *err = NULL;
         char *body = kc_build_subscribe_to_shard(cases[i].arn, cases[i].shard, cases[i].pos, &err);
@@ -511,13 +553,13 @@ Test(subscribe_request, bad_arguments) {
 /* ------------------------------------------------------------------ a raw streaming server */
 
 typedef struct raw_answer {
-    const char *head;      /* status line and headers, without the blank line; NULL: close at once */
+    const char *head; /* status line and headers, without the blank line; NULL: close at once */
     const uint8_t *body;
     size_t body_len;
-    const size_t *cuts;    /* increasing offsets where the body is cut into separate chunks */
+    const size_t *cuts; /* increasing offsets where the body is cut into separate chunks */
     size_t n_cuts;
-    int drop;              /* close without the terminating chunk */
-    int hold_ms;           /* after the body, wait this long for the client to close before ending */
+    int drop;    /* close without the terminating chunk */
+    int hold_ms; /* after the body, wait this long for the client to close before ending */
 } raw_answer;
 
 #define RS_MAX 8
@@ -529,28 +571,32 @@ typedef struct raw_server {
     const raw_answer *script;
     size_t n;
     volatile int stop;
-    char *reqs[RS_MAX];    /* request head + body as received (NUL-terminated) */
+    char *reqs[RS_MAX]; /* request head + body as received (NUL-terminated) */
     size_t n_reqs;
     int client_closed[RS_MAX]; /* the client closed the connection during hold_ms */
 } raw_server;
 
-static void send_all(int fd, const void *p, size_t n) {
+static void send_all(int fd, const void *p, size_t n)
+{
     const char *c = p;
     while (n > 0) {
         ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
-        if (w <= 0) return;
+        if (w <= 0)
+            return;
         c += w;
         n -= (size_t)w;
     }
 }
 
-static void nap_ms(long ms) {
+static void nap_ms(long ms)
+{
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
 /* Read one request (or the HTTP/2 preface) within 5 s. */
-static char *read_request(int fd) {
+static char *read_request(int fd)
+{
     size_t cap = 65536, len = 0;
     char *buf = calloc(1, cap);
     for (int waited = 0; buf && waited < 5000 && len < cap - 1;) {
@@ -560,36 +606,45 @@ static char *read_request(int fd) {
             continue;
         }
         ssize_t r = recv(fd, buf + len, cap - 1 - len, 0);
-        if (r <= 0) break;
+        if (r <= 0)
+            break;
         len += (size_t)r;
         buf[len] = '\0';
-        if (strncmp(buf, "PRI * HTTP/2.0", len < 14 ? len : 14) == 0 && len >= 14) break;
+        if (strncmp(buf, "PRI * HTTP/2.0", len < 14 ? len : 14) == 0 && len >= 14)
+            break;
         char *end = strstr(buf, "\r\n\r\n");
-        if (!end) continue;
+        if (!end)
+            continue;
         const char *cl = strstr(buf, "\r\nContent-Length:");
         size_t body = cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0;
-        if (len >= (size_t)(end + 4 - buf) + body) break;
+        if (len >= (size_t)(end + 4 - buf) + body)
+            break;
     }
     return buf;
 }
 
-static void *rs_run(void *arg) {
+static void *rs_run(void *arg)
+{
     raw_server *s = arg;
     for (size_t i = 0; i < s->n && !s->stop;) {
         struct pollfd pf = {s->fd, POLLIN, 0};
-        if (poll(&pf, 1, 20) <= 0) continue;
+        if (poll(&pf, 1, 20) <= 0)
+            continue;
         int c = accept(s->fd, NULL, NULL);
-        if (c < 0) continue;
+        if (c < 0)
+            continue;
         int one = 1;
         setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         char *req = read_request(c);
-        if (s->n_reqs < RS_MAX) s->reqs[s->n_reqs++] = req;
-        else free(req);
+        if (s->n_reqs < RS_MAX)
+            s->reqs[s->n_reqs++] = req;
+        else
+            free(req);
         const raw_answer *a = &s->script[i++];
         if (a->head && req && strncmp(req, "PRI ", 4) != 0) {
             char head[1024];
-            int hn = snprintf(head, sizeof head, "%s\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
-                              a->head);
+            int hn = snprintf(head, sizeof head,
+                              "%s\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", a->head);
             send_all(c, head, (size_t)hn);
             size_t from = 0;
             for (size_t k = 0; k <= a->n_cuts; k++) {
@@ -600,7 +655,8 @@ static void *rs_run(void *arg) {
                     send_all(c, sz, (size_t)zn);
                     send_all(c, a->body + from, to - from);
                     send_all(c, "\r\n", 2);
-                    if (k < a->n_cuts) nap_ms(3);
+                    if (k < a->n_cuts)
+                        nap_ms(3);
                 }
                 from = to > from ? to : from;
             }
@@ -612,14 +668,16 @@ static void *rs_run(void *arg) {
                     break;
                 }
             }
-            if (!a->drop) send_all(c, "0\r\n\r\n", 5);
+            if (!a->drop)
+                send_all(c, "0\r\n\r\n", 5);
         }
         close(c);
     }
     return NULL;
 }
 
-static raw_server *rs_start(const raw_answer *script, size_t n) {
+static raw_server *rs_start(const raw_answer *script, size_t n)
+{
     raw_server *s = calloc(1, sizeof *s);
     cr_assert_not_null(s);
     s->script = script;
@@ -636,19 +694,22 @@ static raw_server *rs_start(const raw_answer *script, size_t n) {
     return s;
 }
 
-static void rs_stop(raw_server *s) {
+static void rs_stop(raw_server *s)
+{
     s->stop = 1;
     pthread_join(s->thread, NULL);
     close(s->fd);
-    for (size_t i = 0; i < s->n_reqs; i++) free(s->reqs[i]);
+    for (size_t i = 0; i < s->n_reqs; i++)
+        free(s->reqs[i]);
     free(s);
 }
 
-#define EVENTSTREAM_HEAD                                                                                   \
+#define EVENTSTREAM_HEAD                                                                                     \
     "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.amazon.eventstream\r\nx-amzn-RequestId: rid-1"
 #define ARN "arn:aws:kinesis:us-east-1:123456789012:stream/s/consumer/c:1"
 
-static kinesis_client *client_for(const char *url, int h2) {
+static kinesis_client *client_for(const char *url, int h2)
+{
     kinesis_client_options o = {.region = "us-east-1",
                                 .endpoint = url,
                                 .access_key_id = "AKIDEXAMPLE",
@@ -664,16 +725,19 @@ static kinesis_client *client_for(const char *url, int h2) {
 }
 
 /* Run the client until the subscription ended (or was cancelled) and nothing is pending: 10 s at most. */
-static void drive(kinesis_client *c, got *g) {
+static void drive(kinesis_client *c, got *g)
+{
     for (int i = 0; i < 1000; i++) {
         int pending = kinesis_client_run(c, 10);
-        if (pending <= 0 && (g->ends || g->errors || (g->sub && !kinesis_subscription_active(g->sub)) || !g->sub))
+        if (pending <= 0 &&
+            (g->ends || g->errors || (g->sub && !kinesis_subscription_active(g->sub)) || !g->sub))
             return;
     }
     cr_assert_fail("the subscription did not end within 10 s");
 }
 
-static kinesis_subscription *subscribe(kinesis_client *c, got *g) {
+static kinesis_subscription *subscribe(kinesis_client *c, got *g)
+{
     kinesis_starting_position pos = {KINESIS_ITERATOR_TRIM_HORIZON, NULL, 0};
     kinesis_subscribe_callbacks cb = {on_event, on_error, on_end, g};
     g->sub = kinesis_subscribe_to_shard(c, ARN, "shardId-000000000000", &pos, &cb);
@@ -683,7 +747,8 @@ static kinesis_subscription *subscribe(kinesis_client *c, got *g) {
 
 /* ------------------------------------------------------------------ subscriptions over HTTP */
 
-Test(subscription, receives_events_with_the_body_cut_anywhere) {
+Test(subscription, receives_events_with_the_body_cut_anywhere)
+{
     bytes b = canned();
     /* every offset would take minutes of pauses; every 3rd offset, plus a 3-way cut, covers each
      * part of a message (prelude, headers, payload, CRC) many times */
@@ -707,7 +772,8 @@ Test(subscription, receives_events_with_the_body_cut_anywhere) {
     free(b.p);
 }
 
-Test(subscription, sends_a_signed_subscribe_request) {
+Test(subscription, sends_a_signed_subscribe_request)
+{
     bytes b = canned();
     raw_answer a = {EVENTSTREAM_HEAD, b.p, b.len, NULL, 0, 0, 0};
     raw_server *s = rs_start(&a, 1);
@@ -737,7 +803,8 @@ Test(subscription, sends_a_signed_subscribe_request) {
     free(b.p);
 }
 
-Test(subscription, http2_prior_knowledge_only_when_asked) {
+Test(subscription, http2_prior_knowledge_only_when_asked)
+{
     for (int h2 = 0; h2 <= 1; h2++) {
         bytes b = canned();
         raw_answer a[3] = {{EVENTSTREAM_HEAD, b.p, b.len, NULL, 0, 0, 0}};
@@ -764,10 +831,18 @@ Test(subscription, http2_prior_knowledge_only_when_asked) {
     }
 }
 
-Test(subscription, error_answer_before_the_stream) {
-    static const uint8_t body[] = "{\"__type\":\"ResourceInUseException\",\"message\":\"Consumer is not ACTIVE\"}";
-    raw_answer a = {"HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-RequestId: r-400",
-                    body, sizeof body - 1, NULL, 0, 0, 0};
+Test(subscription, error_answer_before_the_stream)
+{
+    static const uint8_t body[] =
+        "{\"__type\":\"ResourceInUseException\",\"message\":\"Consumer is not ACTIVE\"}";
+    raw_answer a = {
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-RequestId: r-400",
+        body,
+        sizeof body - 1,
+        NULL,
+        0,
+        0,
+        0};
     raw_server *s = rs_start(&a, 1);
     kinesis_client *c = client_for(s->url, 0);
     got g = {0};
@@ -788,11 +863,12 @@ Test(subscription, error_answer_before_the_stream) {
     got_clean(&g);
 }
 
-Test(subscription, retried_before_the_stream_starts) {
+Test(subscription, retried_before_the_stream_starts)
+{
     static const uint8_t busy[] = "{\"__type\":\"LimitExceededException\",\"message\":\"Rate exceeded\"}";
     bytes b = canned();
-    raw_answer a[2] = {{"HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.1", busy, sizeof busy - 1,
-                        NULL, 0, 0, 0},
+    raw_answer a[2] = {{"HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.1", busy,
+                        sizeof busy - 1, NULL, 0, 0, 0},
                        {EVENTSTREAM_HEAD, b.p, b.len, NULL, 0, 0, 0}};
     raw_server *s = rs_start(a, 2);
     kinesis_client *c = client_for(s->url, 0);
@@ -809,7 +885,8 @@ Test(subscription, retried_before_the_stream_starts) {
     free(b.p);
 }
 
-Test(subscription, exception_inside_the_stream) {
+Test(subscription, exception_inside_the_stream)
+{
     bytes b = {0};
     add_event(&b, "initial-response", "{}");
     add_event(&b, "SubscribeToShardEvent", EV1);
@@ -836,7 +913,8 @@ Test(subscription, exception_inside_the_stream) {
     free(b.p);
 }
 
-Test(subscription, corrupt_frame_is_unexpected_response) {
+Test(subscription, corrupt_frame_is_unexpected_response)
+{
     bytes b = canned();
     b.p[b.len - 30] ^= 0x01; /* inside the last event's payload: its message CRC fails */
     raw_answer a = {EVENTSTREAM_HEAD, b.p, b.len, NULL, 0, 0, 0};
@@ -857,10 +935,11 @@ Test(subscription, corrupt_frame_is_unexpected_response) {
     free(b.p);
 }
 
-Test(subscription, not_an_event_stream) {
+Test(subscription, not_an_event_stream)
+{
     static const uint8_t body[] = "{\"Records\":[]}";
-    raw_answer a = {"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1", body, sizeof body - 1, NULL, 0, 0,
-                    0};
+    raw_answer a = {
+        "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1", body, sizeof body - 1, NULL, 0, 0, 0};
     raw_server *s = rs_start(&a, 1);
     kinesis_client *c = client_for(s->url, 0);
     got g = {0};
@@ -874,7 +953,8 @@ Test(subscription, not_an_event_stream) {
     got_clean(&g);
 }
 
-Test(subscription, dropped_connection_mid_stream) {
+Test(subscription, dropped_connection_mid_stream)
+{
     bytes b = canned();
     size_t part = b.len - 20; /* the server sends all but the end of the last message, then hangs up */
     raw_answer a = {EVENTSTREAM_HEAD, b.p, part, NULL, 0, 1, 0};
@@ -896,7 +976,8 @@ Test(subscription, dropped_connection_mid_stream) {
     free(b.p);
 }
 
-Test(subscription, cancel_inside_on_event) {
+Test(subscription, cancel_inside_on_event)
+{
     bytes b = canned();
     size_t cuts[1] = {0};
     /* the first event in its own piece, so the cancel happens while more is to come */
@@ -909,11 +990,13 @@ Test(subscription, cancel_inside_on_event) {
     kinesis_client *c = client_for(s->url, 0);
     got g = {.cancel_after = 1};
     subscribe(c, &g);
-    for (int i = 0; i < 500 && (g.events == 0 || kinesis_client_pending(c) > 0); i++) kinesis_client_run(c, 10);
+    for (int i = 0; i < 500 && (g.events == 0 || kinesis_client_pending(c) > 0); i++)
+        kinesis_client_run(c, 10);
     cr_assert_eq(g.events, 1);
     cr_assert_eq(kinesis_client_pending(c), 0);
     cr_assert_eq(kinesis_subscription_active(g.sub), 0);
-    for (int i = 0; i < 10; i++) kinesis_client_run(c, 10);
+    for (int i = 0; i < 10; i++)
+        kinesis_client_run(c, 10);
     cr_assert_eq(g.events, 1, "no event after cancel");
     cr_assert_eq(g.ends + g.errors, 0, "no end or error after cancel");
     kinesis_subscription_free(g.sub);
@@ -922,14 +1005,16 @@ Test(subscription, cancel_inside_on_event) {
     free(b.p);
 }
 
-Test(subscription, free_inside_on_event) {
+Test(subscription, free_inside_on_event)
+{
     bytes b = canned();
     raw_answer a = {EVENTSTREAM_HEAD, b.p, b.len, NULL, 0, 0, 0};
     raw_server *s = rs_start(&a, 1);
     kinesis_client *c = client_for(s->url, 0);
     got g = {.free_after = 1};
     subscribe(c, &g);
-    for (int i = 0; i < 500 && (g.events == 0 || kinesis_client_pending(c) > 0); i++) kinesis_client_run(c, 10);
+    for (int i = 0; i < 500 && (g.events == 0 || kinesis_client_pending(c) > 0); i++)
+        kinesis_client_run(c, 10);
     cr_assert_eq(g.events, 1);
     cr_assert_null(g.sub);
     cr_assert_eq(kinesis_client_pending(c), 0);
@@ -939,14 +1024,16 @@ Test(subscription, free_inside_on_event) {
     free(b.p);
 }
 
-Test(subscription, free_inside_on_end) {
+Test(subscription, free_inside_on_end)
+{
     bytes b = canned();
     raw_answer a = {EVENTSTREAM_HEAD, b.p, b.len, NULL, 0, 0, 0};
     raw_server *s = rs_start(&a, 1);
     kinesis_client *c = client_for(s->url, 0);
     got g = {.free_on_end = 1};
     subscribe(c, &g);
-    for (int i = 0; i < 500 && g.ends == 0; i++) kinesis_client_run(c, 10);
+    for (int i = 0; i < 500 && g.ends == 0; i++)
+        kinesis_client_run(c, 10);
     cr_assert_eq(g.ends, 1);
     cr_assert_null(g.sub);
     cr_assert_eq(kinesis_client_pending(c), 0);
@@ -955,16 +1042,19 @@ Test(subscription, free_inside_on_end) {
     free(b.p);
 }
 
-Test(subscription, cancel_from_outside_closes_the_connection) {
+Test(subscription, cancel_from_outside_closes_the_connection)
+{
     bytes b = {0};
     add_event(&b, "initial-response", "{}");
     add_event(&b, "SubscribeToShardEvent", EV2);
-    raw_answer a = {EVENTSTREAM_HEAD, b.p, b.len, NULL, 0, 0, 3000}; /* then the server holds the stream open */
+    raw_answer a = {
+        EVENTSTREAM_HEAD, b.p, b.len, NULL, 0, 0, 3000}; /* then the server holds the stream open */
     raw_server *s = rs_start(&a, 1);
     kinesis_client *c = client_for(s->url, 0);
     got g = {0};
     subscribe(c, &g);
-    for (int i = 0; i < 500 && g.events == 0; i++) kinesis_client_run(c, 10);
+    for (int i = 0; i < 500 && g.events == 0; i++)
+        kinesis_client_run(c, 10);
     cr_assert_eq(g.events, 1);
     cr_assert_eq(kinesis_client_pending(c), 1, "the stream is still open");
     cr_assert_eq(kinesis_subscription_active(g.sub), 1);
@@ -972,7 +1062,8 @@ Test(subscription, cancel_from_outside_closes_the_connection) {
     kinesis_subscription_cancel(g.sub); /* twice is harmless */
     cr_assert_eq(kinesis_client_pending(c), 0);
     cr_assert_eq(kinesis_subscription_active(g.sub), 0);
-    for (int i = 0; i < 200 && !s->client_closed[0]; i++) nap_ms(10);
+    for (int i = 0; i < 200 && !s->client_closed[0]; i++)
+        nap_ms(10);
     cr_assert(s->client_closed[0], "the server did not see the connection close");
     cr_assert_eq(g.ends + g.errors, 0);
     kinesis_subscription_free(g.sub);
@@ -981,7 +1072,8 @@ Test(subscription, cancel_from_outside_closes_the_connection) {
     free(b.p);
 }
 
-Test(subscription, client_freed_before_the_handle) {
+Test(subscription, client_freed_before_the_handle)
+{
     bytes b = {0};
     add_event(&b, "initial-response", "{}");
     raw_answer a = {EVENTSTREAM_HEAD, b.p, b.len, NULL, 0, 0, 1000};
@@ -989,7 +1081,8 @@ Test(subscription, client_freed_before_the_handle) {
     kinesis_client *c = client_for(s->url, 0);
     got g = {0};
     subscribe(c, &g);
-    for (int i = 0; i < 20; i++) kinesis_client_run(c, 10);
+    for (int i = 0; i < 20; i++)
+        kinesis_client_run(c, 10);
     kinesis_client_free(c);
     cr_assert_eq(kinesis_subscription_active(g.sub), 0);
     kinesis_subscription_cancel(g.sub);
@@ -999,7 +1092,8 @@ Test(subscription, client_freed_before_the_handle) {
     free(b.p);
 }
 
-Test(subscription, argument_errors_go_to_on_error) {
+Test(subscription, argument_errors_go_to_on_error)
+{
     kinesis_client *c = client_for("http://127.0.0.1:9", 0);
     got g = {0};
     kinesis_starting_position pos = {KINESIS_ITERATOR_AT_SEQUENCE_NUMBER, NULL, 0};

@@ -24,14 +24,20 @@ typedef struct fake_clock {
     int n_sleeps;
 } fake_clock;
 
-static int64_t fake_now(void *user) { return ((fake_clock *)user)->now; }
-static void fake_sleep(int64_t ms, void *user) {
+static int64_t fake_now(void *user)
+{
+    return ((fake_clock *)user)->now;
+}
+static void fake_sleep(int64_t ms, void *user)
+{
     fake_clock *fc = user;
-    if (fc->n_sleeps < 32) fc->sleeps[fc->n_sleeps++] = ms;
+    if (fc->n_sleeps < 32)
+        fc->sleeps[fc->n_sleeps++] = ms;
     fc->now += ms;
 }
 
-static kinesis_client *client_for(fake_server *s, const kinesis_retry_policy *rp, const char *token) {
+static kinesis_client *client_for(fake_server *s, const kinesis_retry_policy *rp, const char *token)
+{
     kinesis_client_options o = {.region = "us-east-1",
                                 .endpoint = s ? fs_url(s) : "http://127.0.0.1:9",
                                 .access_key_id = "AKIDEXAMPLE",
@@ -39,14 +45,16 @@ static kinesis_client *client_for(fake_server *s, const kinesis_retry_policy *rp
                                 .session_token = token,
                                 .connect_timeout_ms = 2000,
                                 .request_timeout_ms = 5000};
-    if (rp) o.retry = *rp;
+    if (rp)
+        o.retry = *rp;
     kinesis_error *err = NULL;
     kinesis_client *c = kinesis_client_new(&o, &err);
     cr_assert_not_null(c, "%s", err ? err->message : "?");
     return c;
 }
 
-static const char *hdr(fake_server *s, size_t i, const char *name, char *buf, size_t len) {
+static const char *hdr(fake_server *s, size_t i, const char *name, char *buf, size_t len)
+{
     const fs_request *r = fs_get(s, i);
     cr_assert_not_null(r, "no request %zu", i);
     return fs_header(r, name, buf, len);
@@ -54,7 +62,8 @@ static const char *hdr(fake_server *s, size_t i, const char *name, char *buf, si
 
 /* ------------------------------------------------------------------ request shape */
 
-Test(transport, request_is_signed_and_shaped) {
+Test(transport, request_is_signed_and_shaped)
+{
     fs_answer a[] = {{200, "{\"StreamNames\":[],\"HasMoreStreams\":false}", RID}};
     fake_server *s = fs_start(a, 1);
     kinesis_client *c = client_for(s, NULL, NULL);
@@ -81,17 +90,24 @@ Test(transport, request_is_signed_and_shaped) {
     cr_assert(strstr(auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") == auth, "%s", auth);
     cr_assert(strstr(auth, "/us-east-1/kinesis/aws4_request") != NULL, "%s", auth);
     /* The signature verifies: re-sign what the server received with the same secret and time. */
-    sigv4_header hs[4] = {{"Host", host}, {"X-Amz-Date", date}, {"X-Amz-Target", target}, {"Content-Type", ctype}};
+    sigv4_header hs[4] = {
+        {"Host", host}, {"X-Amz-Date", date}, {"X-Amz-Target", target}, {"Content-Type", ctype}};
     sigv4_request rq = {"POST", "/", NULL, hs, 4, (const uint8_t *)r->body, r->body_len};
     struct tm tm;
     memset(&tm, 0, sizeof tm);
-    cr_assert_eq(sscanf(date, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                        &tm.tm_sec),
+    cr_assert_eq(sscanf(date, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                        &tm.tm_min, &tm.tm_sec),
                  6);
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
-    sigv4_params p = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL, "us-east-1", "kinesis",
-                      (int64_t)timegm(&tm), 1, 0};
+    sigv4_params p = {"AKIDEXAMPLE",
+                      "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                      NULL,
+                      "us-east-1",
+                      "kinesis",
+                      (int64_t)timegm(&tm),
+                      1,
+                      0};
     sigv4_result sr;
     memset(&sr, 0, sizeof sr);
     cr_assert_eq(sigv4_sign(&rq, &p, &sr), 0);
@@ -101,7 +117,8 @@ Test(transport, request_is_signed_and_shaped) {
     fs_stop(s);
 }
 
-Test(transport, session_token_is_sent_and_signed) {
+Test(transport, session_token_is_sent_and_signed)
+{
     fs_answer a[] = {{200, "{}", NULL}};
     fake_server *s = fs_start(a, 1);
     kinesis_client *c = client_for(s, NULL, "SESSIONTOKEN");
@@ -117,16 +134,19 @@ Test(transport, session_token_is_sent_and_signed) {
 
 /* ------------------------------------------------------------------ error answers */
 
-Test(transport, error_answer_fields) {
-    fs_answer a[] = {{400,
-                      "{\"__type\":\"com.amazonaws.kinesis.v20131202#ResourceNotFoundException\",\"message\":\"Stream "
-                      "nope under account 000000000000 not found.\"}",
-                      RID}};
+Test(transport, error_answer_fields)
+{
+    fs_answer a[] = {
+        {400,
+         "{\"__type\":\"com.amazonaws.kinesis.v20131202#ResourceNotFoundException\",\"message\":\"Stream "
+         "nope under account 000000000000 not found.\"}",
+         RID}};
     fake_server *s = fs_start(a, 1);
     kinesis_client *c = client_for(s, NULL, NULL);
     char *resp = (char *)"untouched";
     int status = 0;
-    kinesis_error *e = kinesis_call_once(c, "DescribeStreamSummary", "{\"StreamName\":\"nope\"}", &resp, &status);
+    kinesis_error *e =
+        kinesis_call_once(c, "DescribeStreamSummary", "{\"StreamName\":\"nope\"}", &resp, &status);
     cr_assert_not_null(e);
     cr_assert_null(resp);
     cr_assert_eq(status, 400);
@@ -142,7 +162,8 @@ Test(transport, error_answer_fields) {
     fs_stop(s);
 }
 
-Test(transport, call_once_never_retries) {
+Test(transport, call_once_never_retries)
+{
     fs_answer a[] = {{500, "{\"__type\":\"InternalFailure\",\"message\":\"boom\"}", NULL}, {200, "{}", NULL}};
     fake_server *s = fs_start(a, 2);
     kinesis_client *c = client_for(s, NULL, NULL);
@@ -158,7 +179,8 @@ Test(transport, call_once_never_retries) {
     fs_stop(s);
 }
 
-Test(transport, bad_operation_name_sends_nothing) {
+Test(transport, bad_operation_name_sends_nothing)
+{
     fs_answer a[] = {{200, "{}", NULL}};
     fake_server *s = fs_start(a, 1);
     kinesis_client *c = client_for(s, NULL, NULL);
@@ -177,10 +199,12 @@ Test(transport, bad_operation_name_sends_nothing) {
 
 /* ------------------------------------------------------------------ retries with a fake clock */
 
-Test(transport, retries_throttling_and_5xx_with_jittered_delays) {
-    fs_answer a[] = {{400, "{\"__type\":\"ProvisionedThroughputExceededException\",\"message\":\"Rate exceeded\"}", NULL},
-                     {503, "", NULL},
-                     {200, "{\"ok\":1}", NULL}};
+Test(transport, retries_throttling_and_5xx_with_jittered_delays)
+{
+    fs_answer a[] = {
+        {400, "{\"__type\":\"ProvisionedThroughputExceededException\",\"message\":\"Rate exceeded\"}", NULL},
+        {503, "", NULL},
+        {200, "{\"ok\":1}", NULL}};
     fake_server *s = fs_start(a, 3);
     kinesis_retry_policy rp = {5, 100, 20000, 60000};
     kinesis_client *c = client_for(s, &rp, NULL);
@@ -196,7 +220,8 @@ Test(transport, retries_throttling_and_5xx_with_jittered_delays) {
     uint64_t rng = 1234;
     int64_t d1 = kinesis_retry_delay_ms(&rp, 1, &rng), d2 = kinesis_retry_delay_ms(&rp, 2, &rng);
     int64_t slept = 0;
-    for (int i = 0; i < fc.n_sleeps; i++) slept += fc.sleeps[i];
+    for (int i = 0; i < fc.n_sleeps; i++)
+        slept += fc.sleeps[i];
     cr_assert_eq(slept, d1 + d2, "slept %lld, policy says %lld + %lld", (long long)slept, (long long)d1,
                  (long long)d2);
     cr_assert_eq(fc.now, d1 + d2);
@@ -204,7 +229,8 @@ Test(transport, retries_throttling_and_5xx_with_jittered_delays) {
     fs_stop(s);
 }
 
-Test(transport, retries_are_bounded_by_attempts) {
+Test(transport, retries_are_bounded_by_attempts)
+{
     fs_answer a[] = {{500, "{\"__type\":\"InternalFailure\",\"message\":\"boom\"}", RID}};
     fake_server *s = fs_start(a, 1);
     kinesis_retry_policy rp = {3, 100, 20000, 60000};
@@ -222,7 +248,8 @@ Test(transport, retries_are_bounded_by_attempts) {
     fs_stop(s);
 }
 
-Test(transport, retries_are_bounded_by_total_delay) {
+Test(transport, retries_are_bounded_by_total_delay)
+{
     fs_answer a[] = {{500, "", NULL}};
     fake_server *s = fs_start(a, 1);
     kinesis_retry_policy rp = {10, 10000, 20000, 1};
@@ -231,7 +258,8 @@ Test(transport, retries_are_bounded_by_total_delay) {
     kinesis_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
     kinesis_client_set_rng_seed(c, 99);
     uint64_t rng = 99;
-    cr_assert_gt(kinesis_retry_delay_ms(&rp, 1, &rng), 1, "precondition: the seed's first delay exceeds the budget");
+    cr_assert_gt(kinesis_retry_delay_ms(&rp, 1, &rng), 1,
+                 "precondition: the seed's first delay exceeds the budget");
     kinesis_error *e = kinesis_call(c, "ListStreams", "{}", NULL);
     cr_assert_not_null(e);
     cr_assert_eq(e->attempts, 1);
@@ -241,9 +269,11 @@ Test(transport, retries_are_bounded_by_total_delay) {
     fs_stop(s);
 }
 
-Test(transport, no_retry_for_validation_or_not_found) {
-    fs_answer a[] = {{400, "{\"__type\":\"ValidationException\",\"message\":\"1 validation error detected\"}", NULL},
-                     {400, "{\"__type\":\"ResourceNotFoundException\",\"message\":\"no\"}", NULL}};
+Test(transport, no_retry_for_validation_or_not_found)
+{
+    fs_answer a[] = {
+        {400, "{\"__type\":\"ValidationException\",\"message\":\"1 validation error detected\"}", NULL},
+        {400, "{\"__type\":\"ResourceNotFoundException\",\"message\":\"no\"}", NULL}};
     fake_server *s = fs_start(a, 2);
     kinesis_client *c = client_for(s, NULL, NULL);
     fake_clock fc = {0};
@@ -262,8 +292,10 @@ Test(transport, no_retry_for_validation_or_not_found) {
     fs_stop(s);
 }
 
-Test(transport, dropped_connection_is_retried) {
-    fs_answer a[] = {{0, NULL, NULL}, {200, "{\"ShardId\":\"shardId-000000000000\",\"SequenceNumber\":\"1\"}", NULL}};
+Test(transport, dropped_connection_is_retried)
+{
+    fs_answer a[] = {{0, NULL, NULL},
+                     {200, "{\"ShardId\":\"shardId-000000000000\",\"SequenceNumber\":\"1\"}", NULL}};
     fake_server *s = fs_start(a, 2);
     kinesis_client *c = client_for(s, NULL, NULL);
     fake_clock fc = {0};
@@ -279,7 +311,8 @@ Test(transport, dropped_connection_is_retried) {
     fs_stop(s);
 }
 
-Test(transport, connection_refused_is_a_transport_error) {
+Test(transport, connection_refused_is_a_transport_error)
+{
     kinesis_retry_policy rp = {2, 1, 1, 10};
     kinesis_client *c = client_for(NULL, &rp, NULL); /* port 9 on loopback: nothing listens */
     kinesis_error *e = kinesis_call(c, "ListStreams", "{}", NULL);
@@ -294,7 +327,8 @@ Test(transport, connection_refused_is_a_transport_error) {
 
 /* ------------------------------------------------------------------ typed calls */
 
-Test(transport, malformed_success_answer_is_unexpected_response) {
+Test(transport, malformed_success_answer_is_unexpected_response)
+{
     fs_answer a[] = {{200, "{\"ShardId\":", RID}, {200, "<html/>", NULL}};
     fake_server *s = fs_start(a, 2);
     kinesis_client *c = client_for(s, NULL, NULL);
@@ -316,7 +350,8 @@ Test(transport, malformed_success_answer_is_unexpected_response) {
     fs_stop(s);
 }
 
-Test(transport, argument_errors_send_nothing) {
+Test(transport, argument_errors_send_nothing)
+{
     fs_answer a[] = {{200, "{}", NULL}};
     fake_server *s = fs_start(a, 1);
     kinesis_client *c = client_for(s, NULL, NULL);
@@ -353,24 +388,30 @@ Test(transport, argument_errors_send_nothing) {
     fs_stop(s);
 }
 
-Test(transport, put_records_resends_only_failed_entries) {
-    fs_answer a[] = {
-        {200,
-         "{\"FailedRecordCount\":2,\"Records\":[{\"ShardId\":\"shardId-000000000000\",\"SequenceNumber\":\"1\"},"
-         "{\"ErrorCode\":\"ProvisionedThroughputExceededException\",\"ErrorMessage\":\"Rate exceeded for shard\"},"
-         "{\"ErrorCode\":\"InternalFailure\",\"ErrorMessage\":\"Internal Service Failure\"}]}",
-         NULL},
-        {200,
-         "{\"FailedRecordCount\":1,\"Records\":[{\"ShardId\":\"shardId-000000000001\",\"SequenceNumber\":\"2\"},"
-         "{\"ErrorCode\":\"InternalFailure\",\"ErrorMessage\":\"Internal Service Failure\"}]}",
-         NULL},
-        {200, "{\"FailedRecordCount\":0,\"Records\":[{\"ShardId\":\"shardId-000000000001\",\"SequenceNumber\":\"3\"}]}",
-         NULL}};
+Test(transport, put_records_resends_only_failed_entries)
+{
+    fs_answer a[] = {{200,
+                      "{\"FailedRecordCount\":2,\"Records\":[{\"ShardId\":\"shardId-000000000000\","
+                      "\"SequenceNumber\":\"1\"},"
+                      "{\"ErrorCode\":\"ProvisionedThroughputExceededException\",\"ErrorMessage\":\"Rate "
+                      "exceeded for shard\"},"
+                      "{\"ErrorCode\":\"InternalFailure\",\"ErrorMessage\":\"Internal Service Failure\"}]}",
+                      NULL},
+                     {200,
+                      "{\"FailedRecordCount\":1,\"Records\":[{\"ShardId\":\"shardId-000000000001\","
+                      "\"SequenceNumber\":\"2\"},"
+                      "{\"ErrorCode\":\"InternalFailure\",\"ErrorMessage\":\"Internal Service Failure\"}]}",
+                      NULL},
+                     {200,
+                      "{\"FailedRecordCount\":0,\"Records\":[{\"ShardId\":\"shardId-000000000001\","
+                      "\"SequenceNumber\":\"3\"}]}",
+                      NULL}};
     fake_server *s = fs_start(a, 3);
     kinesis_client *c = client_for(s, NULL, NULL);
     fake_clock fc = {0};
     kinesis_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
-    kinesis_record rs[3] = {{"a", 1, "ka", NULL, NULL}, {"b", 1, "kb", NULL, NULL}, {"c", 1, "kc", NULL, NULL}};
+    kinesis_record rs[3] = {
+        {"a", 1, "ka", NULL, NULL}, {"b", 1, "kb", NULL, NULL}, {"c", 1, "kc", NULL, NULL}};
     kinesis_put_records_options po = {1};
     kinesis_put_records_result *r = NULL;
     kinesis_error *e = kinesis_put_records(c, "s", rs, 3, &po, &r);
@@ -390,8 +431,9 @@ Test(transport, put_records_resends_only_failed_entries) {
     json_decref(j2);
     json_t *j3 = json_loads(fs_get(s, 2)->body, 0, NULL);
     cr_assert_eq(json_array_size(json_object_get(j3, "Records")), 1);
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j3, "Records"), 0), "PartitionKey")),
-                     "kc");
+    cr_assert_str_eq(
+        json_string_value(json_object_get(json_array_get(json_object_get(j3, "Records"), 0), "PartitionKey")),
+        "kc");
     json_decref(j3);
     cr_assert_eq(fc.n_sleeps, 2, "a backoff before each re-send");
     kinesis_put_records_result_free(r);
@@ -399,12 +441,14 @@ Test(transport, put_records_resends_only_failed_entries) {
     fs_stop(s);
 }
 
-Test(transport, put_records_partial_failure_without_resend) {
-    fs_answer a[] = {{200,
-                      "{\"FailedRecordCount\":1,\"Records\":[{\"ErrorCode\":\"ProvisionedThroughputExceededException\","
-                      "\"ErrorMessage\":\"Rate exceeded\"},{\"ShardId\":\"shardId-000000000000\",\"SequenceNumber\":"
-                      "\"7\"}]}",
-                      NULL}};
+Test(transport, put_records_partial_failure_without_resend)
+{
+    fs_answer a[] = {
+        {200,
+         "{\"FailedRecordCount\":1,\"Records\":[{\"ErrorCode\":\"ProvisionedThroughputExceededException\","
+         "\"ErrorMessage\":\"Rate exceeded\"},{\"ShardId\":\"shardId-000000000000\",\"SequenceNumber\":"
+         "\"7\"}]}",
+         NULL}};
     fake_server *s = fs_start(a, 1);
     kinesis_client *c = client_for(s, NULL, NULL);
     kinesis_record rs[2] = {{"a", 1, "ka", NULL, NULL}, {"b", 1, "kb", NULL, NULL}};
@@ -422,16 +466,18 @@ Test(transport, put_records_partial_failure_without_resend) {
     fs_stop(s);
 }
 
-Test(transport, get_shards_follows_next_token) {
-    fs_answer a[] = {{200,
-                      "{\"NextToken\":\"page2\",\"Shards\":[{\"ShardId\":\"shardId-000000000000\",\"HashKeyRange\":{"
-                      "\"StartingHashKey\":\"0\",\"EndingHashKey\":\"1\"},\"SequenceNumberRange\":{"
-                      "\"StartingSequenceNumber\":\"1\"}}]}",
-                      NULL},
-                     {200,
-                      "{\"Shards\":[{\"ShardId\":\"shardId-000000000001\",\"HashKeyRange\":{\"StartingHashKey\":\"2\","
-                      "\"EndingHashKey\":\"3\"},\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"1\"}}]}",
-                      NULL}};
+Test(transport, get_shards_follows_next_token)
+{
+    fs_answer a[] = {
+        {200,
+         "{\"NextToken\":\"page2\",\"Shards\":[{\"ShardId\":\"shardId-000000000000\",\"HashKeyRange\":{"
+         "\"StartingHashKey\":\"0\",\"EndingHashKey\":\"1\"},\"SequenceNumberRange\":{"
+         "\"StartingSequenceNumber\":\"1\"}}]}",
+         NULL},
+        {200,
+         "{\"Shards\":[{\"ShardId\":\"shardId-000000000001\",\"HashKeyRange\":{\"StartingHashKey\":\"2\","
+         "\"EndingHashKey\":\"3\"},\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"1\"}}]}",
+         NULL}};
     fake_server *s = fs_start(a, 2);
     kinesis_client *c = client_for(s, NULL, NULL);
     kinesis_shard_list *l = NULL;
@@ -448,10 +494,14 @@ Test(transport, get_shards_follows_next_token) {
     fs_stop(s);
 }
 
-Test(transport, waiter_polls_until_active_and_times_out) {
-#define SUMMARY(st)                                                                                                    \
-    "{\"StreamDescriptionSummary\":{\"StreamName\":\"s\",\"StreamARN\":\"arn\",\"StreamStatus\":\"" st "\"}}"
-    fs_answer a[] = {{200, SUMMARY("CREATING"), NULL}, {200, SUMMARY("CREATING"), NULL}, {200, SUMMARY("ACTIVE"), NULL},
+Test(transport, waiter_polls_until_active_and_times_out)
+{
+#define SUMMARY(st)                                                                                          \
+    "{\"StreamDescriptionSummary\":{\"StreamName\":\"s\",\"StreamARN\":\"arn\",\"StreamStatus\":\"" st "\"}" \
+    "}"
+    fs_answer a[] = {{200, SUMMARY("CREATING"), NULL},
+                     {200, SUMMARY("CREATING"), NULL},
+                     {200, SUMMARY("ACTIVE"), NULL},
                      {200, SUMMARY("UPDATING"), NULL}};
     fake_server *s = fs_start(a, 4);
     kinesis_client *c = client_for(s, NULL, NULL);
@@ -470,11 +520,13 @@ Test(transport, waiter_polls_until_active_and_times_out) {
     fs_stop(s);
 }
 
-Test(transport, connections_are_reused) {
+Test(transport, connections_are_reused)
+{
     fs_answer a[] = {{200, "{}", NULL}};
     fake_server *s = fs_start(a, 1);
     kinesis_client *c = client_for(s, NULL, NULL);
-    for (int i = 0; i < 4; i++) cr_assert_null(kinesis_call(c, "ListStreams", "{}", NULL));
+    for (int i = 0; i < 4; i++)
+        cr_assert_null(kinesis_call(c, "ListStreams", "{}", NULL));
     cr_assert_eq(fs_count(s), 4);
     cr_assert_eq(fs_connections(s), 1);
     kinesis_client_free(c);
@@ -489,15 +541,18 @@ typedef struct async_state {
     char *seq;
 } async_state;
 
-static void on_put(kinesis_error *err, kinesis_put_record_result *res, void *user) {
+static void on_put(kinesis_error *err, kinesis_put_record_result *res, void *user)
+{
     async_state *st = user;
     st->calls++;
     st->err = err;
-    if (res) st->seq = strdup(res->sequence_number);
+    if (res)
+        st->seq = strdup(res->sequence_number);
     kinesis_put_record_result_free(res);
 }
 
-Test(transport, async_calls_complete_from_the_loop) {
+Test(transport, async_calls_complete_from_the_loop)
+{
     fs_answer a[] = {{200, "{\"ShardId\":\"shardId-000000000000\",\"SequenceNumber\":\"42\"}", NULL}};
     fake_server *s = fs_start(a, 1);
     kinesis_client *c = client_for(s, NULL, NULL);
@@ -531,7 +586,8 @@ Test(transport, async_calls_complete_from_the_loop) {
     fs_stop(s);
 }
 
-Test(transport, freeing_a_client_with_pending_calls) {
+Test(transport, freeing_a_client_with_pending_calls)
+{
     fs_answer a[] = {{200, "{}", NULL}};
     fake_server *s = fs_start(a, 1);
     kinesis_client *c = client_for(s, NULL, NULL);
@@ -543,7 +599,7 @@ Test(transport, freeing_a_client_with_pending_calls) {
     FD_ZERO(&wr);
     FD_ZERO(&ex);
     int max_fd = -1;
-    cr_assert_eq(kinesis_client_fdset(c, &rd, &wr, &ex, &max_fd), 0); /* starts the first transfer */
+    cr_assert_eq(kinesis_client_fdset(c, &rd, &wr, &ex, &max_fd), 0);   /* starts the first transfer */
     cr_assert_eq(kinesis_put_record_async(c, "s", &r, on_put, &st), 0); /* still waiting to start */
     cr_assert_eq(kinesis_client_pending(c), 2 - st.calls);
     int calls = st.calls;

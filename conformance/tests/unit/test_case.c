@@ -25,13 +25,14 @@ Test(case_parser, single_case)
 {
     cf_case_list l = {0};
     char err[512] = "";
-    const char *text = "{\"description\": \"d\", \"tags\": [\"aws\", \"streams\"],\n"
-                       " \"setup\": {\"streams\": [{\"shards\": 2}]},\n"
-                       " \"steps\": [{\"op\": \"DescribeStream\", \"body\": {\"StreamName\": \"${stream}\"},\n"
-                       "   \"expect\": {\"fields\": [{\"path\": \"StreamDescription.Shards\", \"length\": 2}]}},\n"
-                       "  {\"raw\": {\"target\": \"ListStreams\", \"body\": \"{}\"}},\n"
-                       "  {\"op\": \"${dynamic}\"}],\n"
-                       " \"cleanup\": [{\"op\": \"DeleteStream\", \"body\": {\"StreamName\": \"${stream}\"}}]}";
+    const char *text =
+        "{\"description\": \"d\", \"tags\": [\"aws\", \"streams\"],\n"
+        " \"setup\": {\"streams\": [{\"shards\": 2}]},\n"
+        " \"steps\": [{\"op\": \"DescribeStream\", \"body\": {\"StreamName\": \"${stream}\"},\n"
+        "   \"expect\": {\"fields\": [{\"path\": \"StreamDescription.Shards\", \"length\": 2}]}},\n"
+        "  {\"raw\": {\"target\": \"ListStreams\", \"body\": \"{}\"}},\n"
+        "  {\"op\": \"${dynamic}\"}],\n"
+        " \"cleanup\": [{\"op\": \"DeleteStream\", \"body\": {\"StreamName\": \"${stream}\"}}]}";
     cr_assert_eq(parse(text, &l, err, sizeof err), 0, "%s", err);
     cr_assert_eq(l.n, 1);
     cf_case *c = &l.items[0];
@@ -52,9 +53,10 @@ Test(case_parser, multi_case_file)
 {
     cf_case_list l = {0};
     char err[512] = "";
-    const char *text = "{\"tags\": [\"aws\"], \"cases\": [\n"
-                       " {\"name\": \"one\", \"steps\": [{\"op\": \"ListStreams\"}]},\n"
-                       " {\"name\": \"two\", \"tags\": [\"slow\"], \"gap\": \"not yet\", \"steps\": [{\"sleep_ms\": 1}]}]}";
+    const char *text =
+        "{\"tags\": [\"aws\"], \"cases\": [\n"
+        " {\"name\": \"one\", \"steps\": [{\"op\": \"ListStreams\"}]},\n"
+        " {\"name\": \"two\", \"tags\": [\"slow\"], \"gap\": \"not yet\", \"steps\": [{\"sleep_ms\": 1}]}]}";
     cr_assert_eq(parse(text, &l, err, sizeof err), 0, "%s", err);
     cr_assert_eq(l.n, 2);
     cr_assert_str_eq(l.items[0].name, "area/t/one");
@@ -67,7 +69,8 @@ Test(case_parser, multi_case_file)
 
 Test(case_parser, syntax_error_names_file_and_line)
 {
-    expect_broken("{\n \"tags\": [\"aws\"],\n \"steps\": [\n  {\"op\": \"ListStreams\",}\n ]\n}", "t.json:4:", "");
+    expect_broken("{\n \"tags\": [\"aws\"],\n \"steps\": [\n  {\"op\": \"ListStreams\",}\n ]\n}",
+                  "t.json:4:", "");
 }
 
 Test(case_parser, structural_errors_name_file_line_and_place)
@@ -84,27 +87,33 @@ Test(case_parser, structural_errors_name_file_line_and_place)
                   "steps[0].expect", "'status' must be");
     expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"message_re\": \"(\"}}]}",
                   "steps[0].expect", "bad regular expression");
-    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"fields\": [{\"path\": \"A\"}]}}]}",
-                  "steps[0].expect.fields[0]", "at least one condition");
-    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"fields\": [{\"path\": \"A\", "
-                  "\"type\": \"text\"}]}}]}",
-                  "fields[0]", "unknown type");
-    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"fields\": [{\"path\": \"A\", "
-                  "\"bigger\": 1}]}}]}",
-                  "fields[0]", "unknown key 'bigger'");
-    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"error\": \"A\", \"any_of\": "
-                  "[{\"error\": \"B\"}, {\"error\": \"C\"}]}}]}",
-                  "steps[0].expect", "inside the alternatives");
+    expect_broken(
+        "{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"fields\": [{\"path\": \"A\"}]}}]}",
+        "steps[0].expect.fields[0]", "at least one condition");
+    expect_broken(
+        "{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"fields\": [{\"path\": \"A\", "
+        "\"type\": \"text\"}]}}]}",
+        "fields[0]", "unknown type");
+    expect_broken(
+        "{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"fields\": [{\"path\": \"A\", "
+        "\"bigger\": 1}]}}]}",
+        "fields[0]", "unknown key 'bigger'");
+    expect_broken(
+        "{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"error\": \"A\", \"any_of\": "
+        "[{\"error\": \"B\"}, {\"error\": \"C\"}]}}]}",
+        "steps[0].expect", "inside the alternatives");
     expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"repeat\": 0}]}", "steps[0]", "repeat");
     expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"sleep_ms\": 1, \"expect\": {}}]}", "steps[0]",
                   "belong to op or raw");
-    expect_broken("{\"tags\": [\"aws\"], \"setup\": {\"streams\": [{\"shards\": 0}]}, \"steps\": [{\"sleep_ms\": 1}]}",
-                  "setup.streams[0]", "1..1000");
+    expect_broken(
+        "{\"tags\": [\"aws\"], \"setup\": {\"streams\": [{\"shards\": 0}]}, \"steps\": [{\"sleep_ms\": 1}]}",
+        "setup.streams[0]", "1..1000");
     expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"raw\": {\"headers\": {\"A\": 1}}}]}", "steps[0].raw",
                   "header 'A'");
     expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"capture\": {\"a\": 1}}]}", "capture",
                   "capture 'a'");
-    expect_broken("{\"tags\": [\"aws\"], \"cases\": [{\"steps\": [{\"sleep_ms\": 1}]}]}", "t.json", "needs a 'name'");
+    expect_broken("{\"tags\": [\"aws\"], \"cases\": [{\"steps\": [{\"sleep_ms\": 1}]}]}", "t.json",
+                  "needs a 'name'");
     expect_broken("{\"tags\": [\"aws\"], \"cases\": [{\"name\": \"a\", \"steps\": [{\"sleep_ms\": 1}]},"
                   " {\"name\": \"a\", \"steps\": [{\"sleep_ms\": 1}]}]}",
                   "area/t/a", "duplicate");
@@ -129,17 +138,21 @@ Test(case_parser, files_from_the_test_data_directory)
 {
     cf_case_list l = {0};
     char err[512] = "";
-    cr_assert_eq(cf_load_case_file("conformance/tests/data/broken-syntax.json", "broken-syntax", &l, err, sizeof err),
-                 -1);
+    cr_assert_eq(
+        cf_load_case_file("conformance/tests/data/broken-syntax.json", "broken-syntax", &l, err, sizeof err),
+        -1);
     cr_assert(strstr(err, "conformance/tests/data/broken-syntax.json:4:"), "%s", err);
-    cr_assert_eq(cf_load_case_file("conformance/tests/data/broken-key.json", "broken-key", &l, err, sizeof err), -1);
-    cr_assert(strstr(err, "conformance/tests/data/broken-key.json:6: case 'broken-key': steps[1].expect: unknown key "
-                          "'stauts'"),
-              "%s", err);
+    cr_assert_eq(
+        cf_load_case_file("conformance/tests/data/broken-key.json", "broken-key", &l, err, sizeof err), -1);
+    cr_assert(
+        strstr(err,
+               "conformance/tests/data/broken-key.json:6: case 'broken-key': steps[1].expect: unknown key "
+               "'stauts'"),
+        "%s", err);
     cr_assert_eq(cf_load_case_file("conformance/tests/data/nope.json", "nope", &l, err, sizeof err), -1);
     cr_assert(strstr(err, "nope.json"), "%s", err);
-    cr_assert_eq(cf_load_case_file("conformance/tests/data/must-fail.json", "must-fail", &l, err, sizeof err), 0,
-                 "%s", err);
+    cr_assert_eq(cf_load_case_file("conformance/tests/data/must-fail.json", "must-fail", &l, err, sizeof err),
+                 0, "%s", err);
     cf_case_list_free(&l);
 }
 
@@ -156,16 +169,18 @@ Test(select, tag_expressions_and_globs)
 {
     cf_case_list l = {0};
     char err[512] = "";
-    const char *text = "{\"cases\": [\n"
-                       " {\"name\": \"a\", \"tags\": [\"aws\"], \"steps\": [{\"op\": \"ListStreams\"}]},\n"
-                       " {\"name\": \"b\", \"tags\": [\"aws\", \"slow\"], \"steps\": [{\"op\": \"PutRecord\"}]},\n"
-                       " {\"name\": \"c\", \"tags\": [\"sim\"], \"steps\": [{\"sleep_ms\": 1}]}]}";
+    const char *text =
+        "{\"cases\": [\n"
+        " {\"name\": \"a\", \"tags\": [\"aws\"], \"steps\": [{\"op\": \"ListStreams\"}]},\n"
+        " {\"name\": \"b\", \"tags\": [\"aws\", \"slow\"], \"steps\": [{\"op\": \"PutRecord\"}]},\n"
+        " {\"name\": \"c\", \"tags\": [\"sim\"], \"steps\": [{\"sleep_ms\": 1}]}]}";
     cr_assert_eq(parse(text, &l, err, sizeof err), 0, "%s", err);
     cf_case *a = &l.items[0], *b = &l.items[1], *c = &l.items[2];
     cr_assert(cf_tags_match(a, NULL) && cf_tags_match(c, ""));
     cr_assert(cf_tags_match(a, "aws") && cf_tags_match(b, "aws") && !cf_tags_match(c, "aws"));
     cr_assert(cf_tags_match(a, "aws,sim") && cf_tags_match(c, "aws,sim"));
-    cr_assert(cf_tags_match(a, "aws,!slow") && !cf_tags_match(b, "aws,!slow") && !cf_tags_match(c, "aws,!slow"));
+    cr_assert(cf_tags_match(a, "aws,!slow") && !cf_tags_match(b, "aws,!slow") &&
+              !cf_tags_match(c, "aws,!slow"));
     cr_assert(cf_tags_match(c, "!slow") && !cf_tags_match(b, "!slow"));
     cr_assert(cf_tags_match(b, "PutRecord") && !cf_tags_match(a, "PutRecord"));
     char *pats[] = {"area/t/a", "*/c"};
@@ -188,10 +203,12 @@ Test(case_parser, exclusive_from_tag_key_or_file)
     cr_assert_eq(l.items[0].exclusive, 0);
     cr_assert_eq(l.items[1].exclusive, 1);
     cr_assert_eq(l.items[2].exclusive, 1);
-    cr_assert(cf_case_has_tag(&l.items[2], "exclusive"), "the key adds the tag, so --tags exclusive selects it");
+    cr_assert(cf_case_has_tag(&l.items[2], "exclusive"),
+              "the key adds the tag, so --tags exclusive selects it");
     cr_assert_eq(l.items[3].exclusive, 0);
     cf_case_list_free(&l);
-    const char *file = "{\"tags\": [\"sim\", \"exclusive\"], \"cases\": [{\"name\": \"a\", \"steps\": [{\"sleep_ms\": 1}]}]}";
+    const char *file = "{\"tags\": [\"sim\", \"exclusive\"], \"cases\": [{\"name\": \"a\", \"steps\": "
+                       "[{\"sleep_ms\": 1}]}]}";
     cr_assert_eq(parse(file, &l, err, sizeof err), 0, "%s", err);
     cr_assert_eq(l.items[0].exclusive, 1, "a file's exclusive tag makes every case exclusive");
     cf_case_list_free(&l);
@@ -217,27 +234,33 @@ Test(case_parser, while_loops_capture_optional_and_body_checks)
     expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"it\", \"absent\": false},"
                   " \"steps\": [{\"sleep_ms\": 1}]}]}",
                   "steps[0]", "needs \"max\"");
-    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"it\", \"absent\": false}, \"max\": 0,"
-                  " \"steps\": [{\"sleep_ms\": 1}]}]}",
-                  "steps[0]", "needs \"max\"");
+    expect_broken(
+        "{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"it\", \"absent\": false}, \"max\": 0,"
+        " \"steps\": [{\"sleep_ms\": 1}]}]}",
+        "steps[0]", "needs \"max\"");
     expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"max\": 3, \"sleep_ms\": 1}]}", "steps[0]",
                   "'max' bounds a 'while' loop");
-    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"it\"}, \"max\": 3, \"sleep_ms\": 1}]}",
-                  "steps[0].while", "at least one condition");
-    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"absent\": false}, \"max\": 3, \"sleep_ms\": 1}]}",
-                  "steps[0].while", "names a variable");
-    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"it\", \"present\": true}, \"max\": 3,"
-                  " \"sleep_ms\": 1}]}",
-                  "steps[0].while", "unknown key 'present'");
+    expect_broken(
+        "{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"it\"}, \"max\": 3, \"sleep_ms\": 1}]}",
+        "steps[0].while", "at least one condition");
+    expect_broken(
+        "{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"absent\": false}, \"max\": 3, \"sleep_ms\": 1}]}",
+        "steps[0].while", "names a variable");
+    expect_broken(
+        "{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"it\", \"present\": true}, \"max\": 3,"
+        " \"sleep_ms\": 1}]}",
+        "steps[0].while", "unknown key 'present'");
     expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"while\": {\"var\": \"i\", \"lt\": 3}, \"max\": 3,"
                   " \"repeat\": 2, \"sleep_ms\": 1}]}",
                   "steps[0]", "one of repeat, foreach or while");
-    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"sleep_ms\": 1, \"capture_optional\": {\"a\": \"B\"}}]}",
-                  "steps[0]", "belong to op or raw");
+    expect_broken(
+        "{\"tags\": [\"aws\"], \"steps\": [{\"sleep_ms\": 1, \"capture_optional\": {\"a\": \"B\"}}]}",
+        "steps[0]", "belong to op or raw");
     expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"capture_optional\": {\"a\": 1}}]}",
                   "capture_optional", "capture 'a'");
-    expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"body_re\": [\"ok\", \"(\"]}}]}",
-                  "steps[0].expect", "bad regular expression /(/");
+    expect_broken(
+        "{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"body_re\": [\"ok\", \"(\"]}}]}",
+        "steps[0].expect", "bad regular expression /(/");
     expect_broken("{\"tags\": [\"aws\"], \"steps\": [{\"op\": \"X\", \"expect\": {\"body_contains\": 5}}]}",
                   "steps[0].expect", "'body_contains' must be a string or a list of strings");
 }

@@ -12,13 +12,14 @@ static json_t *J(const char *text)
     return v;
 }
 
-static const char *BODY = "{\"StreamDescription\": {\"StreamName\": \"s\", \"HasMoreShards\": false,"
-                          " \"Shards\": [{\"ShardId\": \"shardId-000000000000\", \"HashKeyRange\": {\"StartingHashKey\": \"0\","
-                          " \"EndingHashKey\": \"170141183460469231731687303715884105727\"}},"
-                          " {\"ShardId\": \"shardId-000000000001\", \"HashKeyRange\": {\"StartingHashKey\": "
-                          "\"170141183460469231731687303715884105728\", \"EndingHashKey\": "
-                          "\"340282366920938463463374607431768211455\"}}]},"
-                          " \"Next\": null, \"Millis\": 12, \"Ts\": 1459799926.48}";
+static const char *BODY =
+    "{\"StreamDescription\": {\"StreamName\": \"s\", \"HasMoreShards\": false,"
+    " \"Shards\": [{\"ShardId\": \"shardId-000000000000\", \"HashKeyRange\": {\"StartingHashKey\": \"0\","
+    " \"EndingHashKey\": \"170141183460469231731687303715884105727\"}},"
+    " {\"ShardId\": \"shardId-000000000001\", \"HashKeyRange\": {\"StartingHashKey\": "
+    "\"170141183460469231731687303715884105728\", \"EndingHashKey\": "
+    "\"340282366920938463463374607431768211455\"}}]},"
+    " \"Next\": null, \"Millis\": 12, \"Ts\": 1459799926.48}";
 
 static int field(const char *body, const char *matcher, char *why, size_t n)
 {
@@ -33,30 +34,33 @@ static int field(const char *body, const char *matcher, char *why, size_t n)
     return rc;
 }
 
-#define PASS(m)                                                                                                        \
-    do {                                                                                                               \
-        char why_[512] = "";                                                                                           \
-        cr_assert_eq(field(BODY, m, why_, sizeof why_), 0, "%s should hold: %s", m, why_);                             \
+#define PASS(m)                                                                                              \
+    do {                                                                                                     \
+        char why_[512] = "";                                                                                 \
+        cr_assert_eq(field(BODY, m, why_, sizeof why_), 0, "%s should hold: %s", m, why_);                   \
     } while (0)
-#define FAILS(m, frag)                                                                                                 \
-    do {                                                                                                               \
-        char why_[512] = "";                                                                                           \
-        cr_assert_eq(field(BODY, m, why_, sizeof why_), -1, "%s should fail", m);                                      \
-        cr_assert(strstr(why_, frag), "%s: reason '%s' lacks '%s'", m, why_, frag);                                    \
+#define FAILS(m, frag)                                                                                       \
+    do {                                                                                                     \
+        char why_[512] = "";                                                                                 \
+        cr_assert_eq(field(BODY, m, why_, sizeof why_), -1, "%s should fail", m);                            \
+        cr_assert(strstr(why_, frag), "%s: reason '%s' lacks '%s'", m, why_, frag);                          \
     } while (0)
 
 Test(match, paths)
 {
     json_t *b = J(BODY);
     char err[128];
-    cr_assert_str_eq(json_string_value(cf_json_path(b, "StreamDescription.Shards[1].ShardId", err, sizeof err)),
-                     "shardId-000000000001");
-    cr_assert_str_eq(json_string_value(cf_json_path(b, "StreamDescription.Shards[-1].ShardId", err, sizeof err)),
-                     "shardId-000000000001");
-    cr_assert_str_eq(json_string_value(cf_json_path(
-                         b, "StreamDescription.Shards[?ShardId=shardId-000000000000].HashKeyRange.StartingHashKey", err,
-                         sizeof err)),
-                     "0");
+    cr_assert_str_eq(
+        json_string_value(cf_json_path(b, "StreamDescription.Shards[1].ShardId", err, sizeof err)),
+        "shardId-000000000001");
+    cr_assert_str_eq(
+        json_string_value(cf_json_path(b, "StreamDescription.Shards[-1].ShardId", err, sizeof err)),
+        "shardId-000000000001");
+    cr_assert_str_eq(
+        json_string_value(cf_json_path(
+            b, "StreamDescription.Shards[?ShardId=shardId-000000000000].HashKeyRange.StartingHashKey", err,
+            sizeof err)),
+        "0");
     cr_assert_null(cf_json_path(b, "StreamDescription.Shards[2]", err, sizeof err));
     cr_assert_eq(err[0], '\0');
     cr_assert_null(cf_json_path(b, "StreamDescription.Shards[?ShardId=nope]", err, sizeof err));
@@ -174,7 +178,8 @@ Test(match, error_type_from_header_and_capital_message)
 {
     cf_response r = {.status = 400,
                      .body = J("{\"Message\": \"Start of structure or map found where not expected.\"}"),
-                     .headers = J("{\"x-amzn-errortype\": \"SerializationException:http://internal.amazon.com/\"}")};
+                     .headers =
+                         J("{\"x-amzn-errortype\": \"SerializationException:http://internal.amazon.com/\"}")};
     cf_response_parse_error(&r);
     cr_assert_str_eq(r.error_name, "SerializationException");
     cr_assert_str_eq(r.error_message, "Start of structure or map found where not expected.");
@@ -190,7 +195,8 @@ Test(match, body_contains_and_body_re_on_text_answers)
                           "kinesis_sim_requests_total{operation=\"ListStreams\",outcome=\"ok\"} 3\n";
     cf_response r = {.status = 200, .raw_body = strdup(metrics)};
     char why[1024];
-    json_t *e = J("{\"status\": 200, \"body_contains\": \"# TYPE kinesis_sim_records_stored_total counter\"}");
+    json_t *e =
+        J("{\"status\": 200, \"body_contains\": \"# TYPE kinesis_sim_records_stored_total counter\"}");
     cr_assert_eq(cf_check_expect(e, &r, why, sizeof why), 0, "%s", why);
     json_decref(e);
     e = J("{\"body_contains\": [\"kinesis_sim_records_stored_total\", \"kinesis_sim_throttled_total\"]}");
@@ -200,12 +206,16 @@ Test(match, body_contains_and_body_re_on_text_answers)
 
     /* ^ and $ are line anchors (REG_NEWLINE): the sample line matches as a whole line */
     e = J("{\"body_re\": [\"^kinesis_sim_records_stored_total [0-9]+$\","
-          " \"^kinesis_sim_requests_total\\\\{operation=\\\"ListStreams\\\",outcome=\\\"ok\\\"\\\\} [1-9][0-9]*$\"]}");
+          " \"^kinesis_sim_requests_total\\\\{operation=\\\"ListStreams\\\",outcome=\\\"ok\\\"\\\\} "
+          "[1-9][0-9]*$\"]}");
     cr_assert_eq(cf_check_expect(e, &r, why, sizeof why), 0, "%s", why);
     json_decref(e);
     e = J("{\"body_re\": \"^kinesis_sim_records_stored_total [a-z]+$\"}");
     cr_assert_eq(cf_check_expect(e, &r, why, sizeof why), -1);
-    cr_assert(strstr(why, "body does not match /^kinesis_sim_records_stored_total [a-z]+$/ on any line (body: # HELP"), "%s", why);
+    cr_assert(
+        strstr(why,
+               "body does not match /^kinesis_sim_records_stored_total [a-z]+$/ on any line (body: # HELP"),
+        "%s", why);
     cr_assert_null(strchr(why, '\n'), "the reason stays on one line: %s", why);
     json_decref(e);
     /* '.' does not cross lines: "HELP.*42" would match across lines without REG_NEWLINE */

@@ -87,8 +87,9 @@ Test(report, tap)
     cr_assert_eq(in_yaml, 0);
     free(t);
     t = render(cf_write_tap);
-    cr_assert(strstr(t, "  message: \"steps[0] (GetRecords): message 'a < b & \\\"c\\\"\\n' expected '\\u0001'\""), "%s",
-              t);
+    cr_assert(
+        strstr(t, "  message: \"steps[0] (GetRecords): message 'a < b & \\\"c\\\"\\n' expected '\\u0001'\""),
+        "%s", t);
     cr_assert(strstr(t, "  gap: true"));
     free(t);
 }
@@ -172,8 +173,9 @@ Test(report, junit_is_well_formed_and_escaped)
     cr_assert(strstr(x, "<testsuite name=\"kinesis-conform\" tests=\"3\" failures=\"1\""), "%s", x);
     cr_assert(strstr(x, "<testcase classname=\"records\" name=\"records/put\""), "%s", x);
     cr_assert(strstr(x, "name=\"records/get#1 &lt;&amp;&gt;\""), "%s", x);
-    cr_assert(strstr(x, "<failure message=\"steps[0] (GetRecords): message &apos;a &lt; b &amp; &quot;c&quot;"), "%s",
-              x);
+    cr_assert(
+        strstr(x, "<failure message=\"steps[0] (GetRecords): message &apos;a &lt; b &amp; &quot;c&quot;"),
+        "%s", x);
     cr_assert(strstr(x, "classname=\"conformance\" name=\"plain\""), "%s", x);
     cr_assert(strstr(x, "<system-out>gap: not in kinesis-sim</system-out>"), "%s", x);
     /* the failing case and only it has a failure element */
@@ -193,8 +195,9 @@ Test(report, json)
     cr_assert_str_eq(json_string_value(json_object_get(c1, "name")), "records/get#1 <&>");
     cr_assert(json_is_false(json_object_get(c1, "passed")));
     cr_assert_not_null(strstr(json_string_value(json_object_get(c1, "reason")), "GetRecords"));
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "cases"), 2), "gap")),
-                     "not in kinesis-sim");
+    cr_assert_str_eq(
+        json_string_value(json_object_get(json_array_get(json_object_get(j, "cases"), 2), "gap")),
+        "not in kinesis-sim");
     json_decref(j);
     free(s);
 }
@@ -210,7 +213,8 @@ Test(report, console_lines_and_operations_table)
     char *ops[] = {"GetRecords", "ListStreams", "PutRecord"};
     cf_print_op_table(f, ops, 3, out, 3);
     fclose(f);
-    cr_assert(!strncmp(buf, "ok   records/put\nFAIL records/get#1 <&>: steps[0] (GetRecords)", 60), "%s", buf);
+    cr_assert(!strncmp(buf, "ok   records/put\nFAIL records/get#1 <&>: steps[0] (GetRecords)", 60), "%s",
+              buf);
     cr_assert(strstr(buf, "ok   plain  [gap: not in kinesis-sim]\n"), "%s", buf);
     cr_assert(strstr(buf, "GetRecords                            0      1      0\n"), "%s", buf);
     cr_assert(strstr(buf, "ListStreams                           -      -      -  not covered\n"), "%s", buf);
@@ -252,9 +256,11 @@ Test(report, failure_kinds)
     } t[] = {
         {"steps[0] (DescribeAccountSettings): expected success, got HTTP 400 UnknownOperationException: x",
          "operation not supported"},
-        {"steps[1] (PutRecord): error \"ValidationException\" expected, got UnknownOperationException (HTTP 400: )",
+        {"steps[1] (PutRecord): error \"ValidationException\" expected, got UnknownOperationException (HTTP "
+         "400: )",
          "operation not supported"},
-        {"steps[0] (CreateStream): error \"ValidationException\" expected, got InvalidArgumentException (HTTP 400: m)",
+        {"steps[0] (CreateStream): error \"ValidationException\" expected, got InvalidArgumentException "
+         "(HTTP 400: m)",
          "different error name"},
         {"steps[2] (GetShardIterator): message '1 validation error detected: Value null', expected 'x'",
          "different error message"},
@@ -266,14 +272,17 @@ Test(report, failure_kinds)
          "accepted a request that must be refused"},
         {"steps[3] (MergeShards): expected success, got HTTP 400 ValidationException: 1 validation error",
          "refused a valid request"},
-        {"steps[1] (DescribeStream) (polled until the wait ran out): expected success, got HTTP 400 LimitExceededException: m",
+        {"steps[1] (DescribeStream) (polled until the wait ran out): expected success, got HTTP 400 "
+         "LimitExceededException: m",
          "refused a valid request"},
         {"steps[0] (raw): HTTP status 404, expected 400 (ValidationException: m)", "different HTTP status"},
         {"setup: CreateStream cf-0001-stream: LimitExceededException m", "setup failed"},
-        {"steps[0] (ListShards): no answer: ListShards http://127.0.0.1:1: Couldn't connect to server", "no answer"},
+        {"steps[0] (ListShards): no answer: ListShards http://127.0.0.1:1: Couldn't connect to server",
+         "no answer"},
         {"timed out after 30000 ms", "timed out"},
         {"not run: the endpoint stopped answering (no answer since case a/b)", "not run"},
-        {"steps[1]: while {\"var\":\"it\",\"absent\":false} still held after 5 iterations (max)", "loop did not end"},
+        {"steps[1]: while {\"var\":\"it\",\"absent\":false} still held after 5 iterations (max)",
+         "loop did not end"},
         {"something else", "other"},
     };
     for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)

@@ -34,10 +34,11 @@ static stub S;
 static void reply(int c, int status, const char *body)
 {
     char head[512];
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d %s\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: %zu\r\n"
-                     "x-amzn-RequestId: 00000000-0000-0000-0000-000000000000\r\nX-Stub: yes\r\nConnection: close\r\n\r\n",
-                     status, status == 200 ? "OK" : "Bad Request", strlen(body));
+    int n = snprintf(
+        head, sizeof head,
+        "HTTP/1.1 %d %s\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: %zu\r\n"
+        "x-amzn-RequestId: 00000000-0000-0000-0000-000000000000\r\nX-Stub: yes\r\nConnection: close\r\n\r\n",
+        status, status == 200 ? "OK" : "Bad Request", strlen(body));
     if (write(c, head, (size_t)n) < 0 || write(c, body, strlen(body)) < 0)
         return;
 }
@@ -96,16 +97,20 @@ static void serve_one(int c)
     int throttled = !strcmp(op, "CreateStream") && S.creates <= S.throttle_creates;
     pthread_mutex_unlock(&S.lock);
     if (throttled)
-        reply(c, 400, "{\"__type\": \"LimitExceededException\", \"message\": \"Rate exceeded for account 000000000000.\"}");
+        reply(c, 400,
+              "{\"__type\": \"LimitExceededException\", \"message\": \"Rate exceeded for account "
+              "000000000000.\"}");
     else if (!strcmp(op, "CreateStream") || !strcmp(op, "DeleteStream"))
         reply(c, 200, "{}");
     else if (!strcmp(op, "DescribeStreamSummary"))
-        reply(c, 200, "{\"StreamDescriptionSummary\": {\"StreamStatus\": \"ACTIVE\", \"StreamARN\": "
-                      "\"arn:aws:kinesis:us-east-1:000000000000:stream/x\"}}");
+        reply(c, 200,
+              "{\"StreamDescriptionSummary\": {\"StreamStatus\": \"ACTIVE\", \"StreamARN\": "
+              "\"arn:aws:kinesis:us-east-1:000000000000:stream/x\"}}");
     else if (!strcmp(op, "PutRecord"))
         reply(c, 200, "{\"ShardId\": \"shardId-000000000000\", \"SequenceNumber\": \"1\"}");
     else if (!strcmp(op, "GetShardIterator"))
-        reply(c, 200, strstr(end, "endless") ? "{\"ShardIterator\": \"loop-0\"}" : "{\"ShardIterator\": \"it-0\"}");
+        reply(c, 200,
+              strstr(end, "endless") ? "{\"ShardIterator\": \"loop-0\"}" : "{\"ShardIterator\": \"it-0\"}");
     else if (!strcmp(op, "GetRecords")) {
         /* it-0..it-2: one record and the next iterator; it-3: the end of a closed shard (no
          * NextShardIterator, ChildShards); loop-N: an iterator that never ends */
@@ -113,15 +118,18 @@ static void serve_one(int c)
         const char *lp = strstr(end, "\"loop-");
         char body[512];
         if (lp)
-            snprintf(body, sizeof body, "{\"Records\": [], \"NextShardIterator\": \"loop-%d\"}", atoi(lp + 6) + 1);
+            snprintf(body, sizeof body, "{\"Records\": [], \"NextShardIterator\": \"loop-%d\"}",
+                     atoi(lp + 6) + 1);
         else if (it && atoi(it + 4) < 3)
-            snprintf(body, sizeof body,
-                     "{\"Records\": [{\"Data\": \"eA==\", \"PartitionKey\": \"k\", \"SequenceNumber\": \"%d\"}],"
-                     " \"NextShardIterator\": \"it-%d\", \"MillisBehindLatest\": 0}",
-                     atoi(it + 4) + 1, atoi(it + 4) + 1);
+            snprintf(
+                body, sizeof body,
+                "{\"Records\": [{\"Data\": \"eA==\", \"PartitionKey\": \"k\", \"SequenceNumber\": \"%d\"}],"
+                " \"NextShardIterator\": \"it-%d\", \"MillisBehindLatest\": 0}",
+                atoi(it + 4) + 1, atoi(it + 4) + 1);
         else
-            snprintf(body, sizeof body, "{\"Records\": [], \"NextShardIterator\": null, \"ChildShards\": "
-                                        "[{\"ShardId\": \"shardId-000000000001\"}]}");
+            snprintf(body, sizeof body,
+                     "{\"Records\": [], \"NextShardIterator\": null, \"ChildShards\": "
+                     "[{\"ShardId\": \"shardId-000000000001\"}]}");
         reply(c, 200, body);
     } else
         reply(c, 400, "{\"__type\": \"UnknownOperationException\"}");
@@ -277,7 +285,8 @@ Test(runner, a_while_loop_that_never_ends_fails_at_max)
     cf_result res;
     run_file("conformance/tests/data/while-endless.json", &res);
     cr_assert_eq(res.passed, 0);
-    cr_assert(strstr(res.reason, "steps[1]: while {\"var\":\"it\",\"absent\":false} still held after 5 iterations (max)"),
+    cr_assert(strstr(res.reason,
+                     "steps[1]: while {\"var\":\"it\",\"absent\":false} still held after 5 iterations (max)"),
               "%s", res.reason);
     cr_assert_eq(S.gets, 5);
     cr_assert_eq(S.deletes, 1, "cleanup still runs");
@@ -288,10 +297,14 @@ Test(runner, a_dead_endpoint_is_detected_quickly)
 {
     char endpoint[64];
     snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", S.port);
-    cf_env env = {.endpoint = endpoint, .region = "us-east-1", .access_key_id = "AKIDEXAMPLE",
-                  .secret_access_key = "secret", .profile = cf_profile_find("kinesis-sim")};
+    cf_env env = {.endpoint = endpoint,
+                  .region = "us-east-1",
+                  .access_key_id = "AKIDEXAMPLE",
+                  .secret_access_key = "secret",
+                  .profile = cf_profile_find("kinesis-sim")};
     char why[512] = "";
-    cr_assert_eq(cf_endpoint_answers(&env, 2000, why, sizeof why), 1, "the stub answers (with an error status)");
+    cr_assert_eq(cf_endpoint_answers(&env, 2000, why, sizeof why), 1,
+                 "the stub answers (with an error status)");
     stop_stub();
     S.fd = -1;
     int64_t t0 = cf_now_ms();

@@ -20,14 +20,14 @@ typedef struct fake {
     int active_when_excl_started[N_CASES]; /* cases running when case k (exclusive) started */
     int order[N_CASES];                    /* start order */
     int n_started;
-    int finished_shared;                   /* non-exclusive cases finished so far */
-    int shared_done_before_excl[N_CASES];  /* for exclusive k: non-exclusive finished when it started */
+    int finished_shared;                  /* non-exclusive cases finished so far */
+    int shared_done_before_excl[N_CASES]; /* for exclusive k: non-exclusive finished when it started */
     int ctx_made;
-    int die_at;                            /* case index whose run kills the endpoint (-1: none) */
+    int die_at; /* case index whose run kills the endpoint (-1: none) */
     int endpoint_dead;
     int probes;
     volatile sig_atomic_t *interrupt_flag;
-    int interrupt_at;                      /* case index that sets the interrupt (-1: none) */
+    int interrupt_at; /* case index that sets the interrupt (-1: none) */
 } fake;
 
 static void nap(void)
@@ -123,8 +123,14 @@ Test(sched, exclusive_cases_run_alone_after_the_pool, .timeout = 20)
         make_cases(EXCL);
         fake f = {.die_at = -1, .interrupt_at = -1};
         pthread_mutex_init(&f.lock, NULL);
-        cf_sched s = {.out = outs, .n = N_CASES, .jobs = jobs, .ctx_new = ctx_new, .ctx_free = ctx_free,
-                      .run = run, .alive = alive, .ud = &f};
+        cf_sched s = {.out = outs,
+                      .n = N_CASES,
+                      .jobs = jobs,
+                      .ctx_new = ctx_new,
+                      .ctx_free = ctx_free,
+                      .run = run,
+                      .alive = alive,
+                      .ud = &f};
         size_t passed = cf_sched_run(&s);
         cr_assert_eq(passed, N_CASES, "jobs %d", jobs);
         cr_assert_eq(f.n_started, N_CASES);
@@ -133,10 +139,10 @@ Test(sched, exclusive_cases_run_alone_after_the_pool, .timeout = 20)
         for (int k = 0; k < N_CASES; k++) {
             if (!EXCL[k])
                 continue;
-            cr_assert_eq(f.active_when_excl_started[k], 0, "jobs %d: exclusive case %d started beside another",
-                         jobs, k);
-            cr_assert_eq(f.shared_done_before_excl[k], 9, "jobs %d: exclusive case %d started before the pool drained",
-                         jobs, k);
+            cr_assert_eq(f.active_when_excl_started[k], 0,
+                         "jobs %d: exclusive case %d started beside another", jobs, k);
+            cr_assert_eq(f.shared_done_before_excl[k], 9,
+                         "jobs %d: exclusive case %d started before the pool drained", jobs, k);
         }
         /* the last three to start are the exclusive ones, in file order */
         cr_assert_eq(f.order[9], 1);
@@ -156,8 +162,8 @@ Test(sched, only_exclusive_cases)
     make_cases(all);
     fake f = {.die_at = -1, .interrupt_at = -1};
     pthread_mutex_init(&f.lock, NULL);
-    cf_sched s = {.out = outs, .n = N_CASES, .jobs = 4, .ctx_new = ctx_new, .ctx_free = ctx_free, .run = run,
-                  .ud = &f};
+    cf_sched s = {
+        .out = outs, .n = N_CASES, .jobs = 4, .ctx_new = ctx_new, .ctx_free = ctx_free, .run = run, .ud = &f};
     cr_assert_eq(cf_sched_run(&s), N_CASES);
     cr_assert_eq(f.max_active, 1);
     for (int k = 0; k < N_CASES; k++)
@@ -173,8 +179,14 @@ Test(sched, a_dead_endpoint_stops_the_cases_not_started)
     make_cases(none);
     fake f = {.die_at = 2, .interrupt_at = -1};
     pthread_mutex_init(&f.lock, NULL);
-    cf_sched s = {.out = outs, .n = N_CASES, .jobs = 1, .ctx_new = ctx_new, .ctx_free = ctx_free, .run = run,
-                  .alive = alive, .ud = &f};
+    cf_sched s = {.out = outs,
+                  .n = N_CASES,
+                  .jobs = 1,
+                  .ctx_new = ctx_new,
+                  .ctx_free = ctx_free,
+                  .run = run,
+                  .alive = alive,
+                  .ud = &f};
     size_t passed = cf_sched_run(&s);
     cr_assert_eq(passed, 2, "cases 0 and 1 passed before the endpoint died");
     cr_assert_eq(f.n_started, 3, "nothing started after the probe found the endpoint gone");
@@ -197,8 +209,14 @@ Test(sched, an_interrupt_leaves_the_rest_not_run)
     flag = 0;
     fake f = {.die_at = -1, .interrupt_at = 0, .interrupt_flag = &flag};
     pthread_mutex_init(&f.lock, NULL);
-    cf_sched s = {.out = outs, .n = N_CASES, .jobs = 1, .ctx_new = ctx_new, .ctx_free = ctx_free, .run = run,
-                  .interrupted = &flag, .ud = &f};
+    cf_sched s = {.out = outs,
+                  .n = N_CASES,
+                  .jobs = 1,
+                  .ctx_new = ctx_new,
+                  .ctx_free = ctx_free,
+                  .run = run,
+                  .interrupted = &flag,
+                  .ud = &f};
     cr_assert_eq(cf_sched_run(&s), 1);
     cr_assert_eq(f.n_started, 1);
     cr_assert_str_eq(outs[1].res.reason, "not run (interrupted)", "exclusive cases do not start either");
@@ -218,8 +236,8 @@ Test(sched, no_client_is_reported_per_case)
     make_cases(EXCL);
     fake f = {.die_at = -1, .interrupt_at = -1};
     pthread_mutex_init(&f.lock, NULL);
-    cf_sched s = {.out = outs, .n = N_CASES, .jobs = 2, .ctx_new = no_ctx, .ctx_free = ctx_free, .run = run,
-                  .ud = &f};
+    cf_sched s = {
+        .out = outs, .n = N_CASES, .jobs = 2, .ctx_new = no_ctx, .ctx_free = ctx_free, .run = run, .ud = &f};
     cr_assert_eq(cf_sched_run(&s), 0);
     cr_assert_eq(f.n_started, 0);
     cr_assert_str_eq(outs[0].res.reason, "not run: no client could be created");

@@ -52,7 +52,8 @@ Test(vars, functions)
     expect_expand("${b64:}", "");
     expect_expand("${repeat:3:ab}", "ababab");
     expect_expand("${repeat:0:ab}", "");
-    expect_expand("${add:340282366920938463463374607431768211455:1}", "340282366920938463463374607431768211456");
+    expect_expand("${add:340282366920938463463374607431768211455:1}",
+                  "340282366920938463463374607431768211456");
     expect_expand("${sub:1000:1}", "999");
 }
 
@@ -95,8 +96,8 @@ Test(vars, now_is_current_epoch)
 
 Test(vars, json_expansion_keeps_types)
 {
-    json_t *tmpl = json_pack("{ss ss s[ss] s{ss}}", "Limit", "${n}", "Name", "${stream}", "List", "${n}x", "${i}",
-                             "Tags", "k${i}", "v${n}");
+    json_t *tmpl = json_pack("{ss ss s[ss] s{ss}}", "Limit", "${n}", "Name", "${stream}", "List", "${n}x",
+                             "${i}", "Tags", "k${i}", "v${n}");
     char err[256] = "";
     json_t *out = cf_expand_json(vars, tmpl, err, sizeof err);
     cr_assert_not_null(out, "%s", err);

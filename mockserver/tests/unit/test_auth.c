@@ -243,7 +243,8 @@ Test(auth, credentials_file_lines)
     cr_assert_not_null(c, "%s", why);
     cr_assert_eq(sim_credentials_count(c), 3);
     const char *acct = "unset";
-    cr_assert_str_eq(sim_credentials_find(c, "AKIDEXAMPLE", &acct), "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    cr_assert_str_eq(sim_credentials_find(c, "AKIDEXAMPLE", &acct),
+                     "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     cr_assert_str_eq(acct, "");
     cr_assert_str_eq(sim_credentials_find(c, "AKIDSECOND", &acct), "secret2");
     cr_assert_str_eq(acct, "111122223333");
@@ -427,8 +428,9 @@ Test(auth, strict_stale_and_future_dates)
                              "(20150830T124101Z - 5 min.)");
     cr_assert_eq(verify(c, T0 - 600), -1);
     cr_assert_eq(err, SIM_ERR_InvalidSignatureException);
-    cr_assert_str_eq(bigmsg, "Signature not yet current: 20150830T123600Z is still later than 20150830T123100Z "
-                             "(20150830T122600Z + 5 min.)");
+    cr_assert_str_eq(bigmsg,
+                     "Signature not yet current: 20150830T123600Z is still later than 20150830T123100Z "
+                     "(20150830T122600Z + 5 min.)");
     sim_credentials_free(c);
 }
 

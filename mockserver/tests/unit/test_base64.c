@@ -199,7 +199,8 @@ Test(base64_codec, every_byte_value_in_every_position_of_a_group)
 
 Test(base64_codec, decode_rejects_what_check_rejects)
 {
-    static const char *bad[] = {"Zg", "Zm 9", "Zm=v", "Zh==", "Zm9=", "a===", "====", "Zm9v\xc3\xa9\x41\x41", "AA==AAAA"};
+    static const char *bad[] = {
+        "Zg", "Zm 9", "Zm=v", "Zh==", "Zm9=", "a===", "====", "Zm9v\xc3\xa9\x41\x41", "AA==AAAA"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint8_t *out = (uint8_t *)1, buf[16];
         size_t len = 77;
@@ -229,7 +230,8 @@ Test(base64_codec, into_variants_respect_the_buffer_size)
     cr_assert_eq(sim_base64_decode_into(NULL, 0, buf, 4, &len), -1);
 
     char out[9];
-    cr_assert_eq(sim_base64_encode_into((const uint8_t *)"foobar", 6, out, 8), (size_t)-1); /* no room for NUL */
+    cr_assert_eq(sim_base64_encode_into((const uint8_t *)"foobar", 6, out, 8),
+                 (size_t)-1); /* no room for NUL */
     cr_assert_eq(sim_base64_encode_into((const uint8_t *)"foobar", 6, out, 9), 8);
     cr_assert_str_eq(out, "Zm9vYmFy");
     cr_assert_eq(sim_base64_encode_into(NULL, 0, out, 1), 0);

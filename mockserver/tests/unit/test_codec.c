@@ -93,10 +93,10 @@ Test(codec, cbor_answers_in_cbor)
 Test(codec, cbor_map_decodes_to_the_json_form)
 {
     /* {"StreamName": "s", "Data": h'0102ff', "Timestamp": 1(1459799926480)} */
-    const uint8_t b[] = {0xa3, 0x6a, 'S', 't', 'r', 'e', 'a', 'm', 'N', 'a', 'm', 'e', 0x61, 's',
-                         0x64, 'D', 'a', 't', 'a', 0x43, 0x01, 0x02, 0xff,
-                         0x69, 'T', 'i', 'm', 'e', 's', 't', 'a', 'm', 'p', 0xc1, 0x1b,
-                         0x00, 0x00, 0x01, 0x53, 0xe2, 0xdb, 0x26, 0xd0};
+    const uint8_t b[] = {0xa3, 0x6a, 'S',  't',  'r',  'e',  'a',  'm',  'N',  'a',  'm',
+                         'e',  0x61, 's',  0x64, 'D',  'a',  't',  'a',  0x43, 0x01, 0x02,
+                         0xff, 0x69, 'T',  'i',  'm',  'e',  's',  't',  'a',  'm',  'p',
+                         0xc1, 0x1b, 0x00, 0x00, 0x01, 0x53, 0xe2, 0xdb, 0x26, 0xd0};
     json_t *v = NULL;
     char why[128] = "";
     cr_assert_eq(codec_decode(CODEC_CBOR, b, sizeof b, &v, why, sizeof why), CODEC_OK, "%s", why);
@@ -112,7 +112,8 @@ Test(codec, cbor_malformed_and_non_map_are_rejected)
     json_t *v = (json_t *)1;
     char why[128] = "";
     const uint8_t truncated[] = {0xa1, 0x61, 'a'};
-    cr_assert_eq(codec_decode(CODEC_CBOR, truncated, sizeof truncated, &v, why, sizeof why), CODEC_ERR_SYNTAX);
+    cr_assert_eq(codec_decode(CODEC_CBOR, truncated, sizeof truncated, &v, why, sizeof why),
+                 CODEC_ERR_SYNTAX);
     cr_assert_null(v);
     cr_assert(why[0], "no reason given");
     const uint8_t trailing[] = {0xa0, 0x00};
@@ -170,7 +171,8 @@ Test(codec, cbor_error_bodies)
 {
     uint8_t *b;
     size_t n;
-    cr_assert_eq(codec_error_body(CODEC_CBOR, SIM_ERR_ResourceNotFoundException, "Stream s not found.", &b, &n), 0);
+    cr_assert_eq(
+        codec_error_body(CODEC_CBOR, SIM_ERR_ResourceNotFoundException, "Stream s not found.", &b, &n), 0);
     json_t *j = cbor_back(b, n);
     free(b);
     cr_assert_str_eq(json_string_value(json_object_get(j, "__type")), "ResourceNotFoundException");

@@ -249,7 +249,7 @@ Test(config, simulation_flags_reach_the_simulation_options)
 Test(config, bad_simulation_values_name_the_flag)
 {
     const char *cases[][2] = {{"--throttle", "maybe"}, {"--throttle-scale", "0"}, {"--control-limits", "yes"},
-                              {"--clock", "fast"},     {"--seed", "-1"},         {"--max-creating", "x"}};
+                              {"--clock", "fast"},     {"--seed", "-1"},          {"--max-creating", "x"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sim_config c;
         char *argv[] = {"kinesis-sim", (char *)cases[i][0], (char *)cases[i][1], NULL};
@@ -270,7 +270,8 @@ Test(config, auth_modes_and_credentials)
     sim_config c;
     cr_assert_eq(PARSE_ARGS(&c, NULL, "--auth", "strict"), SIM_CONFIG_ERROR);
     cr_assert(strstr(err, "--credentials"), "%s", err);
-    cr_assert_eq(PARSE_ARGS(&c, NULL, "--auth", "strict", "--credentials", "/tmp/keys"), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--auth", "strict", "--credentials", "/tmp/keys"), SIM_CONFIG_RUN, "%s",
+                 err);
     cr_assert_eq(c.auth_mode, SIM_AUTH_STRICT);
     cr_assert_str_eq(c.credentials_path, "/tmp/keys");
     char *env[] = {"KINESIS_SIM_AUTH=strict", "KINESIS_SIM_CREDENTIALS=/tmp/k2", NULL};
@@ -297,7 +298,8 @@ Test(config, control_token_and_tls)
     cr_assert_str_eq(c.tls_cert, "c.pem");
     cr_assert_str_eq(c.tls_key, "k.pem");
     cr_assert_eq(c.tls_port, 4568);
-    char *env[] = {"KINESIS_SIM_TLS_CERT=/e/c.pem", "KINESIS_SIM_TLS_KEY=/e/k.pem", "KINESIS_SIM_TLS_PORT=0", NULL};
+    char *env[] = {"KINESIS_SIM_TLS_CERT=/e/c.pem", "KINESIS_SIM_TLS_KEY=/e/k.pem", "KINESIS_SIM_TLS_PORT=0",
+                   NULL};
     char *argv[] = {"kinesis-sim", NULL};
     cr_assert_eq(parse(&c, env, 1, argv), SIM_CONFIG_RUN, "%s", err);
     cr_assert_str_eq(c.tls_cert, "/e/c.pem");
@@ -330,10 +332,18 @@ Test(config, help_lists_the_new_flags)
     char *argv[] = {"kinesis-sim", "--help", NULL};
     cr_assert_eq(sim_config_parse(&c, 2, argv, NULL, out, err, sizeof err), SIM_CONFIG_EXIT);
     fclose(out);
-    const char *want[] = {"--throttle aws|off", "KINESIS_SIM_THROTTLE_SCALE", "--clock real|virtual",
-                          "--faults FILE",      "--seed N",                   "--auth MODE",
-                          "format|strict",      "default format",             "--credentials FILE",
-                          "KINESIS_SIM_CONTROL_TOKEN", "--tls-cert FILE",     "--tls-port N",
+    const char *want[] = {"--throttle aws|off",
+                          "KINESIS_SIM_THROTTLE_SCALE",
+                          "--clock real|virtual",
+                          "--faults FILE",
+                          "--seed N",
+                          "--auth MODE",
+                          "format|strict",
+                          "default format",
+                          "--credentials FILE",
+                          "KINESIS_SIM_CONTROL_TOKEN",
+                          "--tls-cert FILE",
+                          "--tls-port N",
                           "ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         cr_assert(strstr(buf, want[i]), "help lacks '%s':\n%s", want[i], buf);

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "dispatch/control.h"
+#include "dispatch/router.h"
 #include "simulation/simulation.h"
 #include "store/store.h"
-#include "dispatch/router.h"
 
 typedef struct {
     sim_server srv;

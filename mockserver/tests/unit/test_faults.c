@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dispatch/router.h"
 #include "simulation/faults.h"
 #include "simulation/simulation.h"
-#include "dispatch/router.h"
 
 static json_t *flt_json(const char *text)
 {

@@ -86,7 +86,7 @@ Test(json_alloc, blocks_mix_with_malloc_and_free_both_ways)
     char *again = sim_json_alloc(64);
     cr_assert_eq(again, m);
     memset(again, 'x', 64);
-    free(again); /* and a block from here may go to free() */
+    free(again);            /* and a block from here may go to free() */
     char *tiny = malloc(1); /* too small to keep */
     sim_json_free(tiny);
     cr_assert_eq(sim_json_alloc_cached(), before);
@@ -108,8 +108,9 @@ Test(json_alloc, jansson_trees_built_through_it_are_intact)
         cr_assert_not_null(text);
         json_t *back = json_loads(text, 0, NULL);
         cr_assert(json_equal(root, back));
-        cr_assert_eq(json_integer_value(json_object_get(json_array_get(json_object_get(back, "Records"), 499), "n")),
-                     499);
+        cr_assert_eq(
+            json_integer_value(json_object_get(json_array_get(json_object_get(back, "Records"), 499), "n")),
+            499);
         free(text); /* json_dumps's result is freed with free(), as Jansson documents */
         json_decref(back);
         json_decref(root);

@@ -8,14 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops_fixture.h"
 #include "ops/resources.h"
+#include "ops_fixture.h"
 
 #define ARN(s) "arn:aws:kinesis:" FX_REGION ":" FX_ACCOUNT ":stream/" s
 
 static fx f;
-static void setup(void) { fx_init(&f, ":memory:"); }
-static void teardown(void) { fx_fini(&f); }
+static void setup(void)
+{
+    fx_init(&f, ":memory:");
+}
+static void teardown(void)
+{
+    fx_fini(&f);
+}
 TestSuite(ops_consumers, .init = setup, .fini = teardown);
 
 static char *register_consumer(const char *stream, const char *name)
@@ -31,10 +37,12 @@ static char *register_consumer(const char *stream, const char *name)
 static const char *status_of(const char *carn)
 {
     static char status[16];
-    json_t *out = fx_call(&f, op_describe_stream_consumer, "DescribeStreamConsumer", "{\"ConsumerARN\":\"%s\"}", carn);
+    json_t *out =
+        fx_call(&f, op_describe_stream_consumer, "DescribeStreamConsumer", "{\"ConsumerARN\":\"%s\"}", carn);
     cr_assert_not_null(out, "DescribeStreamConsumer: %s", f.ctx.err_msg);
-    snprintf(status, sizeof status, "%s",
-             json_string_value(json_object_get(json_object_get(out, "ConsumerDescription"), "ConsumerStatus")));
+    snprintf(
+        status, sizeof status, "%s",
+        json_string_value(json_object_get(json_object_get(out, "ConsumerDescription"), "ConsumerStatus")));
     json_decref(out);
     return status;
 }
@@ -90,7 +98,8 @@ Test(ops_consumers, duplicate_missing_stream_and_bad_arguments)
     fx_error(&f, op_describe_stream_consumer, "DescribeStreamConsumer", SIM_ERR_InvalidArgumentException,
              "{\"ConsumerARN\":\"%s\",\"ConsumerName\":\"app\"}", arn);
     json_decref(fx_call(&f, op_describe_stream_consumer, "DescribeStreamConsumer",
-                        "{\"ConsumerARN\":\"%s\",\"ConsumerName\":\"b\",\"StreamARN\":\"" ARN("s") "\"}", arn));
+                        "{\"ConsumerARN\":\"%s\",\"ConsumerName\":\"b\",\"StreamARN\":\"" ARN("s") "\"}",
+                        arn));
     cr_assert_not(f.ctx.err_set, "%s", f.ctx.err_msg);
     free(arn);
 }
@@ -107,8 +116,8 @@ Test(ops_consumers, deregister_goes_deleting_then_gone_and_name_can_return)
     fx_stream(&f, "s", 1);
     char *arn = register_consumer("s", "app");
     fx_advance(&f, 501);
-    json_decref(fx_call(&f, op_deregister_stream_consumer, "DeregisterStreamConsumer", "{\"ConsumerARN\":\"%s\"}",
-                        arn));
+    json_decref(fx_call(&f, op_deregister_stream_consumer, "DeregisterStreamConsumer",
+                        "{\"ConsumerARN\":\"%s\"}", arn));
     cr_assert_not(f.ctx.err_set, "%s", f.ctx.err_msg);
     cr_assert_str_eq(status_of(arn), "DELETING");
     fx_advance(&f, 501);
@@ -132,9 +141,9 @@ Test(ops_consumers, twenty_per_stream_and_five_creating)
         snprintf(name, sizeof name, "c%02d", i);
         free(register_consumer("s", name));
     }
-    const char *msg = fx_error(&f, op_register_stream_consumer, "RegisterStreamConsumer",
-                               SIM_ERR_LimitExceededException,
-                               "{\"StreamARN\":\"" ARN("t") "\",\"ConsumerName\":\"x\"}");
+    const char *msg =
+        fx_error(&f, op_register_stream_consumer, "RegisterStreamConsumer", SIM_ERR_LimitExceededException,
+                 "{\"StreamARN\":\"" ARN("t") "\",\"ConsumerName\":\"x\"}");
     cr_assert(strstr(msg, "CREATING"), "%s", msg);
     fx_advance(&f, 501);
     for (int i = 5; i < 20; i++) {
@@ -148,8 +157,8 @@ Test(ops_consumers, twenty_per_stream_and_five_creating)
     free(register_consumer("t", "x")); /* the limit is per stream */
 
     json_t *out = fx_call(&f, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"s\"}");
-    cr_assert_eq(json_integer_value(json_object_get(json_object_get(out, "StreamDescriptionSummary"),
-                                                    "ConsumerCount")),
+    cr_assert_eq(json_integer_value(
+                     json_object_get(json_object_get(out, "StreamDescriptionSummary"), "ConsumerCount")),
                  20);
     json_decref(out);
 }
@@ -209,7 +218,8 @@ Test(ops_consumers, delete_stream_needs_enforce_consumer_deletion)
     fx_advance(&f, 501);
     fx_stream(&f, "s", 1);
     /* the consumers went with the stream */
-    json_t *out = fx_call(&f, op_list_stream_consumers, "ListStreamConsumers", "{\"StreamARN\":\"" ARN("s") "\"}");
+    json_t *out =
+        fx_call(&f, op_list_stream_consumers, "ListStreamConsumers", "{\"StreamARN\":\"" ARN("s") "\"}");
     cr_assert_eq(json_array_size(json_object_get(out, "Consumers")), 0);
     json_decref(out);
     free(arn);
@@ -227,12 +237,13 @@ Test(ops_consumers, lookup_by_consumer_arn_for_subscribe_to_shard)
     cr_assert_str_eq(c.name, "app");
     cr_assert_str_eq(c.status, "CREATING");
     cr_assert_eq(c.stream_id, st.id);
-    cr_assert_eq(consumer_lookup_arn(&f.ctx, "arn:aws:kinesis:" FX_REGION ":" FX_ACCOUNT ":stream/s", &st, &c), -1);
+    cr_assert_eq(
+        consumer_lookup_arn(&f.ctx, "arn:aws:kinesis:" FX_REGION ":" FX_ACCOUNT ":stream/s", &st, &c), -1);
     cr_assert_eq(f.ctx.err, SIM_ERR_InvalidArgumentException);
     cr_assert_eq(consumer_lookup_arn(&f.ctx, ARN("s") "/consumer/zz:1", &st, &c), -1);
     cr_assert_eq(f.ctx.err, SIM_ERR_ResourceNotFoundException);
-    cr_assert_eq(consumer_lookup_arn(&f.ctx, "arn:aws:kinesis:" FX_REGION ":999999999999:stream/s/consumer/app:1",
-                                     &st, &c),
+    cr_assert_eq(consumer_lookup_arn(
+                     &f.ctx, "arn:aws:kinesis:" FX_REGION ":999999999999:stream/s/consumer/app:1", &st, &c),
                  -1);
     cr_assert_eq(f.ctx.err, SIM_ERR_AccessDeniedException);
     free(arn);
@@ -242,21 +253,26 @@ Test(ops_consumers, arn_parser_accepts_streams_and_consumers_only)
 {
     char region[64], account[32], stream[STORE_NAME_MAX], consumer[STORE_NAME_MAX];
     int64_t epoch;
-    cr_assert_eq(kinesis_arn_parse("arn:aws:kinesis:eu-west-1:123456789012:stream/a.b-c/consumer/x_1:1700000000",
-                                   region, account, stream, consumer, &epoch),
-                 0);
+    cr_assert_eq(
+        kinesis_arn_parse("arn:aws:kinesis:eu-west-1:123456789012:stream/a.b-c/consumer/x_1:1700000000",
+                          region, account, stream, consumer, &epoch),
+        0);
     cr_assert_str_eq(region, "eu-west-1");
     cr_assert_str_eq(account, "123456789012");
     cr_assert_str_eq(stream, "a.b-c");
     cr_assert_str_eq(consumer, "x_1");
     cr_assert_eq(epoch, 1700000000);
-    cr_assert_eq(kinesis_arn_parse("arn:aws-cn:kinesis:cn-north-1:123456789012:stream/s", region, account, stream,
-                                   consumer, &epoch),
+    cr_assert_eq(kinesis_arn_parse("arn:aws-cn:kinesis:cn-north-1:123456789012:stream/s", region, account,
+                                   stream, consumer, &epoch),
                  0);
     cr_assert_str_eq(consumer, "");
-    const char *bad[] = {"", "arn:aws:kinesis:r:1:stream/", "arn:aws:kinesis:r:1:stream/s/consumer/c",
-                         "arn:aws:kinesis:r:1:stream/s/consumer/c:x", "arn:aws:kinesis:r:1:stream/s/consumer/:1",
-                         "arn:aws:sqs:r:1:stream/s", "arn:aws:kinesis:r:1:stream/s/other/c:1",
+    const char *bad[] = {"",
+                         "arn:aws:kinesis:r:1:stream/",
+                         "arn:aws:kinesis:r:1:stream/s/consumer/c",
+                         "arn:aws:kinesis:r:1:stream/s/consumer/c:x",
+                         "arn:aws:kinesis:r:1:stream/s/consumer/:1",
+                         "arn:aws:sqs:r:1:stream/s",
+                         "arn:aws:kinesis:r:1:stream/s/other/c:1",
                          "arn:aws:kinesis:r:1:stream/s p"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_assert_eq(kinesis_arn_parse(bad[i], region, account, stream, consumer, &epoch), -1, "%s", bad[i]);

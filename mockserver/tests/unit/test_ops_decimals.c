@@ -135,8 +135,8 @@ Test(ops_decimals, tags_limit_and_max_record_size)
 
     out = fx_call(&F, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"t\"}");
     cr_assert_not_null(out, "%s", F.ctx.err_msg);
-    const char *arn = json_string_value(
-        json_object_get(json_object_get(out, "StreamDescriptionSummary"), "StreamARN"));
+    const char *arn =
+        json_string_value(json_object_get(json_object_get(out, "StreamDescriptionSummary"), "StreamARN"));
     char *arn_copy = strdup(arn);
     json_decref(out);
     out = fx_call(&F, op_update_max_record_size, "UpdateMaxRecordSize",

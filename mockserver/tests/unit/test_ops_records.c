@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops_fixture.h"
 #include "wire/base64.h"
 #include "wire/ids.h"
-#include "ops_fixture.h"
 
 static fx F;
 static void setup(void)

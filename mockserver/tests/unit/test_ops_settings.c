@@ -13,20 +13,30 @@
 #define ARN(s) "arn:aws:kinesis:" FX_REGION ":" FX_ACCOUNT ":stream/" s
 
 static fx f;
-static void setup(void) { fx_init(&f, ":memory:"); }
-static void teardown(void) { fx_fini(&f); }
+static void setup(void)
+{
+    fx_init(&f, ":memory:");
+}
+static void teardown(void)
+{
+    fx_fini(&f);
+}
 TestSuite(ops_settings, .init = setup, .fini = teardown);
 
 static json_t *summary(const char *name)
 {
-    json_t *out = fx_call(&f, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"%s\"}", name);
+    json_t *out =
+        fx_call(&f, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"%s\"}", name);
     cr_assert_not_null(out, "%s", f.ctx.err_msg);
     json_t *d = json_incref(json_object_get(out, "StreamDescriptionSummary"));
     json_decref(out);
     return d;
 }
 
-static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static const char *str(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
 
 /* ---- encryption ---- */
 
@@ -51,7 +61,8 @@ Test(ops_settings, start_encryption_updates_then_records_report_kms)
     cr_assert_str_eq(str(d, "StreamStatus"), "ACTIVE");
     json_decref(d);
 
-    json_t *out = fx_call(&f, op_put_record, "PutRecord", "{\"StreamName\":\"s\",\"PartitionKey\":\"k\",\"Data\":\"Yg==\"}");
+    json_t *out = fx_call(&f, op_put_record, "PutRecord",
+                          "{\"StreamName\":\"s\",\"PartitionKey\":\"k\",\"Data\":\"Yg==\"}");
     cr_assert_str_eq(str(out, "EncryptionType"), "KMS");
     json_decref(out);
     out = fx_call(&f, op_put_records, "PutRecords",
@@ -69,22 +80,26 @@ Test(ops_settings, start_encryption_updates_then_records_report_kms)
     json_decref(out);
     free(it);
 
-    json_decref(fx_call(&f, op_stop_stream_encryption, "StopStreamEncryption",
-                        "{\"StreamARN\":\"" ARN("s") "\",\"EncryptionType\":\"KMS\",\"KeyId\":\"alias/aws/kinesis\"}"));
+    json_decref(fx_call(
+        &f, op_stop_stream_encryption, "StopStreamEncryption",
+        "{\"StreamARN\":\"" ARN("s") "\",\"EncryptionType\":\"KMS\",\"KeyId\":\"alias/aws/kinesis\"}"));
     cr_assert_not(f.ctx.err_set, "%s", f.ctx.err_msg);
     out = fx_call(&f, op_describe_stream, "DescribeStream", "{\"StreamName\":\"s\"}");
     json_t *sd = json_object_get(out, "StreamDescription");
     cr_assert_str_eq(str(sd, "EncryptionType"), "NONE");
     cr_assert_null(json_object_get(sd, "KeyId"));
     json_decref(out);
-    out = fx_call(&f, op_put_record, "PutRecord", "{\"StreamName\":\"s\",\"PartitionKey\":\"k\",\"Data\":\"Yg==\"}");
+    out = fx_call(&f, op_put_record, "PutRecord",
+                  "{\"StreamName\":\"s\",\"PartitionKey\":\"k\",\"Data\":\"Yg==\"}");
     cr_assert_null(json_object_get(out, "EncryptionType"));
     json_decref(out);
 }
 
 Test(ops_settings, encryption_key_forms_and_errors)
 {
-    const char *good[] = {"alias/aws/kinesis", "alias/my-key_1", "12345678-1234-1234-1234-123456789012",
+    const char *good[] = {"alias/aws/kinesis",
+                          "alias/my-key_1",
+                          "12345678-1234-1234-1234-123456789012",
                           "mrk-1234567890abcdef1234567890abcdef",
                           "arn:aws:kms:us-east-1:123456789012:key/12345678-1234-1234-1234-123456789012",
                           "arn:aws:kms:us-east-1:123456789012:alias/mine"};
@@ -93,11 +108,13 @@ Test(ops_settings, encryption_key_forms_and_errors)
         snprintf(name, sizeof name, "s%zu", i);
         fx_stream(&f, name, 1);
         json_decref(fx_call(&f, op_start_stream_encryption, "StartStreamEncryption",
-                            "{\"StreamName\":\"%s\",\"EncryptionType\":\"KMS\",\"KeyId\":\"%s\"}", name, good[i]));
+                            "{\"StreamName\":\"%s\",\"EncryptionType\":\"KMS\",\"KeyId\":\"%s\"}", name,
+                            good[i]));
         cr_assert_not(f.ctx.err_set, "%s: %s", good[i], f.ctx.err_msg);
     }
     fx_stream(&f, "b", 1);
-    const char *bad[] = {"not-a-key", "alias/", "1234", "arn:aws:kms:us-east-1:1234:key/x", "alias/has space"};
+    const char *bad[] = {"not-a-key", "alias/", "1234", "arn:aws:kms:us-east-1:1234:key/x",
+                         "alias/has space"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         fx_error(&f, op_start_stream_encryption, "StartStreamEncryption", SIM_ERR_KMSNotFoundException,
                  "{\"StreamName\":\"b\",\"EncryptionType\":\"KMS\",\"KeyId\":\"%s\"}", bad[i]);
@@ -112,8 +129,9 @@ Test(ops_settings, encryption_key_forms_and_errors)
 Test(ops_settings, enhanced_monitoring_enable_disable_and_all)
 {
     fx_stream(&f, "s", 1);
-    json_t *out = fx_call(&f, op_enable_enhanced_monitoring, "EnableEnhancedMonitoring",
-                          "{\"StreamName\":\"s\",\"ShardLevelMetrics\":[\"IncomingBytes\",\"OutgoingRecords\"]}");
+    json_t *out =
+        fx_call(&f, op_enable_enhanced_monitoring, "EnableEnhancedMonitoring",
+                "{\"StreamName\":\"s\",\"ShardLevelMetrics\":[\"IncomingBytes\",\"OutgoingRecords\"]}");
     cr_assert_not_null(out, "%s", f.ctx.err_msg);
     cr_assert_str_eq(str(out, "StreamName"), "s");
     cr_assert_str_eq(str(out, "StreamARN"), ARN("s"));
@@ -124,9 +142,9 @@ Test(ops_settings, enhanced_monitoring_enable_disable_and_all)
     json_decref(out);
 
     out = fx_call(&f, op_describe_stream, "DescribeStream", "{\"StreamName\":\"s\"}");
-    json_t *em = json_object_get(json_array_get(
-                                     json_object_get(json_object_get(out, "StreamDescription"), "EnhancedMonitoring"), 0),
-                                 "ShardLevelMetrics");
+    json_t *em = json_object_get(
+        json_array_get(json_object_get(json_object_get(out, "StreamDescription"), "EnhancedMonitoring"), 0),
+        "ShardLevelMetrics");
     cr_assert_eq(json_array_size(em), 2);
     json_decref(out);
 
@@ -210,10 +228,11 @@ Test(ops_settings, update_stream_mode_and_warm_throughput)
     fx_stream(&f, "s", 2);
     fx_error(&f, op_update_stream_mode, "UpdateStreamMode", SIM_ERR_InvalidArgumentException,
              "{\"StreamARN\":\"" ARN("s") "\",\"StreamModeDetails\":{\"StreamMode\":\"PROVISIONED\"}}");
-    fx_error(&f, op_update_stream_warm_throughput, "UpdateStreamWarmThroughput", SIM_ERR_InvalidArgumentException,
-             "{\"StreamName\":\"s\",\"WarmThroughputMiBps\":100}");
-    json_decref(fx_call(&f, op_update_stream_mode, "UpdateStreamMode",
-                        "{\"StreamARN\":\"" ARN("s") "\",\"StreamModeDetails\":{\"StreamMode\":\"ON_DEMAND\"}}"));
+    fx_error(&f, op_update_stream_warm_throughput, "UpdateStreamWarmThroughput",
+             SIM_ERR_InvalidArgumentException, "{\"StreamName\":\"s\",\"WarmThroughputMiBps\":100}");
+    json_decref(
+        fx_call(&f, op_update_stream_mode, "UpdateStreamMode",
+                "{\"StreamARN\":\"" ARN("s") "\",\"StreamModeDetails\":{\"StreamMode\":\"ON_DEMAND\"}}"));
     cr_assert_not(f.ctx.err_set, "%s", f.ctx.err_msg);
     json_t *d = summary("s");
     cr_assert_str_eq(str(d, "StreamStatus"), "UPDATING");
@@ -224,26 +243,30 @@ Test(ops_settings, update_stream_mode_and_warm_throughput)
              "{\"StreamARN\":\"" ARN("s") "\",\"StreamModeDetails\":{\"StreamMode\":\"PROVISIONED\"}}");
     fx_advance(&f, 501);
     /* on demand, but the account has no billing commitment */
-    fx_error(&f, op_update_stream_warm_throughput, "UpdateStreamWarmThroughput", SIM_ERR_InvalidArgumentException,
-             "{\"StreamName\":\"s\",\"WarmThroughputMiBps\":100}");
+    fx_error(&f, op_update_stream_warm_throughput, "UpdateStreamWarmThroughput",
+             SIM_ERR_InvalidArgumentException, "{\"StreamName\":\"s\",\"WarmThroughputMiBps\":100}");
     json_decref(fx_call(&f, op_update_account_settings, "UpdateAccountSettings",
                         "{\"MinimumThroughputBillingCommitment\":{\"Status\":\"ENABLED\"}}"));
-    fx_error(&f, op_update_stream_warm_throughput, "UpdateStreamWarmThroughput", SIM_ERR_InvalidArgumentException,
-             "{\"StreamName\":\"s\",\"WarmThroughputMiBps\":10241}");
+    fx_error(&f, op_update_stream_warm_throughput, "UpdateStreamWarmThroughput",
+             SIM_ERR_InvalidArgumentException, "{\"StreamName\":\"s\",\"WarmThroughputMiBps\":10241}");
     json_t *out = fx_call(&f, op_update_stream_warm_throughput, "UpdateStreamWarmThroughput",
                           "{\"StreamName\":\"s\",\"WarmThroughputMiBps\":100}");
     cr_assert_not_null(out, "%s", f.ctx.err_msg);
     cr_assert_str_eq(str(out, "StreamARN"), ARN("s"));
-    cr_assert_eq(json_integer_value(json_object_get(json_object_get(out, "WarmThroughput"), "TargetMiBps")), 100);
-    cr_assert_eq(json_integer_value(json_object_get(json_object_get(out, "WarmThroughput"), "CurrentMiBps")), 0);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(out, "WarmThroughput"), "TargetMiBps")),
+                 100);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(out, "WarmThroughput"), "CurrentMiBps")),
+                 0);
     json_decref(out);
     fx_advance(&f, 501);
     d = summary("s");
-    cr_assert_eq(json_integer_value(json_object_get(json_object_get(d, "WarmThroughput"), "CurrentMiBps")), 100);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(d, "WarmThroughput"), "CurrentMiBps")),
+                 100);
     json_decref(d);
 
-    json_decref(fx_call(&f, op_update_stream_mode, "UpdateStreamMode",
-                        "{\"StreamARN\":\"" ARN("s") "\",\"StreamModeDetails\":{\"StreamMode\":\"PROVISIONED\"}}"));
+    json_decref(
+        fx_call(&f, op_update_stream_mode, "UpdateStreamMode",
+                "{\"StreamARN\":\"" ARN("s") "\",\"StreamModeDetails\":{\"StreamMode\":\"PROVISIONED\"}}"));
     fx_advance(&f, 501);
     d = summary("s");
     cr_assert_str_eq(str(json_object_get(d, "StreamModeDetails"), "StreamMode"), "PROVISIONED");

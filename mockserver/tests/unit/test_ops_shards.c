@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/ids.h"
 #include "ops_fixture.h"
+#include "wire/ids.h"
 
 static fx F;
 static void setup(void)

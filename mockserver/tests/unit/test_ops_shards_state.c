@@ -12,8 +12,14 @@
 #define HALF "170141183460469231731687303715884105728"
 
 static fx f;
-static void setup(void) { fx_init(&f, ":memory:"); }
-static void teardown(void) { fx_fini(&f); }
+static void setup(void)
+{
+    fx_init(&f, ":memory:");
+}
+static void teardown(void)
+{
+    fx_fini(&f);
+}
 TestSuite(ops_shards_state, .init = setup, .fini = teardown);
 
 Test(ops_shards_state, resharding_creating_or_deleting_stream_is_in_use)
@@ -35,7 +41,8 @@ Test(ops_shards_state, resharding_creating_or_deleting_stream_is_in_use)
                    "\"AdjacentShardToMerge\":\"shardId-000000000001\"}");
     cr_assert(strstr(msg, "DELETING"), "%s", msg);
     fx_error(&f, op_split_shard, "SplitShard", SIM_ERR_ResourceNotFoundException,
-             "{\"StreamName\":\"none\",\"ShardToSplit\":\"shardId-000000000000\",\"NewStartingHashKey\":\"1000\"}");
+             "{\"StreamName\":\"none\",\"ShardToSplit\":\"shardId-000000000000\",\"NewStartingHashKey\":"
+             "\"1000\"}");
 }
 
 Test(ops_shards_state, list_shards_token_with_exclusive_start_is_invalid)
@@ -56,9 +63,10 @@ Test(ops_shards_state, empty_closed_parent_ends_with_child_shards)
 {
     fx_stream(&f, "s", 1);
     char *it = fx_iterator(&f, "s", "shardId-000000000000", "TRIM_HORIZON");
-    json_decref(fx_call(&f, op_split_shard, "SplitShard",
-                        "{\"StreamName\":\"s\",\"ShardToSplit\":\"shardId-000000000000\",\"NewStartingHashKey\":\"" HALF
-                        "\"}"));
+    json_decref(fx_call(
+        &f, op_split_shard, "SplitShard",
+        "{\"StreamName\":\"s\",\"ShardToSplit\":\"shardId-000000000000\",\"NewStartingHashKey\":\"" HALF
+        "\"}"));
     cr_assert_not(f.ctx.err_set, "%s", f.ctx.err_msg);
     json_t *out = fx_call(&f, op_get_records, "GetRecords", "{\"ShardIterator\":\"%s\"}", it);
     cr_assert_not_null(out, "%s", f.ctx.err_msg);

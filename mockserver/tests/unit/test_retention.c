@@ -10,15 +10,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ops_fixture.h"
 #include "ops/resources.h"
+#include "ops_fixture.h"
 
 #define DAY_MS (INT64_C(24) * 3600 * 1000)
 #define HALF "170141183460469231731687303715884105728"
 
 static fx f;
-static void setup(void) { fx_init(&f, ":memory:"); }
-static void teardown(void) { fx_fini(&f); }
+static void setup(void)
+{
+    fx_init(&f, ":memory:");
+}
+static void teardown(void)
+{
+    fx_fini(&f);
+}
 TestSuite(retention, .init = setup, .fini = teardown);
 
 static int64_t stored(const char *stream, uint32_t shard)
@@ -55,10 +61,11 @@ Test(retention, expired_records_are_skipped_then_trimmed_by_writes)
     json_decref(out);
     /* AT_TIMESTAMP before the trim horizon reads from the horizon */
     char *it;
-    out = fx_call(&f, op_get_shard_iterator, "GetShardIterator",
-                  "{\"StreamName\":\"s\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"AT_TIMESTAMP\","
-                  "\"Timestamp\":%lld}",
-                  (long long)(FX_T0_MS / 1000));
+    out = fx_call(
+        &f, op_get_shard_iterator, "GetShardIterator",
+        "{\"StreamName\":\"s\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"AT_TIMESTAMP\","
+        "\"Timestamp\":%lld}",
+        (long long)(FX_T0_MS / 1000));
     it = strdup(json_string_value(json_object_get(out, "ShardIterator")));
     json_decref(out);
     out = fx_call(&f, op_get_records, "GetRecords", "{\"ShardIterator\":\"%s\"}", it);
@@ -104,9 +111,10 @@ Test(retention, closed_shards_disappear_after_retention)
     fx_stream(&f, "s", 1);
     for (int i = 0; i < 3; i++)
         free(fx_put(&f, "s", "k", "b2xk", NULL));
-    json_decref(fx_call(&f, op_split_shard, "SplitShard",
-                        "{\"StreamName\":\"s\",\"ShardToSplit\":\"shardId-000000000000\",\"NewStartingHashKey\":\"" HALF
-                        "\"}"));
+    json_decref(fx_call(
+        &f, op_split_shard, "SplitShard",
+        "{\"StreamName\":\"s\",\"ShardToSplit\":\"shardId-000000000000\",\"NewStartingHashKey\":\"" HALF
+        "\"}"));
     cr_assert_not(f.ctx.err_set, "%s", f.ctx.err_msg);
     fx_advance(&f, DAY_MS - 1000);
     cr_assert_eq(listed_shards(), 3);
@@ -118,12 +126,14 @@ Test(retention, closed_shards_disappear_after_retention)
     json_t *out = fx_call(&f, op_describe_stream, "DescribeStream", "{\"StreamName\":\"s\"}");
     json_t *shards = json_object_get(json_object_get(out, "StreamDescription"), "Shards");
     cr_assert_eq(json_array_size(shards), 2);
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(shards, 0), "ShardId")), "shardId-000000000001");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(shards, 0), "ShardId")),
+                     "shardId-000000000001");
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(shards, 0), "ParentShardId")),
                      "shardId-000000000000", "children still name their parent");
     json_decref(out);
-    fx_error(&f, op_get_shard_iterator, "GetShardIterator", SIM_ERR_ResourceNotFoundException,
-             "{\"StreamName\":\"s\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}");
+    fx_error(
+        &f, op_get_shard_iterator, "GetShardIterator", SIM_ERR_ResourceNotFoundException,
+        "{\"StreamName\":\"s\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}");
     out = fx_call(&f, op_list_shards, "ListShards",
                   "{\"StreamName\":\"s\",\"ShardFilter\":{\"Type\":\"FROM_TRIM_HORIZON\"}}");
     cr_assert_eq(json_array_size(json_object_get(out, "Shards")), 2);
@@ -155,21 +165,28 @@ static const char v1_schema[] =
     "CREATE TABLE schema_version (version INTEGER NOT NULL);"
     "INSERT INTO schema_version VALUES (1);"
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
-    "CREATE TABLE streams (id INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL, region TEXT NOT NULL,"
-    " name TEXT NOT NULL, created_ms INTEGER NOT NULL, status TEXT NOT NULL, status_until_ms INTEGER NOT NULL,"
+    "CREATE TABLE streams (id INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL, region TEXT NOT "
+    "NULL,"
+    " name TEXT NOT NULL, created_ms INTEGER NOT NULL, status TEXT NOT NULL, status_until_ms INTEGER NOT "
+    "NULL,"
     " mode TEXT NOT NULL, retention_hours INTEGER NOT NULL, next_shard_index INTEGER NOT NULL,"
     " max_record_kib INTEGER NOT NULL, UNIQUE(account_id, region, name));"
-    "CREATE TABLE shards (stream_id INTEGER NOT NULL, shard_index INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
-    " start_hash TEXT NOT NULL, end_hash TEXT NOT NULL, parent INTEGER NOT NULL, adjacent_parent INTEGER NOT NULL,"
-    " closed_ms INTEGER NOT NULL, next_counter INTEGER NOT NULL, PRIMARY KEY(stream_id, shard_index)) WITHOUT ROWID;"
-    "CREATE TABLE records (stream_id INTEGER NOT NULL, shard_index INTEGER NOT NULL, counter INTEGER NOT NULL,"
+    "CREATE TABLE shards (stream_id INTEGER NOT NULL, shard_index INTEGER NOT NULL, created_ms INTEGER NOT "
+    "NULL,"
+    " start_hash TEXT NOT NULL, end_hash TEXT NOT NULL, parent INTEGER NOT NULL, adjacent_parent INTEGER NOT "
+    "NULL,"
+    " closed_ms INTEGER NOT NULL, next_counter INTEGER NOT NULL, PRIMARY KEY(stream_id, shard_index)) "
+    "WITHOUT ROWID;"
+    "CREATE TABLE records (stream_id INTEGER NOT NULL, shard_index INTEGER NOT NULL, counter INTEGER NOT "
+    "NULL,"
     " arrival_ms INTEGER NOT NULL, pkey TEXT NOT NULL, data BLOB NOT NULL,"
     " PRIMARY KEY(stream_id, shard_index, counter)) WITHOUT ROWID;"
     "CREATE TABLE tags (stream_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
     " PRIMARY KEY(stream_id, key)) WITHOUT ROWID;"
     "INSERT INTO streams VALUES (1, '" FX_ACCOUNT "', '" FX_REGION "', 'old', 1700000000000, 'ACTIVE', 0,"
     " 'PROVISIONED', 24, 1, 1024);"
-    "INSERT INTO shards VALUES (1, 0, 1700000000000, '0', '340282366920938463463374607431768211455', -1, -1, 0, 2);"
+    "INSERT INTO shards VALUES (1, 0, 1700000000000, '0', '340282366920938463463374607431768211455', -1, -1, "
+    "0, 2);"
     "INSERT INTO records VALUES (1, 0, 1, 1700000000000, 'k', x'6f6c64');";
 
 Test(retention, schema_1_database_is_migrated)
@@ -184,14 +201,16 @@ Test(retention, schema_1_database_is_migrated)
 
     fx g;
     fx_init(&g, path);
-    json_t *out = fx_call(&g, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"old\"}");
+    json_t *out =
+        fx_call(&g, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"old\"}");
     cr_assert_not_null(out, "%s", g.ctx.err_msg);
     json_t *d = json_object_get(out, "StreamDescriptionSummary");
     cr_assert_str_eq(json_string_value(json_object_get(d, "EncryptionType")), "NONE");
     cr_assert_eq(json_integer_value(json_object_get(d, "ConsumerCount")), 0);
     json_decref(out);
     out = fx_call(&g, op_register_stream_consumer, "RegisterStreamConsumer",
-                  "{\"StreamARN\":\"arn:aws:kinesis:" FX_REGION ":" FX_ACCOUNT ":stream/old\",\"ConsumerName\":\"c\"}");
+                  "{\"StreamARN\":\"arn:aws:kinesis:" FX_REGION ":" FX_ACCOUNT
+                  ":stream/old\",\"ConsumerName\":\"c\"}");
     cr_assert_not_null(out, "the new tables exist: %s", g.ctx.err_msg);
     json_decref(out);
     sim_clock_set_ms(g.srv.clock, 1700000001000);

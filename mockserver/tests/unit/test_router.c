@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "dispatch/auth.h"
-#include "wire/cbor_codec.h"
-#include "ops/ops.h"
 #include "dispatch/router.h"
+#include "dispatch/validate.h"
+#include "ops/ops.h"
 #include "shared/sigv4.h"
 #include "store/store.h"
-#include "dispatch/validate.h"
+#include "wire/cbor_codec.h"
 
 #define AUTH                                                                                                 \
     "AWS4-HMAC-SHA256 Credential=AKID/20150830/eu-west-1/kinesis/aws4_request, "                             \
@@ -272,10 +272,11 @@ Test(router, cbor_errors_are_cbor_with_the_json_wording)
 static void call_with_key(const char *access_key, const char *region, const char *op, const char *body)
 {
     static char auth[256];
-    snprintf(auth, sizeof auth,
-             "AWS4-HMAC-SHA256 Credential=%s/20150830/%s/kinesis/aws4_request, SignedHeaders=host;x-amz-date, "
-             "Signature=abc",
-             access_key, region);
+    snprintf(
+        auth, sizeof auth,
+        "AWS4-HMAC-SHA256 Credential=%s/20150830/%s/kinesis/aws4_request, SignedHeaders=host;x-amz-date, "
+        "Signature=abc",
+        access_key, region);
     char target[96];
     snprintf(target, sizeof target, "Kinesis_20131202.%s", op);
     send("POST", CT, target, auth, DATE, body);
@@ -288,9 +289,9 @@ Test(router, access_key_and_scope_pick_account_and_region)
     cr_assert_eq(resp.status, 200, "%.*s", (int)resp.body_len, resp.body);
     call_with_key("123456789012", "ap-south-1", "DescribeStreamSummary", "{\"StreamName\":\"s\"}");
     cr_assert_eq(resp.status, 200, "%.*s", (int)resp.body_len, resp.body);
-    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(answer, "StreamDescriptionSummary"),
-                                                       "StreamARN")),
-                     "arn:aws:kinesis:ap-south-1:123456789012:stream/s");
+    cr_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(answer, "StreamDescriptionSummary"), "StreamARN")),
+        "arn:aws:kinesis:ap-south-1:123456789012:stream/s");
     /* another key (default account) and another region do not see it */
     call_with_key("AKIDEXAMPLE", "ap-south-1", "DescribeStreamSummary", "{\"StreamName\":\"s\"}");
     expect(400, "ResourceNotFoundException");
@@ -313,8 +314,12 @@ static void send_signed(const char *akid, const char *secret, int64_t t)
     static const char body[] = "{}";
     sigv4_header h[] = {{"Host", "localhost"}, {"Content-Type", CT}, {"X-Amz-Target", T("ListStreams")}};
     sigv4_request r = {"POST", "/", NULL, h, 3, (const uint8_t *)body, 2};
-    sigv4_params p = {.access_key_id = akid, .secret_access_key = secret, .region = "us-west-2",
-                      .service = "kinesis", .epoch_seconds = t, .normalize_path = 1};
+    sigv4_params p = {.access_key_id = akid,
+                      .secret_access_key = secret,
+                      .region = "us-west-2",
+                      .service = "kinesis",
+                      .epoch_seconds = t,
+                      .normalize_path = 1};
     sigv4_result out = {0};
     cr_assert_eq(sigv4_sign(&r, &p, &out), 0);
     snprintf(sig_auth, sizeof sig_auth, "%s", out.authorization);
@@ -401,7 +406,8 @@ Test(router, bare_serialization_exception_has_no_message)
     memset(&rs, 0, sizeof rs);
     sim_response_error(&rs, CODEC_AWS_JSON, SIM_ERR_SerializationException, 0, "");
     cr_assert_eq(rs.status, 400);
-    cr_assert_eq(rs.body_len, strlen("{\"__type\":\"SerializationException\"}"), "%.*s", (int)rs.body_len, rs.body);
+    cr_assert_eq(rs.body_len, strlen("{\"__type\":\"SerializationException\"}"), "%.*s", (int)rs.body_len,
+                 rs.body);
     sim_response_clean_up(&rs);
     sim_response_error(&rs, CODEC_AWS_JSON, SIM_ERR_ValidationException, 0, "");
     cr_assert(strstr((char *)rs.body, "\"message\":\"\""), "other errors keep an empty message");

@@ -8,18 +8,18 @@
  * starts over instead of growing. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "wire/ids.h"
 #include "ops_fixture.h"
+#include "wire/ids.h"
 
 static char path[128];
 static void setup(void)
@@ -703,10 +703,12 @@ Test(store, wal_checkpoints_run_in_the_background_and_the_log_starts_over, .time
         if (st.restarts >= 2 && st.background >= 2)
             break;
     }
-    cr_log_info("%d batches: %llu background passes, %llu by the writer, %llu restarts, longest log %llu frames",
-                batches, (unsigned long long)st.background, (unsigned long long)st.foreground,
-                (unsigned long long)st.restarts, (unsigned long long)st.max_frames);
-    cr_assert_geq(st.background, 2, "the checkpoint thread ran %llu passes", (unsigned long long)st.background);
+    cr_log_info(
+        "%d batches: %llu background passes, %llu by the writer, %llu restarts, longest log %llu frames",
+        batches, (unsigned long long)st.background, (unsigned long long)st.foreground,
+        (unsigned long long)st.restarts, (unsigned long long)st.max_frames);
+    cr_assert_geq(st.background, 2, "the checkpoint thread ran %llu passes",
+                  (unsigned long long)st.background);
     cr_assert_geq(st.restarts, 2, "the log started over %llu times in %d batches (longest %llu frames)",
                   (unsigned long long)st.restarts, batches, (unsigned long long)st.max_frames);
     cr_assert_leq(st.max_frames, WAL_CHECKPOINT_MAX_FRAMES + 1000, "the log reached %llu frames",
@@ -717,7 +719,8 @@ Test(store, wal_checkpoints_run_in_the_background_and_the_log_starts_over, .time
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_stmt *q;
-    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT count(*), sum(length(data)) FROM records", -1, &q, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT count(*), sum(length(data)) FROM records", -1, &q, NULL),
+                 SQLITE_OK);
     cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
     cr_assert_eq(sqlite3_column_int64(q, 0), (sqlite3_int64)batches * 500);
     sqlite3_int64 bytes = sqlite3_column_int64(q, 1);

@@ -4,9 +4,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "dispatch/router.h"
 #include "simulation/simulation.h"
 #include "simulation/throttle.h"
-#include "dispatch/router.h"
 
 /* ------------------------------------------------------------------ */
 /* buckets                                                             */

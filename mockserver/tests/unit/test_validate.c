@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "wire/base64.h"
 #include "dispatch/validate.h"
+#include "wire/base64.h"
 
 static sim_model *model;
 static json_t *raw; /* the model JSON, read independently of validate.c */

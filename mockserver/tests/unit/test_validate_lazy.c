@@ -107,8 +107,9 @@ Test(validate_lazy, the_embedded_model_applies_its_patterns_on_first_use)
     char msg[512];
     cr_assert_eq(sim_validate_input(m, "DescribeStream", in, &code, msg, sizeof msg), -1);
     cr_assert_eq(code, SIM_ERR_ValidationException);
-    cr_assert_str_eq(msg, "1 validation error detected: Value 'not a stream name' at 'streamName' failed to "
-                          "satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+    cr_assert_str_eq(msg,
+                     "1 validation error detected: Value 'not a stream name' at 'streamName' failed to "
+                     "satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
     json_decref(in);
     in = json_pack("{s:s}", "StreamName", "a-stream_1.x");
     cr_assert_eq(sim_validate_input(m, "DescribeStream", in, &code, msg, sizeof msg), 0, "%s", msg);

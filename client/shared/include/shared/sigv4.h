@@ -29,23 +29,23 @@ typedef struct sigv4_request {
 typedef struct sigv4_params {
     const char *access_key_id;
     const char *secret_access_key;
-    const char *session_token;   /* NULL if none */
-    const char *region;          /* "us-east-1" */
-    const char *service;         /* "kinesis" */
-    int64_t epoch_seconds;       /* the signing time */
-    int normalize_path;          /* 1: normalise the path (all services but S3) */
-    int omit_session_token;      /* 1: add X-Amz-Security-Token after signing (not signed) */
+    const char *session_token; /* NULL if none */
+    const char *region;        /* "us-east-1" */
+    const char *service;       /* "kinesis" */
+    int64_t epoch_seconds;     /* the signing time */
+    int normalize_path;        /* 1: normalise the path (all services but S3) */
+    int omit_session_token;    /* 1: add X-Amz-Security-Token after signing (not signed) */
 } sigv4_params;
 
 /* Stage results; every string is malloc'd and freed by sigv4_result_clean_up. */
 typedef struct sigv4_result {
-    char *amz_date;              /* 20150830T123600Z */
+    char *amz_date; /* 20150830T123600Z */
     char *canonical_request;
-    char *signed_headers;        /* host;x-amz-date */
+    char *signed_headers; /* host;x-amz-date */
     char *string_to_sign;
     uint8_t signing_key[32];
-    char *signature;             /* lowercase hex */
-    char *authorization;         /* full Authorization header value */
+    char *signature;     /* lowercase hex */
+    char *authorization; /* full Authorization header value */
 } sigv4_result;
 
 /* Format epoch seconds as 20150830T123600Z (out >= 17 bytes) and 20150830 (date >= 9 bytes). */
@@ -56,8 +56,8 @@ void sigv4_format_time(int64_t epoch_seconds, char amz_date[17], char date[9]);
  * X-Amz-Date (and X-Amz-Security-Token) itself, or uses sigv4_sign for the whole pipeline. */
 int sigv4_canonical_request(const sigv4_request *req, const sigv4_params *p, sigv4_result *out);
 int sigv4_string_to_sign(const sigv4_params *p, sigv4_result *out);
-void sigv4_signing_key(const char *secret, const char *date, const char *region,
-                       const char *service, uint8_t key[32]);
+void sigv4_signing_key(const char *secret, const char *date, const char *region, const char *service,
+                       uint8_t key[32]);
 int sigv4_signature(const sigv4_params *p, sigv4_result *out);
 int sigv4_authorization(const sigv4_params *p, sigv4_result *out);
 
@@ -65,8 +65,9 @@ int sigv4_authorization(const sigv4_params *p, sigv4_result *out);
 int sigv4_sign(const sigv4_request *req, const sigv4_params *p, sigv4_result *out);
 void sigv4_result_clean_up(sigv4_result *r);
 
-/* Parse an Authorization header value "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kinesis/aws4_request,
- * SignedHeaders=host;x-amz-date, Signature=hex". Returns 0, or -1 with a reason in why. */
+/* Parse an Authorization header value "AWS4-HMAC-SHA256
+ * Credential=AKID/20150830/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=hex".
+ * Returns 0, or -1 with a reason in why. */
 typedef struct sigv4_auth_header {
     char access_key_id[129];
     char date[9];
@@ -114,8 +115,8 @@ unsigned sigv4_authorization_missing(const char *value);
  * receives the request's query followed by every X-Amz-* parameter including X-Amz-Signature
  * (and the token), ready to put after '?'. out gets every stage but authorization (NULL).
  * expires_seconds: 1..604800. */
-int sigv4_presign(const sigv4_request *req, const sigv4_params *p, int64_t expires_seconds,
-                  sigv4_result *out, char **signed_query);
+int sigv4_presign(const sigv4_request *req, const sigv4_params *p, int64_t expires_seconds, sigv4_result *out,
+                  char **signed_query);
 
 /* Server side (kinesis-sim strict mode): recompute the signature of a header-signed request from
  * its Authorization and X-Amz-Date headers, signing exactly the headers listed in SignedHeaders,
@@ -124,8 +125,7 @@ int sigv4_presign(const sigv4_request *req, const sigv4_params *p, int64_t expir
  * reason in why. If out is not NULL it receives the computed stages (for AWS's "The Canonical
  * String for this request should have been ..." message); free it with sigv4_result_clean_up.
  * The time window (RequestExpired, 15 minutes) is the caller's check: see sigv4_parse_time. */
-int sigv4_verify(const sigv4_request *req, const char *secret, sigv4_result *out, char *why,
-                 size_t why_len);
+int sigv4_verify(const sigv4_request *req, const char *secret, sigv4_result *out, char *why, size_t why_len);
 
 /* Server side, query (presigned) form: the request's query carries X-Amz-Algorithm,
  * X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders and X-Amz-Signature (each
@@ -144,15 +144,14 @@ int sigv4_query_access_key(const char *query, char *out, size_t out_len);
  * duplicates kept in order and folded continuation lines joined by one space, a blank line, the
  * body. LF or CRLF line ends. Used by the tests and by `kinesis sign`. */
 typedef struct sigv4_raw_request {
-    sigv4_request req;  /* points into the fields below */
+    sigv4_request req; /* points into the fields below */
     char *method;
     char *path;
-    char *query;        /* NULL when the target has no '?' */
+    char *query; /* NULL when the target has no '?' */
     sigv4_header *headers;
     uint8_t *body;
 } sigv4_raw_request;
-int sigv4_raw_request_parse(const char *text, size_t len, sigv4_raw_request *out, char *why,
-                            size_t why_len);
+int sigv4_raw_request_parse(const char *text, size_t len, sigv4_raw_request *out, char *why, size_t why_len);
 void sigv4_raw_request_clean_up(sigv4_raw_request *r);
 
 #endif

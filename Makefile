@@ -108,7 +108,7 @@ TESTS := $(if $(T_SIM_SRC),$(BUILD)/test-sim-unit) $(if $(T_CLIENT_SRC),$(BUILD)
          $(if $(T_CONF_SRC),$(BUILD)/test-conform-unit) $(if $(T_INT_SRC),$(BUILD)/test-integration)
 EXAMPLES := $(EXAMPLES_SRC:client/examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all deps run test tests asan tsan clean install examples conform dev-cert check-layout
+.PHONY: all deps run test tests asan tsan clean install examples conform dev-cert check-layout format-check
 all: $(BINS) $(EXAMPLES)
 
 deps:
@@ -123,6 +123,11 @@ run: deps
 test: deps check-layout
 	@$(MAKE) --no-print-directory all tests
 	@BUILD=$(BUILD) sh ci/run-tests
+
+# Every C file formatted as .clang-format says (.ci/run runs it).
+format-check:
+	@sh ci/install-deps format
+	@sh ci/format-check
 
 # Who may include what (docs/design.md): ci/check-includes, and its own self-test.
 check-layout:

@@ -285,7 +285,7 @@ static void uri_encode(sbuf *b, const char *s, size_t n, int keep_slash)
     }
 }
 
-static int hexval(char c)
+int sigv4_hexval(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -300,8 +300,10 @@ static int hexval(char c)
 static void uri_decode(sbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            sb_addc(b, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+        if (s[i] == '%' && i + 2 < n && sigv4_hexval((unsigned char)s[i + 1]) >= 0 &&
+            sigv4_hexval((unsigned char)s[i + 2]) >= 0) {
+            sb_addc(b, (char)(sigv4_hexval((unsigned char)s[i + 1]) * 16 +
+                              sigv4_hexval((unsigned char)s[i + 2])));
             i += 2;
             continue;
         }
@@ -1239,7 +1241,7 @@ int sigv4_parse_authorization(const char *value, sigv4_auth_header *out, char *w
         return -1;
     }
     for (size_t i = 0; i < 64; i++) {
-        if (hexval(sig[i]) < 0) {
+        if (sigv4_hexval((unsigned char)sig[i]) < 0) {
             set_why(why, why_len, "Signature must be 64 hex digits");
             return -1;
         }

@@ -27,14 +27,6 @@
 
 #include "shared/sigv4.h"
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Percent-decode [s, s+n) into out (always NUL-terminated, truncated to fit). */
 static void url_decode(const char *s, size_t n, char *out, size_t out_len)
 {
@@ -43,8 +35,8 @@ static void url_decode(const char *s, size_t n, char *out, size_t out_len)
         return;
     for (size_t i = 0; i < n && o + 1 < out_len; i++) {
         int h, l;
-        if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-            (l = hexval((unsigned char)s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < n && (h = sigv4_hexval((unsigned char)s[i + 1])) >= 0 &&
+            (l = sigv4_hexval((unsigned char)s[i + 2])) >= 0) {
             out[o++] = (char)(h * 16 + l);
             i += 2;
         } else

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch/auth.h" /* sim_query_param */
 #include "simulation/clock.h"
 #include "simulation/simulation.h"
 #include "store/store.h"
@@ -111,42 +112,6 @@ static json_t *body_object(const sim_request *req, sim_response *resp, int allow
     return j;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* The (percent-decoded) value of `name` in the query string; 0 found, -1 absent. */
-static int query_param(const char *query, const char *name, char *out, size_t len)
-{
-    size_t nlen = strlen(name);
-    for (const char *p = query; p && *p;) {
-        const char *end = strchr(p, '&');
-        size_t plen = end ? (size_t)(end - p) : strlen(p);
-        if (plen > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-            size_t o = 0;
-            for (size_t i = nlen + 1; i < plen && o + 1 < len; i++) {
-                if (p[i] == '%' && i + 2 < plen + 1 && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
-                    out[o++] = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
-                    i += 2;
-                } else {
-                    out[o++] = p[i] == '+' ? ' ' : p[i];
-                }
-            }
-            out[o] = '\0';
-            return 0;
-        }
-        p = end ? end + 1 : NULL;
-    }
-    return -1;
-}
-
 static sim_simulation *sim_state(sim_server *srv)
 {
     return (sim_simulation *)srv->sim;
@@ -192,7 +157,7 @@ static void do_reset(sim_server *srv, const sim_request *req, sim_response *resp
     char stream[SIM_NAME_MAX] = "", account[32], region[64];
     snprintf(account, sizeof account, "%s", srv->cfg.account_id);
     snprintf(region, sizeof region, "%s", srv->cfg.region);
-    query_param(req->query, "stream", stream, sizeof stream);
+    sim_query_param(req->query, "stream", stream, sizeof stream);
     const char *key;
     json_t *v;
     json_object_foreach(body, key, v)
@@ -348,7 +313,7 @@ static void do_faults(sim_server *srv, const sim_request *req, sim_response *res
     }
     if (method_is(req, "DELETE")) {
         char idtxt[32];
-        if (query_param(req->query, "id", idtxt, sizeof idtxt) != 0) {
+        if (!sim_query_param(req->query, "id", idtxt, sizeof idtxt)) {
             size_t n = sim_faults_count(f);
             sim_faults_clear(f);
             return answer_json(resp, 200, json_pack("{s:I}", "deleted", (json_int_t)n));

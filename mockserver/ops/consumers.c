@@ -200,20 +200,15 @@ int op_list_stream_consumers(sim_ctx *ctx, json_t *in, json_t **out)
     char after[STORE_NAME_MAX] = "";
     if (token) {
         json_t *payload;
-        int64_t issued;
-        int rc = next_token_read(ctx, token, &payload, &issued);
-        if (rc == -2)
-            return sim_fail(ctx, SIM_ERR_ExpiredNextTokenException,
-                            "Token has expired. NextToken was issued more than 300 seconds ago.");
+        if (next_token_take(ctx, token, NEXT_TOKEN_EXPIRED_MSG, &payload) != 0)
+            return -1;
         const char *sname = json_string_value(json_object_get(payload, "s"));
         const char *a = json_string_value(json_object_get(payload, "a"));
-        int ok = rc == 0 && sname && a && strcmp(sname, st.name) == 0 &&
-                 json_integer_value(json_object_get(payload, "c")) == st.created_ms;
-        if (ok)
-            snprintf(after, sizeof after, "%s", a);
+        if (!sname || !a || strcmp(sname, st.name) != 0 ||
+            json_integer_value(json_object_get(payload, "c")) != st.created_ms)
+            return next_token_invalid(ctx, payload);
+        snprintf(after, sizeof after, "%s", a);
         json_decref(payload);
-        if (!ok)
-            return sim_fail(ctx, SIM_ERR_InvalidArgumentException, "Invalid NextToken.");
     }
     store_consumer *all;
     size_t n;

@@ -441,6 +441,23 @@ int next_token_read(const sim_ctx *ctx, const char *token, json_t **payload, int
     return 0;
 }
 
+int next_token_take(sim_ctx *ctx, const char *token, const char *expired_msg, json_t **payload)
+{
+    int64_t issued;
+    int rc = next_token_read(ctx, token, payload, &issued);
+    if (rc == -2)
+        return sim_fail(ctx, SIM_ERR_ExpiredNextTokenException, "%s", expired_msg);
+    if (rc != 0)
+        return next_token_invalid(ctx, *payload);
+    return 0;
+}
+
+int next_token_invalid(sim_ctx *ctx, json_t *payload)
+{
+    json_decref(payload);
+    return sim_fail(ctx, SIM_ERR_InvalidArgumentException, "Invalid NextToken.");
+}
+
 /* ---- retention ---- */
 
 int64_t stream_trim_horizon_ms(const sim_ctx *ctx, const store_stream *st)

@@ -17,6 +17,8 @@
 
 #define STREAM_ARN_MAX 320
 #define NEXT_TOKEN_TTL_MS 300000
+/* ListShards' and ListStreamConsumers' words for an expired token (ListStreams has its own). */
+#define NEXT_TOKEN_EXPIRED_MSG "Token has expired. NextToken was issued more than 300 seconds ago."
 #define ITERATOR_TTL_MS 300000
 
 /* ---- per-request transaction ---- */
@@ -73,12 +75,19 @@ json_t *epoch_seconds_json(int64_t ms);
 /* Read a Timestamp member (JSON number of epoch seconds) into ms; -1 when not a number. */
 int epoch_ms_from_json(const json_t *v, int64_t *ms);
 
-/* ---- opaque, authenticated NextTokens (ListStreams, ListShards) ----
+/* ---- opaque, authenticated NextTokens (ListStreams, ListShards, ListStreamConsumers) ----
  * The token carries a JSON object plus its issue time, with an HMAC under the server key. */
 /* Returns a malloc'd token or NULL. */
 char *next_token_make(const sim_ctx *ctx, json_t *payload);
 /* 0 ok (*payload set), -1 malformed or forged, -2 expired (*issued_ms set). */
 int next_token_read(const sim_ctx *ctx, const char *token, json_t **payload, int64_t *issued_ms);
+/* A request's NextToken, or the request's error: 0 with *payload (the caller decrefs), or -1 after
+ * sim_fail with ExpiredNextTokenException (expired_msg: each operation words it its own way) or
+ * InvalidArgumentException "Invalid NextToken." (malformed or forged). */
+int next_token_take(sim_ctx *ctx, const char *token, const char *expired_msg, json_t **payload);
+/* The answer to a token that decoded but does not fit the request: releases payload and fails
+ * with InvalidArgumentException "Invalid NextToken."; returns -1. */
+int next_token_invalid(sim_ctx *ctx, json_t *payload);
 
 /* ---- retention (records older than now - retention are gone) ---- */
 /* now - RetentionPeriodHours: records that arrived before this are expired. */

@@ -61,17 +61,12 @@ int op_list_shards(sim_ctx *ctx, json_t *in, json_t **out)
     json_t *payload = NULL;
     int64_t after_index = -1;
     if (token) {
-        int64_t issued;
-        int rc = next_token_read(ctx, token, &payload, &issued);
-        if (rc == -2)
-            return sim_fail(ctx, SIM_ERR_ExpiredNextTokenException,
-                            "Token has expired. NextToken was issued more than 300 seconds ago.");
+        if (next_token_take(ctx, token, NEXT_TOKEN_EXPIRED_MSG, &payload) != 0)
+            return -1;
         const char *sname = json_string_value(json_object_get(payload, "s"));
-        if (rc != 0 || !sname || !json_is_integer(json_object_get(payload, "a"))) {
-            json_decref(payload);
-            return sim_fail(ctx, SIM_ERR_InvalidArgumentException, "Invalid NextToken.");
-        }
-        rc = stream_find(ctx, sname, &st);
+        if (!sname || !json_is_integer(json_object_get(payload, "a")))
+            return next_token_invalid(ctx, payload);
+        int rc = stream_find(ctx, sname, &st);
         if (rc < 0) {
             json_decref(payload);
             return ops_store_fail(ctx);

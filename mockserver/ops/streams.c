@@ -293,15 +293,11 @@ int op_list_streams(sim_ctx *ctx, json_t *in, json_t **out)
     const char *token = json_string_value(json_object_get(in, "NextToken"));
     json_t *payload = NULL;
     if (token) {
-        int64_t issued;
-        int rc = next_token_read(ctx, token, &payload, &issued);
-        if (rc == -2)
-            return sim_fail(ctx, SIM_ERR_ExpiredNextTokenException, "The NextToken has expired.");
+        if (next_token_take(ctx, token, "The NextToken has expired.", &payload) != 0)
+            return -1;
         after = json_string_value(json_object_get(payload, "after"));
-        if (rc != 0 || !after) {
-            json_decref(payload);
-            return sim_fail(ctx, SIM_ERR_InvalidArgumentException, "Invalid NextToken.");
-        }
+        if (!after)
+            return next_token_invalid(ctx, payload);
     }
 
     store_stream *all;

@@ -154,4 +154,7 @@ typedef struct sigv4_raw_request {
 int sigv4_raw_request_parse(const char *text, size_t len, sigv4_raw_request *out, char *why, size_t why_len);
 void sigv4_raw_request_clean_up(sigv4_raw_request *r);
 
+/* The value of one hex digit (either case), or -1: what every %XX decoder here shares. */
+int sigv4_hexval(int c);
+
 #endif

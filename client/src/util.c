@@ -1,6 +1,6 @@
 /* util.c: small helpers every libkinesis module uses: string copies, error values, base64
- * (OpenSSL's EVP block coder), the real monotonic clock and sleep, and the library's version
- * and process-wide libcurl initialisation. */
+ * (the codec shared with the simulator, shared/base64.h), the real monotonic clock and sleep, and the
+ * library's version and process-wide libcurl initialisation. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -9,9 +9,9 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include "internal.h"
+#include "shared/base64.h"
 
 #ifndef KINESIS_VERSION
 #define KINESIS_VERSION "0.1.0"
@@ -152,52 +152,13 @@ const char *kinesis_error_type_name(kinesis_error_type type)
 
 char *kc_base64_encode(const void *data, size_t len)
 {
-    if (len > (size_t)INT32_MAX / 2)
-        return NULL;
-    size_t out_len = 4 * ((len + 2) / 3);
-    char *out = malloc(out_len + 1);
-    if (!out)
-        return NULL;
-    int n = len ? EVP_EncodeBlock((unsigned char *)out, data, (int)len) : 0;
-    if (n < 0) {
-        free(out);
-        return NULL;
-    }
-    out[n] = '\0';
-    return out;
+    return b64_encode(data, len, NULL);
 }
 
 uint8_t *kc_base64_decode(const char *text, size_t *len)
 {
-    size_t n = strlen(text);
-    if (n % 4 != 0 || n > (size_t)INT32_MAX / 2)
-        return NULL;
-    /* EVP_DecodeBlock tolerates whitespace and misplaced '='; check the alphabet ourselves. */
-    size_t pad = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = text[i];
-        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-                 c == '/';
-        if (c == '=' && i >= n - 2) {
-            pad++;
-            continue;
-        }
-        if (!ok || pad)
-            return NULL;
-    }
-    if (pad == 1 && text[n - 1] != '=')
-        return NULL;
-    uint8_t *out = malloc(n / 4 * 3 + 1);
-    if (!out)
-        return NULL;
-    int m = n ? EVP_DecodeBlock(out, (const unsigned char *)text, (int)n) : 0;
-    if (m < 0 || (size_t)m < pad) {
-        free(out);
-        return NULL;
-    }
-    *len = (size_t)m - pad;
-    out[*len] = '\0';
-    return out;
+    uint8_t *out;
+    return b64_decode(text, &out, len) == 0 ? out : NULL;
 }
 
 int64_t kc_real_now_ms(void *user)

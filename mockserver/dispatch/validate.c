@@ -37,7 +37,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "wire/base64.h"
+#include "shared/base64.h"
 #include "wire/json_fast.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -858,16 +858,16 @@ static int check_blob_text(const json_t *v, char *msg, size_t msg_len)
 {
     const char *s = json_string_value(v);
     size_t n = json_string_length(v), bad = 0;
-    sim_b64_status st = sim_base64_check(s, n, NULL, &bad);
-    if (st == SIM_B64_OK)
+    b64_status st = b64_check(s, n, NULL, &bad);
+    if (st == B64_OK)
         return 0;
-    if (st == SIM_B64_BAD_LENGTH || utf16_len(s, n) % 4 != 0) {
+    if (st == B64_BAD_LENGTH || utf16_len(s, n) % 4 != 0) {
         set_msg(
             msg, msg_len,
             "'%s' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes "
             "but found: %zu",
             s, utf16_len(s, n));
-    } else if (st == SIM_B64_BAD_CHAR) {
+    } else if (st == B64_BAD_CHAR) {
         /* Quote the whole (UTF-8) character at the offending position. */
         size_t clen = 1;
         unsigned char c = (unsigned char)s[bad];

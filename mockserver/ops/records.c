@@ -16,8 +16,8 @@
 #include "dispatch/validate.h"
 #include "ops/ops.h"
 #include "ops/resources.h"
+#include "shared/base64.h"
 #include "simulation/simulation.h"
-#include "wire/base64.h"
 
 #define PUT_RECORDS_MAX_BYTES (5 * 1024 * 1024)
 #define PUT_RECORDS_MAX_BYTES_LARGE (10 * 1024 * 1024)
@@ -46,7 +46,7 @@ static int decode_entry(sim_ctx *ctx, const store_stream *st, json_t *rec, const
             "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member "
             "must not be null",
             !b64 ? path : "partitionKey");
-    if (sim_base64_decode(b64, &e->data, &e->len) != 0)
+    if (b64_decode(b64, &e->data, &e->len) != 0)
         return sim_fail(ctx, SIM_ERR_SerializationException, "Base64 encoded data in %s is not valid base64.",
                         path);
     size_t limit = (size_t)st->max_record_kib * 1024;
@@ -273,8 +273,8 @@ static int read_one(void *ud, const store_record *r)
     size_t b64_len = 0;
     char *b64 = small;
     if (r->data_len <= (sizeof small - 1) / 4 * 3)
-        b64_len = sim_base64_encode_into(r->data, r->data_len, small, sizeof small);
-    else if (!(b64 = sim_base64_encode(r->data, r->data_len, &b64_len)))
+        b64_len = b64_encode_into(r->data, r->data_len, small, sizeof small);
+    else if (!(b64 = b64_encode(r->data, r->data_len, &b64_len)))
         return 1;
     /* built member by member, without json_pack's format parsing or UTF-8 checks: the sequence
      * number and base64 are ASCII, and the partition key was checked as UTF-8 when it was put */

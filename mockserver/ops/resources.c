@@ -6,7 +6,7 @@
  * consumer_lookup_arn), enhanced-monitoring metric names and the tag character rule. */
 #include "ops/resources.h"
 
-#include "wire/base64.h"
+#include "shared/base64.h"
 
 #include <math.h>
 #include <openssl/crypto.h>
@@ -398,7 +398,7 @@ char *next_token_make(const sim_ctx *ctx, json_t *payload)
     uint8_t tag[32];
     token_tag(ctx, buf, len, tag);
     memcpy(buf + len, tag, TOKEN_TAG_LEN);
-    char *token = sim_base64_encode(buf, len + TOKEN_TAG_LEN, NULL);
+    char *token = b64_encode(buf, len + TOKEN_TAG_LEN, NULL);
     free(buf);
     return token;
 }
@@ -408,7 +408,7 @@ int next_token_read(const sim_ctx *ctx, const char *token, json_t **payload, int
     uint8_t *buf;
     size_t len;
     *payload = NULL;
-    if (sim_base64_decode(token, &buf, &len) != 0)
+    if (b64_decode(token, &buf, &len) != 0)
         return -1;
     if (len <= TOKEN_TAG_LEN) {
         free(buf);

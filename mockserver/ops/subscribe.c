@@ -23,8 +23,8 @@
 
 #include "ops/ops.h"
 #include "ops/resources.h"
+#include "shared/base64.h"
 #include "shared/eventstream.h"
-#include "wire/base64.h"
 #include "wire/cbor_codec.h"
 #include "wire/codec.h"
 
@@ -206,7 +206,7 @@ static int scan_one(void *ud, const store_record *r)
         return 1;
     char seq[SEQNUM_MAX];
     record_seq(ss->sh, r->counter, r->arrival_ms, seq);
-    char *b64 = sim_base64_encode(r->data, r->data_len, NULL);
+    char *b64 = b64_encode(r->data, r->data_len, NULL);
     if (!b64)
         return 1;
     json_t *rec = json_pack("{s:s, s:o, s:s, s:s}", "SequenceNumber", seq, "ApproximateArrivalTimestamp",

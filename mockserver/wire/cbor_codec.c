@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "dispatch/validate.h" /* sim_model_json, sim_model_json_len (the embedded API model) */
-#include "wire/base64.h"
+#include "shared/base64.h"
 #include "wire/json_fast.h"
 
 /* ========================================================================================== */
@@ -205,7 +205,7 @@ static void push(dec *d, frame_kind kind, bool indef, size_t remaining, uint64_t
 static json_t *bytes_to_base64(const uint8_t *p, size_t n)
 {
     size_t slen;
-    char *s = sim_base64_encode(p, n, &slen);
+    char *s = b64_encode(p, n, &slen);
     if (!s)
         return NULL;
     json_t *v = json_stringn_nocheck(s, slen);
@@ -603,7 +603,7 @@ static void put_blob(obuf *b, const json_t *v)
 {
     uint8_t *raw;
     size_t n;
-    if (sim_base64_decode_n(json_string_value(v), json_string_length(v), &raw, &n) != 0) {
+    if (b64_decode_n(json_string_value(v), json_string_length(v), &raw, &n) != 0) {
         b->failed = true;
         return;
     }

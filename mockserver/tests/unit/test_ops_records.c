@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "ops_fixture.h"
-#include "wire/base64.h"
+#include "shared/base64.h"
 #include "wire/ids.h"
 
 static fx F;
@@ -35,7 +35,7 @@ Test(ops_records, put_then_get_round_trip_bytes)
 {
     fx_stream(&F, "s1", 1);
     const uint8_t raw[] = {0, 1, 2, 0xff, 0xfe, 'a', 0};
-    char *b64 = sim_base64_encode(raw, sizeof raw, NULL);
+    char *b64 = b64_encode(raw, sizeof raw, NULL);
     char shard[24];
     char *seq = fx_put(&F, "s1", "pk", b64, shard);
     cr_assert_str_eq(shard, "shardId-000000000000");
@@ -48,7 +48,7 @@ Test(ops_records, put_then_get_round_trip_bytes)
     cr_assert_str_eq(json_string_value(json_object_get(r, "PartitionKey")), "pk");
     uint8_t *back;
     size_t len;
-    cr_assert_eq(sim_base64_decode(json_string_value(json_object_get(r, "Data")), &back, &len), 0);
+    cr_assert_eq(b64_decode(json_string_value(json_object_get(r, "Data")), &back, &len), 0);
     cr_assert_eq(len, sizeof raw);
     cr_assert_arr_eq(back, raw, sizeof raw);
     cr_assert_eq(json_number_value(json_object_get(r, "ApproximateArrivalTimestamp")) * 1000,
@@ -157,14 +157,14 @@ Test(ops_records, record_over_one_mib_with_key_is_rejected)
     fx_stream(&F, "s1", 1);
     size_t n = 1024 * 1024;
     uint8_t *raw = calloc(1, n);
-    char *b64 = sim_base64_encode(raw, n, NULL);
+    char *b64 = b64_encode(raw, n, NULL);
     const char *msg = fx_error(&F, op_put_record, "PutRecord", SIM_ERR_ValidationException,
                                "{\"StreamName\":\"s1\",\"PartitionKey\":\"k\",\"Data\":\"%s\"}", b64);
     cr_assert_str_eq(msg,
                      "1 validation error detected: Value at 'data' failed to satisfy constraint: Member must "
                      "have length less than or equal to 1048576");
     free(b64);
-    b64 = sim_base64_encode(raw, n - 1, NULL);
+    b64 = b64_encode(raw, n - 1, NULL);
     json_decref(fx_call(&F, op_put_record, "PutRecord",
                         "{\"StreamName\":\"s1\",\"PartitionKey\":\"k\",\"Data\":\"%s\"}", b64));
     free(b64);
@@ -230,7 +230,7 @@ Test(ops_records, put_records_over_five_mib_total_is_rejected_atomically)
     fx_stream(&F, "s1", 1);
     size_t n = 1024 * 1024 - 1;
     uint8_t *raw = calloc(1, n);
-    char *b64 = sim_base64_encode(raw, n, NULL);
+    char *b64 = b64_encode(raw, n, NULL);
     const char *msg =
         fx_error(&F, op_put_records, "PutRecords", SIM_ERR_InvalidArgumentException,
                  "{\"StreamName\":\"s1\",\"Records\":[{\"PartitionKey\":\"k\",\"Data\":\"%s\"},"

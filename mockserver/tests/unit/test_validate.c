@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "dispatch/validate.h"
-#include "wire/base64.h"
+#include "shared/base64.h"
 
 static sim_model *model;
 static json_t *raw; /* the model JSON, read independently of validate.c */
@@ -849,7 +849,7 @@ Test(validate_errors, blob_length_is_checked_on_decoded_bytes_against_the_model_
     uint8_t *bytes = calloc(n, 1);
     cr_assert_not_null(bytes);
     size_t elen;
-    char *b64 = sim_base64_encode(bytes, n, &elen);
+    char *b64 = b64_encode(bytes, n, &elen);
     cr_assert_not_null(b64);
     json_t *in = json_pack("{s:s,s:s}", "PartitionKey", "a", "Data", b64);
     sim_error_code code;
@@ -861,7 +861,7 @@ Test(validate_errors, blob_length_is_checked_on_decoded_bytes_against_the_model_
              "or equal to 10485760");
     json_decref(in);
     free(b64);
-    b64 = sim_base64_encode(bytes, n - 1, &elen);
+    b64 = b64_encode(bytes, n - 1, &elen);
     in = json_pack("{s:s,s:s}", "PartitionKey", "a", "Data", b64);
     cr_assert_eq(sim_validate_input(model, "PutRecord", in, &code, msg, sizeof msg), 0, "%s", msg);
     json_decref(in);
@@ -931,7 +931,7 @@ Test(validate_errors, put_records_of_500_is_validated_quickly, .timeout = 60)
     uint8_t data[1024];
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (uint8_t)i;
-    char *b64 = sim_base64_encode(data, sizeof data, NULL);
+    char *b64 = b64_encode(data, sizeof data, NULL);
     json_t *records = json_array();
     for (int i = 0; i < 500; i++) {
         char pk[32], ehk[48];
@@ -969,13 +969,13 @@ Test(base64, rfc4648_vectors_decode_and_encode)
     for (size_t i = 0; i < 7; i++) {
         uint8_t *out;
         size_t len;
-        cr_assert_eq(sim_base64_decode(enc[i], &out, &len), 0, "%s", enc[i]);
+        cr_assert_eq(b64_decode(enc[i], &out, &len), 0, "%s", enc[i]);
         cr_assert_not_null(out);
         cr_assert_eq(len, strlen(plain[i]));
         cr_assert_eq(memcmp(out, plain[i], len), 0);
         free(out);
         size_t elen;
-        char *e = sim_base64_encode((const uint8_t *)plain[i], strlen(plain[i]), &elen);
+        char *e = b64_encode((const uint8_t *)plain[i], strlen(plain[i]), &elen);
         cr_assert_str_eq(e, enc[i]);
         cr_assert_eq(elen, strlen(enc[i]));
         free(e);
@@ -985,24 +985,24 @@ Test(base64, rfc4648_vectors_decode_and_encode)
 Test(base64, strict_checks)
 {
     size_t n = 99, bad = 99;
-    cr_assert_eq(sim_base64_check("Zg", 2, &n, &bad), SIM_B64_BAD_LENGTH);
-    cr_assert_eq(sim_base64_check("Zm9v\n", 5, &n, &bad), SIM_B64_BAD_LENGTH);
-    cr_assert_eq(sim_base64_check("Zm 9", 4, &n, &bad), SIM_B64_BAD_CHAR);
+    cr_assert_eq(b64_check("Zg", 2, &n, &bad), B64_BAD_LENGTH);
+    cr_assert_eq(b64_check("Zm9v\n", 5, &n, &bad), B64_BAD_LENGTH);
+    cr_assert_eq(b64_check("Zm 9", 4, &n, &bad), B64_BAD_CHAR);
     cr_assert_eq(bad, 2);
-    cr_assert_eq(sim_base64_check("Zm=v", 4, &n, &bad), SIM_B64_BAD_CHAR); /* '=' before data */
+    cr_assert_eq(b64_check("Zm=v", 4, &n, &bad), B64_BAD_CHAR); /* '=' before data */
     cr_assert_eq(bad, 2);
-    cr_assert_eq(sim_base64_check("Zh==", 4, &n, &bad), SIM_B64_BAD_LAST); /* stray bits */
-    cr_assert_eq(sim_base64_check("Zm9=", 4, &n, &bad), SIM_B64_BAD_LAST);
-    cr_assert_eq(sim_base64_check("a===", 4, &n, &bad), SIM_B64_BAD_LAST);
-    cr_assert_eq(sim_base64_check("====", 4, &n, &bad), SIM_B64_BAD_LAST);
-    cr_assert_eq(sim_base64_check("Zm8=", 4, &n, &bad), SIM_B64_OK);
+    cr_assert_eq(b64_check("Zh==", 4, &n, &bad), B64_BAD_LAST); /* stray bits */
+    cr_assert_eq(b64_check("Zm9=", 4, &n, &bad), B64_BAD_LAST);
+    cr_assert_eq(b64_check("a===", 4, &n, &bad), B64_BAD_LAST);
+    cr_assert_eq(b64_check("====", 4, &n, &bad), B64_BAD_LAST);
+    cr_assert_eq(b64_check("Zm8=", 4, &n, &bad), B64_OK);
     cr_assert_eq(n, 2);
     uint8_t *out = (uint8_t *)"sentinel";
     size_t len;
-    cr_assert_eq(sim_base64_decode("Zm9=", &out, &len), -1);
+    cr_assert_eq(b64_decode("Zm9=", &out, &len), -1);
     cr_assert_null(out);
-    cr_assert_eq(sim_base64_decode(NULL, &out, &len), -1);
-    cr_assert_eq(sim_base64_decode_n("Zm9vYmFyXX", 8, &out, &len), 0); /* only the first 8 */
+    cr_assert_eq(b64_decode(NULL, &out, &len), -1);
+    cr_assert_eq(b64_decode_n("Zm9vYmFyXX", 8, &out, &len), 0); /* only the first 8 */
     cr_assert_eq(len, 6);
     free(out);
 }
@@ -1017,14 +1017,14 @@ Test(base64, round_trip_every_length)
             buf[i] = (uint8_t)(seed >> 16);
         }
         size_t elen;
-        char *e = sim_base64_encode(buf, n, &elen);
+        char *e = b64_encode(buf, n, &elen);
         cr_assert_not_null(e);
         cr_assert_eq(elen, (n + 2) / 3 * 4);
         size_t dl = 0;
-        cr_assert_eq(sim_base64_check(e, elen, &dl, NULL), SIM_B64_OK, "%s", e);
+        cr_assert_eq(b64_check(e, elen, &dl, NULL), B64_OK, "%s", e);
         cr_assert_eq(dl, n);
         uint8_t *d;
-        cr_assert_eq(sim_base64_decode(e, &d, &dl), 0);
+        cr_assert_eq(b64_decode(e, &d, &dl), 0);
         cr_assert_eq(dl, n);
         cr_assert_eq(memcmp(d, buf, n), 0);
         free(d);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/base64.h"
+#include "shared/base64.h"
 
 /* ---- reference: the rules written out one character at a time ---- */
 
@@ -30,39 +30,39 @@ static int ref_value(unsigned char c)
     return -1;
 }
 
-static sim_b64_status ref_check(const char *in, size_t len, size_t *decoded_len, size_t *bad_pos)
+static b64_status ref_check(const char *in, size_t len, size_t *decoded_len, size_t *bad_pos)
 {
     if (len % 4 != 0)
-        return SIM_B64_BAD_LENGTH;
+        return B64_BAD_LENGTH;
     for (size_t i = 0; i < len; i++) {
         int v = ref_value((unsigned char)in[i]);
         if (v < 0 || (v == 64 && i + 1 < len && in[i + 1] != '=')) {
             *bad_pos = i;
-            return SIM_B64_BAD_CHAR;
+            return B64_BAD_CHAR;
         }
     }
     size_t pad = 0;
     while (pad < len && in[len - 1 - pad] == '=')
         pad++;
     if (pad > 2)
-        return SIM_B64_BAD_LAST;
+        return B64_BAD_LAST;
     if (pad == 1 && (ref_value((unsigned char)in[len - 2]) & 0x3) != 0)
-        return SIM_B64_BAD_LAST;
+        return B64_BAD_LAST;
     if (pad == 2 && (ref_value((unsigned char)in[len - 3]) & 0xf) != 0)
-        return SIM_B64_BAD_LAST;
+        return B64_BAD_LAST;
     *decoded_len = len / 4 * 3 - pad;
-    return SIM_B64_OK;
+    return B64_OK;
 }
 
 static void expect_same_as_reference(const char *s, size_t len)
 {
     size_t n1 = 999, n2 = 999, b1 = 999, b2 = 999;
-    sim_b64_status want = ref_check(s, len, &n1, &b1);
-    sim_b64_status got = sim_base64_check(s, len, &n2, &b2);
+    b64_status want = ref_check(s, len, &n1, &b1);
+    b64_status got = b64_check(s, len, &n2, &b2);
     cr_assert_eq(got, want, "status of '%.*s': %d, want %d", (int)len, s, got, want);
-    if (want == SIM_B64_OK)
+    if (want == B64_OK)
         cr_assert_eq(n2, n1, "decoded length of '%.*s'", (int)len, s);
-    if (want == SIM_B64_BAD_CHAR)
+    if (want == B64_BAD_CHAR)
         cr_assert_eq(b2, b1, "bad position in '%.*s': %zu, want %zu", (int)len, s, b2, b1);
 }
 
@@ -117,11 +117,11 @@ Test(base64_check, every_byte_value_in_every_position)
         }
     }
     size_t bad = 0;
-    cr_assert_eq(sim_base64_check("AAAAAAAA!AAA", 12, NULL, &bad), SIM_B64_BAD_CHAR);
+    cr_assert_eq(b64_check("AAAAAAAA!AAA", 12, NULL, &bad), B64_BAD_CHAR);
     cr_assert_eq(bad, 8);
-    cr_assert_eq(sim_base64_check("AAAAAAAAAA=A", 12, NULL, &bad), SIM_B64_BAD_CHAR);
+    cr_assert_eq(b64_check("AAAAAAAAAA=A", 12, NULL, &bad), B64_BAD_CHAR);
     cr_assert_eq(bad, 10);
-    cr_assert_eq(sim_base64_check("AAAAAAAA==AA", 12, NULL, &bad), SIM_B64_BAD_CHAR);
+    cr_assert_eq(b64_check("AAAAAAAA==AA", 12, NULL, &bad), B64_BAD_CHAR);
     cr_assert_eq(bad, 9); /* the last '=' before the data */
 }
 
@@ -146,17 +146,17 @@ Test(base64_codec, decode_and_encode_match_openssl_for_every_length)
                 bytes[i] = (uint8_t)(round == 1 ? 0xff : round == 2 ? 0 : rng_next(&seed));
             int en = EVP_EncodeBlock((unsigned char *)evp_text, bytes, (int)len);
             size_t tl = 0;
-            char *t = sim_base64_encode(bytes, len, &tl);
+            char *t = b64_encode(bytes, len, &tl);
             cr_assert_not_null(t);
             cr_assert_eq(tl, (size_t)en, "encoded length for %zu bytes", len);
             cr_assert_eq(memcmp(t, evp_text, tl), 0, "encoding of %zu bytes", len);
             cr_assert_eq(t[tl], '\0');
-            cr_assert_eq(sim_base64_encode_into(bytes, len, text, sizeof text), tl);
+            cr_assert_eq(b64_encode_into(bytes, len, text, sizeof text), tl);
             cr_assert_str_eq(text, t);
 
             uint8_t *d = NULL;
             size_t dl = 0;
-            cr_assert_eq(sim_base64_decode_n(t, tl, &d, &dl), 0, "%s", t);
+            cr_assert_eq(b64_decode_n(t, tl, &d, &dl), 0, "%s", t);
             cr_assert_not_null(d);
             cr_assert_eq(dl, len);
             cr_assert_eq(memcmp(d, bytes, len), 0, "decoding of %s", t);
@@ -167,7 +167,7 @@ Test(base64_codec, decode_and_encode_match_openssl_for_every_length)
                 cr_assert_geq(n, (int)len);
                 cr_assert_eq(memcmp(evp_back, bytes, len), 0);
             }
-            cr_assert_eq(sim_base64_decode_into(t, tl, back, len, &dl), 0);
+            cr_assert_eq(b64_decode_into(t, tl, back, len, &dl), 0);
             cr_assert_eq(dl, len);
             cr_assert_eq(memcmp(back, bytes, len), 0);
             free(t);
@@ -185,10 +185,10 @@ Test(base64_codec, every_byte_value_in_every_position_of_a_group)
                 unsigned char evp[8];
                 char mine[8];
                 int en = EVP_EncodeBlock(evp, in, (int)len);
-                cr_assert_eq(sim_base64_encode_into(in, len, mine, sizeof mine), (size_t)en);
+                cr_assert_eq(b64_encode_into(in, len, mine, sizeof mine), (size_t)en);
                 cr_assert_eq(memcmp(mine, evp, (size_t)en), 0, "byte %d at %zu of %zu", c, pos, len);
                 size_t dl = 0;
-                cr_assert_eq(sim_base64_decode(mine, &out, &dl), 0);
+                cr_assert_eq(b64_decode(mine, &out, &dl), 0);
                 cr_assert_eq(dl, len);
                 cr_assert_eq(memcmp(out, in, len), 0);
                 free(out);
@@ -204,14 +204,14 @@ Test(base64_codec, decode_rejects_what_check_rejects)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint8_t *out = (uint8_t *)1, buf[16];
         size_t len = 77;
-        cr_assert_eq(sim_base64_decode(bad[i], &out, &len), -1, "%s", bad[i]);
+        cr_assert_eq(b64_decode(bad[i], &out, &len), -1, "%s", bad[i]);
         cr_assert_null(out);
         cr_assert_eq(len, 77);
-        cr_assert_eq(sim_base64_decode_into(bad[i], strlen(bad[i]), buf, sizeof buf, &len), -1, "%s", bad[i]);
+        cr_assert_eq(b64_decode_into(bad[i], strlen(bad[i]), buf, sizeof buf, &len), -1, "%s", bad[i]);
     }
     uint8_t *out = NULL;
     size_t len = 5;
-    cr_assert_eq(sim_base64_decode("", &out, &len), 0);
+    cr_assert_eq(b64_decode("", &out, &len), 0);
     cr_assert_not_null(out); /* never NULL on success */
     cr_assert_eq(len, 0);
     free(out);
@@ -221,20 +221,19 @@ Test(base64_codec, into_variants_respect_the_buffer_size)
 {
     uint8_t buf[8];
     size_t len = 0;
-    cr_assert_eq(sim_base64_decode_into("Zm9vYmFy", 8, buf, 5, &len), -1); /* needs 6 */
-    cr_assert_eq(sim_base64_decode_into("Zm9vYmFy", 8, buf, 6, &len), 0);
+    cr_assert_eq(b64_decode_into("Zm9vYmFy", 8, buf, 5, &len), -1); /* needs 6 */
+    cr_assert_eq(b64_decode_into("Zm9vYmFy", 8, buf, 6, &len), 0);
     cr_assert_eq(len, 6);
     cr_assert_eq(memcmp(buf, "foobar", 6), 0);
-    cr_assert_eq(sim_base64_decode_into("Zm9vYg==", 8, buf, 4, &len), 0);
+    cr_assert_eq(b64_decode_into("Zm9vYg==", 8, buf, 4, &len), 0);
     cr_assert_eq(len, 4);
-    cr_assert_eq(sim_base64_decode_into(NULL, 0, buf, 4, &len), -1);
+    cr_assert_eq(b64_decode_into(NULL, 0, buf, 4, &len), -1);
 
     char out[9];
-    cr_assert_eq(sim_base64_encode_into((const uint8_t *)"foobar", 6, out, 8),
-                 (size_t)-1); /* no room for NUL */
-    cr_assert_eq(sim_base64_encode_into((const uint8_t *)"foobar", 6, out, 9), 8);
+    cr_assert_eq(b64_encode_into((const uint8_t *)"foobar", 6, out, 8), (size_t)-1); /* no room for NUL */
+    cr_assert_eq(b64_encode_into((const uint8_t *)"foobar", 6, out, 9), 8);
     cr_assert_str_eq(out, "Zm9vYmFy");
-    cr_assert_eq(sim_base64_encode_into(NULL, 0, out, 1), 0);
+    cr_assert_eq(b64_encode_into(NULL, 0, out, 1), 0);
     cr_assert_str_eq(out, "");
-    cr_assert_eq(sim_base64_encode_into(NULL, 3, out, sizeof out), (size_t)-1);
+    cr_assert_eq(b64_encode_into(NULL, 3, out, sizeof out), (size_t)-1);
 }

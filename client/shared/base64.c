@@ -4,7 +4,7 @@
  * its Data, the handler decodes it), so both walk the text once with a constant 256-entry table
  * and decode four characters at a time. Encoding (GetRecords answers, shard iterators) is the
  * same table read the other way. The unit tests compare both directions with OpenSSL's. */
-#include "wire/base64.h"
+#include "shared/base64.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,17 +46,17 @@ static size_t alphabet_run(const unsigned char *in, size_t len)
     return i;
 }
 
-sim_b64_status sim_base64_check(const char *in, size_t len, size_t *decoded_len, size_t *bad_pos)
+b64_status b64_check(const char *in, size_t len, size_t *decoded_len, size_t *bad_pos)
 {
     if (len % 4 != 0)
-        return SIM_B64_BAD_LENGTH;
+        return B64_BAD_LENGTH;
     const unsigned char *u = (const unsigned char *)in;
     size_t i = alphabet_run(u, len), pad = 0;
     if (i < len) {
         if (b64_table[u[i]] != B64_PAD) {
             if (bad_pos)
                 *bad_pos = i;
-            return SIM_B64_BAD_CHAR;
+            return B64_BAD_CHAR;
         }
         /* Padding must be one trailing run: the last '=' before anything else is the bad one. */
         size_t k = i;
@@ -65,23 +65,23 @@ sim_b64_status sim_base64_check(const char *in, size_t len, size_t *decoded_len,
         if (k < len) {
             if (bad_pos)
                 *bad_pos = k - 1;
-            return SIM_B64_BAD_CHAR;
+            return B64_BAD_CHAR;
         }
         pad = len - i;
     }
     if (pad > 2)
-        return SIM_B64_BAD_LAST;
+        return B64_BAD_LAST;
     /* Canonical form: the bits below the last full byte must be zero. */
     if (pad == 1 && (b64_table[u[len - 2]] & 0x3) != 0)
-        return SIM_B64_BAD_LAST;
+        return B64_BAD_LAST;
     if (pad == 2 && (b64_table[u[len - 3]] & 0xf) != 0)
-        return SIM_B64_BAD_LAST;
+        return B64_BAD_LAST;
     if (decoded_len)
         *decoded_len = len / 4 * 3 - pad;
-    return SIM_B64_OK;
+    return B64_OK;
 }
 
-/* Decode text that sim_base64_check accepted (n decoded bytes) into out. */
+/* Decode text that b64_check accepted (n decoded bytes) into out. */
 static void decode_checked(const unsigned char *in, size_t in_len, size_t n, uint8_t *out)
 {
     size_t full = n / 3, o = 0;
@@ -102,41 +102,42 @@ static void decode_checked(const unsigned char *in, size_t in_len, size_t n, uin
     }
 }
 
-int sim_base64_decode_into(const char *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *len)
+int b64_decode_into(const char *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *len)
 {
     size_t n = 0;
-    if (!in || !out || sim_base64_check(in, in_len, &n, NULL) != SIM_B64_OK || n > out_cap)
+    if (!in || !out || b64_check(in, in_len, &n, NULL) != B64_OK || n > out_cap)
         return -1;
     decode_checked((const unsigned char *)in, in_len, n, out);
     *len = n;
     return 0;
 }
 
-int sim_base64_decode_n(const char *in, size_t in_len, uint8_t **out, size_t *len)
+int b64_decode_n(const char *in, size_t in_len, uint8_t **out, size_t *len)
 {
     size_t n = 0;
     *out = NULL;
-    if (!in || sim_base64_check(in, in_len, &n, NULL) != SIM_B64_OK)
+    if (!in || b64_check(in, in_len, &n, NULL) != B64_OK)
         return -1;
     uint8_t *buf = malloc(n + 1);
     if (!buf)
         return -1;
     decode_checked((const unsigned char *)in, in_len, n, buf);
+    buf[n] = 0; /* callers may read short text data as a string */
     *out = buf;
     *len = n;
     return 0;
 }
 
-int sim_base64_decode(const char *in, uint8_t **out, size_t *len)
+int b64_decode(const char *in, uint8_t **out, size_t *len)
 {
     if (!in) {
         *out = NULL;
         return -1;
     }
-    return sim_base64_decode_n(in, strlen(in), out, len);
+    return b64_decode_n(in, strlen(in), out, len);
 }
 
-size_t sim_base64_encode_into(const uint8_t *in, size_t len, char *out, size_t out_cap)
+size_t b64_encode_into(const uint8_t *in, size_t len, char *out, size_t out_cap)
 {
     size_t need = (len + 2) / 3 * 4;
     if (!out || out_cap <= need || (len > 0 && !in))
@@ -160,7 +161,7 @@ size_t sim_base64_encode_into(const uint8_t *in, size_t len, char *out, size_t o
     return o;
 }
 
-char *sim_base64_encode(const uint8_t *in, size_t len, size_t *out_len)
+char *b64_encode(const uint8_t *in, size_t len, size_t *out_len)
 {
     if (len > SIZE_MAX / 4 - 3)
         return NULL;
@@ -168,7 +169,7 @@ char *sim_base64_encode(const uint8_t *in, size_t len, size_t *out_len)
     char *s = malloc(cap);
     if (!s)
         return NULL;
-    size_t n = sim_base64_encode_into(in, len, s, cap);
+    size_t n = b64_encode_into(in, len, s, cap);
     if (n == (size_t)-1) {
         free(s);
         return NULL;

@@ -59,8 +59,7 @@
 #include "net/http2.h"
 #include "net/reqid.h"
 #include "net/tls.h"
-#include "ops/resources.h" /* ops_store_fail: the answer of a failed commit */
-#include "store/store.h"
+#include "server/server.h"
 #include "wire/codec.h"
 
 /* Per-connection memory beyond max_header_bytes: room for libmicrohttpd's per-header records and
@@ -243,48 +242,32 @@ static int on_mhd_thread(sim_http *h)
     return h->mhd_running && pthread_equal(pthread_self(), h->mhd_thread);
 }
 
-/* The batch's COMMIT failed: every held answer becomes the answer a failed commit of a single
- * request gets (ops_store_fail: InternalFailure, or ServiceUnavailable when the database is
- * locked), in the request's codec; a delay or a dropped connection still applies. */
-static void fail_held(sim_http *h)
+/* The batch's COMMIT failed: every held answer becomes the answer the server gives a failed commit
+ * (sim_server_commit), in the request's codec; a delay or a dropped connection still applies. */
+static void fail_held(sim_http *h, sim_error_code err, const char *msg)
 {
-    sim_ctx *ctx = malloc(sizeof *ctx);
-    if (ctx) {
-        memset(ctx, 0, offsetof(sim_ctx, err_msg));
-        ctx->err_msg[0] = 0;
-        ctx->srv = h->srv;
-        ctx->op = "a batch commit";
-        ops_store_fail(ctx); /* logs the store error once for the batch */
-    } else {
-        sim_log(SIM_LOG_ERROR, "store error in a batch commit: %s", store_errmsg(h->srv->store));
-    }
     for (http_req *r = h->held; r; r = r->bnext) {
         int64_t delay = r->resp.delay_ms;
         int drop = r->resp.drop_connection;
         sim_response_clean_up(&r->resp); /* closes a streaming answer that never started */
-        if (ctx)
-            sim_response_error(&r->resp, r->codec, ctx->err, 0, ctx->err_msg);
-        else
-            sim_response_error(&r->resp, r->codec, SIM_ERR_InternalFailure, 500, "Internal service error");
+        sim_response_error(&r->resp, r->codec, err, 0, msg);
         r->resp.delay_ms = delay;
         r->resp.drop_connection = drop;
     }
-    free(ctx);
 }
 
 /* Commit the open batch, if any, and release its held answers. Under dispatch_mu. */
 static void flush_locked(sim_http *h)
 {
-    store *st = h->srv->store;
-    if (!store_batch_is_open(st))
-        return;
-    int rc = store_batch_commit(st);
+    sim_error_code err = SIM_ERR_InternalFailure;
+    char msg[1024];
+    int rc = sim_server_commit(h->srv, &err, msg, sizeof msg);
     if (!h->held)
         return;
     h->batches++;
     if (rc != 0) {
         h->batch_failures++;
-        fail_held(h);
+        fail_held(h, err, msg);
     }
     for (http_req *r = h->held; r; r = r->bnext)
         r->batch_done = 1; /* its handler answers when libmicrohttpd calls it next */
@@ -801,14 +784,10 @@ static enum MHD_Result dispatch(http_req *r, struct MHD_Connection *conn)
     /* Dispatch inside the open batch (opening one if needed); hold the answer while the batch
      * has changes: it may acknowledge them, or have read them. */
     char id[SIM_REQUEST_ID_LEN];
-    store *st = h->srv->store;
     pthread_mutex_lock(&h->dispatch_mu);
     sim_request_id_make(++h->srv->request_counter, id);
     snprintf(req.request_id, sizeof req.request_id, "%s", id);
-    if (!store_batch_is_open(st) && store_batch_open(st) != 0)
-        sim_log(SIM_LOG_DEBUG, "http: no batch: %s", store_errmsg(st)); /* then a transaction per request */
-    sim_dispatch(h->srv, &req, &r->resp);
-    int hold = store_batch_dirty(st);
+    int hold = sim_server_dispatch(h->srv, &req, &r->resp);
     if (hold) {
         r->state = REQ_HELD;
         r->conn = conn;

@@ -6,6 +6,7 @@
  * consumer_lookup_arn), enhanced-monitoring metric names and the tag character rule. */
 #include "ops/resources.h"
 
+#include "server/server.h"
 #include "shared/base64.h"
 
 #include <math.h>
@@ -20,36 +21,9 @@
 
 int ops_store_fail(sim_ctx *ctx)
 {
-    store *s = ctx->srv->store;
-    store_error kind = store_last_error(s);
-    const char *op = ctx->op ? ctx->op : "?";
-    if (kind == STORE_ERR_NONE) {
-        sim_log(SIM_LOG_ERROR, "internal failure in %s (out of memory?)", op);
-        return sim_fail(ctx, SIM_ERR_InternalFailureException, "Internal service failure.");
-    }
-    const char *why = store_errmsg(s);
-    sim_log(SIM_LOG_ERROR, "store error in %s: %s", op, why);
-    /* nothing of the request was committed: the client may retry it as it is */
-    switch (kind) {
-    case STORE_ERR_BUSY:
-        return sim_fail(ctx, SIM_ERR_ServiceUnavailable,
-                        "Service unavailable: the simulator's database is locked by another process (%s). "
-                        "The request had no effect; retry it.",
-                        why);
-    case STORE_ERR_FULL:
-        return sim_fail(ctx, SIM_ERR_InternalFailureException,
-                        "Internal service failure: the simulator's database or disk is full (%s). "
-                        "The request had no effect.",
-                        why);
-    case STORE_ERR_IO:
-        return sim_fail(ctx, SIM_ERR_InternalFailureException,
-                        "Internal service failure: the simulator cannot write its database file (%s). "
-                        "The request had no effect.",
-                        why);
-    default:
-        return sim_fail(ctx, SIM_ERR_InternalFailureException,
-                        "Internal service failure: database error (%s). The request had no effect.", why);
-    }
+    char msg[1024];
+    sim_error_code err = sim_server_store_failure(ctx->srv, ctx->op ? ctx->op : "?", msg, sizeof msg);
+    return sim_fail(ctx, err, "%s", msg);
 }
 
 int ops_begin(sim_ctx *ctx)

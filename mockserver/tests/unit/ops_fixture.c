@@ -1,6 +1,9 @@
 /* ops_fixture.c: the handler-level test fixture (see ops_fixture.h). */
 #include "ops_fixture.h"
+
 #include "dispatch/router.h"
+#include "server/config.h"
+#include "server/server.h"
 
 #include <criterion/criterion.h>
 #include <stdarg.h>
@@ -11,18 +14,17 @@
 void fx_init(fx *f, const char *db_path)
 {
     memset(f, 0, sizeof *f);
-    sim_config *c = &f->srv.cfg;
-    snprintf(c->host, sizeof c->host, "127.0.0.1");
-    snprintf(c->db_path, sizeof c->db_path, "%s", db_path);
-    snprintf(c->region, sizeof c->region, FX_REGION);
-    snprintf(c->account_id, sizeof c->account_id, FX_ACCOUNT);
-    c->create_delay_ms = c->delete_delay_ms = c->update_delay_ms = 500;
-    c->shard_limit = 500;
-    char err[256] = "";
-    f->srv.store = store_open(db_path, err, sizeof err);
-    cr_assert_not_null(f->srv.store, "store_open: %s", err);
-    cr_assert_eq(store_server_key(f->srv.store, f->srv.iterator_key), 0);
-    f->srv.clock = sim_clock_new(SIM_CLOCK_VIRTUAL);
+    sim_config c;
+    sim_config_defaults(&c);
+    snprintf(c.db_path, sizeof c.db_path, "%s", db_path);
+    snprintf(c.region, sizeof c.region, FX_REGION);
+    snprintf(c.account_id, sizeof c.account_id, FX_ACCOUNT);
+    c.create_delay_ms = c.delete_delay_ms = c.update_delay_ms = 500;
+    c.shard_limit = 500;
+    c.sim.clock = SIM_CLOCK_VIRTUAL;
+    c.sim.throttle = SIM_THROTTLE_OFF; /* handler-level tests call at one instant of the clock */
+    char err[1024] = "";
+    cr_assert_eq(sim_server_init(&f->srv, &c, err, sizeof err), SIM_SERVER_OK, "%s", err);
     sim_clock_set_ms(f->srv.clock, FX_T0_MS);
     f->ctx.srv = &f->srv;
     snprintf(f->ctx.account_id, sizeof f->ctx.account_id, FX_ACCOUNT);
@@ -32,9 +34,7 @@ void fx_init(fx *f, const char *db_path)
 
 void fx_fini(fx *f)
 {
-    store_close(f->srv.store);
-    sim_clock_free(f->srv.clock);
-    f->srv.store = NULL;
+    sim_server_clean_up(&f->srv);
 }
 
 void fx_advance(fx *f, int64_t ms)

@@ -7,6 +7,8 @@
 
 #include "dispatch/control.h"
 #include "dispatch/router.h"
+#include "server/config.h"
+#include "server/server.h"
 #include "simulation/simulation.h"
 #include "store/store.h"
 
@@ -19,19 +21,15 @@ typedef struct {
 static void ctl_setup(ctl_fixture *f, sim_clock_mode mode)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->srv.cfg.account_id, sizeof f->srv.cfg.account_id, "000000000000");
-    snprintf(f->srv.cfg.region, sizeof f->srv.cfg.region, "us-east-1");
-    f->srv.cfg.create_delay_ms = 500;
-    f->srv.cfg.delete_delay_ms = 500;
-    f->srv.cfg.update_delay_ms = 500;
-    f->srv.clock = sim_clock_new(mode);
-    char err[256];
-    f->srv.store = store_open(":memory:", err, sizeof err);
-    cr_assert_not_null(f->srv.store, "%s", err);
-    sim_simulation_options o;
-    sim_simulation_options_default(&o);
-    f->srv.sim = sim_simulation_new(&o, err, sizeof err);
-    cr_assert_not_null(f->srv.sim, "%s", err);
+    sim_config c;
+    sim_config_defaults(&c);
+    snprintf(c.db_path, sizeof c.db_path, ":memory:");
+    snprintf(c.account_id, sizeof c.account_id, "000000000000");
+    snprintf(c.region, sizeof c.region, "us-east-1");
+    c.create_delay_ms = c.delete_delay_ms = c.update_delay_ms = 500;
+    c.sim.clock = mode;
+    char err[1024];
+    cr_assert_eq(sim_server_init(&f->srv, &c, err, sizeof err), SIM_SERVER_OK, "%s", err);
 }
 
 static void ctl_clear(ctl_fixture *f)
@@ -49,9 +47,7 @@ static void ctl_clear(ctl_fixture *f)
 static void ctl_teardown(ctl_fixture *f)
 {
     ctl_clear(f);
-    sim_simulation_free(f->srv.sim);
-    store_close(f->srv.store);
-    sim_clock_free(f->srv.clock);
+    sim_server_clean_up(&f->srv);
 }
 
 /* Send one request; returns the status, parses a JSON answer into f->json. */

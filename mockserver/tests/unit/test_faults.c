@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "dispatch/router.h"
+#include "server/config.h"
+#include "server/server.h"
 #include "simulation/faults.h"
 #include "simulation/simulation.h"
 
@@ -292,13 +294,13 @@ typedef struct {
 static void flt_setup(flt_fixture *fx, const char *rules)
 {
     memset(fx, 0, sizeof *fx);
-    snprintf(fx->srv.cfg.account_id, sizeof fx->srv.cfg.account_id, "222222222222");
-    fx->srv.clock = sim_clock_new(SIM_CLOCK_VIRTUAL);
-    char err[512];
-    sim_simulation_options o;
-    sim_simulation_options_default(&o);
-    fx->srv.sim = sim_simulation_new(&o, err, sizeof err);
-    cr_assert_not_null(fx->srv.sim);
+    sim_config c;
+    sim_config_defaults(&c);
+    snprintf(c.db_path, sizeof c.db_path, ":memory:");
+    snprintf(c.account_id, sizeof c.account_id, "222222222222");
+    c.sim.clock = SIM_CLOCK_VIRTUAL;
+    char err[1024];
+    cr_assert_eq(sim_server_init(&fx->srv, &c, err, sizeof err), SIM_SERVER_OK, "%s", err);
     json_t *doc = flt_json(rules);
     cr_assert(sim_faults_add_document(sim_simulation_faults(fx->srv.sim), doc, err, sizeof err) > 0, "%s",
               err);
@@ -320,8 +322,7 @@ static void flt_request(flt_fixture *fx, const char *op, sim_response *resp)
 
 static void flt_teardown(flt_fixture *fx)
 {
-    sim_simulation_free(fx->srv.sim);
-    sim_clock_free(fx->srv.clock);
+    sim_server_clean_up(&fx->srv);
 }
 
 static void flt_body(sim_response *resp, const char *text)

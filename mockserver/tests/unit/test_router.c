@@ -11,6 +11,8 @@
 #include "dispatch/router.h"
 #include "dispatch/validate.h"
 #include "ops/ops.h"
+#include "server/config.h"
+#include "server/server.h"
 #include "shared/sigv4.h"
 #include "store/store.h"
 #include "wire/cbor_codec.h"
@@ -29,13 +31,15 @@ static void init_server(void)
 {
     char err[256];
     sim_log_set_level(SIM_LOG_ERROR); /* the unimplemented-operation warnings are expected */
-    memset(&srv, 0, sizeof srv);
-    snprintf(srv.cfg.account_id, sizeof srv.cfg.account_id, "000000000000");
-    snprintf(srv.cfg.region, sizeof srv.cfg.region, "us-east-1");
-    srv.cfg.shard_limit = 500;
-    srv.model = sim_model_load(err, sizeof err);
-    cr_assert_not_null(srv.model, "%s", err);
-    srv.clock = sim_clock_new(SIM_CLOCK_VIRTUAL);
+    sim_config c;
+    sim_config_defaults(&c);
+    snprintf(c.db_path, sizeof c.db_path, ":memory:");
+    snprintf(c.account_id, sizeof c.account_id, "000000000000");
+    snprintf(c.region, sizeof c.region, "us-east-1");
+    c.shard_limit = 500;
+    c.sim.clock = SIM_CLOCK_VIRTUAL;
+    c.sim.throttle = SIM_THROTTLE_OFF; /* the checks, not the rates, are under test */
+    cr_assert_eq(sim_server_init(&srv, &c, err, sizeof err), SIM_SERVER_OK, "%s", err);
 }
 
 static void fini_server(void)
@@ -43,10 +47,7 @@ static void fini_server(void)
     json_decref(answer);
     answer = NULL;
     sim_response_clean_up(&resp);
-    if (srv.store)
-        store_close(srv.store);
-    sim_model_free(srv.model);
-    sim_clock_free(srv.clock);
+    sim_server_clean_up(&srv);
 }
 
 TestSuite(router, .init = init_server, .fini = fini_server);
@@ -213,16 +214,8 @@ static json_t *cbor_answer(void)
     return j;
 }
 
-static void open_store(void)
-{
-    char err[256];
-    srv.store = store_open(":memory:", err, sizeof err);
-    cr_assert_not_null(srv.store, "%s", err);
-}
-
 Test(router, cbor_request_gets_a_cbor_answer)
 {
-    open_store();
     const uint8_t empty_map[] = {0xa0};
     send_body(CBOR_CT, T("ListStreams"), empty_map, sizeof empty_map);
     cr_assert_eq(resp.status, 200);
@@ -284,7 +277,6 @@ static void call_with_key(const char *access_key, const char *region, const char
 
 Test(router, access_key_and_scope_pick_account_and_region)
 {
-    open_store();
     call_with_key("123456789012", "ap-south-1", "CreateStream", "{\"StreamName\":\"s\",\"ShardCount\":1}");
     cr_assert_eq(resp.status, 200, "%.*s", (int)resp.body_len, resp.body);
     call_with_key("123456789012", "ap-south-1", "DescribeStreamSummary", "{\"StreamName\":\"s\"}");
@@ -347,7 +339,6 @@ static void send_signed(const char *akid, const char *secret, int64_t t)
 
 Test(router, strict_mode_verifies_signatures)
 {
-    open_store();
     char why[128];
     const char *keys = "AKIDEXAMPLE " SECRET "\n";
     srv.credentials = sim_credentials_parse(keys, strlen(keys), why, sizeof why);
@@ -472,9 +463,6 @@ Test(router, every_operation_has_a_handler)
 
 Test(router, success_is_200_json)
 {
-    char err[256];
-    srv.store = store_open(":memory:", err, sizeof err);
-    cr_assert_not_null(srv.store, "%s", err);
     send("POST", CT, T("ListStreams"), AUTH, DATE, "{}");
     cr_assert_eq(resp.status, 200, "%.*s", (int)resp.body_len, resp.body);
     cr_assert_str_eq(resp.content_type, CT);

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "dispatch/router.h"
+#include "server/config.h"
+#include "server/server.h"
 #include "simulation/simulation.h"
 #include "simulation/throttle.h"
 
@@ -210,15 +212,17 @@ typedef struct {
 static void thr_setup(thr_fixture *f, const sim_simulation_options *opt, const char *op)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->srv.cfg.account_id, sizeof f->srv.cfg.account_id, "111111111111");
-    snprintf(f->srv.cfg.region, sizeof f->srv.cfg.region, "us-east-1");
-    f->srv.clock = sim_clock_new(SIM_CLOCK_VIRTUAL);
+    sim_config c;
+    sim_config_defaults(&c);
+    snprintf(c.db_path, sizeof c.db_path, ":memory:");
+    snprintf(c.account_id, sizeof c.account_id, "111111111111");
+    snprintf(c.region, sizeof c.region, "us-east-1");
+    if (opt)
+        c.sim = *opt;
+    c.sim.clock = SIM_CLOCK_VIRTUAL;
+    char err[1024];
+    cr_assert_eq(sim_server_init(&f->srv, &c, err, sizeof err), SIM_SERVER_OK, "%s", err);
     sim_clock_set_ms(f->srv.clock, 1700000000000);
-    char err[256];
-    sim_simulation_options o;
-    sim_simulation_options_default(&o);
-    f->srv.sim = sim_simulation_new(opt ? opt : &o, err, sizeof err);
-    cr_assert_not_null(f->srv.sim, "%s", err);
     f->ctx.srv = &f->srv;
     f->ctx.op = op;
     f->ctx.op_def = sim_router_lookup(op);
@@ -229,8 +233,7 @@ static void thr_setup(thr_fixture *f, const sim_simulation_options *opt, const c
 
 static void thr_teardown(thr_fixture *f)
 {
-    sim_simulation_free(f->srv.sim);
-    sim_clock_free(f->srv.clock);
+    sim_server_clean_up(&f->srv);
 }
 
 static void thr_new_request(thr_fixture *f, const char *op)

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "internal.h"
+#include "testing.h"
 
 static int empty(const char *s)
 {
@@ -379,8 +380,7 @@ void kinesis_set_debug(kinesis_client *client, int on)
         client->debug = on;
 }
 
-void kinesis_client_set_time_hooks(kinesis_client *client, kinesis_now_fn now, kinesis_sleep_fn sleep_ms,
-                                   void *user)
+void kc_client_set_time_hooks(kinesis_client *client, kc_now_fn now, kc_sleep_fn sleep_ms, void *user)
 {
     if (!client)
         return;
@@ -389,7 +389,7 @@ void kinesis_client_set_time_hooks(kinesis_client *client, kinesis_now_fn now, k
     client->time_user = user;
 }
 
-void kinesis_client_set_rng_seed(kinesis_client *client, uint64_t seed)
+void kc_client_set_rng_seed(kinesis_client *client, uint64_t seed)
 {
     if (client)
         client->rng = seed;

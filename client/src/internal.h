@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "kinesis/kinesis.h"
+#include "testing.h"
 
 /* ------------------------------------------------------------------ helpers (util.c) */
 
@@ -72,8 +73,8 @@ struct kinesis_client {
     kinesis_retry_policy retry;
     int debug;
     uint64_t rng;
-    kinesis_now_fn now;
-    kinesis_sleep_fn sleep_ms;
+    kc_now_fn now;
+    kc_sleep_fn sleep_ms;
     void *time_user;
     void *multi; /* CURLM* */
     kc_op *ops;  /* every live op */

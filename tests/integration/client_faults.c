@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kinesis/kinesis.h"
+#include "testing.h"
 #include "testlib.h"
 
 /* ------------------------------------------------------------------ helpers */
@@ -33,7 +34,7 @@ static kinesis_client *cfx_client(int max_attempts)
     kinesis_error *err = NULL;
     kinesis_client *c = kinesis_client_new(&o, &err);
     cr_assert_not_null(c, "kinesis_client_new: %s", err && err->message ? err->message : "?");
-    kinesis_client_set_rng_seed(c, 17);
+    kc_client_set_rng_seed(c, 17);
     return c;
 }
 

@@ -3,9 +3,26 @@
  * @brief libkinesis: a C client for Amazon Kinesis Data Streams (and any endpoint that speaks
  *        its protocol, such as kinesis-sim).
  *
- * One header, prefix `kinesis_`. Handles are opaque (`_new`/`_free`); results belong to the
- * caller and are freed with their matching `_free`; errors are values (::kinesis_error) with a
- * type, the Kinesis error name, the HTTP status, a message and the request id.
+ * One header, prefix `kinesis_`. Handles are opaque (`_new`/`_free`); errors are values
+ * (::kinesis_error) with a type, the Kinesis error name, the HTTP status, a message and the
+ * request id.
+ *
+ * Ownership, one rule for every call:
+ * - What a call hands out (a result struct, an error, a string through a `char **`) belongs to
+ *   the caller. A struct is freed with its type's `kinesis_..._free`, which frees the struct and
+ *   everything it points to; a plain string (`char *`) with free(). Every `_free` accepts NULL.
+ * - On failure a call hands out only the error: its other out-parameters are left NULL.
+ * - What the caller passes in is only read during the call (options, names, data), and is copied
+ *   where it must outlive it; asynchronous calls copy their arguments before returning.
+ * - A callback receives ownership of the result or error it is given.
+ *
+ * Threads, per handle:
+ * - ::kinesis_client: one thread at a time. Its asynchronous calls and their callbacks run in the
+ *   thread that calls kinesis_client_run(); several clients may run in several threads at once.
+ * - ::kinesis_subscription: belongs to its client's thread (cancel and free from there, or from
+ *   its own callbacks).
+ * - Result structs and errors: plain data with no hidden sharing; any thread may read or free them.
+ * - Process-wide: only libcurl's initialisation (kinesis_global_init()).
  *
  * The API follows the original AWSKinesisStreams library: a Producer (put_record, put_records)
  * and a Consumer (get_shards, get_shard_iterator, get_records), each asynchronous with a
@@ -22,6 +39,12 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* What this header declares is libkinesis's interface; the library is built with
+ * -fvisibility=hidden, so nothing else it contains is exported. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
 #endif
 
 /* ===================================================================== errors (CONTRACT) */
@@ -94,7 +117,8 @@ void kinesis_set_debug(kinesis_client *client, int on);
 kinesis_error *kinesis_call(kinesis_client *client, const char *operation, const char *json_body,
                             char **response_json);
 
-/** Same as kinesis_call, with no retries whatever the policy (for tests that want the first answer). */
+/** Same as kinesis_call, with no retries whatever the policy: for callers that judge the first
+ *  answer themselves (kinesis-conform). *http_status (may be NULL) gets the answer's status. */
 kinesis_error *kinesis_call_once(kinesis_client *client, const char *operation, const char *json_body,
                                  char **response_json, int *http_status);
 
@@ -166,15 +190,6 @@ const char *kinesis_client_endpoint(const kinesis_client *client);
 const char *kinesis_client_region(const kinesis_client *client);
 /** The resolved access key id (never the secret). */
 const char *kinesis_client_access_key_id(const kinesis_client *client);
-
-/** Monotonic clock and sleep used by retries and waiters; for tests (a fake clock and sleep make
- *  backoff instant and observable). NULL restores the real ones. */
-typedef int64_t (*kinesis_now_fn)(void *user);
-typedef void (*kinesis_sleep_fn)(int64_t ms, void *user);
-void kinesis_client_set_time_hooks(kinesis_client *client, kinesis_now_fn now, kinesis_sleep_fn sleep_ms,
-                                   void *user);
-/** Seed the jitter PRNG (default: from the time and process id). */
-void kinesis_client_set_rng_seed(kinesis_client *client, uint64_t seed);
 
 /* ===================================================================== event loop */
 
@@ -490,6 +505,10 @@ int kinesis_subscription_active(const kinesis_subscription *sub);
 /** Cancel if needed and release the handle (also safe from inside its callbacks, and after the
  *  client was freed). NULL is ignored. */
 void kinesis_subscription_free(kinesis_subscription *sub);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

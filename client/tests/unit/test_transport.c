@@ -13,6 +13,7 @@
 #include "fake_server.h"
 #include "kinesis/kinesis.h"
 #include "shared/sigv4.h"
+#include "testing.h"
 
 #define RID "x-amzn-RequestId: rid-123\r\n"
 
@@ -209,8 +210,8 @@ Test(transport, retries_throttling_and_5xx_with_jittered_delays)
     kinesis_retry_policy rp = {5, 100, 20000, 60000};
     kinesis_client *c = client_for(s, &rp, NULL);
     fake_clock fc = {0};
-    kinesis_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
-    kinesis_client_set_rng_seed(c, 1234);
+    kc_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
+    kc_client_set_rng_seed(c, 1234);
     char *resp = NULL;
     kinesis_error *e = kinesis_call(c, "ListStreams", "{}", &resp);
     cr_assert_null(e, "%s", e ? e->message : "");
@@ -236,7 +237,7 @@ Test(transport, retries_are_bounded_by_attempts)
     kinesis_retry_policy rp = {3, 100, 20000, 60000};
     kinesis_client *c = client_for(s, &rp, NULL);
     fake_clock fc = {0};
-    kinesis_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
+    kc_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
     kinesis_error *e = kinesis_call(c, "ListStreams", "{}", NULL);
     cr_assert_not_null(e);
     cr_assert_eq(e->attempts, 3);
@@ -255,8 +256,8 @@ Test(transport, retries_are_bounded_by_total_delay)
     kinesis_retry_policy rp = {10, 10000, 20000, 1};
     kinesis_client *c = client_for(s, &rp, NULL);
     fake_clock fc = {0};
-    kinesis_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
-    kinesis_client_set_rng_seed(c, 99);
+    kc_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
+    kc_client_set_rng_seed(c, 99);
     uint64_t rng = 99;
     cr_assert_gt(kinesis_retry_delay_ms(&rp, 1, &rng), 1,
                  "precondition: the seed's first delay exceeds the budget");
@@ -277,7 +278,7 @@ Test(transport, no_retry_for_validation_or_not_found)
     fake_server *s = fs_start(a, 2);
     kinesis_client *c = client_for(s, NULL, NULL);
     fake_clock fc = {0};
-    kinesis_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
+    kc_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
     kinesis_error *e = kinesis_call(c, "ListStreams", "{}", NULL);
     cr_assert_str_eq(e->name, "ValidationException");
     cr_assert_eq(e->attempts, 1);
@@ -299,7 +300,7 @@ Test(transport, dropped_connection_is_retried)
     fake_server *s = fs_start(a, 2);
     kinesis_client *c = client_for(s, NULL, NULL);
     fake_clock fc = {0};
-    kinesis_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
+    kc_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
     kinesis_record r = {"x", 1, "pk", NULL, NULL};
     kinesis_put_record_result *res = NULL;
     kinesis_error *e = kinesis_put_record(c, "s", &r, &res);
@@ -409,7 +410,7 @@ Test(transport, put_records_resends_only_failed_entries)
     fake_server *s = fs_start(a, 3);
     kinesis_client *c = client_for(s, NULL, NULL);
     fake_clock fc = {0};
-    kinesis_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
+    kc_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
     kinesis_record rs[3] = {
         {"a", 1, "ka", NULL, NULL}, {"b", 1, "kb", NULL, NULL}, {"c", 1, "kc", NULL, NULL}};
     kinesis_put_records_options po = {1};
@@ -506,7 +507,7 @@ Test(transport, waiter_polls_until_active_and_times_out)
     fake_server *s = fs_start(a, 4);
     kinesis_client *c = client_for(s, NULL, NULL);
     fake_clock fc = {0};
-    kinesis_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
+    kc_client_set_time_hooks(c, fake_now, fake_sleep, &fc);
     cr_assert_null(kinesis_wait_for_stream_active(c, "s", 10000, 500));
     cr_assert_eq(fs_count(s), 3);
     cr_assert_eq(fc.now, 1000);

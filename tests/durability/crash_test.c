@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tl_sim.h"
 #include "wire.h"
 
 #define STREAM "crash-durability"
@@ -99,57 +100,28 @@ typedef struct sim_proc {
     char err_path[300];
 } sim_proc;
 
-/* Start kinesis-sim on db. With want_port, wait (<= 10 s) for its "listening" line; returns 0
- * when it is serving. Without, the caller waits for it to exit. uid >= 0 runs it as that user. */
+/* Start kinesis-sim on db (tl_sim.h). With want_port, wait (<= 10 s) for its "listening" line;
+ * returns 0 when it is serving. Without, the caller waits for it to exit. uid >= 0 runs it as that
+ * user. */
 static int sim_start(sim_proc *p, const char *db, int want_port, uid_t uid, const char *tag)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->err_path, sizeof p->err_path, "%s/%s.stderr", g_dir, tag);
-    int out[2];
-    if (pipe(out) != 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        int ef = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (ef >= 0)
-            dup2(ef, 2);
-        dup2(out[1], 1);
-        close(out[0]);
-        if (uid != (uid_t)-1 && (setgid(65534) != 0 || setuid(uid) != 0))
-            _exit(126);
-        execl(g_sim, g_sim, "--port", "0", "--db", db, "--create-delay-ms", "0", "--log-level", "warn",
-              (char *)NULL);
-        _exit(127);
-    }
-    track(pid, 1);
-    close(out[1]);
-    p->pid = pid;
-    if (!want_port) {
-        close(out[0]);
-        return 0;
-    }
-    char line[512];
-    size_t len = 0;
-    int64_t deadline = wire_now_us() + 10 * 1000000LL;
-    while (len < sizeof line - 1 && wire_now_us() < deadline) {
-        struct pollfd pfd = {.fd = out[0], .events = POLLIN};
-        if (poll(&pfd, 1, 100) <= 0)
-            continue;
-        ssize_t n = read(out[0], line + len, sizeof line - 1 - len);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-        line[len] = '\0';
-        const char *m = strstr(line, "listening on http://127.0.0.1:");
-        if (m && strchr(m, '\n')) {
-            p->port = atoi(m + strlen("listening on http://127.0.0.1:"));
-            break;
-        }
-    }
-    close(out[0]);
-    return p->port > 0 ? 0 : -1;
+    const char *args[] = {"--db", db, "--create-delay-ms", "0", "--log-level", "warn", NULL};
+    tl_sim_options o = {.bin = g_sim,
+                        .args = args,
+                        .stderr_path = p->err_path,
+                        .uid = uid == (uid_t)-1 ? 0 : (long)uid,
+                        .no_wait = !want_port};
+    tl_sim t;
+    int rc = tl_sim_start(&t, &o);
+    if (t.out >= 0)
+        close(t.out); /* it ignores SIGPIPE: what it prints later is dropped */
+    p->pid = t.pid;   /* 0 when it did not start and was reaped */
+    p->port = t.port;
+    if (p->pid > 0)
+        track(p->pid, 1);
+    return rc;
 }
 
 /* Wait up to ms for the process to exit; returns its wait status, or -1 if it still runs

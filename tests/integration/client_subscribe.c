@@ -14,6 +14,8 @@
 
 #include "kinesis/kinesis.h"
 
+#include "testlib.h"
+
 #define ASSERT_OK(expr)                                                                                      \
     do {                                                                                                     \
         kinesis_error *e_ = (expr);                                                                          \
@@ -121,14 +123,12 @@ static void on_end(void *user)
 /* Run the loop until cond(s) holds, at most ms milliseconds. */
 static int run_until(kinesis_client *c, seen *s, int (*cond)(const seen *, size_t), size_t arg, int ms)
 {
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0 = tl_now_ms();
     for (;;) {
         if (cond(s, arg))
             return 1;
         kinesis_client_run(c, 20);
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > ms)
+        if (tl_now_ms() - t0 > ms)
             return cond(s, arg);
     }
 }

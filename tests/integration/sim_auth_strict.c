@@ -21,6 +21,8 @@
 
 #include <kinesis/kinesis.h>
 
+#include "testlib.h"
+
 #define KEY_A "AKIDSTRICTA"
 #define SECRET_A "secret/A+0123456789abcdefghijklmnopqrstu"
 #define KEY_B "AKIDSTRICTB"
@@ -28,16 +30,9 @@
 #define ACCOUNT_B "333344445555"
 #define TOKEN "tok-strict-12345678"
 
-static pid_t sim_pid = -1;
-static char sim_url[128];
+static tl_sim sim;
+static const char *sim_url = sim.url;
 static char creds_path[64];
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Start kinesis-sim --auth strict with our keys; extra: more flags (NULL-terminated). */
 static void start_strict_sim(const char *const *extra)
@@ -52,72 +47,23 @@ static void start_strict_sim(const char *const *extra)
     fprintf(f, "# keys of sim_auth_strict.c\n%s %s\n%s %s %s\n", KEY_A, SECRET_A, KEY_B, SECRET_B, ACCOUNT_B);
     fclose(f);
 
-    const char *argv[32];
+    const char *args[32];
     size_t n = 0;
-    const char *fixed[] = {bin,      "--host",        "127.0.0.1", "--port",
-                           "0",      "--db",          ":memory:",  "--auth",
-                           "strict", "--credentials", creds_path,  "--create-delay-ms",
-                           "0",      "--log-level",   "error"};
+    const char *fixed[] = {"--db",     ":memory:",          "--auth", "strict",      "--credentials",
+                           creds_path, "--create-delay-ms", "0",      "--log-level", "error"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        argv[n++] = fixed[i];
-    for (size_t i = 0; extra && extra[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
-        argv[n++] = extra[i];
-    argv[n] = NULL;
-
-    int out[2];
-    cr_assert_eq(pipe(out), 0);
-    sim_pid = fork();
-    cr_assert_geq(sim_pid, 0, "fork: %s", strerror(errno));
-    if (sim_pid == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    close(out[1]);
-    /* the "listening on" line, within 10 s */
-    char buf[1024];
-    size_t used = 0;
-    int64_t deadline = mono_ms() + 10000;
-    sim_url[0] = 0;
-    while (!sim_url[0] && mono_ms() < deadline && used + 1 < sizeof buf) {
-        struct pollfd p = {out[0], POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        ssize_t r = read(out[0], buf + used, sizeof buf - 1 - used);
-        if (r <= 0)
-            break;
-        used += (size_t)r;
-        buf[used] = 0;
-        const char *l = strstr(buf, "kinesis-sim listening on http://");
-        const char *eol = l ? strchr(l, '\n') : NULL;
-        if (eol) {
-            l += strlen("kinesis-sim listening on ");
-            snprintf(sim_url, sizeof sim_url, "%.*s", (int)(eol - l), l);
-        }
-    }
-    close(out[0]);
-    cr_assert(sim_url[0], "kinesis-sim --auth strict did not start (%s)", bin);
+        args[n++] = fixed[i];
+    for (size_t i = 0; extra && extra[i] && n + 1 < sizeof args / sizeof args[0]; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    tl_sim_options o = {.bin = bin, .args = args};
+    cr_assert_eq(tl_sim_start(&sim, &o), 0, "kinesis-sim --auth strict did not start (%s): %s", bin,
+                 sim.printed);
 }
 
 static void stop_strict_sim(void)
 {
-    if (sim_pid > 0) {
-        kill(sim_pid, SIGTERM);
-        int status = 0;
-        int64_t deadline = mono_ms() + 5000;
-        while (waitpid(sim_pid, &status, WNOHANG) == 0) {
-            if (mono_ms() > deadline) {
-                kill(sim_pid, SIGKILL);
-                waitpid(sim_pid, &status, 0);
-                break;
-            }
-            struct timespec ts = {0, 10 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
-        sim_pid = -1;
-    }
+    tl_sim_stop(&sim);
     if (creds_path[0])
         unlink(creds_path);
     creds_path[0] = 0;

@@ -27,17 +27,9 @@
 #define WRITERS 8
 #define PER_WRITER 60
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- our own simulator ---- */
 
-static pid_t sim_pid;
-static int sim_out = -1;
+static tl_sim sim;
 static char db_path[128];
 
 static void rm_db(void)
@@ -56,52 +48,11 @@ static void sim_start(long fsize_limit)
 {
     snprintf(db_path, sizeof db_path, "/tmp/kinesis-sim-group-commit-%d.db", (int)getpid());
     rm_db();
-    int out[2];
-    cr_assert_eq(pipe(out), 0);
-    sim_pid = fork();
-    cr_assert_neq(sim_pid, -1);
-    if (sim_pid == 0) {
-        dup2(out[1], 1);
-        dup2(out[1], 2);
-        close(out[0]);
-        if (fsize_limit > 0) {
-            signal(SIGXFSZ, SIG_IGN); /* a write past the limit then fails with EFBIG */
-            struct rlimit rl;
-            getrlimit(RLIMIT_FSIZE, &rl);
-            rl.rlim_cur = (rlim_t)fsize_limit;
-            setrlimit(RLIMIT_FSIZE, &rl);
-        }
-        const char *bin = getenv("KINESIS_SIM_BIN");
-        if (!bin || !*bin)
-            bin = "build/kinesis-sim";
-        const char *argv[] = {
-            bin, "--host",     "127.0.0.1", "--port",      "0",     "--db", db_path, "--create-delay-ms",
-            "0", "--throttle", "off",       "--log-level", "error", NULL};
-        execv(argv[0], (char *const *)argv);
-        fprintf(stderr, "cannot run %s: %s (set KINESIS_SIM_BIN)\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(out[1]);
-    sim_out = out[0];
-    char buf[4096];
-    size_t len = 0;
-    int port = 0;
-    double t0 = now_s();
-    while (!port && now_s() - t0 < 10 && len < sizeof buf - 1) {
-        struct pollfd p = {sim_out, POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        ssize_t n = read(sim_out, buf + len, sizeof buf - 1 - len);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-        buf[len] = 0;
-        const char *l = strstr(buf, "listening on http://127.0.0.1:");
-        if (l)
-            port = atoi(l + strlen("listening on http://127.0.0.1:"));
-    }
-    buf[len] = 0;
-    cr_assert_gt(port, 0, "kinesis-sim did not start: %s", buf);
+    const char *args[] = {"--db",  db_path, "--create-delay-ms", "0", "--throttle", "off", "--log-level",
+                          "error", NULL};
+    tl_sim_options o = {.args = args, .fsize_limit = fsize_limit};
+    cr_assert_eq(tl_sim_start(&sim, &o), 0, "kinesis-sim did not start: %s", sim.printed);
+    int port = sim.port;
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
     setenv("KINESIS_SIM_ENDPOINT", url, 1);
@@ -110,22 +61,9 @@ static void sim_start(long fsize_limit)
 /* SIGTERM, at most 10 s for a clean exit; the exit status (-1 when it had to be killed). */
 static int sim_stop(void)
 {
-    kill(sim_pid, SIGTERM);
-    int status = 0;
-    pid_t r = 0;
-    double t0 = now_s();
-    while ((r = waitpid(sim_pid, &status, WNOHANG)) == 0 && now_s() - t0 < 10) {
-        struct timespec nap = {0, 20 * 1000000L};
-        nanosleep(&nap, NULL);
-    }
-    if (r == 0) {
-        kill(sim_pid, SIGKILL);
-        waitpid(sim_pid, &status, 0);
-        status = -1;
-    }
-    close(sim_out);
+    int rc = tl_sim_stop(&sim);
     rm_db();
-    return status == -1 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return rc == 128 + SIGKILL ? -1 : rc;
 }
 
 /* ---- calls on a connection of one thread ---- */

@@ -37,105 +37,40 @@
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)tl_now_us() / 1e6;
 }
 
 static void sleep_ms(int ms)
 {
-    struct timespec nap = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&nap, NULL);
+    tl_sleep_ms(ms);
 }
 
 /* ---- our own simulator ---- */
 
-static pid_t sim_pid;
-static int sim_out = -1;
+static tl_sim sim;
 static int sim_port, sim_tls_port;
-
-static const char *sim_bin(void)
-{
-    const char *b = getenv("KINESIS_SIM_BIN");
-    return b && *b ? b : "build/kinesis-sim";
-}
 
 /* Start kinesis-sim with environment settings ("NAME=value", NULL-terminated) and extra flags; wait
  * at most 10 s for its "listening on" line(s). */
 static void sim_start(const char *const *env, const char *const *extra)
 {
-    int out[2];
-    cr_assert_eq(pipe(out), 0);
-    sim_pid = fork();
-    cr_assert_neq(sim_pid, -1);
-    if (sim_pid == 0) {
-        dup2(out[1], 1);
-        dup2(out[1], 2);
-        close(out[0]);
-        for (size_t i = 0; env && env[i]; i++)
-            putenv((char *)env[i]);
-        const char *argv[32] = {
-            sim_bin(),           "--host", "127.0.0.1",         "--port", "0",           "--db", ":memory:",
-            "--create-delay-ms", "10",     "--delete-delay-ms", "10",     "--log-level", "warn"};
-        int n = 13;
-        for (size_t i = 0; extra && extra[i] && n < 31; i++)
-            argv[n++] = extra[i];
-        argv[n] = NULL;
-        execv(argv[0], (char *const *)argv);
-        fprintf(stderr, "cannot run %s: %s (set KINESIS_SIM_BIN)\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(out[1]);
-    sim_out = out[0];
-    int want_tls = 0;
-    for (size_t i = 0; extra && extra[i]; i++)
-        want_tls |= strcmp(extra[i], "--tls-cert") == 0;
-    char buf[4096];
-    size_t len = 0;
-    sim_port = sim_tls_port = 0;
-    double t0 = now_s();
-    while (now_s() - t0 < 10 && len < sizeof buf - 1) {
-        struct pollfd p = {sim_out, POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        ssize_t n = read(sim_out, buf + len, sizeof buf - 1 - len);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-        buf[len] = 0;
-        const char *l = strstr(buf, "listening on http://127.0.0.1:");
-        if (l)
-            sim_port = atoi(l + strlen("listening on http://127.0.0.1:"));
-        const char *t = buf;
-        while ((t = strstr(t, "listening on https://127.0.0.1:"))) {
-            sim_tls_port = atoi(t + strlen("listening on https://127.0.0.1:"));
-            t++;
-        }
-        if (sim_port && (!want_tls || sim_tls_port))
-            break;
-    }
-    buf[len] = 0;
-    cr_assert_gt(sim_port, 0, "kinesis-sim did not start: %s", buf);
+    const char *args[32] = {"--db",        ":memory:", "--create-delay-ms", "10", "--delete-delay-ms", "10",
+                            "--log-level", "warn"};
+    int n = 8;
+    for (size_t i = 0; extra && extra[i] && n < 31; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    tl_sim_options o = {.env = env, .args = args};
+    int rc = tl_sim_start(&sim, &o);
+    sim_port = sim.port;
+    sim_tls_port = sim.tls_port;
+    cr_assert_eq(rc, 0, "kinesis-sim did not start: %s", sim.printed);
 }
 
 /* SIGTERM, at most 10 s for a clean exit (SIGKILL after); the exit status. */
 static int sim_stop(void)
 {
-    if (sim_pid <= 0)
-        return -1;
-    kill(sim_pid, SIGTERM);
-    int status = 0;
-    pid_t r = 0;
-    double t0 = now_s();
-    while ((r = waitpid(sim_pid, &status, WNOHANG)) == 0 && now_s() - t0 < 10)
-        sleep_ms(20);
-    if (r == 0) {
-        kill(sim_pid, SIGKILL);
-        waitpid(sim_pid, &status, 0);
-    }
-    sim_pid = 0;
-    close(sim_out);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return tl_sim_stop(&sim);
 }
 
 static void expect_clean_stop(void)
@@ -147,7 +82,7 @@ static void expect_clean_stop(void)
 /* After every test, also a failed one: never leave a simulator behind. */
 static void stop_leftover(void)
 {
-    if (sim_pid > 0)
+    if (sim.pid > 0)
         sim_stop();
 }
 

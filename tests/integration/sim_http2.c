@@ -194,9 +194,7 @@ static void h2_delete(CURL *c, const char *stream)
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)tl_now_us() / 1e6;
 }
 
 /* ---- tests ---- */

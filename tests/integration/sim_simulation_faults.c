@@ -55,9 +55,7 @@ static void simf_delete(const char *stream)
 
 static double simf_now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)tl_now_us() / 1e6;
 }
 
 Test(sim_faults, error_answer_with_status_then_normal)

@@ -28,9 +28,7 @@
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)tl_now_us() / 1e6;
 }
 
 /* ---- a self-signed certificate for 127.0.0.1 (testlib) ---- */
@@ -39,92 +37,32 @@ static tl_cert cert;
 
 /* ---- our own simulator ---- */
 
-static pid_t sim_pid;
-static int sim_out = -1;
-static char http_url[128], https_url[128], tls_port_url[128];
+static tl_sim sim;
+static char http_url[128], https_url[128];
 
-static const char *sim_bin(void)
-{
-    const char *b = getenv("KINESIS_SIM_BIN");
-    return b && *b ? b : "build/kinesis-sim";
-}
-
-/* Start kinesis-sim with extra arguments; wait (at most 10 s) for its ready lines. */
+/* Start kinesis-sim with extra arguments; wait (at most 10 s) for its ready lines. errbuf gets
+ * what it printed. */
 static int sim_start(const char *const *extra, char *errbuf, size_t errlen)
 {
-    int out[2];
-    cr_assert_eq(pipe(out), 0);
-    sim_pid = fork();
-    cr_assert_neq(sim_pid, -1);
-    if (sim_pid == 0) {
-        dup2(out[1], 1);
-        dup2(out[1], 2);
-        close(out[0]);
-        const char *argv[32] = {
-            sim_bin(),           "--host", "127.0.0.1",         "--port", "0",           "--db", ":memory:",
-            "--create-delay-ms", "20",     "--delete-delay-ms", "20",     "--log-level", "warn"};
-        int n = 13;
-        for (size_t i = 0; extra && extra[i] && n < 31; i++)
-            argv[n++] = extra[i];
-        argv[n] = NULL;
-        execv(argv[0], (char *const *)argv);
-        fprintf(stderr, "cannot run %s: %s (set KINESIS_SIM_BIN)\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(out[1]);
-    sim_out = out[0];
-    char buf[4096];
-    size_t len = 0;
-    double t0 = now_s();
-    http_url[0] = https_url[0] = tls_port_url[0] = 0;
-    int https_lines = 0;
-    while (now_s() - t0 < 10 && len < sizeof buf - 1) {
-        struct pollfd p = {sim_out, POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        ssize_t n = read(sim_out, buf + len, sizeof buf - 1 - len);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-        buf[len] = 0;
-        https_lines = 0;
-        for (char *l = buf; (l = strstr(l, "listening on ")); l++) {
-            char url[128];
-            if (sscanf(l, "listening on %127s", url) != 1)
-                continue;
-            if (strncmp(url, "http://", 7) == 0)
-                snprintf(http_url, sizeof http_url, "%s", url);
-            else if (strncmp(url, "https://", 8) == 0)
-                snprintf(https_lines++ ? tls_port_url : https_url, sizeof https_url, "%s", url);
-        }
-        if (http_url[0] && https_url[0])
-            break;
-    }
+    const char *args[32] = {"--db",        ":memory:", "--create-delay-ms", "20", "--delete-delay-ms", "20",
+                            "--log-level", "warn"};
+    int n = 8;
+    for (size_t i = 0; extra && extra[i] && n < 31; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    tl_sim_options o = {.args = args};
+    int rc = tl_sim_start(&sim, &o);
+    snprintf(http_url, sizeof http_url, "%s", sim.url);
+    snprintf(https_url, sizeof https_url, "%s", sim.tls_url);
     if (errbuf)
-        snprintf(errbuf, errlen, "%s", buf);
-    return http_url[0] ? 0 : -1;
+        snprintf(errbuf, errlen, "%s", sim.printed);
+    return rc;
 }
 
 /* SIGTERM, then at most 10 s for a clean exit; returns the exit status. */
 static int sim_stop(void)
 {
-    if (sim_pid <= 0)
-        return -1;
-    kill(sim_pid, SIGTERM);
-    int status = 0;
-    double t0 = now_s();
-    pid_t r = 0;
-    while ((r = waitpid(sim_pid, &status, WNOHANG)) == 0 && now_s() - t0 < 10) {
-        struct timespec nap = {0, 20 * 1000000L};
-        nanosleep(&nap, NULL);
-    }
-    if (r == 0) {
-        kill(sim_pid, SIGKILL);
-        waitpid(sim_pid, &status, 0);
-    }
-    sim_pid = 0;
-    close(sim_out);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return tl_sim_stop(&sim);
 }
 
 static void cleanup_files(void)
@@ -418,8 +356,7 @@ Test(tls, separate_tls_port_listener)
     cr_assert_eq(sim_start(extra, out, sizeof out), 0, "%s", out);
     char want[64];
     snprintf(want, sizeof want, ":%d", port);
-    cr_assert(strstr(https_url, want) || strstr(tls_port_url, want), "no https line for port %d: %s", port,
-              out);
+    cr_assert(strstr(https_url, want), "no https line for port %d: %s", port, out);
     char base[128];
     snprintf(base, sizeof base, "https://127.0.0.1:%d", port);
     CURL *c = client((long)CURL_HTTP_VERSION_2TLS);
@@ -438,18 +375,11 @@ Test(tls, bad_certificate_is_a_clear_startup_error)
     char out[4096];
     cr_assert_neq(sim_start(extra, out, sizeof out), 0, "started with a missing certificate");
     cr_assert(strstr(out, "--tls-cert") != NULL, "the error does not name the flag: %s", out);
-    int status = 0;
-    waitpid(sim_pid, &status, 0);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "exit status %d", status);
-    sim_pid = 0;
-    close(sim_out);
+    cr_assert_eq(sim.exit_code, 1, "exit status %d", sim.exit_code);
     /* the key does not belong to the certificate */
     const char *extra2[] = {"--tls-cert", cert.cert, "--tls-key", cert.cert, NULL};
     cr_assert_neq(sim_start(extra2, out, sizeof out), 0);
     cr_assert(strstr(out, "--tls-key") != NULL, "%s", out);
-    waitpid(sim_pid, &status, 0);
-    sim_pid = 0;
-    close(sim_out);
     /* teardown expects a running simulator: give it one */
     const char *ok[] = {"--tls-cert", cert.cert, "--tls-key", cert.key, NULL};
     cr_assert_eq(sim_start(ok, out, sizeof out), 0, "%s", out);

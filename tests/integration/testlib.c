@@ -246,8 +246,7 @@ void tl_unique_name(const char *prefix, char *out, size_t len)
 
 int tl_wait_stream_status(const char *stream, const char *status, int timeout_ms)
 {
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0 = tl_now_ms();
     for (int i = 0; i < 10000; i++) { /* bounded by count and by time */
         json_t *in = json_pack("{s:s}", "StreamName", stream);
         long st = 0;
@@ -259,9 +258,7 @@ int tl_wait_stream_status(const char *stream, const char *status, int timeout_ms
         json_decref(out);
         if (reached)
             return 0;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        long elapsed = (long)(t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-        if (elapsed >= timeout_ms)
+        if (tl_now_ms() - t0 >= timeout_ms)
             return -1;
         struct timespec nap = {0, 20 * 1000000L};
         nanosleep(&nap, NULL);

@@ -13,6 +13,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "tl_sim.h" /* a simulator of a test's own, and the tests' clock */
+
 typedef struct tl_response {
     long status; /* HTTP status; 0 when the transport failed */
     char *body;  /* NUL-terminated (the body may also contain NULs: use body_len) */

@@ -10,64 +10,40 @@
 #include <strings.h>
 #include <time.h>
 
+#include "shared/http_exchange.h"
 #include "shared/sigv4.h"
 
 #define CF_MAX_HEADERS 32
 #define CF_MAX_BODY (64u * 1024 * 1024)
 
-typedef struct buf {
-    char *p;
-    size_t len;
-    int overflow;
-} buf;
-
-static size_t on_body(char *data, size_t size, size_t n, void *ud)
+/* The answer's final header block (after any 100 Continue) as {lower-case name: value}. */
+static json_t *headers_json(const char *block)
 {
-    buf *b = ud;
-    size_t add = size * n;
-    if (b->len + add > CF_MAX_BODY) {
-        b->overflow = 1;
-        return 0;
+    json_t *headers = json_object();
+    for (const char *line = block; line && *line;) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        if (len >= 5 && !strncmp(line, "HTTP/", 5)) {
+            json_object_clear(headers); /* a new status line */
+        } else {
+            const char *colon = memchr(line, ':', len);
+            char name[128];
+            size_t nl = colon ? (size_t)(colon - line) : 0;
+            if (nl > 0 && nl < sizeof name) {
+                for (size_t k = 0; k < nl; k++)
+                    name[k] = (char)tolower((unsigned char)line[k]);
+                name[nl] = '\0';
+                const char *v = colon + 1, *end = line + len;
+                while (v < end && (*v == ' ' || *v == '\t'))
+                    v++;
+                while (end > v && (end[-1] == '\r' || end[-1] == ' '))
+                    end--;
+                json_object_set_new(headers, name, json_stringn(v, (size_t)(end - v)));
+            }
+        }
+        line += len + (eol ? 1 : 0);
     }
-    char *p = realloc(b->p, b->len + add + 1);
-    if (!p)
-        return 0;
-    memcpy(p + b->len, data, add);
-    b->p = p;
-    b->len += add;
-    b->p[b->len] = '\0';
-    return add;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *ud)
-{
-    json_t *headers = ud;
-    size_t len = size * n;
-    if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
-        json_object_clear(headers); /* a new status line (after 100 Continue) */
-        return len;
-    }
-    const char *colon = memchr(data, ':', len);
-    if (!colon)
-        return len;
-    char name[128];
-    size_t nl = (size_t)(colon - data);
-    if (nl == 0 || nl >= sizeof name)
-        return len;
-    for (size_t k = 0; k < nl; k++)
-        name[k] = (char)tolower((unsigned char)data[k]);
-    name[nl] = '\0';
-    const char *v = colon + 1, *end = data + len;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-        end--;
-    char *value = strndup(v, (size_t)(end - v));
-    json_t *js = value ? json_stringn(value, strlen(value)) : NULL;
-    if (js)
-        json_object_set_new(headers, name, js);
-    free(value);
-    return len;
+    return headers;
 }
 
 char *cf_endpoint_host(const char *endpoint)
@@ -201,11 +177,6 @@ void cf_http_raw(const cf_env *env, const json_t *raw, int64_t timeout_ms, cf_re
         goto done;
     }
 
-    CURL *curl = curl_easy_init();
-    if (!curl) {
-        out->transport_error = strdup("curl_easy_init failed");
-        goto done;
-    }
     size_t ulen = strlen(env->endpoint) + strlen(path) + (query ? strlen(query) + 1 : 0) + 1;
     char *url = malloc(ulen);
     const char *ep = env->endpoint;
@@ -213,48 +184,43 @@ void cf_http_raw(const cf_env *env, const json_t *raw, int64_t timeout_ms, cf_re
     while (eplen && ep[eplen - 1] == '/')
         eplen--;
     cf_fmt(url, ulen, "%.*s%s%s%s", (int)eplen, ep, path, query ? "?" : "", query ? query : "");
-    struct curl_slist *hl = NULL;
+    const char *lines[CF_MAX_HEADERS + 2];
+    char *line_mem[CF_MAX_HEADERS];
+    size_t nl = 0;
     for (size_t k = 0; k < h.n; k++) {
-        char line[8192];
-        cf_fmt(line, sizeof line, "%s:%s%s", h.name[k], h.value[k] ? " " : "", h.value[k] ? h.value[k] : "");
-        hl = curl_slist_append(hl, line);
+        size_t need = strlen(h.name[k]) + (h.value[k] ? strlen(h.value[k]) : 0) + 3;
+        line_mem[nl] = malloc(need);
+        cf_fmt(line_mem[nl], need, "%s:%s%s", h.name[k], h.value[k] ? " " : "", h.value[k] ? h.value[k] : "");
+        lines[nl] = line_mem[nl];
+        nl++;
     }
-    hl = curl_slist_append(hl, "Expect:");
-    buf b = {0};
-    json_t *rh = json_object();
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    if (strcmp(method, "GET") != 0 || body_len) {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body_len);
-    }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, rh);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout_ms > 0 ? timeout_ms : 1));
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc != CURLE_OK) {
+    lines[nl] = "Expect:";
+    lines[nl + 1] = NULL;
+    hx_request rq = {.method = method,
+                     .url = url,
+                     .headers = lines,
+                     .body = (strcmp(method, "GET") != 0 || body_len) ? body : NULL,
+                     .body_len = body_len,
+                     .timeout_ms = (long)(timeout_ms > 0 ? timeout_ms : 1),
+                     .max_body = CF_MAX_BODY};
+    hx_response r;
+    if (hx_perform(NULL, &rq, &r) != 0) {
         char msg[512];
-        cf_fmt(msg, sizeof msg, "%s%s", curl_easy_strerror(rc), b.overflow ? " (answer too large)" : "");
+        cf_fmt(msg, sizeof msg, "%s%s", curl_easy_strerror((CURLcode)r.curl_code),
+               r.too_large ? " (answer too large)" : "");
         out->transport_error = strdup(msg);
-        free(b.p);
-        json_decref(rh);
     } else {
-        long status = 0;
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        out->status = (int)status;
-        out->raw_body = b.p ? b.p : strdup("");
-        out->headers = rh;
-        if (b.len)
-            out->body = json_loadb(b.p, b.len, JSON_DECODE_ANY, NULL);
+        out->status = (int)r.status;
+        out->raw_body = r.body;
+        r.body = NULL;
+        out->headers = headers_json(r.headers);
+        if (r.body_len)
+            out->body = json_loadb(out->raw_body, r.body_len, JSON_DECODE_ANY, NULL);
         cf_response_parse_error(out);
     }
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(curl);
+    hx_response_clean_up(&r);
+    for (size_t k = 0; k < nl; k++)
+        free(line_mem[k]);
     free(url);
 done:
     hl_free(&h);

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shared/base64.h"
 #include "wire.h"
 
 #define THREADS_MAX 256
@@ -96,52 +97,18 @@ static uint64_t xorshift(uint64_t *s)
 
 static char *record_data(int thread, uint32_t n)
 {
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char raw[32];
     int len = snprintf(raw, sizeof raw, "soak-%02d-%010" PRIu32, thread, n);
-    char *out = malloc(((size_t)len + 2) / 3 * 4 + 1);
-    size_t o = 0;
-    for (int i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)(unsigned char)raw[i] << 16;
-        if (i + 1 < len)
-            v |= (uint32_t)(unsigned char)raw[i + 1] << 8;
-        if (i + 2 < len)
-            v |= (unsigned char)raw[i + 2];
-        out[o++] = tbl[(v >> 18) & 63];
-        out[o++] = tbl[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? tbl[v & 63] : '=';
-    }
-    out[o] = 0;
-    return out;
+    return b64_encode((const uint8_t *)raw, (size_t)len, NULL);
 }
 
 /* Decode "soak-TT-NNNNNNNNNN" from base64 data; 0 ok. */
 static int parse_data(const char *b64, int *thread, uint32_t *n)
 {
     unsigned char raw[64];
-    size_t len = strlen(b64), o = 0;
-    if (len % 4 || len / 4 * 3 > sizeof raw - 1)
+    size_t o = 0;
+    if (b64_decode_into(b64, strlen(b64), raw, sizeof raw - 1, &o) != 0)
         return -1;
-    for (size_t i = 0; i < len; i += 4) {
-        uint32_t v = 0;
-        for (int k = 0; k < 4; k++) {
-            char ch = b64[i + (size_t)k];
-            int d = ch >= 'A' && ch <= 'Z'   ? ch - 'A'
-                    : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
-                    : ch >= '0' && ch <= '9' ? ch - '0' + 52
-                    : ch == '+'              ? 62
-                    : ch == '/'              ? 63
-                    : ch == '='              ? 0
-                                             : -1;
-            if (d < 0)
-                return -1;
-            v = v << 6 | (uint32_t)d;
-        }
-        raw[o++] = (unsigned char)(v >> 16);
-        raw[o++] = (unsigned char)(v >> 8);
-        raw[o++] = (unsigned char)v;
-    }
     raw[o] = 0;
     unsigned t = 0;
     unsigned long long nn = 0;

@@ -5,9 +5,9 @@
 
 .PHONY: soak
 
-$(BUILD)/soak: ci/soak/soak.c ci/bench/wire.c ci/bench/wire.h
+$(BUILD)/soak: ci/soak/soak.c ci/bench/wire.c ci/bench/wire.h client/shared/base64.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Ici/bench -o $@ ci/soak/soak.c ci/bench/wire.c $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) -Ici/bench -o $@ ci/soak/soak.c ci/bench/wire.c client/shared/base64.c $(LDLIBS_ALL)
 
 soak: $(BUILD)/kinesis-sim $(BUILD)/soak
 	@BUILD=$(BUILD) sh ci/soak/run

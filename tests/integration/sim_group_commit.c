@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shared/base64.h"
 #include "testlib.h"
 
 #define WRITERS 8
@@ -86,7 +87,7 @@ static json_t *call(tl_conn *c, const char *op, const char *body, long *status)
     const char *headers[] = {"Content-Type: application/x-amz-json-1.1", target, date, auth, NULL};
     tl_response r;
     int rc = tl_conn_raw(c, "POST", "/", headers, body, strlen(body), &r);
-    *status = r.status;
+    *status = rc == 0 ? r.status : -(long)r.curl_code; /* a transport failure: minus libcurl's code */
     json_t *j = rc == 0 ? json_loadb(r.body, r.body_len, 0, NULL) : NULL;
     tl_response_free(&r);
     return j;
@@ -123,20 +124,7 @@ static void data_of(int id, int n, char *b64, size_t len)
 {
     char raw[32];
     int rl = snprintf(raw, sizeof raw, "w%d-%d", id, n);
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0;
-    for (int i = 0; i < rl && o + 5 < len; i += 3) {
-        unsigned v = (unsigned char)raw[i] << 16;
-        if (i + 1 < rl)
-            v |= (unsigned char)raw[i + 1] << 8;
-        if (i + 2 < rl)
-            v |= (unsigned char)raw[i + 2];
-        b64[o++] = tbl[(v >> 18) & 63];
-        b64[o++] = tbl[(v >> 12) & 63];
-        b64[o++] = i + 1 < rl ? tbl[(v >> 6) & 63] : '=';
-        b64[o++] = i + 2 < rl ? tbl[v & 63] : '=';
-    }
-    b64[o] = 0;
+    cr_assert_neq(b64_encode_into((const uint8_t *)raw, (size_t)rl, b64, len), (size_t)-1);
 }
 
 static void *writer_main(void *arg)

@@ -22,25 +22,6 @@ struct tl_conn {
     CURL *curl;
 };
 
-typedef struct {
-    char *data;
-    size_t len;
-} buf;
-
-static size_t on_data(char *p, size_t size, size_t n, void *ud)
-{
-    buf *b = ud;
-    size_t add = size * n;
-    char *d = realloc(b->data, b->len + add + 1);
-    if (!d)
-        return 0;
-    memcpy(d + b->len, p, add);
-    b->len += add;
-    d[b->len] = 0;
-    b->data = d;
-    return add;
-}
-
 const char *tl_endpoint(void)
 {
     static char ep[512];
@@ -86,43 +67,16 @@ void tl_conn_free(tl_conn *c)
 int tl_conn_raw(tl_conn *c, const char *method, const char *path, const char *const *headers,
                 const void *body, size_t body_len, tl_response *out)
 {
-    memset(out, 0, sizeof *out);
     char url[1024];
     snprintf(url, sizeof url, "%s%s", tl_endpoint(), path ? path : "/");
-    CURL *h = c->curl;
-    curl_easy_reset(h); /* keeps the connection cache */
-    buf b = {0}, hb = {0};
-    struct curl_slist *hl = NULL;
-    for (size_t i = 0; headers && headers[i]; i++)
-        hl = curl_slist_append(hl, headers[i]);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method ? method : "GET");
-    if (body || (method && strcmp(method, "GET") && strcmp(method, "HEAD"))) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-    }
-    if (method && !strcmp(method, "HEAD"))
-        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &hb);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, TL_TIMEOUT_MS);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-    CURLcode rc = curl_easy_perform(h);
-    curl_slist_free_all(hl);
-    out->curl_code = (int)rc;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &out->num_connects);
-    out->body = b.data ? b.data : calloc(1, 1);
-    out->body_len = b.len;
-    out->headers = hb.data ? hb.data : calloc(1, 1);
-    if (rc != CURLE_OK)
-        out->status = 0;
-    return rc == CURLE_OK ? 0 : -1;
+    hx_request rq = {.method = method ? method : "GET",
+                     .url = url,
+                     .headers = headers,
+                     .body = body,
+                     .body_len = body_len,
+                     .timeout_ms = TL_TIMEOUT_MS,
+                     .no_proxy = 1};
+    return hx_perform(c->curl, &rq, out);
 }
 
 int tl_raw(const char *method, const char *path, const char *const *headers, const void *body,
@@ -141,31 +95,12 @@ int tl_raw(const char *method, const char *path, const char *const *headers, con
 
 void tl_response_free(tl_response *r)
 {
-    free(r->body);
-    free(r->headers);
-    memset(r, 0, sizeof *r);
+    hx_response_clean_up(r);
 }
 
 char *tl_header(const tl_response *r, const char *name)
 {
-    char *found = NULL;
-    size_t nlen = strlen(name);
-    for (const char *p = r->headers; p && *p;) {
-        const char *eol = strstr(p, "\r\n");
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        if (len > nlen && p[nlen] == ':' && strncasecmp(p, name, nlen) == 0) {
-            const char *v = p + nlen + 1;
-            while (*v == ' ' || *v == '\t')
-                v++;
-            size_t vlen = (size_t)(p + len - v);
-            free(found);
-            found = strndup(v, vlen);
-        }
-        p += len;
-        if (eol)
-            p += 2;
-    }
-    return found;
+    return hx_header(r, name);
 }
 
 /* ---- operation calls ---- */

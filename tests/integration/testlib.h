@@ -13,16 +13,14 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "shared/http_exchange.h"
 #include "tl_sim.h" /* a simulator of a test's own, and the tests' clock */
 
-typedef struct tl_response {
-    long status; /* HTTP status; 0 when the transport failed */
-    char *body;  /* NUL-terminated (the body may also contain NULs: use body_len) */
-    size_t body_len;
-    char *headers;     /* the raw response header block(s), including any 100 Continue */
-    long num_connects; /* connections opened for this request: 0 means a kept-alive one was reused */
-    int curl_code;     /* CURLE_OK, or libcurl's error (e.g. 52: empty reply, the server closed) */
-} tl_response;
+/* One answer (shared/http_exchange.h): status (0 when the transport failed), body and body_len
+ * (NUL-terminated), headers (the raw header block(s), any 100 Continue included), num_connects
+ * (0: a kept-alive connection was reused), curl_code (CURLE_OK, or libcurl's error, e.g. 52: empty
+ * reply, the server closed). */
+typedef hx_response tl_response;
 
 /* $KINESIS_SIM_ENDPOINT without a trailing '/', e.g. "http://127.0.0.1:4567". Fails the current
  * Criterion test with a clear message when the variable is not set. */

@@ -32,7 +32,7 @@ LDLIBS_ALL  = -Wl,--as-needed $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 # nettle, gmp, tasn1, idn2) from their static archives when `$(CC) -print-file-name=libX.a` finds
 # them (Debian's -dev packages ship them), each library falling back to its shared object otherwise:
 # on the 2-core VMs, loading and binding the shared objects was about 10 of the 25 ms from start to
-# first answer, and libmicrohttpd's GnuTLS chain alone 4 ms (issue 7; README "Benchmarks").
+# first answer, and libmicrohttpd's GnuTLS chain alone 4 ms (docs/performance.md).
 # SIM_LINK=dynamic links every library the usual way; sanitizer builds (SAN set: make asan, tsan)
 # default to it, so their runtimes see only shared libraries as before.
 SIM_LINK    ?= $(if $(SAN),dynamic,static)

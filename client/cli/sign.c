@@ -1,6 +1,6 @@
 /* sign.c: the `kinesis sign` command, for when a signature is rejected.
  *
- *   kinesis sign --context context.json --request request.txt [--query] [--stages-only]
+ *   kinesis sign --context context.json --request request.txt [--query]
  *
  * Reads a raw HTTP request and the signing context in the SigV4 test-suite format (the files of
  * fixtures/sigv4/v4/<case>/) and prints every stage of the signer: canonical request, string to

@@ -1,4 +1,4 @@
-/* control.c: the test-only control API under /_sim/ (control.h; DESIGN.md "Control API"),
+/* control.c: the test-only control API under /_sim/ (control.h; README, "The control API"),
  * in the spirit of redis's DEBUG command: health, reset, clock, faults, config, metrics.
  * JSON in and out (metrics: Prometheus text). Every problem gets a JSON error
  * {"__type": ..., "message": ...}: 400 for bad JSON or bad values, 404 for unknown paths or ids,

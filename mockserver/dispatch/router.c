@@ -3,7 +3,7 @@
  * becomes an AWS-style error answer.
  *
  * Order of checks for AWS's `POST /` space (AWS's behaviour as recorded in kinesalite's index.js,
- * which was written against the real service; kinesis-facts.md section 7):
+ * which was written against the real service; docs/aws-behaviour.md):
  *   1. method is not POST       -> 403 AccessDeniedException
  *                                  "Unable to determine service/operation name to be authorized"
  *                                  (AWS sends this as XML; we send the same name and text as JSON)
@@ -226,7 +226,7 @@ static int token_equal(const char *a, const char *b)
     return diff == 0;
 }
 
-/* The control API's gate (issue 7 item 6). With --control-token every /_sim/ request but
+/* The control API's gate. With --control-token every /_sim/ request but
  * GET /_sim/health must carry it in X-Sim-Control-Token; without one the control API is open
  * only while the server listens on loopback. 0 to go on, -1 with resp filled (403). */
 static int control_gate(const sim_server *srv, const sim_request *req, sim_response *resp)

@@ -26,7 +26,7 @@ const char *sim_model_operation_name(const sim_model *m, size_t i);
 int sim_validate_input(const sim_model *m, const char *op, const json_t *in, sim_error_code *err, char *msg,
                        size_t msg_len);
 
-/* ---- additions (H2) ---- */
+/* ---- the embedded model ---- */
 
 /* The embedded model (build/gen/model_data.c, generated from fixtures/kinesis-api/service-2.json
  * by ci/tools/model_compact, which drops documentation and what else nothing here reads, then

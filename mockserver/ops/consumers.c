@@ -2,7 +2,7 @@
  * DescribeStreamConsumer and ListStreamConsumers. A consumer is CREATING for --create-delay-ms,
  * then ACTIVE; deregistered it is DELETING for --delete-delay-ms, then gone (transitions computed
  * lazily from the clock, ops/resources.c). Its ARN carries its creation time in epoch seconds, so a
- * re-registered name gets a new ARN. Limits (model docs, kinesis-facts.md section 10): 20
+ * re-registered name gets a new ARN. Limits (the API model's documentation; docs/aws-behaviour.md): 20
  * consumers per stream, 5 CREATING at once per account and region. SubscribeToShard resolves a
  * ConsumerARN with consumer_lookup_arn (ops/resources.h). */
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* ops/iterators.c: GetShardIterator. Turns one of the five iterator types into a position
  * (the first record counter to read) in one shard, and returns it as an opaque iterator
  * authenticated with the server key (ids.h) that expires 300 s after it was issued.
- * Messages are AWS's as recorded by kinesalite's tests (kinesis-facts.md section 5). Positions
+ * Messages are AWS's as recorded by kinesalite's tests (docs/aws-behaviour.md). Positions
  * before the trim horizon (now - retention) read from the horizon: GetRecords skips older records. */
 #include <stdio.h>
 #include <stdlib.h>

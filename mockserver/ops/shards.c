@@ -5,7 +5,7 @@
  * ParentShardId / AdjacentParentShardId; the stream shows UPDATING for --update-delay-ms,
  * computed lazily from the clock like every state change. A closed shard whose retention has
  * passed no longer shows in ListShards. Messages follow AWS as recorded by
- * kinesalite's tests (kinesis-facts.md section 3). */
+ * kinesalite's tests (docs/aws-behaviour.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * DescribeStreamSummary, ListStreams, Increase/DecreaseStreamRetentionPeriod.
  * States move CREATING -> ACTIVE and DELETING -> gone after the configured delays, computed
  * lazily from the simulation clock when a stream is next touched (ops/resources.c). Messages follow
- * AWS as recorded by kinesalite's tests (kinesis-facts.md section 6). Descriptions carry the
+ * AWS as recorded by kinesalite's tests (docs/aws-behaviour.md). Descriptions carry the
  * settings other handlers change (encryption, enhanced monitoring, consumers, warm throughput,
  * MaxRecordSizeInKiB) and leave out closed shards whose retention has passed. */
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* sim.h: the values every simulator module shares.
  *
- * A request's path (DESIGN.md): front door (http.c) -> router (router.c: codec, auth,
- * validation, simulation checks) -> handler (ops_*.c) -> store (store.c).
+ * A request's path (docs/design.md): front door (net/) -> router (dispatch/router.c: codec,
+ * auth, validation, simulation checks) -> handler (ops/) -> store (store/).
  * The front door turns whatever protocol it speaks into a sim_request and sends back the
  * sim_response it gets, so nothing past it knows the protocol. Handlers see a sim_ctx and
  * the request body as a Jansson value, and answer with a Jansson value or an error. */
@@ -33,7 +33,7 @@ typedef struct sim_config {
     size_t max_body_bytes;         /* --max-body-bytes, default 7 MiB (as kinesalite; 413 above) */
     int max_connections;           /* --max-connections, default 1000 (503 above; capped by the fd limit) */
     int64_t connection_timeout_ms; /* --connection-timeout-ms, default 60000 (idle or slow request: cut) */
-    size_t max_header_bytes;       /* --max-header-bytes, default 64 KiB (431 above) */
+    size_t max_header_bytes;       /* --max-header-bytes, default 16 KiB (431 above) */
     sim_simulation_options sim;    /* --throttle, --throttle-scale, --control-limits, --max-creating,
                                       --clock, --faults, --seed (simulation_options.h) */
     int auth_mode;                 /* --auth format|strict (SIM_AUTH_FORMAT default; auth.h) */

@@ -1,4 +1,4 @@
-/* faults.h: fault-injection rules (issue 5 item 4). A rule says which calls it matches
+/* faults.h: fault-injection rules. A rule says which calls it matches
  * (operations, stream, shard, partition key), when it fires among the calls it matched (nth,
  * every k-th, a window, or a probability drawn from its own seeded generator), and what it does
  * (an error answer, a failed PutRecords entry, added latency, a dropped connection, a truncated

@@ -1,4 +1,4 @@
-/* simulation.h: the simulation layer's glue (issue 5, DESIGN.md "Simulation"): the options the
+/* simulation.h: the simulation layer's glue (docs/design.md, "A request's path"): the options the
  * flags set, the state hung on sim_server.sim, and the hooks the router and the handlers call.
  * It ties together throttle.c (token buckets), faults.c (fault rules) and metrics.c (counters);
  * control.c exposes all of it under /_sim/.

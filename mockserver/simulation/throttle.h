@@ -1,6 +1,6 @@
-/* throttle.h: token buckets for the simulator's throughput limits (issue 5, DESIGN.md
- * "Simulation"). Pure bookkeeping: time is always an argument (simulation-clock milliseconds),
- * nothing here reads a clock, answers a request or knows about JSON.
+/* throttle.h: token buckets for the simulator's throughput limits (docs/design.md;
+ * the limits are in docs/aws-behaviour.md). Pure bookkeeping: time is always an argument (simulation-clock
+ * milliseconds), nothing here reads a clock, answers a request or knows about JSON.
  *
  * Bucket model: a bucket holds at most `capacity` tokens and gains `rate` tokens per second of
  * simulation time. capacity = 1 second of rate (AWS's per-second limits, with a one-second

@@ -1,6 +1,7 @@
-/* store.c: the simulator's state in SQLite (implements store.h). The only file that includes
- * sqlite3.h. WAL with synchronous=NORMAL (an acknowledged write survives a process crash),
- * a schema_version table, one cached prepared statement per query, bound parameters only.
+/* store.c: the simulator's state in SQLite (implements store.h). With store_vfs.c (its file
+ * layer) and wal_checkpoint.c (its checkpoint thread), the only files that include sqlite3.h.
+ * WAL with synchronous=NORMAL (an acknowledged write survives a process crash), a schema_version
+ * table, one cached prepared statement per query, bound parameters only.
  *
  * Tables: meta (server key), streams, shards, records (lean, WITHOUT ROWID, keyed by stream,
  * shard and per-shard counter so GetRecords is one range scan), tags; since schema 2 also

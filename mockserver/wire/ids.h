@@ -4,7 +4,8 @@
  *  - sequence numbers in AWS's observed 56-digit shape, tied to their shard;
  *  - shard iterators: opaque base64 tokens, authenticated with a server key (HMAC-SHA256),
  *    carrying position and issue time.
- * See DESIGN.md "Identifiers" and kinesis-facts.md sections 3-5. */
+ * What AWS does with each: docs/aws-behaviour.md (hash keys and shards, sequence numbers,
+ * shard iterators). */
 #ifndef SIM_IDS_H
 #define SIM_IDS_H
 

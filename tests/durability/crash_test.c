@@ -1,4 +1,4 @@
-/* crash_test.c: the crash-durability test for kinesis-sim (issue 7 item 3), run by ci/run-tests
+/* crash_test.c: the crash-durability test for kinesis-sim, run by ci/run-tests
  * as `build/crash-test build/kinesis-sim`.
  *
  * 1. Start the simulator on a file database, create a 3-shard stream, and write from four

@@ -1,5 +1,5 @@
-/* client_faults.c: libkinesis's retry and re-send logic (client/src/engine.c, producer.c; DESIGN.md
- * "Retries") exercised against faults injected into a running kinesis-sim ($KINESIS_SIM_ENDPOINT)
+/* client_faults.c: libkinesis's retry and re-send logic (client/src/engine.c, retry.c,
+ * producer.c) exercised against faults injected into a running kinesis-sim ($KINESIS_SIM_ENDPOINT)
  * through POST /_sim/faults (fixtures/faults/README.md).
  *
  * What the client did is read from two sides: its own answer (error, err->attempts,

@@ -1,7 +1,7 @@
 /* test_ids.c: Criterion tests for mockserver/wire/ids.c (hash keys, hash ranges, MD5 routing, shard
  * ids, sequence numbers, shard iterators). Expected big numbers were computed independently with
  * Python (int arithmetic, hashlib.md5) while writing the tests; the AWS sequence number example is
- * from the Kinesis documentation (see kinesis-facts.md section 4). */
+ * from the Kinesis documentation (docs/aws-behaviour.md, sequence numbers). */
 #include <criterion/criterion.h>
 
 #include <stdio.h>

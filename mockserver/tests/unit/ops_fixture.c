@@ -11,20 +11,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+void fx_config(sim_config *c, const char *account)
+{
+    sim_config_defaults(c);
+    snprintf(c->db_path, sizeof c->db_path, ":memory:");
+    snprintf(c->account_id, sizeof c->account_id, "%s", account);
+    snprintf(c->region, sizeof c->region, FX_REGION);
+    c->sim.clock = SIM_CLOCK_VIRTUAL;
+}
+
+void fx_server(sim_server *srv, const sim_config *c)
+{
+    char err[1024] = "";
+    cr_assert_eq(sim_server_init(srv, c, err, sizeof err), SIM_SERVER_OK, "%s", err);
+}
+
 void fx_init(fx *f, const char *db_path)
 {
     memset(f, 0, sizeof *f);
     sim_config c;
-    sim_config_defaults(&c);
+    fx_config(&c, FX_ACCOUNT);
     snprintf(c.db_path, sizeof c.db_path, "%s", db_path);
-    snprintf(c.region, sizeof c.region, FX_REGION);
-    snprintf(c.account_id, sizeof c.account_id, FX_ACCOUNT);
     c.create_delay_ms = c.delete_delay_ms = c.update_delay_ms = 500;
     c.shard_limit = 500;
-    c.sim.clock = SIM_CLOCK_VIRTUAL;
     c.sim.throttle = SIM_THROTTLE_OFF; /* handler-level tests call at one instant of the clock */
-    char err[1024] = "";
-    cr_assert_eq(sim_server_init(&f->srv, &c, err, sizeof err), SIM_SERVER_OK, "%s", err);
+    fx_server(&f->srv, &c);
     sim_clock_set_ms(f->srv.clock, FX_T0_MS);
     f->ctx.srv = &f->srv;
     snprintf(f->ctx.account_id, sizeof f->ctx.account_id, FX_ACCOUNT);

@@ -20,6 +20,12 @@ typedef struct fx {
     sim_ctx ctx;
 } fx;
 
+/* The configuration every unit test's server starts from: the defaults, an in-memory database,
+ * this account, region FX_REGION and a virtual clock. */
+void fx_config(sim_config *c, const char *account);
+/* sim_server_init with c, or fail the test. */
+void fx_server(sim_server *srv, const sim_config *c);
+
 /* Open a server over db_path (":memory:" for none) with delays of 500 ms and a virtual clock at FX_T0_MS. */
 void fx_init(fx *f, const char *db_path);
 void fx_fini(fx *f);

@@ -7,6 +7,7 @@
 
 #include "dispatch/control.h"
 #include "dispatch/router.h"
+#include "ops_fixture.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "simulation/simulation.h"
@@ -22,14 +23,10 @@ static void ctl_setup(ctl_fixture *f, sim_clock_mode mode)
 {
     memset(f, 0, sizeof *f);
     sim_config c;
-    sim_config_defaults(&c);
-    snprintf(c.db_path, sizeof c.db_path, ":memory:");
-    snprintf(c.account_id, sizeof c.account_id, "000000000000");
-    snprintf(c.region, sizeof c.region, "us-east-1");
+    fx_config(&c, "000000000000");
     c.create_delay_ms = c.delete_delay_ms = c.update_delay_ms = 500;
     c.sim.clock = mode;
-    char err[1024];
-    cr_assert_eq(sim_server_init(&f->srv, &c, err, sizeof err), SIM_SERVER_OK, "%s", err);
+    fx_server(&f->srv, &c);
 }
 
 static void ctl_clear(ctl_fixture *f)

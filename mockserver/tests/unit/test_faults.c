@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "dispatch/router.h"
+#include "ops_fixture.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "simulation/faults.h"
@@ -227,11 +228,11 @@ static void flt_sequence(uint64_t seed, char *out, size_t n)
     flt_add(f, "{\"when\": {\"probability\": 0.5}, \"effect\": {\"error\": \"InternalFailure\"}}");
     flt_add(f, "{\"when\": {\"probability\": 0.5}, \"effect\": {\"latency_ms\": 3}}");
     for (size_t i = 0; i + 1 < n; i++) {
-        sim_fault_fire fx[8];
-        size_t k = flt_eval(f, SIM_FAULT_POINT_REQUEST, "PutRecord", "s", -1, NULL, fx);
+        sim_fault_fire ff[8];
+        size_t k = flt_eval(f, SIM_FAULT_POINT_REQUEST, "PutRecord", "s", -1, NULL, ff);
         char c = '0';
         for (size_t j = 0; j < k; j++)
-            c = (char)(c + (fx[j].rule_id == 1 ? 1 : 2));
+            c = (char)(c + (ff[j].rule_id == 1 ? 1 : 2));
         out[i] = c;
     }
     out[n - 1] = '\0';
@@ -291,38 +292,35 @@ typedef struct {
     sim_ctx ctx;
 } flt_fixture;
 
-static void flt_setup(flt_fixture *fx, const char *rules)
+static void flt_setup(flt_fixture *ff, const char *rules)
 {
-    memset(fx, 0, sizeof *fx);
+    memset(ff, 0, sizeof *ff);
     sim_config c;
-    sim_config_defaults(&c);
-    snprintf(c.db_path, sizeof c.db_path, ":memory:");
-    snprintf(c.account_id, sizeof c.account_id, "222222222222");
-    c.sim.clock = SIM_CLOCK_VIRTUAL;
+    fx_config(&c, "222222222222");
+    fx_server(&ff->srv, &c);
     char err[1024];
-    cr_assert_eq(sim_server_init(&fx->srv, &c, err, sizeof err), SIM_SERVER_OK, "%s", err);
     json_t *doc = flt_json(rules);
-    cr_assert(sim_faults_add_document(sim_simulation_faults(fx->srv.sim), doc, err, sizeof err) > 0, "%s",
+    cr_assert(sim_faults_add_document(sim_simulation_faults(ff->srv.sim), doc, err, sizeof err) > 0, "%s",
               err);
     json_decref(doc);
-    fx->ctx.srv = &fx->srv;
-    snprintf(fx->ctx.account_id, sizeof fx->ctx.account_id, "222222222222");
-    snprintf(fx->ctx.region, sizeof fx->ctx.region, "eu-west-1");
+    ff->ctx.srv = &ff->srv;
+    snprintf(ff->ctx.account_id, sizeof ff->ctx.account_id, "222222222222");
+    snprintf(ff->ctx.region, sizeof ff->ctx.region, "eu-west-1");
 }
 
-static void flt_request(flt_fixture *fx, const char *op, sim_response *resp)
+static void flt_request(flt_fixture *ff, const char *op, sim_response *resp)
 {
-    fx->ctx.op = op;
-    fx->ctx.op_def = sim_router_lookup(op);
-    fx->ctx.err_set = 0;
-    fx->ctx.err_msg[0] = '\0';
-    fx->ctx.now_ms = sim_clock_now_ms(fx->srv.clock);
+    ff->ctx.op = op;
+    ff->ctx.op_def = sim_router_lookup(op);
+    ff->ctx.err_set = 0;
+    ff->ctx.err_msg[0] = '\0';
+    ff->ctx.now_ms = sim_clock_now_ms(ff->srv.clock);
     memset(resp, 0, sizeof *resp);
 }
 
-static void flt_teardown(flt_fixture *fx)
+static void flt_teardown(flt_fixture *ff)
 {
-    sim_server_clean_up(&fx->srv);
+    sim_server_clean_up(&ff->srv);
 }
 
 static void flt_body(sim_response *resp, const char *text)
@@ -334,121 +332,121 @@ static void flt_body(sim_response *resp, const char *text)
 
 Test(faults_effects, error_with_default_message_and_status_override)
 {
-    flt_fixture fx;
-    flt_setup(&fx, "[{\"match\": {\"operations\": [\"DescribeStream\"]}, \"when\": {\"nth\": 1},"
+    flt_fixture ff;
+    flt_setup(&ff, "[{\"match\": {\"operations\": [\"DescribeStream\"]}, \"when\": {\"nth\": 1},"
                    "  \"effect\": {\"error\": \"InternalFailure\"}},"
                    " {\"match\": {\"operations\": [\"ListShards\"]},"
                    "  \"effect\": {\"error\": \"ExpiredIteratorException\", \"message\": \"custom\","
                    "              \"status\": 429}}]");
     sim_response resp;
     json_t *in = json_pack("{s:s}", "StreamName", "s1");
-    flt_request(&fx, "DescribeStream", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, in, &resp), SIM_HOOK_ERROR);
-    cr_assert_eq(fx.ctx.err, SIM_ERR_InternalFailure);
-    cr_assert_str_eq(fx.ctx.err_msg, "Internal Service Failure");
+    flt_request(&ff, "DescribeStream", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, in, &resp), SIM_HOOK_ERROR);
+    cr_assert_eq(ff.ctx.err, SIM_ERR_InternalFailure);
+    cr_assert_str_eq(ff.ctx.err_msg, "Internal Service Failure");
     resp.status = 500; /* what the router would answer */
-    sim_sim_after_op(&fx.ctx, &resp);
+    sim_sim_after_op(&ff.ctx, &resp);
     cr_assert_eq(resp.status, 500);
-    flt_request(&fx, "DescribeStream", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, in, &resp), SIM_HOOK_PROCEED, "nth 1 fired once");
+    flt_request(&ff, "DescribeStream", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, in, &resp), SIM_HOOK_PROCEED, "nth 1 fired once");
     resp.status = 200;
-    sim_sim_after_op(&fx.ctx, &resp);
+    sim_sim_after_op(&ff.ctx, &resp);
 
-    flt_request(&fx, "ListShards", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, in, &resp), SIM_HOOK_ERROR);
-    cr_assert_eq(fx.ctx.err, SIM_ERR_ExpiredIteratorException);
-    cr_assert_str_eq(fx.ctx.err_msg, "custom");
+    flt_request(&ff, "ListShards", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, in, &resp), SIM_HOOK_ERROR);
+    cr_assert_eq(ff.ctx.err, SIM_ERR_ExpiredIteratorException);
+    cr_assert_str_eq(ff.ctx.err_msg, "custom");
     resp.status = 400;
-    sim_sim_after_op(&fx.ctx, &resp);
+    sim_sim_after_op(&ff.ctx, &resp);
     cr_assert_eq(resp.status, 429, "status override applied to the fault's answer");
     json_decref(in);
 
-    sim_metrics *m = sim_simulation_metrics(fx.srv.sim);
+    sim_metrics *m = sim_simulation_metrics(ff.srv.sim);
     cr_assert_eq(sim_metrics_faults_fired(m, 1), 1);
     cr_assert_eq(sim_metrics_faults_fired(m, 2), 1);
     cr_assert_eq(sim_metrics_requests(m, "DescribeStream", "InternalFailure"), 1);
     cr_assert_eq(sim_metrics_requests(m, "DescribeStream", "ok"), 1);
     cr_assert_eq(sim_metrics_requests(m, "ListShards", "ExpiredIteratorException"), 1);
-    flt_teardown(&fx);
+    flt_teardown(&ff);
 }
 
 Test(faults_effects, latency_and_drop)
 {
-    flt_fixture fx;
-    flt_setup(&fx, "[{\"match\": {\"operations\": [\"ListStreams\"]}, \"effect\": {\"latency_ms\": 250}},"
+    flt_fixture ff;
+    flt_setup(&ff, "[{\"match\": {\"operations\": [\"ListStreams\"]}, \"effect\": {\"latency_ms\": 250}},"
                    " {\"match\": {\"operations\": [\"DeleteStream\"]}, \"effect\": {\"drop\": true}},"
                    " {\"match\": {\"operations\": [\"CreateStream\"]}, \"effect\": {\"drop\": \"after\","
                    "  \"latency_ms\": 40}}]");
     sim_response resp;
-    flt_request(&fx, "ListStreams", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, NULL, &resp), SIM_HOOK_PROCEED);
+    flt_request(&ff, "ListStreams", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, NULL, &resp), SIM_HOOK_PROCEED);
     cr_assert_eq(resp.delay_ms, 250);
     resp.delay_ms = 0; /* even if the router rebuilt the response, after_op sets it again */
     flt_body(&resp, "{}");
-    sim_sim_after_op(&fx.ctx, &resp);
+    sim_sim_after_op(&ff.ctx, &resp);
     cr_assert_eq(resp.delay_ms, 250);
     cr_assert_not(resp.drop_connection);
     free(resp.body);
 
-    flt_request(&fx, "DeleteStream", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, NULL, &resp), SIM_HOOK_DROP);
+    flt_request(&ff, "DeleteStream", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, NULL, &resp), SIM_HOOK_DROP);
     cr_assert(resp.drop_connection);
 
-    flt_request(&fx, "CreateStream", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, NULL, &resp), SIM_HOOK_PROCEED, "drop after: handler runs");
+    flt_request(&ff, "CreateStream", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, NULL, &resp), SIM_HOOK_PROCEED, "drop after: handler runs");
     cr_assert_not(resp.drop_connection);
     flt_body(&resp, "{}");
-    sim_sim_after_op(&fx.ctx, &resp);
+    sim_sim_after_op(&ff.ctx, &resp);
     cr_assert(resp.drop_connection);
     cr_assert_eq(resp.delay_ms, 40);
     free(resp.body);
-    flt_teardown(&fx);
+    flt_teardown(&ff);
 }
 
 Test(faults_effects, truncate_and_malform_bodies)
 {
-    flt_fixture fx;
-    flt_setup(&fx,
+    flt_fixture ff;
+    flt_setup(&ff,
               "[{\"match\": {\"operations\": [\"DescribeStreamSummary\"]}, \"effect\": {\"truncate\": 5}},"
               " {\"match\": {\"operations\": [\"ListStreams\"]}, \"effect\": {\"malform\": true}}]");
     sim_response resp;
-    flt_request(&fx, "DescribeStreamSummary", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, NULL, &resp), SIM_HOOK_PROCEED);
+    flt_request(&ff, "DescribeStreamSummary", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, NULL, &resp), SIM_HOOK_PROCEED);
     flt_body(&resp, "{\"StreamDescriptionSummary\":{}}");
-    sim_sim_after_op(&fx.ctx, &resp);
+    sim_sim_after_op(&ff.ctx, &resp);
     cr_assert_eq(resp.body_len, 5);
     cr_assert(memcmp(resp.body, "{\"Str", 5) == 0);
     free(resp.body);
 
-    flt_request(&fx, "ListStreams", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, NULL, &resp), SIM_HOOK_PROCEED);
+    flt_request(&ff, "ListStreams", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, NULL, &resp), SIM_HOOK_PROCEED);
     flt_body(&resp, "{\"StreamNames\":[]}");
-    sim_sim_after_op(&fx.ctx, &resp);
+    sim_sim_after_op(&ff.ctx, &resp);
     json_error_t je;
     json_t *parsed = json_loadb((const char *)resp.body, resp.body_len, 0, &je);
     cr_assert_null(parsed, "a malformed body must not parse as JSON");
     cr_assert(resp.body_len > strlen("{\"StreamNames\":[]}"));
     free(resp.body);
-    flt_teardown(&fx);
+    flt_teardown(&ff);
 }
 
 Test(faults_effects, put_records_entry_failures)
 {
-    flt_fixture fx;
-    flt_setup(&fx, "{\"seed\": 3, \"rules\": ["
+    flt_fixture ff;
+    flt_setup(&ff, "{\"seed\": 3, \"rules\": ["
                    " {\"match\": {\"operations\": [\"PutRecords\"]}, \"when\": {\"every\": 2},"
                    "  \"effect\": {\"entry_error\": \"InternalFailure\"}},"
                    " {\"match\": {\"partition_key\": \"hot\"},"
                    "  \"effect\": {\"entry_error\": \"ProvisionedThroughputExceededException\"}}]}");
     sim_response resp;
-    flt_request(&fx, "PutRecords", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, NULL, &resp), SIM_HOOK_PROCEED);
+    flt_request(&ff, "PutRecords", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, NULL, &resp), SIM_HOOK_PROCEED);
     sim_stream_ref st = {"s", 1, 0};
     int results[6];
     sim_entry_result res[6];
     const char *keys[6] = {"a", "b", "c", "hot", "hot", "d"};
     for (int i = 0; i < 6; i++)
-        results[i] = sim_sim_write_record(&fx.ctx, &st, 3, keys[i], 10, 1, &res[i]);
+        results[i] = sim_sim_write_record(&ff.ctx, &st, 3, keys[i], 10, 1, &res[i]);
     int expect[6] = {0, 1, 0, 1, 1, 1};
     for (int i = 0; i < 6; i++)
         cr_assert_eq(results[i], expect[i], "entry %d", i);
@@ -457,36 +455,36 @@ Test(faults_effects, put_records_entry_failures)
     cr_assert_eq(res[4].code, SIM_ERR_ProvisionedThroughputExceededException);
     cr_assert_str_eq(res[4].message, "Rate exceeded for shard shardId-000000000003 in stream s under "
                                      "account 222222222222.");
-    cr_assert_not(fx.ctx.err_set);
+    cr_assert_not(ff.ctx.err_set);
     resp.status = 200;
-    sim_sim_after_op(&fx.ctx, &resp);
-    sim_metrics *m = sim_simulation_metrics(fx.srv.sim);
+    sim_sim_after_op(&ff.ctx, &resp);
+    sim_metrics *m = sim_simulation_metrics(ff.srv.sim);
     cr_assert_eq(sim_metrics_records_stored(m), 2, "only the entries that were let through");
     cr_assert_eq(sim_metrics_bytes_stored(m), 20);
-    flt_teardown(&fx);
+    flt_teardown(&ff);
 }
 
 Test(faults_effects, put_record_entry_failure_is_whole_error)
 {
-    flt_fixture fx;
-    flt_setup(&fx, "{\"match\": {\"operations\": [\"PutRecord\"]}, "
+    flt_fixture ff;
+    flt_setup(&ff, "{\"match\": {\"operations\": [\"PutRecord\"]}, "
                    "\"effect\": {\"entry_error\": \"InternalFailure\"}}");
     sim_response resp;
-    flt_request(&fx, "PutRecord", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, NULL, &resp), SIM_HOOK_PROCEED);
+    flt_request(&ff, "PutRecord", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, NULL, &resp), SIM_HOOK_PROCEED);
     sim_stream_ref st = {"s", 1, 0};
-    cr_assert_eq(sim_sim_write_record(&fx.ctx, &st, 0, "k", 1, 0, NULL), -1);
-    cr_assert_eq(fx.ctx.err, SIM_ERR_InternalFailure);
+    cr_assert_eq(sim_sim_write_record(&ff.ctx, &st, 0, "k", 1, 0, NULL), -1);
+    cr_assert_eq(ff.ctx.err, SIM_ERR_InternalFailure);
     resp.status = 500;
-    sim_sim_after_op(&fx.ctx, &resp);
-    cr_assert_eq(sim_metrics_records_stored(sim_simulation_metrics(fx.srv.sim)), 0);
-    flt_teardown(&fx);
+    sim_sim_after_op(&ff.ctx, &resp);
+    cr_assert_eq(sim_metrics_records_stored(sim_simulation_metrics(ff.srv.sim)), 0);
+    flt_teardown(&ff);
 }
 
 Test(faults_effects, shard_rules_fire_in_handler_hooks)
 {
-    flt_fixture fx;
-    flt_setup(&fx, "[{\"match\": {\"operations\": [\"GetRecords\"], \"stream\": \"logs\"},"
+    flt_fixture ff;
+    flt_setup(&ff, "[{\"match\": {\"operations\": [\"GetRecords\"], \"stream\": \"logs\"},"
                    "  \"effect\": {\"error\": \"ExpiredIteratorException\"}},"
                    " {\"match\": {\"operations\": [\"PutRecords\"], \"shard\": 1},"
                    "  \"effect\": {\"error\": \"ServiceUnavailable\"}},"
@@ -495,72 +493,72 @@ Test(faults_effects, shard_rules_fire_in_handler_hooks)
     sim_response resp;
     sim_stream_ref logs = {"logs", 1, 0}, other = {"other", 1, 0};
     /* GetRecords: the stream is known only in the handler */
-    flt_request(&fx, "GetRecords", &resp);
+    flt_request(&ff, "GetRecords", &resp);
     json_t *in = json_pack("{s:s}", "ShardIterator", "AAAA");
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, in, &resp), SIM_HOOK_PROCEED);
-    cr_assert_eq(sim_sim_read_begin(&fx.ctx, &logs, 0), -1);
-    cr_assert_eq(fx.ctx.err, SIM_ERR_ExpiredIteratorException);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, in, &resp), SIM_HOOK_PROCEED);
+    cr_assert_eq(sim_sim_read_begin(&ff.ctx, &logs, 0), -1);
+    cr_assert_eq(ff.ctx.err, SIM_ERR_ExpiredIteratorException);
     resp.status = 400;
-    sim_sim_after_op(&fx.ctx, &resp);
-    flt_request(&fx, "GetRecords", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, in, &resp), SIM_HOOK_PROCEED);
-    cr_assert_eq(sim_sim_read_begin(&fx.ctx, &other, 0), 0);
-    sim_sim_after_op(&fx.ctx, &resp);
+    sim_sim_after_op(&ff.ctx, &resp);
+    flt_request(&ff, "GetRecords", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, in, &resp), SIM_HOOK_PROCEED);
+    cr_assert_eq(sim_sim_read_begin(&ff.ctx, &other, 0), 0);
+    sim_sim_after_op(&ff.ctx, &resp);
     json_decref(in);
 
     /* PutRecords: a shard rule with an error effect fails the whole request */
-    flt_request(&fx, "PutRecords", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, NULL, &resp), SIM_HOOK_PROCEED);
+    flt_request(&ff, "PutRecords", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, NULL, &resp), SIM_HOOK_PROCEED);
     sim_entry_result res;
-    cr_assert_eq(sim_sim_write_record(&fx.ctx, &other, 0, "k", 1, 1, &res), 0);
-    cr_assert_eq(sim_sim_write_record(&fx.ctx, &other, 1, "k", 1, 1, &res), -1);
-    cr_assert_eq(fx.ctx.err, SIM_ERR_ServiceUnavailable);
-    sim_sim_after_op(&fx.ctx, &resp);
+    cr_assert_eq(sim_sim_write_record(&ff.ctx, &other, 0, "k", 1, 1, &res), 0);
+    cr_assert_eq(sim_sim_write_record(&ff.ctx, &other, 1, "k", 1, 1, &res), -1);
+    cr_assert_eq(ff.ctx.err, SIM_ERR_ServiceUnavailable);
+    sim_sim_after_op(&ff.ctx, &resp);
 
-    flt_request(&fx, "GetShardIterator", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, NULL, &resp), SIM_HOOK_PROCEED);
-    cr_assert_eq(sim_sim_iterator(&fx.ctx, &other, 4), 0);
+    flt_request(&ff, "GetShardIterator", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, NULL, &resp), SIM_HOOK_PROCEED);
+    cr_assert_eq(sim_sim_iterator(&ff.ctx, &other, 4), 0);
     resp.status = 200;
-    sim_sim_after_op(&fx.ctx, &resp);
+    sim_sim_after_op(&ff.ctx, &resp);
     cr_assert_eq(resp.delay_ms, 70, "latency found in the handler reaches the response");
-    flt_teardown(&fx);
+    flt_teardown(&ff);
 }
 
 Test(faults_effects, faults_fire_before_rate_limits)
 {
-    flt_fixture fx;
-    flt_setup(&fx, "{\"match\": {\"operations\": [\"DescribeLimits\"]}, \"when\": {\"nth\": 1},"
+    flt_fixture ff;
+    flt_setup(&ff, "{\"match\": {\"operations\": [\"DescribeLimits\"]}, \"when\": {\"nth\": 1},"
                    " \"effect\": {\"error\": \"ServiceUnavailable\"}}");
     sim_response resp;
-    flt_request(&fx, "DescribeLimits", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, NULL, &resp), SIM_HOOK_ERROR);
-    cr_assert_eq(fx.ctx.err, SIM_ERR_ServiceUnavailable);
-    sim_sim_after_op(&fx.ctx, &resp);
-    flt_request(&fx, "DescribeLimits", &resp);
-    cr_assert_eq(sim_sim_before_op(&fx.ctx, NULL, &resp), SIM_HOOK_PROCEED,
+    flt_request(&ff, "DescribeLimits", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, NULL, &resp), SIM_HOOK_ERROR);
+    cr_assert_eq(ff.ctx.err, SIM_ERR_ServiceUnavailable);
+    sim_sim_after_op(&ff.ctx, &resp);
+    flt_request(&ff, "DescribeLimits", &resp);
+    cr_assert_eq(sim_sim_before_op(&ff.ctx, NULL, &resp), SIM_HOOK_PROCEED,
                  "the faulted call used no rate budget");
-    flt_teardown(&fx);
+    flt_teardown(&ff);
 }
 
 Test(faults_effects, outcome_of_errors_answered_before_the_handler)
 {
-    flt_fixture fx;
-    flt_setup(&fx, "{\"match\": {\"operations\": [\"Nothing\"]}, \"effect\": {\"drop\": true}}");
+    flt_fixture ff;
+    flt_setup(&ff, "{\"match\": {\"operations\": [\"Nothing\"]}, \"effect\": {\"drop\": true}}");
     sim_response resp;
-    flt_request(&fx, "PutRecord", &resp);
+    flt_request(&ff, "PutRecord", &resp);
     resp.status = 400;
     const char *body = "{\"__type\":\"com.amazon.coral.validate#ValidationException\",\"message\":\"x\"}";
     resp.body = (uint8_t *)strdup(body);
     resp.body_len = strlen(body);
-    sim_sim_after_op(&fx.ctx, &resp);
+    sim_sim_after_op(&ff.ctx, &resp);
     free(resp.body);
-    flt_request(&fx, NULL, &resp);
+    flt_request(&ff, NULL, &resp);
     resp.status = 404;
-    sim_sim_after_op(&fx.ctx, &resp);
-    sim_metrics *m = sim_simulation_metrics(fx.srv.sim);
+    sim_sim_after_op(&ff.ctx, &resp);
+    sim_metrics *m = sim_simulation_metrics(ff.srv.sim);
     cr_assert_eq(sim_metrics_requests(m, "PutRecord", "ValidationException"), 1);
     cr_assert_eq(sim_metrics_requests(m, "unknown", "HTTP 404"), 1);
-    flt_teardown(&fx);
+    flt_teardown(&ff);
 }
 
 /* The example files in fixtures/faults/ must load (paths from this file's location, so the test

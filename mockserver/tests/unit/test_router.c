@@ -11,6 +11,7 @@
 #include "dispatch/router.h"
 #include "dispatch/validate.h"
 #include "ops/ops.h"
+#include "ops_fixture.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "shared/sigv4.h"
@@ -29,17 +30,12 @@ static json_t *answer;
 
 static void init_server(void)
 {
-    char err[256];
     sim_log_set_level(SIM_LOG_ERROR); /* the unimplemented-operation warnings are expected */
     sim_config c;
-    sim_config_defaults(&c);
-    snprintf(c.db_path, sizeof c.db_path, ":memory:");
-    snprintf(c.account_id, sizeof c.account_id, "000000000000");
-    snprintf(c.region, sizeof c.region, "us-east-1");
+    fx_config(&c, "000000000000");
     c.shard_limit = 500;
-    c.sim.clock = SIM_CLOCK_VIRTUAL;
     c.sim.throttle = SIM_THROTTLE_OFF; /* the checks, not the rates, are under test */
-    cr_assert_eq(sim_server_init(&srv, &c, err, sizeof err), SIM_SERVER_OK, "%s", err);
+    fx_server(&srv, &c);
 }
 
 static void fini_server(void)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dispatch/router.h"
+#include "ops_fixture.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "simulation/simulation.h"
@@ -213,15 +214,11 @@ static void thr_setup(thr_fixture *f, const sim_simulation_options *opt, const c
 {
     memset(f, 0, sizeof *f);
     sim_config c;
-    sim_config_defaults(&c);
-    snprintf(c.db_path, sizeof c.db_path, ":memory:");
-    snprintf(c.account_id, sizeof c.account_id, "111111111111");
-    snprintf(c.region, sizeof c.region, "us-east-1");
+    fx_config(&c, "111111111111");
     if (opt)
         c.sim = *opt;
     c.sim.clock = SIM_CLOCK_VIRTUAL;
-    char err[1024];
-    cr_assert_eq(sim_server_init(&f->srv, &c, err, sizeof err), SIM_SERVER_OK, "%s", err);
+    fx_server(&f->srv, &c);
     sim_clock_set_ms(f->srv.clock, 1700000000000);
     f->ctx.srv = &f->srv;
     f->ctx.op = op;

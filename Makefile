@@ -154,7 +154,8 @@ tsan: deps
 conform: all
 	$(BUILD)/kinesis-conform --endpoint $(ENDPOINT) $(CONFORM_ARGS)
 
-$(BUILD)/obj/%.o: %.c
+# Objects depend on the Makefile too: a change of flags (include paths, visibility) rebuilds them.
+$(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 

@@ -155,6 +155,10 @@ struct sim_http {
     int n_released; /* held answers whose batch ended since the HTTP/1.1 thread last looked */
     uint64_t batches, batch_failures; /* commits of batches with held answers, and failed ones */
     uint64_t held_total;              /* answers ever held */
+    sim_held *h2_held;                /* HTTP/2 answers of the open batch */
+    sim_held *h2_released;            /* HTTP/2 answers whose batch ended, for the loop thread */
+    int n_h2_held;
+    int loop_held_out; /* loop thread only: its HTTP/2 answers held or released, not yet taken */
     /* the event loop */
     int epfd, wakefd;
     int listen_fd, tls_listen_fd;
@@ -218,17 +222,20 @@ const sim_http_limits *sim_http_limits_of(const sim_http *h)
     return &h->lim;
 }
 
-/* ---- the group commit ----
- * The HTTP/1.1 thread opens a store batch (one transaction) when it dispatches and none is open;
+/* ---- the group commit (server/server.h owns it; this file decides when to commit) ----
+ * Requests are routed inside the open store batch (sim_server_dispatch opens one when none is);
  * each request runs in a savepoint of it (store.h). An answer given while the batch has changes
- * is held until the batch's COMMIT returned: the access handler returns without queueing it, and
- * libmicrohttpd calls it again for the fully received request (its API allows this), which then
- * answers once batch_done is set (a suspend/resume pair would cost two epoll_ctl calls per
- * request). The batch commits when libmicrohttpd's pass over the ready connections ends
- * (mhd_main), when BATCH_MAX_HELD answers wait, or before anything else takes the dispatch lock
- * (sim_http_lock, sim_http_dispatch: HTTP/2, streaming producers), so nothing else ever sees or
- * builds on uncommitted state. A held request whose client goes away leaves the held list in
- * on_completed. */
+ * is held until the batch's COMMIT returned.
+ *   - HTTP/1.1: the access handler returns without queueing the answer, and libmicrohttpd calls it
+ *     again for the fully received request (its API allows this), which then answers once
+ *     batch_done is set (a suspend/resume pair would cost two epoll_ctl calls per request).
+ *   - HTTP/2 (on the event loop): the stream waits in S_HELD with a sim_held on h2_held; once its
+ *     batch ended the node moves to h2_released, the loop marks it ready and ticks its connection.
+ * The batch commits when libmicrohttpd's pass over the ready connections ends (mhd_main), when the
+ * event loop's pass ends with HTTP/2 answers held (loop_end_pass), when BATCH_MAX_HELD answers
+ * wait, or before anything else takes the dispatch lock (sim_http_lock: streaming producers), so
+ * nothing else ever sees or builds on uncommitted state. A held request whose client goes away
+ * leaves its list (on_completed; sim_http_held_drop). */
 
 static void wake_mhd(sim_http *h)
 {
@@ -256,27 +263,137 @@ static void fail_held(sim_http *h, sim_error_code err, const char *msg)
     }
 }
 
-/* Commit the open batch, if any, and release its held answers. Under dispatch_mu. */
+static int on_loop_thread(sim_http *h)
+{
+    return h->loop_running && pthread_equal(pthread_self(), h->loop);
+}
+
+static void wake_loop(sim_http *h)
+{
+    uint64_t one = 1;
+    if (h->wakefd >= 0 && write(h->wakefd, &one, sizeof one) < 0 && errno != EAGAIN)
+        sim_log(SIM_LOG_WARN, "http: loop wake-up write: %s", strerror(errno));
+}
+
+static void held_unlink(sim_held **list, sim_held *n)
+{
+    if (n->prev)
+        n->prev->next = n->next;
+    else if (*list == n)
+        *list = n->next;
+    if (n->next)
+        n->next->prev = n->prev;
+    n->prev = n->next = NULL;
+}
+
+static void held_push(sim_held **list, sim_held *n)
+{
+    n->prev = NULL;
+    n->next = *list;
+    if (*list)
+        (*list)->prev = n;
+    *list = n;
+}
+
+/* Commit the open batch, if any, and release its held answers: HTTP/1.1 ones to the HTTP/1.1
+ * thread, HTTP/2 ones to the event loop. Under dispatch_mu. */
 static void flush_locked(sim_http *h)
 {
     sim_error_code err = SIM_ERR_InternalFailure;
     char msg[1024];
     int rc = sim_server_commit(h->srv, &err, msg, sizeof msg);
-    if (!h->held)
+    if (!h->held && !h->h2_held)
         return;
     h->batches++;
     if (rc != 0) {
         h->batch_failures++;
         fail_held(h, err, msg);
+        for (sim_held *n = h->h2_held; n; n = n->next) {
+            int64_t delay = n->resp->delay_ms;
+            int drop = n->resp->drop_connection;
+            sim_response_clean_up(n->resp);
+            sim_response_error(n->resp, (codec_kind)n->codec, err, 0, msg);
+            n->resp->delay_ms = delay;
+            n->resp->drop_connection = drop;
+        }
     }
-    for (http_req *r = h->held; r; r = r->bnext)
-        r->batch_done = 1; /* its handler answers when libmicrohttpd calls it next */
-    h->n_released += h->n_held;
-    h->held = NULL;
-    h->held_tail = &h->held;
-    h->n_held = 0;
-    if (!on_mhd_thread(h))
-        wake_mhd(h);
+    if (h->held) {
+        for (http_req *r = h->held; r; r = r->bnext)
+            r->batch_done = 1; /* its handler answers when libmicrohttpd calls it next */
+        h->n_released += h->n_held;
+        h->held = NULL;
+        h->held_tail = &h->held;
+        h->n_held = 0;
+        if (!on_mhd_thread(h))
+            wake_mhd(h);
+    }
+    if (h->h2_held) {
+        while (h->h2_held) {
+            sim_held *n = h->h2_held;
+            held_unlink(&h->h2_held, n);
+            held_push(&h->h2_released, n);
+            n->linked = 2;
+        }
+        h->n_h2_held = 0;
+        if (!on_loop_thread(h))
+            wake_loop(h);
+    }
+}
+
+/* The event loop's end of a pass: commit a batch that holds HTTP/2 answers, then hand the
+ * released answers to their connections' ticks. */
+static void loop_end_pass(sim_http *h)
+{
+    if (!h->loop_held_out)
+        return; /* nothing of ours waits: no lock */
+    pthread_mutex_lock(&h->dispatch_mu);
+    if (h->h2_held)
+        flush_locked(h);
+    while (h->h2_released) {
+        sim_held *n = h->h2_released;
+        held_unlink(&h->h2_released, n);
+        n->linked = 0;
+        n->ready = 1;
+        n->conn->due_ms = 1; /* due at once */
+        h->loop_held_out--;
+    }
+    pthread_mutex_unlock(&h->dispatch_mu);
+}
+
+int sim_http_dispatch_batched(sim_http *h, sim_request *req, sim_response *resp, sim_held *held)
+{
+    char id[SIM_REQUEST_ID_LEN];
+    held->ready = 0;
+    pthread_mutex_lock(&h->dispatch_mu);
+    sim_request_id_make(++h->srv->request_counter, id);
+    snprintf(req->request_id, sizeof req->request_id, "%s", id);
+    int hold = sim_server_dispatch(h->srv, req, resp);
+    if (hold) {
+        held_push(&h->h2_held, held);
+        held->linked = 1;
+        h->n_h2_held++;
+        h->loop_held_out++;
+        h->held_total++;
+        if (h->n_held + h->n_h2_held >= BATCH_MAX_HELD)
+            flush_locked(h);
+    }
+    pthread_mutex_unlock(&h->dispatch_mu);
+    return hold;
+}
+
+void sim_http_held_drop(sim_http *h, sim_held *held)
+{
+    pthread_mutex_lock(&h->dispatch_mu);
+    if (held->linked == 1) {
+        held_unlink(&h->h2_held, held);
+        h->n_h2_held--;
+    } else if (held->linked == 2) {
+        held_unlink(&h->h2_released, held);
+    }
+    if (held->linked)
+        h->loop_held_out--;
+    held->linked = 0;
+    pthread_mutex_unlock(&h->dispatch_mu);
 }
 
 /* ---- shared with http2.c and tls.c ---- */
@@ -312,17 +429,6 @@ void sim_http_request_id(sim_http *h, char *out, size_t out_len)
     sim_request_id_make(++h->srv->request_counter, id);
     pthread_mutex_unlock(&h->dispatch_mu);
     snprintf(out, out_len, "%s", id);
-}
-
-void sim_http_dispatch(sim_http *h, sim_request *req, sim_response *resp)
-{
-    char id[SIM_REQUEST_ID_LEN];
-    pthread_mutex_lock(&h->dispatch_mu);
-    flush_locked(h); /* answered at once below: it must see and build on committed state only */
-    sim_request_id_make(++h->srv->request_counter, id);
-    snprintf(req->request_id, sizeof req->request_id, "%s", id);
-    sim_dispatch(h->srv, req, resp);
-    pthread_mutex_unlock(&h->dispatch_mu);
 }
 
 /* libmicrohttpd runs on our own thread (mhd_main), which alone may call MHD_add_connection: the
@@ -1281,6 +1387,7 @@ static void *loop_main(void *arg)
             if (c->ops->io(c, which, evs[i].events) != 0)
                 conn_kill(c);
         }
+        loop_end_pass(h);
         run_ticks(h);
         reap_dead(h);
         if (!stopping) {

@@ -7,12 +7,12 @@
  * simulation seams are honoured on every path: delay_ms (a timer, never a blocked loop),
  * drop_connection, and stream (an answer produced over time, SubscribeToShard's event stream).
  *
- * Threads: our HTTP/1.1 thread drives libmicrohttpd (MHD_run) and groups the store commits of the
- * requests of each pass into one transaction, holding their answers until it is committed (http.c);
- * one event-loop thread accepts, detects protocols and runs HTTP/2 sessions and TLS. Both call
- * sim_dispatch, and a stream's producer, only under one dispatch lock, so the router, the store and
- * every handler still see one request at a time; sim_http_lock and sim_http_dispatch commit an open
- * batch first, so nothing outside HTTP/1.1 sees uncommitted state. */
+ * Threads: our HTTP/1.1 thread drives libmicrohttpd (MHD_run); one event-loop thread accepts,
+ * detects protocols and runs HTTP/2 sessions and TLS. Both route requests into the same store
+ * batches (group commit, server/server.h) and hold the answers until their batch is committed
+ * (http.c). They route, and call a stream's producer, only under one dispatch lock, so the router,
+ * the store and every handler see one request at a time; sim_http_lock commits an open batch
+ * first, so a producer never reads uncommitted state. */
 #ifndef SIM_HTTP_H
 #define SIM_HTTP_H
 
@@ -73,8 +73,23 @@ const sim_http_limits *sim_http_limits_of(const sim_http *h);
 
 /* ---- shared by http2.c and tls.c (not for other modules) ---- */
 
-/* Route one request under the dispatch lock: assigns req->request_id, then sim_dispatch. */
-void sim_http_dispatch(sim_http *h, sim_request *req, sim_response *resp);
+/* An HTTP/2 answer held until the batch that holds its changes commits (group commit:
+ * server/server.h). The stream embeds it. */
+struct sim_conn;
+typedef struct sim_held {
+    sim_response *resp;    /* the answer; replaced by the failure answer if the COMMIT fails */
+    int codec;             /* the request's codec_kind, for that failure answer */
+    struct sim_conn *conn; /* ticked (on the loop thread) once the answer is released */
+    int linked;            /* under the dispatch lock: 1 on the held list, 2 released, 0 neither */
+    int ready;             /* loop thread: released, the answer may leave now */
+    struct sim_held *prev, *next;
+} sim_held;
+/* Route req inside the open batch, as HTTP/1.1 requests are (assigns req->request_id). Returns 1
+ * when the answer is held: once its batch commits, held->ready is set and held->conn ticked, and
+ * not before. 0: it may leave now. Event-loop thread only; held->resp, codec and conn set. */
+int sim_http_dispatch_batched(sim_http *h, sim_request *req, sim_response *resp, sim_held *held);
+/* The stream of a held answer went away: forget it. Event-loop thread. */
+void sim_http_held_drop(sim_http *h, sim_held *held);
 /* A fresh x-amzn-RequestId (for answers given without dispatching, e.g. 413). */
 void sim_http_request_id(sim_http *h, char *out, size_t out_len);
 /* The dispatch lock, for calls into a streaming answer's producer (sim_stream in sim.h). Taking it

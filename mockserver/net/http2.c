@@ -29,7 +29,8 @@
 #define READ_CHUNK 16384
 #define READS_PER_WAKE 64 /* bounded work per wake-up (level-triggered: the rest comes next) */
 
-typedef enum { S_RECEIVING = 0, S_DELAYED, S_SENDING, S_STREAMING } stream_state;
+/* S_HELD: routed, its answer waits for the COMMIT of its batch (group commit, server/server.h) */
+typedef enum { S_RECEIVING = 0, S_HELD, S_DELAYED, S_SENDING, S_STREAMING } stream_state;
 
 typedef struct h2_stream {
     h2_session *s;
@@ -55,11 +56,13 @@ typedef struct h2_stream {
     int64_t t0;
     char request_id[SIM_REQUEST_ID_LEN];
     char target[128];
+    sim_held hold; /* while S_HELD */
     struct h2_stream *prev, *next;
 } h2_stream;
 
 struct h2_session {
     sim_http *h;
+    sim_conn *conn; /* the loop's connection that carries it (ticked when held answers are released) */
     nghttp2_session *ng;
     h2_io io;
     uint8_t *pend; /* output not yet taken by the transport */
@@ -87,6 +90,8 @@ static void stream_unlink(h2_stream *st)
 static void stream_free(h2_stream *st)
 {
     sim_http *h = st->s->h;
+    if (st->state == S_HELD)
+        sim_http_held_drop(h, &st->hold);
     if (st->stream || st->resp.stream) {
         sim_http_lock(h);
         if (st->stream)
@@ -261,7 +266,19 @@ static const char *find_header(const h2_stream *st, const char *name)
     return NULL;
 }
 
-/* The request is complete: route it and answer (now, or later for a delay). */
+/* The routed request's answer may leave: now, or after its delay. */
+static void answer_routed(h2_stream *st)
+{
+    if (st->resp.delay_ms > 0 && !sim_http_stopping(st->s->h)) {
+        st->state = S_DELAYED;
+        st->due_ms = sim_http_mono_ms() + st->resp.delay_ms;
+        return;
+    }
+    respond(st);
+}
+
+/* The request is complete: route it and answer (now, later for a delay, or once its batch
+ * committed). */
 static void request_complete(h2_stream *st)
 {
     if (st->answered)
@@ -310,17 +327,19 @@ static void request_complete(h2_stream *st)
     req.body_len = st->len;
     const char *target = find_header(st, "x-amz-target");
     snprintf(st->target, sizeof st->target, "%s", target ? target : "");
-    sim_http_dispatch(st->s->h, &req, &st->resp);
+    st->hold.resp = &st->resp;
+    st->hold.codec = (int)codec_from_content_type(find_header(st, "content-type"));
+    st->hold.conn = st->s->conn;
+    int held = sim_http_dispatch_batched(st->s->h, &req, &st->resp, &st->hold);
     snprintf(st->request_id, sizeof st->request_id, "%.36s", req.request_id);
     if (q)
         *q = '?';
     free(hv);
-    if (st->resp.delay_ms > 0 && !sim_http_stopping(st->s->h)) {
-        st->state = S_DELAYED;
-        st->due_ms = sim_http_mono_ms() + st->resp.delay_ms;
+    if (held) {
+        st->state = S_HELD; /* answered from the tick once the batch committed */
         return;
     }
-    respond(st);
+    answer_routed(st);
 }
 
 /* ---- nghttp2 callbacks ---- */
@@ -492,12 +511,13 @@ static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error_code,
 
 /* ---- the session ---- */
 
-h2_session *h2_session_new(sim_http *h, h2_io io)
+h2_session *h2_session_new(sim_http *h, sim_conn *conn, h2_io io)
 {
     h2_session *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->h = h;
+    s->conn = conn;
     s->io = io;
     s->idle_since_ms = sim_http_mono_ms();
     nghttp2_session_callbacks *cbs;
@@ -653,6 +673,13 @@ int h2_session_tick(h2_session *s, int64_t now_ms)
             nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL);
             continue;
         }
+        if (st->state == S_HELD) {
+            if (st->hold.ready) {
+                st->hold.ready = 0;
+                answer_routed(st);
+            }
+            continue;
+        }
         if (!st->due_ms || st->due_ms > now_ms)
             continue;
         if (st->state == S_DELAYED)
@@ -793,7 +820,7 @@ sim_conn *sim_h2_conn_new(sim_http *h, int fd)
     c->base.fd[1] = -1;
     c->base.want[0] = EPOLLIN;
     h2_io io = {fd_recv, fd_send, &c->base.fd[0]};
-    c->s = h2_session_new(h, io);
+    c->s = h2_session_new(h, &c->base, io);
     if (!c->s) {
         close(fd);
         free(c);

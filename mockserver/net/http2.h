@@ -4,7 +4,8 @@
  *
  * A session turns each HTTP/2 stream into the same sim_request the HTTP/1.1 path builds
  * (:method, :path with its query, :authority as Host, the other headers, the body from DATA
- * frames), routes it with sim_http_dispatch and answers it (status, content-type,
+ * frames), routes it inside the open batch with sim_http_dispatch_batched (group commit: an
+ * answer that acknowledges changes waits for their COMMIT) and answers it (status, content-type,
  * x-amzn-RequestId, x-amz-id-2, content-length, body). Streams are concurrent; nghttp2 keeps the
  * flow-control windows (bodies are consumed as they arrive). Bodies over --max-body-bytes get 413
  * (at once when content-length says so). delay_ms answers from a timer; drop_connection resets
@@ -32,8 +33,9 @@ typedef struct h2_io {
 
 typedef struct h2_session h2_session;
 
-/* A server session; it queues our SETTINGS at once. NULL when out of memory. */
-h2_session *h2_session_new(sim_http *h, h2_io io);
+/* A server session on the loop's connection conn; it queues our SETTINGS at once. NULL when out
+ * of memory. */
+h2_session *h2_session_new(sim_http *h, sim_conn *conn, h2_io io);
 /* Read what the transport has, process it, write what it takes. 0 keep, -1 close. */
 int h2_session_io(h2_session *s);
 /* Run due timers (delayed answers, stream polls) and write. 0 keep, -1 close. */

@@ -276,7 +276,7 @@ static int handshake(tls_conn *c)
     c->base.due_ms = 0;
     if (plen == 2 && memcmp(proto, "h2", 2) == 0) {
         h2_io io = {tls_recv, tls_send, c};
-        c->h2 = h2_session_new(c->base.h, io);
+        c->h2 = h2_session_new(c->base.h, &c->base, io);
         if (!c->h2)
             return -1;
         c->state = T_H2;

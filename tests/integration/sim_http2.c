@@ -401,13 +401,10 @@ static ssize_t mux_read(nghttp2_session *s, int32_t id, uint8_t *buf, size_t len
 
 static int raw_connect(void);
 
-Test(http2, concurrent_streams_multiplexed_on_one_connection)
+/* Send N_MUX PutRecords to stream on one new connection, all before any answer is read, and wait
+ * (at most 20 s) for every answer; each must be a 200 with a SequenceNumber. */
+static void mux_put_all(const char *stream)
 {
-    CURL *c = h2_handle();
-    char stream[64];
-    tl_unique_name("h2-mux", stream, sizeof stream);
-    h2_create(c, stream, 1);
-
     mux_client m;
     memset(&m, 0, sizeof m);
     m.fd = raw_connect();
@@ -446,7 +443,7 @@ Test(http2, concurrent_streams_multiplexed_on_one_connection)
         m.st[i].id = nghttp2_submit_request(s, NULL, nva, sizeof nva / sizeof nva[0], &prd, NULL);
         cr_assert_gt(m.st[i].id, 0);
     }
-    cr_assert_eq(nghttp2_session_send(s), 0); /* all 24 requests leave before any answer is read */
+    cr_assert_eq(nghttp2_session_send(s), 0); /* all the requests leave before any answer is read */
     double t0 = now_s();
     int open = N_MUX;
     while (open > 0 && now_s() - t0 < 20) {
@@ -471,8 +468,60 @@ Test(http2, concurrent_streams_multiplexed_on_one_connection)
     }
     nghttp2_session_del(s);
     close(m.fd);
+}
+
+Test(http2, concurrent_streams_multiplexed_on_one_connection)
+{
+    CURL *c = h2_handle();
+    char stream[64];
+    tl_unique_name("h2-mux", stream, sizeof stream);
+    h2_create(c, stream, 1);
+    mux_put_all(stream);
     h2_delete(c, stream);
     curl_easy_cleanup(c);
+}
+
+/* Group commit over HTTP/2: streams that arrive together share one COMMIT (server/server.h), as
+ * HTTP/1.1 requests do. A simulator of our own logs its counts at debug level when it stops. */
+Test(http2, concurrent_streams_share_commits)
+{
+    char log_path[64];
+    snprintf(log_path, sizeof log_path, "/tmp/kinesis-h2-batch-%d.log", (int)getpid());
+    char db[64];
+    snprintf(db, sizeof db, "/tmp/kinesis-h2-batch-%d.db", (int)getpid());
+    const char *args[] = {"--db",  db,  "--create-delay-ms", "0", "--throttle", "off", "--log-level",
+                          "debug", NULL};
+    tl_sim_options o = {.args = args, .stderr_path = log_path};
+    tl_sim sim;
+    cr_assert_eq(tl_sim_start(&sim, &o), 0, "kinesis-sim did not start: %s", sim.printed);
+    setenv("KINESIS_SIM_ENDPOINT", sim.url, 1);
+    CURL *c = h2_handle();
+    h2_create(c, "h2-batch", 1);
+    for (int round = 0; round < 3; round++)
+        mux_put_all("h2-batch");
+    curl_easy_cleanup(c);
+    cr_assert_eq(tl_sim_stop(&sim), 0);
+    FILE *f = fopen(log_path, "r");
+    cr_assert_not_null(f);
+    char line[512];
+    unsigned long long held = 0, batches = 0;
+    while (fgets(line, sizeof line, f)) {
+        const char *g = strstr(line, "group commit: ");
+        if (g)
+            sscanf(g, "group commit: %llu answers held over %llu batches", &held, &batches);
+    }
+    fclose(f);
+    unlink(log_path);
+    unlink(db);
+    char p[80];
+    snprintf(p, sizeof p, "%s-wal", db);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", db);
+    unlink(p);
+    /* every PutRecord waited for a COMMIT, and the commits were shared */
+    cr_assert_geq(held, (unsigned long long)(3 * N_MUX), "held %llu answers over %llu batches", held,
+                  batches);
+    cr_assert_lt(batches, held / 2, "held %llu answers over %llu batches", held, batches);
 }
 
 Test(http2, large_body_both_ways)

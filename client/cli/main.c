@@ -367,7 +367,8 @@ int cli_parse_position(const char *cmd, const char *type, const char *seq, const
     kinesis_iterator_type t;
     if (n == 0 || kinesis_iterator_type_parse(name, &t) != 0)
         return cli_usage_error(cmd,
-                               "%s%s%sthe iterator type must be TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, "
+                               "%s%s%sthe iterator type (--iterator-type or --from) must be TRIM_HORIZON, "
+                               "LATEST, AT_SEQUENCE_NUMBER, "
                                "AFTER_SEQUENCE_NUMBER or AT_TIMESTAMP (lower case and '-' also work)",
                                type ? "'" : "", type ? type : "", type ? "': " : "");
     int need_seq = t == KINESIS_ITERATOR_AT_SEQUENCE_NUMBER || t == KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER;

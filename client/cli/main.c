@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -46,8 +45,7 @@ static void usage(FILE *f)
         "                     KINESIS_ENDPOINT; else https://kinesis.REGION.amazonaws.com (said on stderr)\n"
         "  --region R         default AWS_REGION, AWS_DEFAULT_REGION (us-east-1 with an endpoint)\n"
         "  --profile P        profile of ~/.aws/credentials (default: AWS_ACCESS_KEY_ID/... or AWS_PROFILE)\n"
-        "  --ca-bundle FILE   PEM certificates to trust for https:// (default AWS_CA_BUNDLE, else the "
-        "system's)\n"
+        "  --ca-bundle FILE   PEM certificates to trust for https:// (default AWS_CA_BUNDLE)\n"
         "  --debug            print every request and answer on stderr\n"
         "\n"
         "'kinesis COMMAND --help' describes a command. Exit status: 0 ok, 1 error, 2 bad usage.\n",
@@ -243,9 +241,8 @@ void cli_print_record(const char *shard_id, const kinesis_read_record *r, int fo
     char *shard = json_quote(shard_id), *seq = json_quote(r->sequence_number),
          *pk = json_quote(r->partition_key);
     if (shard && seq && pk)
-        printf("{\"ShardId\":%s,\"SequenceNumber\":%s,\"PartitionKey\":%s,\"ApproximateArrivalTimestamp\":%"
-               "lld.%03lld,"
-               "\"Data\":\"%s\"}\n",
+        printf("{\"ShardId\":%s,\"SequenceNumber\":%s,\"PartitionKey\":%s,"
+               "\"ApproximateArrivalTimestamp\":%lld.%03lld,\"Data\":\"%s\"}\n",
                shard, seq, pk, (long long)(r->arrival_ms / 1000), (long long)(r->arrival_ms % 1000), b64);
     free(shard);
     free(seq);
@@ -366,11 +363,12 @@ int cli_parse_position(const char *cmd, const char *type, const char *seq, const
     name[n] = '\0';
     kinesis_iterator_type t;
     if (n == 0 || kinesis_iterator_type_parse(name, &t) != 0)
-        return cli_usage_error(cmd,
-                               "%s%s%sthe iterator type (--iterator-type or --from) must be TRIM_HORIZON, "
-                               "LATEST, AT_SEQUENCE_NUMBER, "
-                               "AFTER_SEQUENCE_NUMBER or AT_TIMESTAMP (lower case and '-' also work)",
-                               type ? "'" : "", type ? type : "", type ? "': " : "");
+        return cli_usage_error(
+            cmd,
+            "%s%s%sthe iterator type (--iterator-type or --from) must be TRIM_HORIZON, LATEST, "
+            "AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER or AT_TIMESTAMP (lower case and '-' "
+            "also work)",
+            type ? "'" : "", type ? type : "", type ? "': " : "");
     int need_seq = t == KINESIS_ITERATOR_AT_SEQUENCE_NUMBER || t == KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER;
     int need_ts = t == KINESIS_ITERATOR_AT_TIMESTAMP;
     if (need_seq && (!seq || !*seq))
@@ -416,31 +414,25 @@ static const struct {
  * error; 0 when it is something else. */
 static int global_option(cli_globals *g, int argc, char **argv, int *i)
 {
-    const char *v = NULL;
-    int r;
     if (strcmp(argv[*i], "--debug") == 0) {
         g->debug = 1;
         return 1;
     }
-    static const struct {
+    const struct {
         const char *name, *what;
-        size_t field;
+        const char **value;
     } opts[] = {
-        {"--endpoint", "a URL", offsetof(cli_globals, endpoint)},
-        {"--endpoint-url", "a URL", offsetof(cli_globals, endpoint)},
-        {"--region", "a value", offsetof(cli_globals, region)},
-        {"--profile", "a value", offsetof(cli_globals, profile)},
-        {"--ca-bundle", "a file", offsetof(cli_globals, ca_bundle)},
+        {"--endpoint", "a URL", &g->endpoint},    {"--endpoint-url", "a URL", &g->endpoint},
+        {"--region", "a value", &g->region},      {"--profile", "a value", &g->profile},
+        {"--ca-bundle", "a file", &g->ca_bundle},
     };
-    for (size_t k = 0; k < sizeof opts / sizeof *opts; k++)
-        if ((r = cli_opt(argc, argv, i, opts[k].name, &v)) != 0) {
-            if (r < 0) {
-                fprintf(stderr, "kinesis: %s needs %s\n", opts[k].name, opts[k].what);
-                return -1;
-            }
-            *(const char **)(void *)((char *)g + opts[k].field) = v;
-            return 1;
-        }
+    for (size_t k = 0; k < sizeof opts / sizeof *opts; k++) {
+        int r = cli_opt(argc, argv, i, opts[k].name, opts[k].value);
+        if (r < 0)
+            fprintf(stderr, "kinesis: %s needs %s\n", opts[k].name, opts[k].what);
+        if (r != 0)
+            return r;
+    }
     return 0;
 }
 

@@ -155,8 +155,7 @@ void kinesis_global_cleanup(void);
 #define KINESIS_ERR_NO_MEMORY "OutOfMemory"
 #define KINESIS_ERR_TRANSPORT "Transport" /**< connection failed or dropped */
 #define KINESIS_ERR_TIMEOUT "Timeout"     /**< connect/request timeout, or a waiter gave up */
-#define KINESIS_ERR_TLS "TLS" /**< the server's certificate was not trusted (never retried; see ca_bundle)   \
-                               */
+#define KINESIS_ERR_TLS "TLS"             /**< certificate not trusted (see ca_bundle); never retried */
 #define KINESIS_ERR_MALFORMED "MalformedResponse" /**< UNEXPECTED_RESPONSE: body not understood */
 
 /** Create an error value (used by the library; handy in tests and callbacks). The strings are

@@ -10,7 +10,15 @@
 # standard-input line), get with each of the five iterator types, call OPERATION JSON (argument
 # and '-'), an error (a missing stream: exit 1 and the error name on stderr), `sign` on official
 # SigV4 vectors (fixtures/sigv4/v4: canonical request, string to sign and signature must match the
-# files), and tail for a bounded time with records put meanwhile.
+# files), tail for a bounded time with records put meanwhile, and AWS's conventions (issue 14): the
+# endpoint from --endpoint/--endpoint-url, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL,
+# KINESIS_ENDPOINT in that order, a stderr note when there is none, global options after the
+# command, numbers printed as the server sent them, exit 2 for usage errors, --timestamp 0 and ISO
+# 8601, one iterator spelling for get/tail/subscribe, --format text|json on the listings. Last, on a
+# simulator of its own (default 500 ms state delays): README's quick start run as a script,
+# create-stream waiting (or not, --no-wait), delete-stream --wait, and put from standard input
+# splitting its batches at 500 records and 5 MiB. (The TLS options are tested by
+# tests/integration/client_tls.c, which has the certificate.)
 # Every mismatch prints one "FAIL name: why" line; the last line is "N passed, M failed" and the
 # exit status is 0 only when nothing failed. Nothing here waits unboundedly: every command that
 # could block runs under `timeout`.

@@ -483,6 +483,14 @@ if [ -n "${TS:-}" ]; then
     else
         fail "get --timestamp ISO 8601" "$ISO: exit $rc, $(first "$TMP/err") got: $(tr '\n' '|' <"$TMP/out" | cut -c1-200)"
     fi
+    # the same instant written in UTC+01:00 ("UTC-1" is POSIX for one hour east of UTC)
+    ISO_OFF=$(TZ=UTC-1 date -d "@$TS" +%Y-%m-%dT%H:%M:%S.%3N+01:00)
+    run get-iso-offset k get "$STREAM" --shard "$SHARD" --iterator-type AT_TIMESTAMP --timestamp "$ISO_OFF"
+    if [ "$rc" -eq 0 ] && [ -s "$TMP/out" ] && cmp -s "$TMP/out" "$TMP/want-ts"; then
+        pass "get --timestamp in ISO 8601 with an offset ($ISO_OFF)"
+    else
+        fail "get --timestamp with an offset" "$ISO_OFF: exit $rc, $(first "$TMP/err")"
+    fi
 fi
 run get-lower k get "$STREAM" --shard "$SHARD" --from trim-horizon
 if [ "$rc" -eq 0 ] && [ -s "$TMP/out" ] && cmp -s "$TMP/out" "$TMP/want-now"; then

@@ -16,6 +16,7 @@ typedef struct cli_globals {
     const char *endpoint;
     const char *region;
     const char *profile;
+    const char *ca_bundle;
     int debug;
 } cli_globals;
 
@@ -37,6 +38,17 @@ int64_t cli_parse_count(const char *s, int64_t max);
 int cli_wants_help(int argc, char **argv);
 /* Print a JSON text indented, or as is when it does not parse. */
 void cli_print_json(FILE *f, const char *text);
+/* --format: 0 when value is a, 1 when it is b (*second); else print a usage error and return 2. */
+int cli_parse_format(const char *cmd, const char *value, const char *a, const char *b, int *second);
+/* Epoch seconds ("0", "1459799926.480") or ISO 8601 ("2016-04-04T19:58:46.480Z", "+01:00" offsets,
+ * no zone: UTC) to milliseconds since the epoch; -1 when malformed. */
+int64_t cli_parse_time_ms(const char *s);
+/* An iterator position as get, tail and subscribe take it: TYPE (TRIM_HORIZON, LATEST,
+ * AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, AT_TIMESTAMP; any case, '-' for '_'), with
+ * --sequence-number for the sequence types and --timestamp for AT_TIMESTAMP (NULL when not given).
+ * CLI_OK, or CLI_USAGE after printing what is wrong. */
+int cli_parse_position(const char *cmd, const char *type, const char *seq, const char *ts,
+                       kinesis_starting_position *pos);
 /* Print one record: raw data + newline, or a JSON line (format_json) with metadata and base64 data. */
 void cli_print_record(const char *shard_id, const kinesis_read_record *r, int format_json);
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 
 static char *read_stdin(void)
@@ -65,6 +67,19 @@ int cmd_call(const cli_globals *g, int argc, char **argv)
         if (!in)
             return cli_fail(NULL);
         json = in;
+    }
+    if (json) { /* checked here: a typo is a usage error, not a SerializationException from afar */
+        json_error_t jerr;
+        json_t *j = json_loads(json, 0, &jerr);
+        int is_object = json_is_object(j);
+        json_decref(j);
+        if (!is_object) {
+            int rc = j ? cli_usage_error(cmd, "the request must be a JSON object")
+                       : cli_usage_error(cmd, "the request is not JSON: %s (line %d, column %d)", jerr.text,
+                                         jerr.line, jerr.column);
+            free(in);
+            return rc;
+        }
     }
     kinesis_client *c = cli_client(g);
     if (!c) {

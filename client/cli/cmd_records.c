@@ -1,6 +1,7 @@
 /* cmd_records.c: `kinesis put` (one record from an argument or a file, or one record per line of
- * standard input sent in PutRecords batches that re-send failed entries) and `kinesis get` (one
- * GetRecords batch from a shard at any of the five iterator positions). */
+ * standard input sent in PutRecords batches, split at Kinesis's limits of 500 records and 5 MiB,
+ * that re-send failed entries) and `kinesis get` (one GetRecords batch from a shard at any of the
+ * five iterator positions). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,8 @@
 
 #include "cli.h"
 
-#define BATCH_RECORDS 500
-#define BATCH_BYTES (5u * 1024u * 1024u)
+#define BATCH_RECORDS KINESIS_PUT_RECORDS_MAX_RECORDS
+#define BATCH_BYTES ((size_t)KINESIS_PUT_RECORDS_MAX_BYTES)
 #define MAX_RECORD_BYTES (1024u * 1024u)
 
 /* ------------------------------------------------------------------ put */
@@ -128,8 +129,8 @@ int cmd_put(const cli_globals *g, int argc, char **argv)
              "[--sequence-number-for-ordering S]\n"
              "                   (DATA | --file F | < lines)\n"
              "Write DATA, or the whole file F, as one record (PutRecord); with neither, write each line of\n"
-             "standard input as a record (PutRecords batches of up to 500, failed entries re-sent with "
-             "backoff).\n"
+             "standard input as a record: PutRecords batches split at 500 records or 5 MiB (Kinesis's\n"
+             "limits), failed entries re-sent with backoff.\n"
              "Prints SHARD_ID<TAB>SEQUENCE_NUMBER per record written.");
         return CLI_OK;
     }
@@ -189,43 +190,17 @@ int cmd_put(const cli_globals *g, int argc, char **argv)
 
 /* ------------------------------------------------------------------ get */
 
-/* Epoch seconds ("1459799926.480") or UTC ISO 8601 ("2016-04-04T19:58:46.480Z") to milliseconds. */
-static int64_t parse_time_ms(const char *s)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end != s && !*end && !errno && v > 0 && v < 1e11)
-        return (int64_t)(v * 1000.0 + 0.5);
-    int y, mo, d, h, mi;
-    double sec;
-    char z = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%c", &y, &mo, &d, &h, &mi, &sec, &z) == 7 && z == 'Z' && mo >= 1 &&
-        mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && sec >= 0 && sec < 61) {
-        struct tm tm = {0};
-        tm.tm_year = y - 1900;
-        tm.tm_mon = mo - 1;
-        tm.tm_mday = d;
-        tm.tm_hour = h;
-        tm.tm_min = mi;
-        time_t t = timegm(&tm);
-        if (t > 0)
-            return (int64_t)t * 1000 + (int64_t)(sec * 1000.0 + 0.5);
-    }
-    return -1;
-}
-
 int cmd_get(const cli_globals *g, int argc, char **argv)
 {
     const char *cmd = argv[0];
     if (cli_wants_help(argc, argv)) {
-        puts(
-            "usage: kinesis get NAME --shard ID --iterator-type TYPE [--limit N] [--sequence-number S]\n"
-            "                   [--timestamp T] [--format raw|json]\n"
-            "Read one batch (GetRecords) from a shard. TYPE: TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER,\n"
-            "AFTER_SEQUENCE_NUMBER (need --sequence-number) or AT_TIMESTAMP (needs --timestamp: epoch\n"
-            "seconds or 2016-04-04T19:58:46.480Z). raw prints each record's data and a newline; json prints\n"
-            "one object per record and a last line with NextShardIterator and MillisBehindLatest.");
+        puts("usage: kinesis get NAME --shard ID --iterator-type TYPE [--sequence-number S] [--timestamp T]\n"
+             "                   [--limit N] [--format raw|json]\n"
+             "Read one batch (GetRecords) from a shard. TYPE (any case, '-' for '_'; --from is the same\n"
+             "option): TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER (with\n"
+             "--sequence-number), AT_TIMESTAMP (with --timestamp: epoch seconds, 0 included, or ISO 8601\n"
+             "such as 2016-04-04T19:58:46.480Z). raw prints each record's data and a newline; json prints\n"
+             "one object per record and a last line with NextShardIterator and MillisBehindLatest.");
         return CLI_OK;
     }
     const char *name = NULL, *shard = NULL, *type = NULL, *limit = NULL, *seq = NULL, *ts = NULL,
@@ -234,6 +209,7 @@ int cmd_get(const cli_globals *g, int argc, char **argv)
         int r;
         if ((r = cli_opt(argc, argv, &i, "--shard", &shard)) ||
             (r = cli_opt(argc, argv, &i, "--iterator-type", &type)) ||
+            (r = cli_opt(argc, argv, &i, "--from", &type)) ||
             (r = cli_opt(argc, argv, &i, "--limit", &limit)) ||
             (r = cli_opt(argc, argv, &i, "--sequence-number", &seq)) ||
             (r = cli_opt(argc, argv, &i, "--timestamp", &ts)) ||
@@ -251,28 +227,22 @@ int cmd_get(const cli_globals *g, int argc, char **argv)
         return cli_usage_error(cmd, "the stream NAME is missing");
     if (!shard)
         return cli_usage_error(cmd, "--shard is required");
-    kinesis_iterator_type t;
-    if (!type || kinesis_iterator_type_parse(type, &t) != 0)
-        return cli_usage_error(cmd, "--iterator-type must be TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, "
-                                    "AFTER_SEQUENCE_NUMBER or AT_TIMESTAMP");
+    kinesis_starting_position pos;
+    if (cli_parse_position(cmd, type, seq, ts, &pos))
+        return CLI_USAGE;
     int64_t lim = limit ? cli_parse_count(limit, 10000) : 0;
     if (lim < 0 || (limit && lim == 0))
         return cli_usage_error(cmd, "--limit must be 1..10000");
-    int as_json = strcmp(format, "json") == 0;
-    if (!as_json && strcmp(format, "raw") != 0)
-        return cli_usage_error(cmd, "--format must be raw or json");
-    kinesis_iterator_options io = {seq, 0};
-    if (ts) {
-        io.timestamp_ms = parse_time_ms(ts);
-        if (io.timestamp_ms < 0)
-            return cli_usage_error(cmd, "--timestamp: '%s' is not epoch seconds or ISO 8601", ts);
-    }
+    int as_json = 0;
+    if (cli_parse_format(cmd, format, "raw", "json", &as_json))
+        return CLI_USAGE;
+    kinesis_iterator_options io = {pos.sequence_number, pos.timestamp_ms};
     kinesis_client *c = cli_client(g);
     if (!c)
         return CLI_ERROR;
     char *it = NULL;
     kinesis_get_records_result *res = NULL;
-    kinesis_error *err = kinesis_get_shard_iterator(c, name, shard, t, &io, &it);
+    kinesis_error *err = kinesis_get_shard_iterator(c, name, shard, pos.type, &io, &it);
     if (!err)
         err = kinesis_get_records(c, it, (int)lim, &res);
     free(it);

@@ -62,47 +62,30 @@ static void on_end(void *user)
     ((sub_state *)user)->ended = 1;
 }
 
-/* --from: latest, trim-horizon, at-timestamp=MS, at-sequence=SEQ, after-sequence=SEQ. */
-static int parse_from(const char *from, kinesis_starting_position *pos)
-{
-    memset(pos, 0, sizeof *pos);
-    if (strcmp(from, "latest") == 0)
-        pos->type = KINESIS_ITERATOR_LATEST;
-    else if (strcmp(from, "trim-horizon") == 0)
-        pos->type = KINESIS_ITERATOR_TRIM_HORIZON;
-    else if (strncmp(from, "at-sequence=", 12) == 0 && from[12]) {
-        pos->type = KINESIS_ITERATOR_AT_SEQUENCE_NUMBER;
-        pos->sequence_number = from + 12;
-    } else if (strncmp(from, "after-sequence=", 15) == 0 && from[15]) {
-        pos->type = KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER;
-        pos->sequence_number = from + 15;
-    } else if (strncmp(from, "at-timestamp=", 13) == 0) {
-        pos->type = KINESIS_ITERATOR_AT_TIMESTAMP;
-        pos->timestamp_ms = cli_parse_count(from + 13, INT64_MAX / 4);
-        if (pos->timestamp_ms <= 0)
-            return -1;
-    } else {
-        return -1;
-    }
-    return 0;
-}
-
 int cmd_subscribe(const cli_globals *g, int argc, char **argv)
 {
     const char *cmd = argv[0];
     if (cli_wants_help(argc, argv)) {
-        puts("usage: kinesis subscribe CONSUMER_ARN SHARD_ID [--from POSITION] [--format raw|json]\n"
-             "                         [--max-records N] [--timeout-ms MS]\n"
-             "Subscribe the registered consumer to the shard (SubscribeToShard, enhanced fan-out) and print\n"
-             "records as the service pushes them, until interrupted (Ctrl-C), N records were printed, MS\n"
-             "milliseconds passed, or the service ended the stream. POSITION: latest (default),\n"
-             "trim-horizon, at-sequence=SEQ, after-sequence=SEQ or at-timestamp=MS (epoch milliseconds).");
+        puts(
+            "usage: kinesis subscribe CONSUMER_ARN SHARD_ID [--from TYPE [--sequence-number S | --timestamp "
+            "T]]\n"
+            "                         [--format raw|json] [--max-records N] [--timeout-ms MS]\n"
+            "Subscribe the registered consumer to the shard (SubscribeToShard, enhanced fan-out) and print\n"
+            "records as the service pushes them, until interrupted (Ctrl-C), N records were printed, MS\n"
+            "milliseconds passed, or the service ended the stream. TYPE (any case, '-' for '_';\n"
+            "--iterator-type is the same option): LATEST (the default), TRIM_HORIZON, AT_SEQUENCE_NUMBER or\n"
+            "AFTER_SEQUENCE_NUMBER (with --sequence-number), AT_TIMESTAMP (with --timestamp: epoch seconds\n"
+            "or ISO 8601), as for get.");
         return CLI_OK;
     }
-    const char *arn = NULL, *shard = NULL, *from = "latest", *format = "raw", *max = NULL, *timeout = NULL;
+    const char *arn = NULL, *shard = NULL, *from = "LATEST", *format = "raw", *max = NULL, *timeout = NULL,
+               *seq = NULL, *ts = NULL;
     for (int i = 1; i < argc; i++) {
         int r;
         if ((r = cli_opt(argc, argv, &i, "--from", &from)) ||
+            (r = cli_opt(argc, argv, &i, "--iterator-type", &from)) ||
+            (r = cli_opt(argc, argv, &i, "--sequence-number", &seq)) ||
+            (r = cli_opt(argc, argv, &i, "--timestamp", &ts)) ||
             (r = cli_opt(argc, argv, &i, "--format", &format)) ||
             (r = cli_opt(argc, argv, &i, "--max-records", &max)) ||
             (r = cli_opt(argc, argv, &i, "--timeout-ms", &timeout))) {
@@ -121,10 +104,8 @@ int cmd_subscribe(const cli_globals *g, int argc, char **argv)
     if (!arn || !shard)
         return cli_usage_error(cmd, "CONSUMER_ARN and SHARD_ID are required");
     kinesis_starting_position pos;
-    if (parse_from(from, &pos) != 0)
-        return cli_usage_error(cmd,
-                               "--from must be latest, trim-horizon, at-sequence=SEQ, after-sequence=SEQ "
-                               "or at-timestamp=MS");
+    if (cli_parse_position(cmd, from, seq, ts, &pos))
+        return CLI_USAGE;
     sub_state s = {.shard_id = shard};
     s.as_json = strcmp(format, "json") == 0;
     if (!s.as_json && strcmp(format, "raw") != 0)

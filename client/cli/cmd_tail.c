@@ -37,7 +37,7 @@ struct tail_state {
     const char *stream;
     tshard **shards;
     size_t n, cap;
-    int from_latest;
+    kinesis_starting_position from; /* LATEST, TRIM_HORIZON or AT_TIMESTAMP for the shards listed at start */
     int as_json;
     int64_t interval_ms;
     int64_t max_records, seen;
@@ -182,11 +182,17 @@ static void schedule(tail_state *t)
             if (!parents_done(t, s))
                 continue;
             kinesis_iterator_options io = {s->last_seq, 0};
-            kinesis_iterator_type type = s->last_seq ? KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER
-                                         : (t->from_latest && !s->is_child) ? KINESIS_ITERATOR_LATEST
-                                                                            : KINESIS_ITERATOR_TRIM_HORIZON;
+            kinesis_iterator_type type = KINESIS_ITERATOR_TRIM_HORIZON; /* a child: from its start */
+            if (s->last_seq) {
+                type = KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER;
+            } else if (!s->is_child) {
+                type = t->from.type;
+                io.timestamp_ms = t->from.timestamp_ms;
+            }
+            int with_opts =
+                type == KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER || type == KINESIS_ITERATOR_AT_TIMESTAMP;
             s->busy = 1;
-            rc = kinesis_get_shard_iterator_async(t->c, t->stream, s->id, type, s->last_seq ? &io : NULL,
+            rc = kinesis_get_shard_iterator_async(t->c, t->stream, s->id, type, with_opts ? &io : NULL,
                                                   on_iterator, s);
         } else if (now >= s->next_poll_ms) {
             s->busy = 1;
@@ -203,18 +209,24 @@ int cmd_tail(const cli_globals *g, int argc, char **argv)
 {
     const char *cmd = argv[0];
     if (cli_wants_help(argc, argv)) {
-        puts("usage: kinesis tail NAME [--from latest|trim-horizon] [--format raw|json] [--interval-ms MS]\n"
-             "                    [--max-records N] [--timeout-ms MS]\n"
-             "Follow every shard of the stream and print records as they arrive, until interrupted\n"
-             "(Ctrl-C), N records were printed, or MS milliseconds passed. Follows resharding: when a shard\n"
-             "ends, its child shards are read from their start. Default: --from latest, --interval-ms 1000.");
+        puts(
+            "usage: kinesis tail NAME [--from TYPE [--timestamp T]] [--format raw|json] [--interval-ms MS]\n"
+            "                    [--max-records N] [--timeout-ms MS]\n"
+            "Follow every shard of the stream and print records as they arrive, until interrupted\n"
+            "(Ctrl-C), N records were printed, or MS milliseconds passed. Follows resharding: when a shard\n"
+            "ends, its child shards are read from their start. TYPE (any case, '-' for '_'; --iterator-type\n"
+            "is the same option): LATEST (the default), TRIM_HORIZON or AT_TIMESTAMP (with --timestamp:\n"
+            "epoch seconds or ISO 8601). Default --interval-ms 1000.");
         return CLI_OK;
     }
-    const char *name = NULL, *from = "latest", *format = "raw", *interval = NULL, *max = NULL,
-               *timeout = NULL;
+    const char *name = NULL, *from = "LATEST", *format = "raw", *interval = NULL, *max = NULL,
+               *timeout = NULL, *seq = NULL, *ts = NULL;
     for (int i = 1; i < argc; i++) {
         int r;
         if ((r = cli_opt(argc, argv, &i, "--from", &from)) ||
+            (r = cli_opt(argc, argv, &i, "--iterator-type", &from)) ||
+            (r = cli_opt(argc, argv, &i, "--sequence-number", &seq)) ||
+            (r = cli_opt(argc, argv, &i, "--timestamp", &ts)) ||
             (r = cli_opt(argc, argv, &i, "--format", &format)) ||
             (r = cli_opt(argc, argv, &i, "--interval-ms", &interval)) ||
             (r = cli_opt(argc, argv, &i, "--max-records", &max)) ||
@@ -232,13 +244,15 @@ int cmd_tail(const cli_globals *g, int argc, char **argv)
         return cli_usage_error(cmd, "the stream NAME is missing");
     tail_state t = {0};
     t.stream = name;
-    if (strcmp(from, "latest") == 0)
-        t.from_latest = 1;
-    else if (strcmp(from, "trim-horizon") != 0)
-        return cli_usage_error(cmd, "--from must be latest or trim-horizon");
-    t.as_json = strcmp(format, "json") == 0;
-    if (!t.as_json && strcmp(format, "raw") != 0)
-        return cli_usage_error(cmd, "--format must be raw or json");
+    if (cli_parse_position(cmd, from, seq, ts, &t.from))
+        return CLI_USAGE;
+    if (t.from.type == KINESIS_ITERATOR_AT_SEQUENCE_NUMBER ||
+        t.from.type == KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER)
+        return cli_usage_error(cmd,
+                               "tail reads every shard, and a sequence number belongs to one: use LATEST, "
+                               "TRIM_HORIZON or AT_TIMESTAMP (or get/subscribe for one shard)");
+    if (cli_parse_format(cmd, format, "raw", "json", &t.as_json))
+        return CLI_USAGE;
     t.interval_ms = interval ? cli_parse_count(interval, 3600000) : 1000;
     t.max_records = max ? cli_parse_count(max, INT64_MAX / 2) : 0;
     int64_t timeout_ms = timeout ? cli_parse_count(timeout, INT64_MAX / 4) : 0;
@@ -259,7 +273,7 @@ int cmd_tail(const cli_globals *g, int argc, char **argv)
         tshard *s = add_shard(&t, sh->shard_id, sh->parent_shard_id, sh->adjacent_parent_shard_id, 0);
         if (!s)
             t.fatal = kinesis_error_new(KINESIS_ERROR_LIBRARY, KINESIS_ERR_NO_MEMORY, 0, "out of memory");
-        else if (t.from_latest && sh->ending_sequence_number)
+        else if (t.from.type == KINESIS_ITERATOR_LATEST && sh->ending_sequence_number)
             s->done = 1; /* closed: nothing new will come */
     }
     kinesis_shard_list_free(l);

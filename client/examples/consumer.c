@@ -3,7 +3,8 @@
  * (kinesis_client_run), printing each record, until every shard has returned an empty batch (or a
  * closed shard ends). The pattern is the original library's DataConsumer example.
  *
- *   consumer STREAM   (endpoint from KINESIS_ENDPOINT; region and credentials as usual) */
+ *   consumer STREAM   (endpoint from AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL or KINESIS_ENDPOINT;
+ *                     region and credentials as usual) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +68,7 @@ int main(int argc, char **argv)
         return 2;
     }
     kinesis_global_init();
-    kinesis_client_options opts = {0};
-    opts.endpoint = getenv("KINESIS_ENDPOINT");
+    kinesis_client_options opts = {0}; /* endpoint, region, credentials: as the AWS SDKs find them */
     kinesis_error *err = NULL;
     client = kinesis_client_new(&opts, &err);
     if (!client) {

@@ -3,8 +3,9 @@
  * still failed. Like the original library's DataProducer example, each record's data is a small
  * JSON document with a counter and the call that wrote it.
  *
- *   producer STREAM [COUNT]   (endpoint from KINESIS_ENDPOINT, e.g. http://127.0.0.1:4567;
- *                              region and credentials from the usual AWS_* variables or profile) */
+ *   producer STREAM [COUNT]   (endpoint from AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL or
+ *                              KINESIS_ENDPOINT, e.g. http://127.0.0.1:4567; region and credentials
+ *                              from the usual AWS_* variables or profile) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +33,7 @@ int main(int argc, char **argv)
         return 2;
     }
     kinesis_global_init();
-    kinesis_client_options opts = {0};
-    opts.endpoint = getenv("KINESIS_ENDPOINT");
+    kinesis_client_options opts = {0}; /* endpoint, region, credentials: as the AWS SDKs find them */
     kinesis_error *err = NULL;
     kinesis_client *client = kinesis_client_new(&opts, &err);
     if (!client)

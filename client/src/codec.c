@@ -267,6 +267,29 @@ char *kc_build_put_records_entries(const kinesis_record *recs, size_t n, kinesis
         *err = bad_arg("Non empty argument required: records");
         return NULL;
     }
+    /* Kinesis's limits, checked here: beyond them the service answers a long validation error
+     * after the whole body was sent. */
+    if (n > KINESIS_PUT_RECORDS_MAX_RECORDS) {
+        *err = kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_INVALID_PARAMETER, 0,
+                      "PutRecords takes at most %d records (the Kinesis limit); got %zu: split them into "
+                      "several calls",
+                      KINESIS_PUT_RECORDS_MAX_RECORDS, n);
+        return NULL;
+    }
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        *err = check_record(&recs[i]);
+        if (*err)
+            return NULL;
+        bytes += recs[i].data_len + strlen(recs[i].partition_key);
+    }
+    if (bytes > KINESIS_PUT_RECORDS_MAX_BYTES) {
+        *err = kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_INVALID_PARAMETER, 0,
+                      "PutRecords takes at most 5 MiB (%d bytes of data and partition keys, the Kinesis "
+                      "limit); these %zu records hold %llu: split them into several calls",
+                      KINESIS_PUT_RECORDS_MAX_BYTES, n, (unsigned long long)bytes);
+        return NULL;
+    }
     json_t *arr = json_array();
     if (!arr) {
         *err = kc_err_nomem();
@@ -381,8 +404,12 @@ char *kc_build_get_shard_iterator(const char *stream, const char *shard_id, kine
         *err = bad_arg("Non empty argument required: options.starting_sequence_number");
         return NULL;
     }
-    if (need_ts && (!opts || opts->timestamp_ms <= 0)) {
+    if (need_ts && !opts) {
         *err = bad_arg("Non empty argument required: options.timestamp_ms");
+        return NULL;
+    }
+    if (need_ts && opts->timestamp_ms < 0) { /* 0 is the epoch: a valid time, before every record */
+        *err = bad_arg("Wrong type of argument: options.timestamp_ms is negative");
         return NULL;
     }
     if (opts && ((!need_seq && opts->starting_sequence_number) || (!need_ts && opts->timestamp_ms))) {

@@ -1,12 +1,15 @@
 /* config.c: everything a client is configured with, resolved once in kinesis_client_new():
- * region (options, AWS_REGION, AWS_DEFAULT_REGION), endpoint (override or derived from the
- * region), credentials (explicit, AWS_* environment, or a profile of the shared credentials file),
- * timeouts, retry policy and user agent. Anything missing or malformed is a LIBRARY error named
- * Configuration that says what and where. */
+ * region (options, AWS_REGION, AWS_DEFAULT_REGION), endpoint (options, AWS_ENDPOINT_URL_KINESIS,
+ * AWS_ENDPOINT_URL, KINESIS_ENDPOINT, else derived from the region), the CA bundle (options,
+ * AWS_CA_BUNDLE), credentials (explicit, AWS_* environment, or a profile of the shared credentials
+ * file), timeouts, retry policy and user agent. Anything missing or malformed is a LIBRARY error
+ * named Configuration that says what and where. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -229,17 +232,46 @@ static int valid_region(const char *r)
     return 1;
 }
 
+/* AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true makes the AWS SDKs ignore AWS_ENDPOINT_URL(_<SERVICE>);
+ * an endpoint given in code (options.endpoint) is used regardless. */
+static int ignore_configured_endpoints(void)
+{
+    const char *v = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    return v && strcasecmp(v, "true") == 0;
+}
+
+const char *kc_configured_endpoint(const kinesis_client_options *opts, const char **source)
+{
+    const char *src = NULL, *v = NULL;
+    if (!empty(opts->endpoint)) {
+        src = "options.endpoint";
+        v = opts->endpoint;
+    } else if (!ignore_configured_endpoints() && (v = env("AWS_ENDPOINT_URL_KINESIS")) != NULL) {
+        src = "AWS_ENDPOINT_URL_KINESIS";
+    } else if (!ignore_configured_endpoints() && (v = env("AWS_ENDPOINT_URL")) != NULL) {
+        src = "AWS_ENDPOINT_URL";
+    } else if ((v = env("KINESIS_ENDPOINT")) != NULL) {
+        src = "KINESIS_ENDPOINT";
+    }
+    if (source)
+        *source = src;
+    return v;
+}
+
 kinesis_error *kc_resolve_region(const kinesis_client_options *opts, char **region)
 {
     *region = NULL;
     const char *r = !empty(opts->region) ? opts->region : env("AWS_REGION");
     if (!r)
         r = env("AWS_DEFAULT_REGION");
-    if (!r && !empty(opts->endpoint))
+    if (!r && kc_configured_endpoint(opts, NULL))
         r = "us-east-1";
     if (!r)
-        return kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_CONFIGURATION, 0,
-                      "no region: set options.region, AWS_REGION or AWS_DEFAULT_REGION");
+        return kc_err(
+            KINESIS_ERROR_LIBRARY, KINESIS_ERR_CONFIGURATION, 0,
+            "no region and no endpoint: set options.region, AWS_REGION or AWS_DEFAULT_REGION "
+            "(for AWS), or an endpoint (options.endpoint, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL "
+            "or KINESIS_ENDPOINT)");
     if (!valid_region(r))
         return kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_CONFIGURATION, 0,
                       "malformed region '%s' (expected lowercase letters, digits and '-')", r);
@@ -303,6 +335,27 @@ kinesis_error *kc_resolve_endpoint(const char *override, const char *region, kc_
     return err;
 }
 
+kinesis_error *kc_resolve_ca_bundle(const kinesis_client_options *opts, char **path)
+{
+    *path = NULL;
+    const char *source = "options.ca_bundle";
+    const char *p = opts->ca_bundle;
+    if (empty(p)) {
+        source = "AWS_CA_BUNDLE";
+        p = env("AWS_CA_BUNDLE");
+    }
+    if (!p)
+        return NULL;
+    /* Checked now: libcurl would only say "error setting certificate file" at the first request. */
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_CONFIGURATION, 0,
+                      "cannot read the CA bundle %s (%s): %s", p, source, strerror(errno));
+    fclose(f);
+    *path = kc_strdup(p);
+    return *path ? NULL : kc_err_nomem();
+}
+
 kinesis_client *kinesis_client_new(const kinesis_client_options *opts, kinesis_error **errp)
 {
     kinesis_client_options none = {0};
@@ -338,8 +391,20 @@ kinesis_client *kinesis_client_new(const kinesis_client_options *opts, kinesis_e
     kinesis_retry_policy_defaults(&c->retry);
     if (!err)
         err = kc_resolve_region(opts, &c->region);
+    if (!err) {
+        const char *source = NULL;
+        const char *ep = kc_configured_endpoint(opts, &source);
+        err = kc_resolve_endpoint(ep, c->region, &c->endpoint);
+        if (err && source && err != kc_err_nomem()) { /* say where the bad URL came from */
+            char *m = kc_sprintf("%s (from %s)", err->message, source);
+            if (m) {
+                free(err->message);
+                err->message = m;
+            }
+        }
+    }
     if (!err)
-        err = kc_resolve_endpoint(opts->endpoint, c->region, &c->endpoint);
+        err = kc_resolve_ca_bundle(opts, &c->ca_bundle);
     if (!err)
         err = kc_resolve_credentials(opts, &c->creds);
     if (!err) {

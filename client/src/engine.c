@@ -289,6 +289,8 @@ static kinesis_error *start_transfer(kc_op *op)
     } else {
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->request_timeout_ms);
     }
+    if (c->ca_bundle)
+        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_bundle);
     curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -313,6 +315,23 @@ out:
 }
 
 /* A transfer ended: retry, or give the final outcome to the step. */
+/* Whether a libcurl failure means the server's certificate (or our CA bundle) was not accepted:
+ * trying again cannot help, so these are named TLS and are not retried (retry.c). */
+static int certificate_error(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_PEER_FAILED_VERIFICATION: /* unknown issuer, self-signed, wrong host name, expired */
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void complete(kc_op *op, CURLcode rc)
 {
     kinesis_client *c = op->client;
@@ -327,9 +346,15 @@ static void complete(kc_op *op, CURLcode rc)
                 op->resp_request_id ? op->resp_request_id : "-", op->resp ? op->resp : "");
     if (rc != CURLE_OK) {
         const char *why = op->curl_errbuf[0] ? op->curl_errbuf : curl_easy_strerror(rc);
-        err = kc_err(KINESIS_ERROR_LIBRARY,
-                     rc == CURLE_OPERATION_TIMEDOUT ? KINESIS_ERR_TIMEOUT : KINESIS_ERR_TRANSPORT, 0,
-                     "%s %s: %s", op->operation, c->endpoint.url, why);
+        if (certificate_error(rc))
+            err = kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_TLS, 0,
+                         "%s %s: %s (a certificate this client does not trust: give its CA with "
+                         "options.ca_bundle or AWS_CA_BUNDLE)",
+                         op->operation, c->endpoint.url, why);
+        else
+            err = kc_err(KINESIS_ERROR_LIBRARY,
+                         rc == CURLE_OPERATION_TIMEDOUT ? KINESIS_ERR_TIMEOUT : KINESIS_ERR_TRANSPORT, 0,
+                         "%s %s: %s", op->operation, c->endpoint.url, why);
     } else if (status < 200 || status > 299) {
         err = kc_error_from_answer((int)status, op->resp ? op->resp : "", op->resp_len, op->resp_request_id,
                                    op->resp_error_type);
@@ -545,6 +570,7 @@ void kinesis_client_free(kinesis_client *client)
     kc_endpoint_clean_up(&client->endpoint);
     kc_credentials_clean_up(&client->creds);
     free(client->region);
+    free(client->ca_bundle);
     free(client->user_agent);
     free(client);
 }

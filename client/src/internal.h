@@ -47,8 +47,16 @@ kinesis_error *kc_parse_credentials_file(const char *text, const char *profile, 
 /* Resolve credentials from options, environment and profile file, in that order (an explicit
  * options->profile goes before the environment). */
 kinesis_error *kc_resolve_credentials(const kinesis_client_options *opts, kc_credentials *out);
-/* Region from options or environment (AWS_REGION, AWS_DEFAULT_REGION); if none and have_endpoint,
- * "us-east-1". *region is malloc'd. */
+/* The endpoint URL configured for the client, or NULL (then it is derived from the region):
+ * options.endpoint, else AWS_ENDPOINT_URL_KINESIS, else AWS_ENDPOINT_URL (both skipped when
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true), else KINESIS_ENDPOINT. *source (if not NULL) names
+ * where it came from. */
+const char *kc_configured_endpoint(const kinesis_client_options *opts, const char **source);
+/* The CA bundle: options.ca_bundle, else AWS_CA_BUNDLE; *path is malloc'd, NULL when neither is set
+ * (libcurl's default trust store). A file that cannot be read is a Configuration error. */
+kinesis_error *kc_resolve_ca_bundle(const kinesis_client_options *opts, char **path);
+/* Region from options or environment (AWS_REGION, AWS_DEFAULT_REGION); if none and an endpoint is
+ * configured (kc_configured_endpoint), "us-east-1". *region is malloc'd. */
 kinesis_error *kc_resolve_region(const kinesis_client_options *opts, char **region);
 /* Endpoint URL from the override or the region; split into the parts signing needs. */
 typedef struct kc_endpoint {
@@ -66,6 +74,7 @@ typedef struct kc_op kc_op;
 struct kinesis_client {
     char *region;
     kc_endpoint endpoint;
+    char *ca_bundle; /* CURLOPT_CAINFO, or NULL */
     kc_credentials creds;
     char *user_agent;
     int64_t connect_timeout_ms;

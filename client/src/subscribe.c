@@ -62,8 +62,8 @@ char *kc_build_subscribe_to_shard(const char *consumer_arn, const char *shard_id
         *err = bad_arg("Non empty argument required: position.sequence_number");
         return NULL;
     }
-    if (need_ts && pos->timestamp_ms <= 0) {
-        *err = bad_arg("Non empty argument required: position.timestamp_ms");
+    if (need_ts && pos->timestamp_ms < 0) { /* 0 is the epoch: a valid time, before every record */
+        *err = bad_arg("Wrong type of argument: position.timestamp_ms is negative");
         return NULL;
     }
     if ((!need_seq && pos->sequence_number) || (!need_ts && pos->timestamp_ms)) {

@@ -34,10 +34,11 @@ static void answer_text(sim_response *resp, int status, const char *ctype, char 
     resp->body_len = body ? len : 0;
 }
 
-/* Takes ownership of j. */
+/* Takes ownership of j. Reals as "%.15g" (as the Kinesis answers, wire/codec.c): a probability
+ * given as 0.05 reads back as 0.05, not 0.050000000000000003. */
 static void answer_json(sim_response *resp, int status, json_t *j)
 {
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     json_decref(j);
     if (!s) {
         static const char oom[] = "{\"__type\":\"InternalFailure\",\"message\":\"out of memory\"}";

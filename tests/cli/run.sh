@@ -10,7 +10,15 @@
 # standard-input line), get with each of the five iterator types, call OPERATION JSON (argument
 # and '-'), an error (a missing stream: exit 1 and the error name on stderr), `sign` on official
 # SigV4 vectors (fixtures/sigv4/v4: canonical request, string to sign and signature must match the
-# files), and tail for a bounded time with records put meanwhile.
+# files), tail for a bounded time with records put meanwhile, and AWS's conventions (issue 14): the
+# endpoint from --endpoint/--endpoint-url, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL,
+# KINESIS_ENDPOINT in that order, a stderr note when there is none, global options after the
+# command, numbers printed as the server sent them, exit 2 for usage errors, --timestamp 0 and ISO
+# 8601, one iterator spelling for get/tail/subscribe, --format text|json on the listings. Last, on a
+# simulator of its own (default 500 ms state delays): README's quick start run as a script,
+# create-stream waiting (or not, --no-wait), delete-stream --wait, and put from standard input
+# splitting its batches at 500 records and 5 MiB. (The TLS options are tested by
+# tests/integration/client_tls.c, which has the certificate.)
 # Every mismatch prints one "FAIL name: why" line; the last line is "N passed, M failed" and the
 # exit status is 0 only when nothing failed. Nothing here waits unboundedly: every command that
 # could block runs under `timeout`.
@@ -359,6 +367,171 @@ else
     fail "tail --max-records" "exit $rc, $(wc -l <"$TMP/out") lines"
 fi
 
+# ------------------------------------------------------------------ AWS conventions (issue 14)
+
+# The endpoint: --endpoint/--endpoint-url, then AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL,
+# KINESIS_ENDPOINT. Each lower-priority source points at a closed port (127.0.0.1:9), so picking
+# the wrong one fails the call.
+DEAD=http://127.0.0.1:9
+kenv() { timeout 30 env -u AWS_ENDPOINT_URL_KINESIS -u AWS_ENDPOINT_URL -u KINESIS_ENDPOINT \
+    -u AWS_IGNORE_CONFIGURED_ENDPOINT_URLS "$@"; }
+endpoint_case() {
+    _label=$1
+    shift
+    run endpoint kenv "$@" list-streams
+    if [ "$rc" -eq 0 ] && grep -qx "$STREAM" "$TMP/out" && ! grep -q "no endpoint given" "$TMP/err"; then
+        pass "endpoint from $_label"
+    else
+        fail "endpoint from $_label" "exit $rc, stderr: $(first "$TMP/err")"
+    fi
+}
+endpoint_case "AWS_ENDPOINT_URL_KINESIS (before AWS_ENDPOINT_URL, KINESIS_ENDPOINT)" \
+    AWS_ENDPOINT_URL_KINESIS="$ENDPOINT" AWS_ENDPOINT_URL=$DEAD KINESIS_ENDPOINT=$DEAD "$KIN"
+endpoint_case "AWS_ENDPOINT_URL (before KINESIS_ENDPOINT)" AWS_ENDPOINT_URL="$ENDPOINT" KINESIS_ENDPOINT=$DEAD "$KIN"
+endpoint_case "KINESIS_ENDPOINT" KINESIS_ENDPOINT="$ENDPOINT" "$KIN"
+endpoint_case "--endpoint-url (before the environment)" AWS_ENDPOINT_URL_KINESIS=$DEAD "$KIN" --endpoint-url "$ENDPOINT"
+endpoint_case "AWS_ENDPOINT_URL without a region (us-east-1)" -u AWS_REGION -u AWS_DEFAULT_REGION \
+    AWS_ENDPOINT_URL="$ENDPOINT" "$KIN"
+
+# No endpoint anywhere: AWS itself (as the AWS CLI does), said on stderr. A proxy on a closed local
+# port keeps the one attempt (--once) on this machine.
+run no-endpoint kenv https_proxy=$DEAD HTTPS_PROXY=$DEAD "$KIN" call --once ListStreams
+if [ "$rc" -eq 1 ] && grep -q "no endpoint given (--endpoint, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL or KINESIS_ENDPOINT): using https://kinesis.us-east-1.amazonaws.com" "$TMP/err"; then
+    pass "no endpoint: AWS's, named on stderr"
+else
+    fail "no endpoint" "exit $rc, stderr: $(first "$TMP/err")"
+fi
+run no-region kenv -u AWS_REGION -u AWS_DEFAULT_REGION "$KIN" list-streams
+if [ "$rc" -eq 1 ] && grep -q "no region and no endpoint" "$TMP/err" && [ ! -s "$TMP/out" ]; then
+    pass "neither endpoint nor region: refused (exit 1, says what to set)"
+else
+    fail "neither endpoint nor region" "exit $rc, stderr: $(first "$TMP/err")"
+fi
+
+# Global options anywhere on the line.
+run global-after timeout 30 "$KIN" describe-stream "$STREAM" --endpoint "$ENDPOINT" --region=us-east-1 --debug
+if [ "$rc" -eq 0 ] && grep -q "\"StreamName\": *\"$STREAM\"" "$TMP/out" && grep -q "DescribeStreamSummary" "$TMP/err"; then
+    pass "global options after the command (--endpoint, --region=, --debug)"
+else
+    fail "global options after the command" "exit $rc, stderr: $(first "$TMP/err")"
+fi
+run global-middle timeout 30 "$KIN" get --endpoint="$ENDPOINT" "$STREAM" --shard "$SHARD" --iterator-type TRIM_HORIZON --limit 1
+if [ "$rc" -eq 0 ] && [ "$(cat "$TMP/out")" = "from-argument" ]; then
+    pass "global option between the command's arguments"
+else
+    fail "global option between the command's arguments" "exit $rc, stderr: $(first "$TMP/err")"
+fi
+
+# Numbers exactly as the server sent them: --debug shows the raw answer ("< {...}").
+run numbers k describe-stream "$STREAM" --debug
+SENT=$(grep '^< {' "$TMP/err" | tail -n 1 | sed -n 's/.*"StreamCreationTimestamp":\([0-9.e+-]*\).*/\1/p')
+SHOWN=$(sed -n 's/.*"StreamCreationTimestamp": *\([0-9.e+-]*\).*/\1/p' "$TMP/out")
+if [ "$rc" -eq 0 ] && [ -n "$SENT" ] && [ "$SENT" = "$SHOWN" ]; then
+    pass "describe-stream prints StreamCreationTimestamp as sent ($SENT)"
+else
+    fail "describe-stream numbers" "server sent '$SENT', printed '$SHOWN' (exit $rc)"
+fi
+run numbers-json k get "$STREAM" --shard "$SHARD" --iterator-type TRIM_HORIZON --format json --limit 3
+if [ "$rc" -eq 0 ] && [ "$(grep -c '"ApproximateArrivalTimestamp":[0-9]*\.[0-9][0-9][0-9],' "$TMP/out")" -eq 3 ]; then
+    pass "get --format json: arrival times as epoch seconds with three decimals"
+else
+    fail "get --format json arrival times" "$(head -n 1 "$TMP/out" | cut -c1-200)"
+fi
+
+# Usage errors exit 2; --timestamp takes 0 and ISO 8601; one spelling of the iterator types.
+usage_case() {
+    _label=$1
+    _needle=$2
+    shift 2
+    run usage k "$@"
+    if [ "$rc" -eq 2 ] && grep -q -- "$_needle" "$TMP/err" && [ ! -s "$TMP/out" ]; then
+        pass "$_label (exit 2)"
+    else
+        fail "$_label" "exit $rc, stderr: $(first "$TMP/err")"
+    fi
+}
+usage_case "get AT_SEQUENCE_NUMBER without --sequence-number" "needs --sequence-number" \
+    get "$STREAM" --shard "$SHARD" --iterator-type AT_SEQUENCE_NUMBER
+usage_case "get after-sequence-number without --sequence-number" "needs --sequence-number" \
+    get "$STREAM" --shard "$SHARD" --iterator-type after-sequence-number
+usage_case "get AT_TIMESTAMP without --timestamp" "needs --timestamp" \
+    get "$STREAM" --shard "$SHARD" --iterator-type AT_TIMESTAMP
+usage_case "get with a malformed --timestamp" "neither epoch seconds" \
+    get "$STREAM" --shard "$SHARD" --iterator-type AT_TIMESTAMP --timestamp yesterday
+usage_case "get --timestamp with TRIM_HORIZON" "goes with AT_TIMESTAMP" \
+    get "$STREAM" --shard "$SHARD" --iterator-type TRIM_HORIZON --timestamp 0
+usage_case "subscribe AT_SEQUENCE_NUMBER without --sequence-number" "needs --sequence-number" \
+    subscribe arn:aws:kinesis:us-east-1:000000000000:stream/x/consumer/c:1 "$SHARD" --from AT_SEQUENCE_NUMBER
+usage_case "tail AT_TIMESTAMP without --timestamp" "needs --timestamp" tail "$STREAM" --from at-timestamp
+usage_case "call with malformed JSON" "not JSON" call ListStreams '{not json'
+usage_case "list-streams --format xml" "--format must be text or json" list-streams --format xml
+
+# (tail above added records: compare with what TRIM_HORIZON and the epoch-seconds time give now)
+k get "$STREAM" --shard "$SHARD" --iterator-type TRIM_HORIZON >"$TMP/want-now" 2>/dev/null
+run get-ts0 k get "$STREAM" --shard "$SHARD" --iterator-type at_timestamp --timestamp 0
+if [ "$rc" -eq 0 ] && [ -s "$TMP/out" ] && cmp -s "$TMP/out" "$TMP/want-now"; then
+    pass "get AT_TIMESTAMP --timestamp 0 (every record)"
+else
+    fail "get --timestamp 0" "exit $rc, stderr: $(first "$TMP/err"), got: $(tr '\n' '|' <"$TMP/out" | cut -c1-200)"
+fi
+if [ -n "${TS:-}" ]; then
+    ISO=$(date -u -d "@$TS" +%Y-%m-%dT%H:%M:%S.%3NZ)
+    k get "$STREAM" --shard "$SHARD" --iterator-type AT_TIMESTAMP --timestamp "$TS" >"$TMP/want-ts" 2>/dev/null
+    run get-iso k get "$STREAM" --shard "$SHARD" --iterator-type AT_TIMESTAMP --timestamp "$ISO"
+    if [ "$rc" -eq 0 ] && [ "$(head -n 1 "$TMP/out")" = "line-1" ] && cmp -s "$TMP/out" "$TMP/want-ts"; then
+        pass "get --timestamp in ISO 8601 ($ISO, same records as $TS)"
+    else
+        fail "get --timestamp ISO 8601" "$ISO: exit $rc, $(first "$TMP/err") got: $(tr '\n' '|' <"$TMP/out" | cut -c1-200)"
+    fi
+    # the same instant written in UTC+01:00 ("UTC-1" is POSIX for one hour east of UTC)
+    ISO_OFF=$(TZ=UTC-1 date -d "@$TS" +%Y-%m-%dT%H:%M:%S.%3N+01:00)
+    run get-iso-offset k get "$STREAM" --shard "$SHARD" --iterator-type AT_TIMESTAMP --timestamp "$ISO_OFF"
+    if [ "$rc" -eq 0 ] && [ -s "$TMP/out" ] && cmp -s "$TMP/out" "$TMP/want-ts"; then
+        pass "get --timestamp in ISO 8601 with an offset ($ISO_OFF)"
+    else
+        fail "get --timestamp with an offset" "$ISO_OFF: exit $rc, $(first "$TMP/err")"
+    fi
+fi
+run get-lower k get "$STREAM" --shard "$SHARD" --from trim-horizon
+if [ "$rc" -eq 0 ] && [ -s "$TMP/out" ] && cmp -s "$TMP/out" "$TMP/want-now"; then
+    pass "get --from trim-horizon (lower case, '-', --from)"
+else
+    fail "get --from trim-horizon" "exit $rc, stderr: $(first "$TMP/err")"
+fi
+timeout -k 5 10 "$KIN" --endpoint "$ENDPOINT" tail "$STREAM" --from AT_TIMESTAMP --timestamp 0 --max-records 6 \
+    --interval-ms 100 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(grep -c . "$TMP/out")" -ge 6 ] && grep -qx "from-argument" "$TMP/out"; then
+    pass "tail --from AT_TIMESTAMP --timestamp 0 (the get spelling works for tail)"
+else
+    fail "tail --from AT_TIMESTAMP" "exit $rc, stderr: $(first "$TMP/err")"
+fi
+
+# --format json|text on the listing commands.
+run list-json k list-streams --format json
+if [ "$rc" -eq 0 ] && grep -q '"StreamNames": *\[' "$TMP/out" && grep -q "^ *\"$STREAM\",\\{0,1\\}\$" "$TMP/out"; then
+    pass "list-streams --format json"
+else
+    fail "list-streams --format json" "exit $rc: $(tr -d '\n' <"$TMP/out" | cut -c1-200)"
+fi
+run list-text k list-streams --format text
+if [ "$rc" -eq 0 ] && grep -qx "$STREAM" "$TMP/out"; then pass "list-streams --format text"; else
+    fail "list-streams --format text" "exit $rc"
+fi
+run shards-json k list-shards "$STREAM" --format json
+if [ "$rc" -eq 0 ] && [ "$(grep -c '"ShardId"' "$TMP/out")" -eq 2 ] && grep -q '"HashKeyRange"' "$TMP/out" &&
+    grep -q '"StartingSequenceNumber"' "$TMP/out"; then
+    pass "list-shards --format json (ListShards' fields)"
+else
+    fail "list-shards --format json" "exit $rc: $(tr -d '\n' <"$TMP/out" | cut -c1-200)"
+fi
+run shards-text k list-shards "$STREAM" --format text
+if [ "$rc" -eq 0 ] && [ "$(grep -c '^shardId-[0-9]*	OPEN	' "$TMP/out")" -eq 2 ]; then
+    pass "list-shards --format text"
+else
+    fail "list-shards --format text" "exit $rc: $(first "$TMP/out")"
+fi
+
 # ------------------------------------------------------------------ delete
 
 run delete k delete-stream "$STREAM"
@@ -371,6 +544,101 @@ if expect_ok "delete-stream"; then
     else
         fail "delete-stream" "describe after delete: exit $rc, $(first "$TMP/out")"
     fi
+fi
+
+# ------------------------------------------------------------------ own simulator: quick start, waits, batches
+
+# A simulator of our own with the default state delays (a stream is CREATING and DELETING for
+# 500 ms), as `make run` starts it; throttling off so the large batches below are not slowed.
+OWN_PID=""
+OWN_URL=""
+"$BUILD/kinesis-sim" --host 127.0.0.1 --port 0 --db :memory: --throttle off --log-level warn \
+    >"$TMP/own.out" 2>"$TMP/own.err" &
+OWN_PID=$!
+i=0
+while [ $i -lt 200 ]; do
+    OWN_URL=$(sed -n 's/^kinesis-sim listening on //p' "$TMP/own.out")
+    [ -n "$OWN_URL" ] && break
+    sleep 0.05
+    i=$((i + 1))
+done
+stop_own() {
+    [ -n "$OWN_PID" ] || return 0
+    kill -TERM "$OWN_PID" 2>/dev/null
+    wait "$OWN_PID"
+    _rc=$?
+    OWN_PID=""
+    return $_rc
+}
+trap 'stop_own; cleanup' EXIT
+
+if [ -z "$OWN_URL" ]; then
+    fail "own simulator" "did not start: $(first "$TMP/own.err")"
+else
+    # README's quick start, word for word but for the simulator's address and the build directory,
+    # typed as fast as a script: create-stream must wait for ACTIVE before put can succeed.
+    awk '/^## Quick start/ {on = 1; next} on && /^## / {exit} on && /^```sh/ {blk = ""; inb = 1; next}
+         on && inb && /^```/ {inb = 0; if (blk ~ /create-stream/) {printf "%s", blk; exit}; next}
+         on && inb {blk = blk $0 "\n"}' "$ROOT/README.md" >"$TMP/quickstart.sh"
+    BUILD_ABS=$(cd "$BUILD" && pwd)
+    if ! grep -q "create-stream" "$TMP/quickstart.sh"; then
+        fail "README quick start" "no sh block with create-stream under '## Quick start'"
+    else
+        sed -e "s|http://127.0.0.1:4567|$OWN_URL|g" -e "s|build/|$BUILD_ABS/|g" "$TMP/quickstart.sh" >"$TMP/qs-run.sh"
+        (cd "$TMP" && env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_REGION -u AWS_ENDPOINT_URL \
+            -u AWS_ENDPOINT_URL_KINESIS -u KINESIS_ENDPOINT timeout -k 5 60 sh -e "$TMP/qs-run.sh") \
+            >"$TMP/out" 2>"$TMP/err"
+        rc=$?
+        if [ "$rc" -eq 0 ] && [ "$(tail -n 1 "$TMP/out")" = "hello" ]; then
+            pass "README quick start, run as a script (create-stream waits for ACTIVE)"
+        else
+            fail "README quick start" "exit $rc, stderr: $(first "$TMP/err"), stdout: $(tr '\n' '|' <"$TMP/out" | cut -c1-200)"
+        fi
+    fi
+
+    ko() { timeout 60 "$KIN" --endpoint "$OWN_URL" "$@"; }
+    run no-wait ko create-stream nowait --shards 1 --no-wait
+    run no-wait-describe ko describe-stream nowait
+    if [ "$rc" -eq 0 ] && grep -q '"StreamStatus": *"CREATING"' "$TMP/out"; then
+        pass "create-stream --no-wait (returns while CREATING)"
+    else
+        fail "create-stream --no-wait" "describe right after: exit $rc, $(grep StreamStatus "$TMP/out")"
+    fi
+    run waited ko create-stream waited --shards 1
+    run waited-describe ko describe-stream waited
+    if [ "$rc" -eq 0 ] && grep -q '"StreamStatus": *"ACTIVE"' "$TMP/out"; then
+        pass "create-stream waits for ACTIVE by default"
+    else
+        fail "create-stream default wait" "describe right after: exit $rc, $(grep StreamStatus "$TMP/out")"
+    fi
+    run delete-wait ko delete-stream waited --wait
+    run deleted-describe ko describe-stream waited
+    if [ "$rc" -eq 1 ] && grep -q ResourceNotFoundException "$TMP/err"; then
+        pass "delete-stream --wait (gone right after)"
+    else
+        fail "delete-stream --wait" "describe right after: exit $rc, $(first "$TMP/out")"
+    fi
+
+    # put from standard input splits its PutRecords at 500 records and at 5 MiB.
+    awk 'BEGIN {for (i = 1; i <= 1201; i++) print "rec-" i}' >"$TMP/many.txt"
+    run put-many sh -c "timeout 60 \"$KIN\" --endpoint \"$OWN_URL\" put nowait --partition-key pk <\"$TMP/many.txt\""
+    if [ "$rc" -eq 0 ] && [ "$(grep -c '^shardId-000000000000	[0-9]*$' "$TMP/out")" -eq 1201 ]; then
+        pass "put from stdin: 1201 lines in batches of at most 500"
+    else
+        fail "put 1201 lines" "exit $rc, $(wc -l <"$TMP/out") lines, stderr: $(first "$TMP/err")"
+    fi
+    : >"$TMP/big.txt"
+    for i in 1 2 3 4 5 6; do
+        { head -c 1000000 /dev/zero | tr '\0' x && echo; } >>"$TMP/big.txt"
+    done
+    run put-big sh -c "timeout 60 \"$KIN\" --endpoint \"$OWN_URL\" put nowait --partition-key pk <\"$TMP/big.txt\""
+    if [ "$rc" -eq 0 ] && [ "$(grep -c '^shardId-000000000000	[0-9]*$' "$TMP/out")" -eq 6 ]; then
+        pass "put from stdin: 6 records of 1 MB (6 MB) in batches of at most 5 MiB"
+    else
+        fail "put 6 MB" "exit $rc, $(wc -l <"$TMP/out") lines, stderr: $(first "$TMP/err")"
+    fi
+
+    if stop_own; then pass "own simulator stopped cleanly"; else fail "own simulator" "exit status $?"; fi
 fi
 
 echo "$passed passed, $failed failed"

@@ -219,3 +219,27 @@ Test(sim_faults, truncated_answer_body)
     simf_del_rule(id);
     simf_delete(stream);
 }
+
+/* GET /_sim/faults gives a rule's probability back as it was written (issue 14): 0.05, not the
+ * nearest double's 17 digits (0.050000000000000003). */
+Test(sim_faults, listed_probability_keeps_its_digits)
+{
+    char stream[64], rule[512];
+    tl_unique_name("flt-prob", stream, sizeof stream);
+    snprintf(rule, sizeof rule,
+             "{\"match\": {\"operations\": [\"DescribeStreamSummary\"], \"stream\": \"%s\"},"
+             " \"when\": {\"probability\": 0.05}, \"effect\": {\"error\": \"ServiceUnavailable\"}}",
+             stream);
+    json_int_t id = simf_add_rule(rule);
+    tl_response r;
+    cr_assert_eq(tl_raw("GET", "/_sim/faults", NULL, NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    char *mine = strstr(r.body, stream);
+    cr_assert_not_null(mine, "the rule is listed: %s", r.body);
+    char *next = strstr(mine, "\"probability\":");
+    cr_assert_not_null(next, "%s", r.body);
+    cr_assert(strncmp(next, "\"probability\":0.05", 18) == 0 && (next[18] == ',' || next[18] == '}'),
+              "probability as written: %.60s", next);
+    tl_response_free(&r);
+    simf_del_rule(id);
+}

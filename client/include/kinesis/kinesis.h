@@ -83,9 +83,15 @@ typedef struct kinesis_retry_policy {
 } kinesis_retry_policy;
 
 /** Options for kinesis_client_new(). Zero-initialise, then set what you need.
- *  Unset fields are resolved: region from AWS_REGION/AWS_DEFAULT_REGION; credentials from the
- *  arguments, else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, else the profile
- *  (AWS_PROFILE or "default") in ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE). */
+ *  Unset fields are resolved as the AWS SDKs do:
+ *  - endpoint: AWS_ENDPOINT_URL_KINESIS, else AWS_ENDPOINT_URL (both ignored when
+ *    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true), else KINESIS_ENDPOINT, else
+ *    https://kinesis.<region>.amazonaws.com (.com.cn for cn- regions);
+ *  - region: AWS_REGION, else AWS_DEFAULT_REGION, else "us-east-1" when an endpoint is configured
+ *    (neither region nor endpoint: a Configuration error);
+ *  - ca_bundle: AWS_CA_BUNDLE, else libcurl's system trust store;
+ *  - credentials: the arguments, else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN,
+ *    else the profile (AWS_PROFILE or "default") in ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE). */
 typedef struct kinesis_client_options {
     const char *region; /**< e.g. "us-east-1" */
     const char *
@@ -101,6 +107,9 @@ typedef struct kinesis_client_options {
     int http2_prior_knowledge;  /**< non-zero: SubscribeToShard to an http:// endpoint speaks HTTP/2
                                      without negotiation (h2c prior knowledge, as the AWS SDKs do);
                                      zero: HTTP/1.1 there. https:// endpoints use h2 when offered. */
+    const char *ca_bundle;      /**< PEM file of the CA certificates to trust for https:// endpoints
+                                     (e.g. kinesis-sim's self-signed one); NULL: AWS_CA_BUNDLE, else the
+                                     system's. Must be readable when the client is created. */
 } kinesis_client_options;
 
 /** Create a client. On failure returns NULL and, if err is not NULL, an error of type LIBRARY. */
@@ -144,8 +153,9 @@ void kinesis_global_cleanup(void);
 #define KINESIS_ERR_INVALID_PARAMETER "InvalidParameter" /**< a bad argument */
 #define KINESIS_ERR_CONFIGURATION "Configuration"        /**< region, endpoint or credentials */
 #define KINESIS_ERR_NO_MEMORY "OutOfMemory"
-#define KINESIS_ERR_TRANSPORT "Transport"         /**< connection failed or dropped */
-#define KINESIS_ERR_TIMEOUT "Timeout"             /**< connect/request timeout, or a waiter gave up */
+#define KINESIS_ERR_TRANSPORT "Transport" /**< connection failed or dropped */
+#define KINESIS_ERR_TIMEOUT "Timeout"     /**< connect/request timeout, or a waiter gave up */
+#define KINESIS_ERR_TLS "TLS"             /**< certificate not trusted (see ca_bundle); never retried */
 #define KINESIS_ERR_MALFORMED "MalformedResponse" /**< UNEXPECTED_RESPONSE: body not understood */
 
 /** Create an error value (used by the library; handy in tests and callbacks). The strings are
@@ -177,7 +187,8 @@ uint64_t kinesis_rng_next(uint64_t *state);
  * LimitExceededException, ThrottlingException, Throttling, KMSThrottlingException,
  * RequestLimitExceeded, TooManyRequestsException), InternalFailure(Exception), ServiceUnavailable,
  * HTTP 429 and 5xx, and transport failures (http_status 0 with name Transport or Timeout);
- * 0 for everything else (validation, not found, in use, expired iterator, access, ...).
+ * 0 for everything else (validation, not found, in use, expired iterator, access, a certificate
+ * that is not trusted (TLS), ...).
  * `error_name` may be NULL.
  */
 int kinesis_is_retryable(const char *error_name, int http_status);
@@ -333,7 +344,8 @@ const char *kinesis_iterator_type_name(kinesis_iterator_type type);
 int kinesis_iterator_type_parse(const char *name, kinesis_iterator_type *type);
 
 /** What the iterator type needs: starting_sequence_number for AT_/AFTER_SEQUENCE_NUMBER,
- *  timestamp_ms (milliseconds since the epoch, > 0) for AT_TIMESTAMP. */
+ *  timestamp_ms (milliseconds since the epoch, >= 0; 0 is the epoch itself, so the oldest record)
+ *  for AT_TIMESTAMP. */
 typedef struct kinesis_iterator_options {
     const char *starting_sequence_number;
     int64_t timestamp_ms;
@@ -341,11 +353,18 @@ typedef struct kinesis_iterator_options {
 
 /* ---- Producer: blocking ---- */
 
+#define KINESIS_PUT_RECORDS_MAX_RECORDS 500             /**< records in one PutRecords */
+#define KINESIS_PUT_RECORDS_MAX_BYTES (5 * 1024 * 1024) /**< data + partition keys of one PutRecords */
+
 /** PutRecord. On success returns NULL and sets *result (free with kinesis_put_record_result_free). */
 kinesis_error *kinesis_put_record(kinesis_client *client, const char *stream_name,
                                   const kinesis_record *record, kinesis_put_record_result **result);
 /** PutRecords. Returns NULL on full or partial success (see result->failed_count); *result holds one
- *  entry per record in request order. opts may be NULL. */
+ *  entry per record in request order. opts may be NULL.
+ *  Limits (Kinesis's, checked here before anything is sent): 1 to KINESIS_PUT_RECORDS_MAX_RECORDS
+ *  (500) records, and at most KINESIS_PUT_RECORDS_MAX_BYTES (5 MiB) for the whole request, counting
+ *  each record's data and partition key. Beyond them the call fails with a LIBRARY error named
+ *  InvalidParameter that names the limit; split the batch (as `kinesis put` does with stdin). */
 kinesis_error *kinesis_put_records(kinesis_client *client, const char *stream_name,
                                    const kinesis_record *records, size_t n_records,
                                    const kinesis_put_records_options *opts,
@@ -448,7 +467,7 @@ kinesis_error *kinesis_wait_for_consumer_active(kinesis_client *client, const ch
                                                 int64_t timeout_ms, int64_t poll_ms);
 
 /** Where a subscription starts (SubscribeToShard StartingPosition): sequence_number for
- *  AT_/AFTER_SEQUENCE_NUMBER, timestamp_ms (milliseconds since the epoch, > 0) for AT_TIMESTAMP,
+ *  AT_/AFTER_SEQUENCE_NUMBER, timestamp_ms (milliseconds since the epoch, >= 0) for AT_TIMESTAMP,
  *  neither for TRIM_HORIZON and LATEST. */
 typedef struct kinesis_starting_position {
     kinesis_iterator_type type;

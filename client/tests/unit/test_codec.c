@@ -555,3 +555,19 @@ Test(codec, parse_list_streams)
     cr_assert_eq(l->count, 3);
     kinesis_string_list_free(l);
 }
+
+/* AT_TIMESTAMP 0 is the epoch (before every record), not "unset"; a negative time is refused. */
+Test(codec, shard_iterator_at_timestamp_zero)
+{
+    kinesis_error *e = NULL;
+    kinesis_iterator_options zero = {NULL, 0}, neg = {NULL, -1};
+    char *b = kc_build_get_shard_iterator("s", "sh", KINESIS_ITERATOR_AT_TIMESTAMP, &zero, &e);
+    cr_assert_null(e, "%s", e ? e->message : "");
+    json_t *j = parse(b);
+    cr_assert(json_is_number(json_object_get(j, "Timestamp")), "%s", b);
+    cr_assert_float_eq(json_number_value(json_object_get(j, "Timestamp")), 0.0, 1e-9);
+    json_decref(j);
+    free(b);
+    expect_bad_arg(kc_build_get_shard_iterator("s", "sh", KINESIS_ITERATOR_AT_TIMESTAMP, &neg, &e), e);
+    expect_bad_arg(kc_build_get_shard_iterator("s", "sh", KINESIS_ITERATOR_AT_TIMESTAMP, NULL, &e), e);
+}

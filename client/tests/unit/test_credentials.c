@@ -1,7 +1,8 @@
 /* test_credentials.c: client configuration (client/src/config.c): credentials from options,
- * environment and a profile file in a temporary directory, region and endpoint resolution, and a
- * clear Configuration error for anything missing or malformed. Criterion runs each test in its
- * own process, so changing the environment here is safe. */
+ * environment and a profile file in a temporary directory, region and endpoint resolution (the
+ * endpoint from options, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL, KINESIS_ENDPOINT in that
+ * order), the CA bundle, and a clear Configuration error for anything missing or malformed. Criterion runs
+ * each test in its own process, so changing the environment here is safe. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +16,18 @@ static char tmpdir[64];
 
 static void clear_env(void)
 {
-    const char *vars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",       "AWS_SESSION_TOKEN",
-                          "AWS_PROFILE",       "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION",
-                          "AWS_DEFAULT_REGION"};
+    const char *vars[] = {"AWS_ACCESS_KEY_ID",
+                          "AWS_SECRET_ACCESS_KEY",
+                          "AWS_SESSION_TOKEN",
+                          "AWS_PROFILE",
+                          "AWS_SHARED_CREDENTIALS_FILE",
+                          "AWS_REGION",
+                          "AWS_DEFAULT_REGION",
+                          "AWS_ENDPOINT_URL_KINESIS",
+                          "AWS_ENDPOINT_URL",
+                          "KINESIS_ENDPOINT",
+                          "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+                          "AWS_CA_BUNDLE"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
     strcpy(tmpdir, "/tmp/kinesis-cred-XXXXXX");
@@ -264,4 +274,78 @@ Test(config, client_new_reports_configuration_errors)
     cr_assert_str_eq(kinesis_client_endpoint(c), "http://127.0.0.1:1");
     cr_assert_str_eq(kinesis_client_access_key_id(c), "a");
     kinesis_client_free(c);
+}
+
+/* The endpoint a client created with these options resolves to ("" when creation failed). */
+static const char *endpoint_of(const char *explicit_endpoint, const char *region, char *buf, size_t len)
+{
+    kinesis_client_options o = {
+        .region = region, .endpoint = explicit_endpoint, .access_key_id = "a", .secret_access_key = "b"};
+    kinesis_error *err = NULL;
+    kinesis_client *c = kinesis_client_new(&o, &err);
+    snprintf(buf, len, "%s", c ? kinesis_client_endpoint(c) : "");
+    if (c && !region)
+        cr_assert_str_eq(kinesis_client_region(c), "us-east-1", "an endpoint without a region: us-east-1");
+    kinesis_client_free(c);
+    kinesis_error_free(err);
+    return buf;
+}
+
+Test(config, endpoint_from_the_environment_in_aws_order)
+{
+    char b[256];
+    cr_assert_str_eq(endpoint_of(NULL, "us-east-1", b, sizeof b), "https://kinesis.us-east-1.amazonaws.com");
+    setenv("KINESIS_ENDPOINT", "http://127.0.0.1:3", 1);
+    cr_assert_str_eq(endpoint_of(NULL, NULL, b, sizeof b), "http://127.0.0.1:3");
+    setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:2", 1);
+    cr_assert_str_eq(endpoint_of(NULL, NULL, b, sizeof b), "http://127.0.0.1:2");
+    setenv("AWS_ENDPOINT_URL_KINESIS", "http://127.0.0.1:1/", 1);
+    cr_assert_str_eq(endpoint_of(NULL, NULL, b, sizeof b), "http://127.0.0.1:1");
+    cr_assert_str_eq(endpoint_of("http://127.0.0.1:9", NULL, b, sizeof b), "http://127.0.0.1:9",
+                     "options.endpoint goes first");
+    setenv("AWS_ENDPOINT_URL_KINESIS", "", 1); /* empty counts as unset */
+    cr_assert_str_eq(endpoint_of(NULL, NULL, b, sizeof b), "http://127.0.0.1:2");
+    setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE", 1); /* the SDKs' switch for AWS_ENDPOINT_URL* */
+    cr_assert_str_eq(endpoint_of(NULL, NULL, b, sizeof b), "http://127.0.0.1:3");
+    unsetenv("KINESIS_ENDPOINT");
+    cr_assert_str_eq(endpoint_of(NULL, "eu-west-1", b, sizeof b), "https://kinesis.eu-west-1.amazonaws.com");
+}
+
+Test(config, malformed_endpoint_from_the_environment_names_the_variable)
+{
+    setenv("AWS_ENDPOINT_URL", "localhost:4567", 1);
+    kinesis_client_options o = {.access_key_id = "a", .secret_access_key = "b"};
+    kinesis_error *err = NULL;
+    cr_assert_null(kinesis_client_new(&o, &err));
+    cr_assert_not_null(err);
+    cr_assert(strstr(err->message, "AWS_ENDPOINT_URL") != NULL, "%s", err->message);
+    expect_config_error(err, "malformed endpoint 'localhost:4567'");
+}
+
+Test(config, neither_region_nor_endpoint)
+{
+    kinesis_client_options o = {.access_key_id = "a", .secret_access_key = "b"};
+    kinesis_error *err = NULL;
+    cr_assert_null(kinesis_client_new(&o, &err));
+    expect_config_error(err, "KINESIS_ENDPOINT");
+}
+
+Test(config, ca_bundle_from_options_then_environment)
+{
+    char *path = NULL;
+    kinesis_client_options o = {0};
+    cr_assert_null(kc_resolve_ca_bundle(&o, &path));
+    cr_assert_null(path, "none set: libcurl's default store");
+    char file[128];
+    snprintf(file, sizeof file, "%s/creds", tmpdir); /* removed by remove_tmp */
+    write_file(file, "-----BEGIN CERTIFICATE-----\n");
+    setenv("AWS_CA_BUNDLE", file, 1);
+    cr_assert_null(kc_resolve_ca_bundle(&o, &path));
+    cr_assert_str_eq(path, file);
+    free(path);
+    o.ca_bundle = "/nonexistent/ca.pem";
+    expect_config_error(kc_resolve_ca_bundle(&o, &path), "/nonexistent/ca.pem (options.ca_bundle)");
+    o.ca_bundle = NULL;
+    setenv("AWS_CA_BUNDLE", "/nonexistent/env.pem", 1);
+    expect_config_error(kc_resolve_ca_bundle(&o, &path), "/nonexistent/env.pem (AWS_CA_BUNDLE)");
 }

@@ -89,6 +89,7 @@ Test(retry, retryable_table)
         {"UnknownError", 504, 1},
         {KINESIS_ERR_TRANSPORT, 0, 1},
         {KINESIS_ERR_TIMEOUT, 0, 1},
+        {KINESIS_ERR_TLS, 0, 0}, /* a certificate not trusted: trying again cannot help */
         {"ValidationException", 400, 0},
         {"ResourceNotFoundException", 400, 0},
         {"ResourceInUseException", 400, 0},

@@ -523,13 +523,21 @@ Test(subscribe_request, bodies_per_position_type)
     cr_assert_str_eq(json_string_value(json_object_get(sp, "Type")), "AT_TIMESTAMP");
     cr_assert_float_eq(json_number_value(json_object_get(sp, "Timestamp")), 1700000000.5, 1e-6);
     json_decref(j);
+
+    kinesis_starting_position epoch = {KINESIS_ITERATOR_AT_TIMESTAMP, NULL, 0}; /* the epoch: everything */
+    j = build(arn, "shardId-000000000001", &epoch, &err);
+    sp = json_object_get(j, "StartingPosition");
+    cr_assert(json_is_number(json_object_get(sp, "Timestamp")), "Timestamp 0 is sent");
+    cr_assert_float_eq(json_number_value(json_object_get(sp, "Timestamp")), 0.0, 1e-9);
+    json_decref(j);
 }
 
 Test(subscribe_request, bad_arguments)
 {
     kinesis_starting_position th = {KINESIS_ITERATOR_TRIM_HORIZON, NULL, 0};
     kinesis_starting_position at_seq_missing = {KINESIS_ITERATOR_AT_SEQUENCE_NUMBER, NULL, 0};
-    kinesis_starting_position ts_missing = {KINESIS_ITERATOR_AT_TIMESTAMP, NULL, 0};
+    /* 0 is the epoch (a valid time, issue 14); a negative time is what cannot be sent */
+    kinesis_starting_position ts_missing = {KINESIS_ITERATOR_AT_TIMESTAMP, NULL, -1};
     kinesis_starting_position mismatch = {KINESIS_ITERATOR_LATEST, SEQ1, 0};
     kinesis_starting_position bad_type = {(kinesis_iterator_type)42, NULL, 0};
     struct {

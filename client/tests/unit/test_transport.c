@@ -608,3 +608,70 @@ Test(transport, freeing_a_client_with_pending_calls)
     cr_assert_eq(st.calls, calls);
     fs_stop(s);
 }
+
+/* PutRecords beyond Kinesis's limits (500 records, 5 MiB of data and partition keys) fails here,
+ * naming the limit, before anything is sent; exactly at the limits the request goes out. */
+static void put_records_done(kinesis_error *err, kinesis_put_records_result *r, void *user)
+{
+    *(kinesis_error **)user = err ? err : (kinesis_error *)1;
+    kinesis_put_records_result_free(r);
+}
+
+Test(transport, put_records_limits_are_checked_locally)
+{
+    char ok5[512] = "{\"FailedRecordCount\":0,\"Records\":[";
+    for (int i = 0; i < 5; i++)
+        strcat(ok5, i ? ",{\"ShardId\":\"shardId-000000000000\",\"SequenceNumber\":\"1\"}"
+                      : "{\"ShardId\":\"shardId-000000000000\",\"SequenceNumber\":\"1\"}");
+    strcat(ok5, "]}");
+    fs_answer a[] = {{200, ok5, NULL}};
+    fake_server *s = fs_start(a, 1);
+    kinesis_client *c = client_for(s, NULL, NULL);
+    static kinesis_record many[KINESIS_PUT_RECORDS_MAX_RECORDS + 1];
+    for (size_t i = 0; i < sizeof many / sizeof *many; i++)
+        many[i] = (kinesis_record){"x", 1, "k", NULL, NULL};
+    kinesis_put_records_result *r = NULL;
+    kinesis_error *e = kinesis_put_records(c, "s", many, 501, NULL, &r);
+    cr_assert_not_null(e);
+    cr_assert_eq(e->type, KINESIS_ERROR_LIBRARY);
+    cr_assert_str_eq(e->name, KINESIS_ERR_INVALID_PARAMETER);
+    cr_assert(strstr(e->message, "at most 500 records") != NULL, "%s", e->message);
+    cr_assert_null(r);
+    kinesis_error_free(e);
+
+    size_t mib = 1024 * 1024;
+    char *big = malloc(mib);
+    cr_assert_not_null(big);
+    memset(big, 'a', mib);
+    kinesis_record five[6];
+    for (int i = 0; i < 6; i++) /* 1 MiB - 1 bytes of data + a 1-byte key: 1 MiB each */
+        five[i] = (kinesis_record){big, mib - 1, "k", NULL, NULL};
+    e = kinesis_put_records(c, "s", five, 6, NULL, &r);
+    cr_assert_not_null(e, "6 MiB must be refused");
+    cr_assert_str_eq(e->name, KINESIS_ERR_INVALID_PARAMETER);
+    cr_assert(strstr(e->message, "5 MiB") != NULL, "%s", e->message);
+    kinesis_error_free(e);
+    five[5].data_len = 0; /* one more byte than 5 MiB: data 0 + key 1 */
+    e = kinesis_put_records(c, "s", five, 6, NULL, &r);
+    cr_assert_not_null(e, "5 MiB + 1 byte must be refused");
+    kinesis_error_free(e);
+
+    kinesis_error *async_err = NULL;
+    cr_assert_eq(kinesis_put_records_async(c, "s", many, 501, NULL, put_records_done, &async_err), 0);
+    for (int i = 0; i < 100 && !async_err; i++)
+        kinesis_client_run(c, 10);
+    cr_assert_not_null(async_err);
+    cr_assert_neq(async_err, (kinesis_error *)1, "the asynchronous form checks the limit too");
+    cr_assert_str_eq(async_err->name, KINESIS_ERR_INVALID_PARAMETER);
+    kinesis_error_free(async_err);
+    cr_assert_eq(fs_count(s), 0, "nothing was sent");
+
+    e = kinesis_put_records(c, "s", five, 5, NULL, &r); /* exactly 5 MiB */
+    cr_assert_null(e, "%s", e ? e->message : "");
+    cr_assert_eq(r->count, 5);
+    kinesis_put_records_result_free(r);
+    cr_assert_eq(fs_count(s), 1);
+    free(big);
+    kinesis_client_free(c);
+    fs_stop(s);
+}

@@ -17,11 +17,11 @@ $(BUILD)/loadgen: ci/bench/loadgen.c $(BENCH_LIB_SRC) $(BENCH_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Ici/bench -o $@ ci/bench/loadgen.c $(BENCH_LIB_SRC) $(LDLIBS_ALL)
 
-$(BUILD)/crash-test: tests/durability/crash_test.c ci/bench/wire.c ci/bench/wire.h tests/integration/tl_sim.c \
-                     tests/integration/tl_sim.h
+$(BUILD)/crash-test: tests/durability/crash_test.c ci/bench/wire.c ci/bench/wire.h ci/bench/wire_h2.c \
+                     ci/bench/wire_h2.h tests/integration/tl_sim.c tests/integration/tl_sim.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Ici/bench -Itests/integration -o $@ tests/durability/crash_test.c ci/bench/wire.c \
-	  tests/integration/tl_sim.c $(LDLIBS_ALL)
+	  ci/bench/wire_h2.c tests/integration/tl_sim.c $(LDLIBS_ALL)
 
 $(BUILD)/test-bench-unit: $(T_BENCH_SRC) $(BENCH_LIB_SRC) $(BENCH_HDR)
 	@mkdir -p $(dir $@)

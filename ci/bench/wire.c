@@ -178,6 +178,13 @@ static void auth_init(void)
              day);
 }
 
+const char *wire_auth(const char **amz_date)
+{
+    auth_init();
+    *amz_date = g_amz_date;
+    return g_auth;
+}
+
 char *wire_build_request(const char *method, const char *path, const char *host_port, const char *target,
                          const char *body, size_t body_len, size_t *out_len)
 {

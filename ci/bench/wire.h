@@ -36,6 +36,9 @@ int wire_parse_response(const char *buf, size_t len, wire_resp *out, char *err, 
 char *wire_build_request(const char *method, const char *path, const char *host_port, const char *target,
                          const char *body, size_t body_len, size_t *out_len);
 
+/* The fixed Authorization value the requests carry, and its X-Amz-Date (wire_h2.c sends them too). */
+const char *wire_auth(const char **amz_date);
+
 /* ---- blocking connection (setup, read-back, probes) ---- */
 typedef struct wire_conn {
     int fd;

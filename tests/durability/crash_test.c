@@ -1,8 +1,9 @@
 /* crash_test.c: the crash-durability test for kinesis-sim, run by ci/run-tests
  * as `build/crash-test build/kinesis-sim`.
  *
- * 1. Start the simulator on a file database, create a 3-shard stream, and write from four
- *    connections at once (two PutRecord, two PutRecords of 10). Every record's bytes are unique
+ * 1. Start the simulator on a file database, create a 3-shard stream, and write from six
+ *    connections at once: over HTTP/1.1 two PutRecord and two PutRecords of 10, over HTTP/2 (its
+ *    answers go through the same group commit) one of each. Every record's bytes are unique
  *    (writer id, counter, then pseudo-random binary bytes), and each acknowledged record is kept
  *    with the sequence number and shard the server answered.
  * 2. SIGKILL the simulator in the middle of that load, restart it on the same file, read every
@@ -36,10 +37,12 @@
 
 #include "tl_sim.h"
 #include "wire.h"
+#include "wire_h2.h"
 
 #define STREAM "crash-durability"
 #define N_SHARDS 3
-#define N_WRITERS 4
+#define N_WRITERS 6 /* 0-3 over HTTP/1.1, 4 and 5 over HTTP/2 */
+#define FIRST_H2_WRITER 4
 #define BATCH 10
 #define MAX_PER_WRITER 200000
 #define MAX_DATA 300
@@ -233,12 +236,26 @@ static void keep(writer *wr, const unsigned char *data, size_t len, const char *
     r->idx = idx;
 }
 
+/* One call on the writer's connection, over HTTP/1.1 or HTTP/2. */
+static json_t *writer_call(writer *wr, wire_conn *c, wire_h2 *h2, const char *op, json_t *req, int *st)
+{
+    if (h2)
+        return wire_h2_kinesis(h2, op, req, 5000, st, wr->last_error, sizeof wr->last_error);
+    return wire_kinesis(c, op, req, 5000, st, wr->last_error, sizeof wr->last_error);
+}
+
 static void *writer_main(void *arg)
 {
     writer *wr = arg;
-    wire_conn c;
-    if (wire_connect(&c, "127.0.0.1", wr->port, 2000, wr->last_error, sizeof wr->last_error))
+    wire_conn c = {.fd = -1};
+    wire_h2 *h2 = NULL;
+    if (wr->id >= FIRST_H2_WRITER) {
+        h2 = wire_h2_connect("127.0.0.1", wr->port, 2000, wr->last_error, sizeof wr->last_error);
+        if (!h2)
+            return NULL;
+    } else if (wire_connect(&c, "127.0.0.1", wr->port, 2000, wr->last_error, sizeof wr->last_error)) {
         return NULL;
+    }
     unsigned char data[BATCH][MAX_DATA];
     size_t lens[BATCH];
     long idx = 0;
@@ -251,7 +268,7 @@ static void *writer_main(void *arg)
             lens[0] = make_data(wr->id, idx, data[0]);
             req = entry_json(data[0], lens[0], wr->id, idx);
             json_object_set_new(req, "StreamName", json_string(STREAM));
-            ans = wire_kinesis(&c, "PutRecord", req, 5000, &st, wr->last_error, sizeof wr->last_error);
+            ans = writer_call(wr, &c, h2, "PutRecord", req, &st);
             json_decref(req);
             const char *seq = json_string_value(json_object_get(ans, "SequenceNumber"));
             const char *sh = json_string_value(json_object_get(ans, "ShardId"));
@@ -265,7 +282,7 @@ static void *writer_main(void *arg)
                 json_array_append_new(recs, entry_json(data[i], lens[i], wr->id, idx + i));
             }
             req = json_pack("{s:s, s:o}", "StreamName", STREAM, "Records", recs);
-            ans = wire_kinesis(&c, "PutRecords", req, 5000, &st, wr->last_error, sizeof wr->last_error);
+            ans = writer_call(wr, &c, h2, "PutRecords", req, &st);
             json_decref(req);
             json_t *out = json_object_get(ans, "Records");
             if (st == 200 && json_array_size(out) == BATCH)
@@ -285,7 +302,10 @@ static void *writer_main(void *arg)
         if (st != 200)
             sleep_ms(5); /* throttled or refused: try again shortly */
     }
-    wire_close(&c);
+    if (h2)
+        wire_h2_close(h2);
+    else
+        wire_close(&c);
     return NULL;
 }
 
@@ -479,6 +499,20 @@ static void crash_scenario(const char *db)
     check(st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
           "SIGKILL mid-load after %ld acknowledged records (%ld requests)", total, requests);
     check(total > 0, "the writers had records acknowledged before the kill (%ld)", total);
+    long h2_acked = 0, least = -1;
+    int least_w = 0;
+    for (int i = 0; i < N_WRITERS; i++) {
+        if (i >= FIRST_H2_WRITER)
+            h2_acked += ws[i].n_acked;
+        if (least < 0 || ws[i].n_acked < least) {
+            least = ws[i].n_acked;
+            least_w = i;
+        }
+    }
+    check(least > 0,
+          "every writer had records acknowledged, over HTTP/1.1 and HTTP/2 (%ld over HTTP/2; writer %d: "
+          "%ld%s%s)",
+          h2_acked, least_w, least, ws[least_w].last_error[0] ? ", " : "", ws[least_w].last_error);
 
     sim_proc q;
     if (sim_start(&q, db, 1, (uid_t)-1, "restart") != 0) {

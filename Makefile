@@ -68,22 +68,25 @@ SIM_LDFLAGS  = $(if $(and $(SIM_STATIC),$(if $(SIM_PIE),,1)),-no-pie)
 # simulator, the runner and the CLI see the public header and client/shared, never client/src.
 # (Pattern-specific values: the longest matching pattern wins.) ci/check-includes checks the
 # same rules over the sources, for headers a wider include path could still reach.
+# Only the public header is found with <...>; the project's own folders are searched for "..."
+# includes alone (-iquote), so a system header's <sched.h> never finds conformance/sched.h.
 INC_PUBLIC := -Iclient/include
-INC_SHARED := -Iclient/shared/include
+INC_SHARED := -iquote client/shared/include
 INC         = $(INC_PUBLIC) $(INC_SHARED)
 $(BUILD)/obj/client/shared/%.o: INC = $(INC_SHARED)
-$(BUILD)/obj/client/src/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -Iclient/src
+$(BUILD)/obj/client/src/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -iquote client/src
 # libkinesis exports only what kinesis.h declares (its visibility pragma); ci/check-symbols checks.
 $(BUILD)/obj/client/shared/%.o: VIS = -fvisibility=hidden
 $(BUILD)/obj/client/src/%.o: VIS = -fvisibility=hidden
-$(BUILD)/obj/client/tests/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -Iclient/src
-$(BUILD)/obj/mockserver/%.o: INC = -Imockserver $(INC_PUBLIC) $(INC_SHARED) -I$(BUILD)/gen
+$(BUILD)/obj/client/tests/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -iquote client/src
+$(BUILD)/obj/mockserver/%.o: INC = -iquote mockserver $(INC_PUBLIC) $(INC_SHARED) -iquote $(BUILD)/gen
 $(BUILD)/obj/gen/%.o: INC =
-$(BUILD)/obj/conformance/%.o: INC = -Iconformance $(INC_PUBLIC) $(INC_SHARED)
+$(BUILD)/obj/conformance/%.o: INC = -iquote conformance $(INC_PUBLIC) $(INC_SHARED)
 # (client/src for testing.h: the library's test hooks, which libkinesis.so does not export)
-$(BUILD)/obj/tests/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -Iclient/src
+$(BUILD)/obj/tests/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -iquote client/src
 # The fuzzing harnesses and benchmark tools reach into every part they exercise.
-$(BUILD)/obj/ci/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -Iclient/src -Imockserver -Iconformance -I$(BUILD)/gen
+$(BUILD)/obj/ci/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -iquote client/src -iquote mockserver -iquote conformance \
+                          -iquote $(BUILD)/gen
 
 SHARED_SRC := $(wildcard client/shared/*.c)
 CLIENT_SRC := $(wildcard client/src/*.c)

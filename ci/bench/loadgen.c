@@ -1,7 +1,7 @@
 /* loadgen.c: the load generator behind `make bench` (driven by ci/bench/run).
  *
  *   loadgen run --endpoint HOST:PORT --mode MODE --stream NAME [--seconds S] [--warmup S]
- *               [--drain S] [--connections N] [--shards N] [--max-requests N]
+ *               [--drain S] [--connections N] [--h2-streams M] [--shards N] [--max-requests N]
  *   loadgen count --endpoint HOST:PORT --stream NAME
  *   loadgen startup [--runs N] [--probe health|list] [--idle-ms MS] -- CMD ARG... ({PORT} and
  *               {PORT2} in any argument are replaced by free loopback ports)
@@ -11,6 +11,9 @@
  * Modes: put-records-100 (PutRecords 100 x 100 B), put-records-500 (PutRecords 500 x 1 KiB),
  * put-record (100 B), get-records (pre-fill 10,000 x 100 B, then GetShardIterator TRIM_HORIZON +
  * GetRecords Limit 10000, counting the records returned), list-streams.
+ * With --h2-streams M, each connection speaks HTTP/2 instead (cleartext, prior knowledge, as the
+ * AWS SDK for JavaScript v3 does; nghttp2) and keeps M requests in flight on concurrent streams
+ * (every mode but get-records).
  * Only answers inside the measured window count; a non-200 answer or a PutRecords entry that
  * failed is an error, never throughput. After the window no new request starts and the ones in
  * flight are drained (at most --drain seconds, default 30), so `acked` is exactly what the server
@@ -27,6 +30,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <nghttp2/nghttp2.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -89,6 +93,10 @@ typedef struct bench {
     int n_tmpl;
     char *gsi_req; /* GetShardIterator request bytes */
     size_t gsi_len;
+    int h2_streams; /* > 0: HTTP/2, this many streams in flight per connection */
+    char **body;    /* the templates' bodies alone (HTTP/2) */
+    size_t *body_len;
+    struct h2conn *h2; /* n_conns of them (HTTP/2) */
     int epfd;
     conn *conns;
     int64_t t_start, t_win0, t_win1;
@@ -189,7 +197,15 @@ static int build_templates(bench *b)
             return -1;
         b->tmpl[t] =
             wire_build_request("POST", "/", b->host_port, mode_op(b->mode), body, bl, &b->tmpl_len[t]);
-        free(body);
+        if (b->h2_streams) {
+            if (!b->body && (!(b->body = calloc((size_t)n, sizeof *b->body)) ||
+                             !(b->body_len = calloc((size_t)n, sizeof *b->body_len))))
+                return -1;
+            b->body[t] = body;
+            b->body_len[t] = bl;
+        } else {
+            free(body);
+        }
         if (!b->tmpl[t])
             return -1;
     }
@@ -385,6 +401,8 @@ static long long failed_count(const char *s, size_t n)
     return digits ? v : -1;
 }
 
+static void account(bench *b, int status, const char *body, size_t len, int64_t sent_us, int64_t now);
+
 /* A whole answer arrived on c. Returns 1 when c started its next request, 0 when idle. */
 static int on_answer(bench *b, conn *c, int status, const char *body, size_t len)
 {
@@ -426,7 +444,17 @@ static int on_answer(bench *b, conn *c, int status, const char *body, size_t len
         b->started++;
         return conn_flush(b, c) == 0 ? 1 : -1;
     }
-    uint64_t lat = (uint64_t)(now - c->sent_us);
+    account(b, status, body, len, c->sent_us, now);
+    if (b->mode == M_GET_RECORDS)
+        c->phase = 0;
+    return conn_start(b, c);
+}
+
+/* Count one answer of the load (not a GetShardIterator) sent at sent_us, received at now. */
+static void account(bench *b, int status, const char *body, size_t len, int64_t sent_us, int64_t now)
+{
+    int win = in_window(b, now);
+    uint64_t lat = (uint64_t)(now - sent_us);
     if (status == 200)
         b->all_answers++;
     if (status != 200) {
@@ -464,9 +492,6 @@ static int on_answer(bench *b, conn *c, int status, const char *body, size_t len
             b->bytes += n * modes[b->mode].rec_bytes;
         }
     }
-    if (b->mode == M_GET_RECORDS)
-        c->phase = 0;
-    return conn_start(b, c);
 }
 
 /* Read what is there; handle a complete answer. -1: connection is gone. */
@@ -522,6 +547,301 @@ static int conn_read(bench *b, conn *c)
                 return -1;
             return 0;
         }
+    }
+    return 0;
+}
+
+/* ---- the HTTP/2 load (--h2-streams) ---- */
+
+#define H2_MAX_STREAMS 128
+
+typedef struct h2req {
+    int32_t id; /* 0: free slot */
+    const char *body;
+    size_t body_len, body_off;
+    int64_t sent_us;
+    int status;
+    char *resp;
+    size_t resp_len;
+} h2req;
+
+typedef struct h2conn {
+    bench *b;
+    int fd;
+    nghttp2_session *s;
+    int want_out;
+    int in_flight;
+    unsigned next_tmpl;
+    int dead;
+    h2req req[H2_MAX_STREAMS];
+} h2conn;
+
+static h2req *h2_find(h2conn *c, int32_t id)
+{
+    for (int i = 0; i < c->b->h2_streams; i++)
+        if (c->req[i].id == id)
+            return &c->req[i];
+    return NULL;
+}
+
+static ssize_t h2_send_cb(nghttp2_session *s, const uint8_t *data, size_t len, int flags, void *ud)
+{
+    (void)s;
+    (void)flags;
+    h2conn *c = ud;
+    ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
+    if (n < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? NGHTTP2_ERR_WOULDBLOCK
+                                                                         : NGHTTP2_ERR_CALLBACK_FAILURE;
+    return n;
+}
+
+static int h2_header_cb(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name, size_t nl,
+                        const uint8_t *value, size_t vl, uint8_t flags, void *ud)
+{
+    (void)s;
+    (void)flags;
+    (void)vl;
+    h2req *r = h2_find(ud, f->hd.stream_id);
+    if (r && nl == 7 && !memcmp(name, ":status", 7))
+        r->status = atoi((const char *)value);
+    return 0;
+}
+
+static int h2_data_cb(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *data, size_t len,
+                      void *ud)
+{
+    (void)s;
+    (void)flags;
+    h2req *r = h2_find(ud, id);
+    if (!r)
+        return 0;
+    char *p = realloc(r->resp, r->resp_len + len + 1);
+    if (!p)
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+    memcpy(p + r->resp_len, data, len);
+    r->resp = p;
+    r->resp_len += len;
+    return 0;
+}
+
+static ssize_t h2_body_cb(nghttp2_session *s, int32_t id, uint8_t *buf, size_t len, uint32_t *flags,
+                          nghttp2_data_source *src, void *ud)
+{
+    (void)s;
+    (void)id;
+    (void)ud;
+    h2req *r = src->ptr;
+    size_t n = r->body_len - r->body_off;
+    if (n > len)
+        n = len;
+    memcpy(buf, r->body + r->body_off, n);
+    r->body_off += n;
+    if (r->body_off == r->body_len)
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return (ssize_t)n;
+}
+
+static int h2_start(h2conn *c, h2req *r);
+
+static int h2_close_cb(nghttp2_session *s, int32_t id, uint32_t error_code, void *ud)
+{
+    (void)s;
+    h2conn *c = ud;
+    h2req *r = h2_find(c, id);
+    if (!r)
+        return 0;
+    bench *b = c->b;
+    int64_t now = wire_now_us();
+    if (error_code || !r->status) {
+        b->conn_errors++;
+        if (in_window(b, now))
+            b->err_requests++;
+        note_error(b, "HTTP/2 stream reset", (int)error_code, NULL, 0);
+    } else {
+        account(b, r->status, r->resp ? r->resp : "", r->resp_len, r->sent_us, now);
+    }
+    free(r->resp);
+    memset(r, 0, sizeof *r);
+    c->in_flight--;
+    if (!b->stopping)
+        h2_start(c, r);
+    return 0;
+}
+
+static nghttp2_nv h2_nv(const char *name, const char *value)
+{
+    nghttp2_nv v = {(uint8_t *)name, (uint8_t *)value, strlen(name), strlen(value), NGHTTP2_NV_FLAG_NONE};
+    return v;
+}
+
+/* Submit the next request of the load on slot r; 0 when none (stopping), -1 on failure. */
+static int h2_start(h2conn *c, h2req *r)
+{
+    bench *b = c->b;
+    if (b->stopping)
+        return 0;
+    if (b->max_requests > 0 && b->started >= b->max_requests) {
+        b->stopping = 1;
+        return 0;
+    }
+    const char *amz_date;
+    const char *auth = wire_auth(&amz_date);
+    char target[64];
+    snprintf(target, sizeof target, "Kinesis_20131202.%s", mode_op(b->mode));
+    nghttp2_nv nva[] = {h2_nv(":method", "POST"),
+                        h2_nv(":scheme", "http"),
+                        h2_nv(":path", "/"),
+                        h2_nv(":authority", b->host_port),
+                        h2_nv("content-type", "application/x-amz-json-1.1"),
+                        h2_nv("x-amz-target", target),
+                        h2_nv("x-amz-date", amz_date),
+                        h2_nv("authorization", auth)};
+    unsigned t = c->next_tmpl++ % (unsigned)b->n_tmpl;
+    r->body = b->body[t];
+    r->body_len = b->body_len[t];
+    r->body_off = 0;
+    r->status = 0;
+    r->sent_us = wire_now_us();
+    nghttp2_data_provider prd = {.source.ptr = r, .read_callback = h2_body_cb};
+    int32_t id = nghttp2_submit_request(c->s, NULL, nva, sizeof nva / sizeof nva[0], &prd, NULL);
+    if (id < 0)
+        return -1;
+    r->id = id;
+    c->in_flight++;
+    b->started++;
+    return 1;
+}
+
+static void h2_drop(bench *b, h2conn *c)
+{
+    if (c->fd >= 0) {
+        epoll_ctl(b->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        close(c->fd);
+        c->fd = -1;
+    }
+    if (c->s)
+        nghttp2_session_del(c->s);
+    c->s = NULL;
+    for (int i = 0; i < H2_MAX_STREAMS; i++) {
+        free(c->req[i].resp);
+        c->req[i].resp = NULL;
+    }
+}
+
+static int h2_open(bench *b, h2conn *c)
+{
+    memset(c, 0, sizeof *c);
+    c->b = b;
+    wire_conn w;
+    char err[256];
+    if (wire_connect(&w, b->host, b->port, 5000, err, sizeof err) != 0) {
+        c->fd = -1;
+        if (!b->first_error[0])
+            snprintf(b->first_error, sizeof b->first_error, "%s", err);
+        return -1;
+    }
+    c->fd = w.fd;
+    nghttp2_session_callbacks *cbs;
+    if (nghttp2_session_callbacks_new(&cbs) != 0)
+        return -1;
+    nghttp2_session_callbacks_set_send_callback(cbs, h2_send_cb);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, h2_header_cb);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, h2_data_cb);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, h2_close_cb);
+    int rv = nghttp2_session_client_new(&c->s, cbs, c);
+    nghttp2_session_callbacks_del(cbs);
+    if (rv != 0)
+        return -1;
+    nghttp2_settings_entry set[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, H2_MAX_STREAMS}};
+    nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, set, 1);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+    return epoll_ctl(b->epfd, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+/* Write what nghttp2 has; ask for EPOLLOUT when the socket is full. -1: the connection failed. */
+static int h2_pump(bench *b, h2conn *c)
+{
+    if (nghttp2_session_send(c->s) != 0)
+        return -1;
+    int want = nghttp2_session_want_write(c->s);
+    if (want != c->want_out) {
+        struct epoll_event ev = {.events = EPOLLIN | (want ? EPOLLOUT : 0), .data.ptr = c};
+        epoll_ctl(b->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+        c->want_out = want;
+    }
+    return 0;
+}
+
+static int h2_read(h2conn *c)
+{
+    uint8_t buf[65536];
+    for (int spins = 0; spins < 64; spins++) {
+        ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+        if (n == 0)
+            return -1;
+        if (n < 0)
+            return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+        if (nghttp2_session_mem_recv(c->s, buf, (size_t)n) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int run_load_h2(bench *b)
+{
+    b->epfd = epoll_create1(EPOLL_CLOEXEC);
+    b->h2 = calloc((size_t)b->n_conns, sizeof *b->h2);
+    if (b->epfd < 0 || !b->h2)
+        return -1;
+    hist_init(&b->lat);
+    for (int i = 0; i < b->n_conns; i++)
+        if (h2_open(b, &b->h2[i]) != 0)
+            return -1;
+    b->t_start = wire_now_us();
+    b->t_win0 = b->t_start + (int64_t)(b->warmup * 1e6);
+    b->t_win1 = b->t_win0 + (int64_t)(b->seconds * 1e6);
+    for (int i = 0; i < b->n_conns; i++) {
+        for (int k = 0; k < b->h2_streams; k++)
+            if (h2_start(&b->h2[i], &b->h2[i].req[k]) < 0)
+                return -1;
+        if (h2_pump(b, &b->h2[i]) != 0)
+            return -1;
+    }
+    struct epoll_event evs[64];
+    int64_t hard_end = b->t_win1 + (int64_t)(b->drain * 1e6);
+    for (long long iter = 0; iter < 2000000000LL; iter++) {
+        int64_t now = wire_now_us();
+        if (now >= b->t_win1)
+            b->stopping = 1;
+        long long busy = 0;
+        for (int i = 0; i < b->n_conns; i++)
+            busy += b->h2[i].fd >= 0 ? b->h2[i].in_flight : 0;
+        if ((b->stopping && !busy) || now >= hard_end)
+            break;
+        int n = epoll_wait(b->epfd, evs, 64, 10);
+        for (int i = 0; i < n; i++) {
+            h2conn *c = evs[i].data.ptr;
+            if (c->fd < 0)
+                continue;
+            int bad = (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && h2_read(c) != 0;
+            if (!bad)
+                bad = h2_pump(b, c) != 0;
+            if (bad) {
+                b->conn_errors += c->in_flight;
+                if (in_window(b, wire_now_us()))
+                    b->err_requests += c->in_flight;
+                note_error(b, "HTTP/2 connection lost", 0, NULL, 0);
+                b->unanswered += c->in_flight;
+                c->in_flight = 0;
+                h2_drop(b, c); /* not reopened: a lost connection is an error of the run */
+            }
+        }
+    }
+    for (int i = 0; i < b->n_conns; i++) {
+        if (b->h2[i].fd >= 0)
+            b->unanswered += b->h2[i].in_flight;
+        h2_drop(b, &b->h2[i]);
     }
     return 0;
 }
@@ -621,7 +941,8 @@ static int parse_endpoint(const char *ep, char *host, size_t host_len, int *port
 static void usage(void)
 {
     fprintf(stderr, "usage: loadgen run --endpoint HOST:PORT --mode MODE --stream NAME [--seconds S]\n"
-                    "                   [--warmup S] [--drain S] [--connections N] [--shards N]\n"
+                    "                   [--warmup S] [--drain S] [--connections N] [--h2-streams M]\n"
+                    "                   [--shards N]\n"
                     "                   [--max-requests N]\n"
                     "       loadgen count --endpoint HOST:PORT --stream NAME\n"
                     "       loadgen startup [--runs N] [--probe health|list] [--idle-ms MS] -- CMD ARG...\n"
@@ -637,6 +958,11 @@ static int cmd_run(bench *b, int shards)
     if (wire_connect(&c, b->host, b->port, 5000, err, sizeof err) != 0) {
         fprintf(stderr, "loadgen: %s\n", err);
         return 1;
+    }
+    if (b->h2_streams && b->mode == M_GET_RECORDS) {
+        fprintf(stderr, "loadgen: --h2-streams does not apply to get-records\n");
+        wire_close(&c);
+        return 2;
     }
     if (b->mode != M_LIST_STREAMS || b->stream[0]) {
         if (!b->stream[0]) {
@@ -657,23 +983,29 @@ static int cmd_run(bench *b, int shards)
         fprintf(stderr, "loadgen: cannot build the requests\n");
         return 1;
     }
-    if (run_load(b) != 0) {
+    if ((b->h2_streams ? run_load_h2(b) : run_load(b)) != 0) {
         fprintf(stderr, "loadgen: %s\n", b->first_error[0] ? b->first_error : "cannot start");
         return 1;
     }
     double s = b->seconds;
-    printf("RESULT mode=%s connections=%d seconds=%.2f requests=%lld errors=%lld records=%lld "
+    printf("RESULT mode=%s%s connections=%d seconds=%.2f requests=%lld errors=%lld records=%lld "
            "record_errors=%lld rps=%.1f recs=%.1f mbps=%.2f p50_ms=%.3f p99_ms=%.3f "
            "p999_ms=%.3f max_ms=%.3f acked=%lld all_answers=%lld all_records=%lld conn_errors=%lld "
            "unanswered=%lld stream=%s first_error=%s\n",
-           modes[b->mode].name, b->n_conns, s, b->ok_requests, b->err_requests, b->records, b->rec_errors,
-           (double)b->ok_requests / s, (double)b->records / s, (double)b->bytes / s / 1e6,
-           (double)hist_quantile(&b->lat, 0.50) / 1000.0, (double)hist_quantile(&b->lat, 0.99) / 1000.0,
-           (double)hist_quantile(&b->lat, 0.999) / 1000.0, (double)b->lat.max / 1000.0, b->acked_records,
-           b->all_answers, b->all_records, b->conn_errors, b->unanswered, b->stream[0] ? b->stream : "-",
-           b->first_error[0] ? b->first_error : "-");
-    for (int t = 0; t < b->n_tmpl; t++)
+           modes[b->mode].name, b->h2_streams ? "-h2" : "", b->n_conns, s, b->ok_requests, b->err_requests,
+           b->records, b->rec_errors, (double)b->ok_requests / s, (double)b->records / s,
+           (double)b->bytes / s / 1e6, (double)hist_quantile(&b->lat, 0.50) / 1000.0,
+           (double)hist_quantile(&b->lat, 0.99) / 1000.0, (double)hist_quantile(&b->lat, 0.999) / 1000.0,
+           (double)b->lat.max / 1000.0, b->acked_records, b->all_answers, b->all_records, b->conn_errors,
+           b->unanswered, b->stream[0] ? b->stream : "-", b->first_error[0] ? b->first_error : "-");
+    for (int t = 0; t < b->n_tmpl; t++) {
         free(b->tmpl[t]);
+        if (b->body)
+            free(b->body[t]);
+    }
+    free(b->body);
+    free(b->body_len);
+    free(b->h2);
     free(b->tmpl);
     free(b->tmpl_len);
     free(b->gsi_req);
@@ -1002,6 +1334,8 @@ int main(int argc, char **argv)
             int ok = !*end && n >= 0;
             if (ok && !strcmp(a, "--connections") && n >= 1 && n <= MAX_CONNS)
                 b.n_conns = (int)n;
+            else if (ok && !strcmp(a, "--h2-streams") && n <= H2_MAX_STREAMS)
+                b.h2_streams = (int)n;
             else if (ok && !strcmp(a, "--shards") && n >= 1 && n <= 1000)
                 shards = (int)n;
             else if (ok && !strcmp(a, "--max-requests"))

@@ -101,6 +101,9 @@ static const sim_option options[] = {
      "PEM private key for TLS"},
     {"tls-port", OPT_INT, FIELD(tls_port), 0, 0, 65535, NULL, NULL, "N",
      "port of an extra TLS-only listener (0: none); with a certificate, --port serves TLS too"},
+    {"bench-null-answer", OPT_CHOICE, FIELD(bench_null_answer), 0, 0, 0, "off|on", NULL, "off|on",
+     "benchmarks only: answer every PutRecord with one fixed answer, unchecked and stored nowhere "
+     "(the HTTP layer's ceiling; make bench)"},
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])

@@ -42,6 +42,7 @@ typedef struct sim_config {
     char tls_cert[4096];           /* --tls-cert FILE: PEM certificate for TLS ("" none: no TLS) */
     char tls_key[4096];            /* --tls-key FILE: PEM private key for TLS ("" none) */
     int tls_port;                  /* --tls-port N: port of a separate TLS listener (0: none; http.c) */
+    int bench_null_answer;         /* --bench-null-answer on: PutRecord gets a fixed answer, unrouted */
 } sim_config;
 
 /* --auth values (sim_config.auth_mode). */

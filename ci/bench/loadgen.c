@@ -10,7 +10,8 @@
  * request bytes built once before the clock starts, and frames answers by Content-Length.
  * Modes: put-records-100 (PutRecords 100 x 100 B), put-records-500 (PutRecords 500 x 1 KiB),
  * put-record (100 B), get-records (pre-fill 10,000 x 100 B, then GetShardIterator TRIM_HORIZON +
- * GetRecords Limit 10000, counting the records returned), list-streams.
+ * GetRecords Limit 10000, counting the records returned), get-records-1k (the same with 1 KiB
+ * records), list-streams.
  * With --h2-streams M, each connection speaks HTTP/2 instead (cleartext, prior knowledge, as the
  * AWS SDK for JavaScript v3 does; nghttp2) and keeps M requests in flight on concurrent streams
  * (every mode but get-records).
@@ -48,7 +49,14 @@
 #define MAX_CONNS 512
 #define GET_PREFILL 10000
 
-enum mode { M_PUT_RECORDS_100, M_PUT_RECORDS_500, M_PUT_RECORD, M_GET_RECORDS, M_LIST_STREAMS };
+enum mode {
+    M_PUT_RECORDS_100,
+    M_PUT_RECORDS_500,
+    M_PUT_RECORD,
+    M_GET_RECORDS,
+    M_GET_RECORDS_1K,
+    M_LIST_STREAMS
+};
 
 static const struct {
     const char *name;
@@ -60,9 +68,16 @@ static const struct {
     [M_PUT_RECORDS_500] = {"put-records-500", 500, 1024, 4},
     [M_PUT_RECORD] = {"put-record", 1, 100, 64},
     [M_GET_RECORDS] = {"get-records", 0, 100, 0},
+    [M_GET_RECORDS_1K] = {"get-records-1k", 0, 1024, 0},
     [M_LIST_STREAMS] = {"list-streams", 0, 0, 1},
 };
 #define N_MODES (int)(sizeof modes / sizeof modes[0])
+
+/* The GetRecords loads: pre-fill, then GetShardIterator + GetRecords. */
+static int is_get(enum mode m)
+{
+    return m == M_GET_RECORDS || m == M_GET_RECORDS_1K;
+}
 
 typedef struct conn {
     int fd;
@@ -210,7 +225,7 @@ static int build_templates(bench *b)
             return -1;
     }
     b->n_tmpl = n;
-    if (b->mode == M_GET_RECORDS) {
+    if (is_get(b->mode)) {
         json_t *j = json_pack("{s:s, s:s, s:s}", "StreamName", b->stream, "ShardId", "shardId-000000000000",
                               "ShardIteratorType", "TRIM_HORIZON");
         char *s = json_dumps(j, JSON_COMPACT);
@@ -228,17 +243,17 @@ static int build_templates(bench *b)
 
 /* ---- setup ---- */
 
-/* Pre-fill the get-records stream (one shard) with GET_PREFILL records of 100 B. */
+/* Pre-fill a GetRecords stream (one shard) with GET_PREFILL records of the mode's size. */
 static int prefill(bench *b, wire_conn *c, char *err, size_t err_len)
 {
-    char data[256];
+    char data[2048];
     int done = 0;
     for (int round = 0; round < 200 && done < GET_PREFILL; round++) {
         json_t *recs = json_array();
         int n = GET_PREFILL - done < 500 ? GET_PREFILL - done : 500;
         for (int i = 0; i < n; i++) {
             char pk[32];
-            random_b64(data, 100);
+            random_b64(data, modes[b->mode].rec_bytes);
             snprintf(pk, sizeof pk, "pk-%d", done + i);
             json_array_append_new(recs, json_pack("{s:s, s:s}", "Data", data, "PartitionKey", pk));
         }
@@ -348,10 +363,10 @@ static int conn_start(bench *b, conn *c)
     }
     free(c->own_out);
     c->own_out = NULL;
-    if (b->mode == M_GET_RECORDS && c->phase == 0) {
+    if (is_get(b->mode) && c->phase == 0) {
         c->out = b->gsi_req;
         c->out_len = b->gsi_len;
-    } else if (b->mode != M_GET_RECORDS) {
+    } else if (!is_get(b->mode)) {
         unsigned t = c->next_tmpl++ % (unsigned)b->n_tmpl;
         c->out = b->tmpl[t];
         c->out_len = b->tmpl_len[t];
@@ -409,7 +424,7 @@ static int on_answer(bench *b, conn *c, int status, const char *body, size_t len
     int64_t now = wire_now_us();
     int win = in_window(b, now);
     c->busy = 0;
-    if (b->mode == M_GET_RECORDS && c->phase == 0) {
+    if (is_get(b->mode) && c->phase == 0) {
         if (status != 200) {
             if (win)
                 b->err_requests++;
@@ -445,7 +460,7 @@ static int on_answer(bench *b, conn *c, int status, const char *body, size_t len
         return conn_flush(b, c) == 0 ? 1 : -1;
     }
     account(b, status, body, len, c->sent_us, now);
-    if (b->mode == M_GET_RECORDS)
+    if (is_get(b->mode))
         c->phase = 0;
     return conn_start(b, c);
 }
@@ -483,7 +498,7 @@ static void account(bench *b, int status, const char *body, size_t len, int64_t 
         if (failed)
             note_error(b, "PutRecords FailedRecordCount", (int)failed, body, len);
     } else {
-        long long n = b->mode == M_GET_RECORDS ? count_str(body, len, "\"SequenceNumber\"") : 0;
+        long long n = is_get(b->mode) ? count_str(body, len, "\"SequenceNumber\"") : 0;
         b->all_records += n;
         if (win) {
             b->ok_requests++;
@@ -940,15 +955,16 @@ static int parse_endpoint(const char *ep, char *host, size_t host_len, int *port
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: loadgen run --endpoint HOST:PORT --mode MODE --stream NAME [--seconds S]\n"
-                    "                   [--warmup S] [--drain S] [--connections N] [--h2-streams M]\n"
-                    "                   [--shards N]\n"
-                    "                   [--max-requests N]\n"
-                    "       loadgen count --endpoint HOST:PORT --stream NAME\n"
-                    "       loadgen startup [--runs N] [--probe health|list] [--idle-ms MS] -- CMD ARG...\n"
-                    "       loadgen probe --endpoint HOST:PORT [--probe health|list]\n"
-                    "       loadgen free-port\n"
-                    "modes: put-records-100 put-records-500 put-record get-records list-streams\n");
+    fprintf(stderr,
+            "usage: loadgen run --endpoint HOST:PORT --mode MODE --stream NAME [--seconds S]\n"
+            "                   [--warmup S] [--drain S] [--connections N] [--h2-streams M]\n"
+            "                   [--shards N]\n"
+            "                   [--max-requests N]\n"
+            "       loadgen count --endpoint HOST:PORT --stream NAME\n"
+            "       loadgen startup [--runs N] [--probe health|list] [--idle-ms MS] -- CMD ARG...\n"
+            "       loadgen probe --endpoint HOST:PORT [--probe health|list]\n"
+            "       loadgen free-port\n"
+            "modes: put-records-100 put-records-500 put-record get-records get-records-1k list-streams\n");
 }
 
 static int cmd_run(bench *b, int shards)
@@ -959,7 +975,7 @@ static int cmd_run(bench *b, int shards)
         fprintf(stderr, "loadgen: %s\n", err);
         return 1;
     }
-    if (b->h2_streams && b->mode == M_GET_RECORDS) {
+    if (b->h2_streams && is_get(b->mode)) {
         fprintf(stderr, "loadgen: --h2-streams does not apply to get-records\n");
         wire_close(&c);
         return 2;
@@ -970,9 +986,8 @@ static int cmd_run(bench *b, int shards)
             wire_close(&c);
             return 2;
         }
-        if (wire_ensure_stream(&c, b->stream, b->mode == M_GET_RECORDS ? 1 : shards, 60000, err,
-                               sizeof err) != 0 ||
-            (b->mode == M_GET_RECORDS && prefill(b, &c, err, sizeof err) != 0)) {
+        if (wire_ensure_stream(&c, b->stream, is_get(b->mode) ? 1 : shards, 60000, err, sizeof err) != 0 ||
+            (is_get(b->mode) && prefill(b, &c, err, sizeof err) != 0)) {
             fprintf(stderr, "loadgen: setup: %s\n", err);
             wire_close(&c);
             return 1;

@@ -6,7 +6,8 @@
  * Tables: meta (server key), streams, shards, records (lean, WITHOUT ROWID, keyed by stream,
  * shard and per-shard counter so GetRecords is one range scan), tags; since schema 2 also
  * consumers, consumer_tags, policies (resource policies of streams and consumers) and
- * account_settings. A version-1 database is migrated in place when opened. The handlers own
+ * account_settings; since schema 3 record_data (the data of large records, see SCHEMA_V3_OBJECTS).
+ * An older database is migrated in place when opened. The handlers own
  * the rules; this file only reads and writes rows.
  *
  * Robustness: store_open takes the database file exclusively (flock), so a second simulator on
@@ -40,7 +41,10 @@
 
 #include "store/store_vfs.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
+/* Data longer than this goes to record_data (schema version 3): with a partition key of up to 256
+ * bytes the records row then stays on its page. */
+#define RECORD_DATA_INLINE_MAX 600
 
 /* Every statement the store runs, prepared once on first use. */
 enum {
@@ -65,6 +69,7 @@ enum {
     Q_SHARD_INSERT,
     Q_SHARD_UPDATE,
     Q_RECORD_INSERT,
+    Q_RECORD_DATA_INSERT,
     Q_RECORDS_SCAN,
     Q_RECORD_FIRST_AT,
     Q_RECORD_LAST,
@@ -154,10 +159,13 @@ static const char *const sql_text[Q__COUNT] = {
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_SHARD_UPDATE] = "UPDATE shards SET closed_ms = ?3, next_counter = ?4 "
                        "WHERE stream_id = ?1 AND shard_index = ?2",
-    [Q_RECORD_INSERT] = "INSERT INTO records(stream_id, shard_index, counter, arrival_ms, pkey, data, enc) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [Q_RECORDS_SCAN] = "SELECT counter, arrival_ms, pkey, data, enc FROM records WHERE stream_id = ?1 "
-                       "AND shard_index = ?2 AND counter >= ?3 AND arrival_ms >= ?4 "
+    [Q_RECORD_INSERT] = "INSERT INTO records(stream_id, shard_index, counter, arrival_ms, pkey, data, enc, "
+                        "data_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_RECORD_DATA_INSERT] = "INSERT INTO record_data(data) VALUES (?1)",
+    /* a large record's data is in record_data (see RECORD_DATA_INLINE_MAX) */
+    [Q_RECORDS_SCAN] = "SELECT counter, arrival_ms, pkey, CASE WHEN data_id = 0 THEN data ELSE "
+                       "(SELECT d.data FROM record_data d WHERE d.id = data_id) END, enc FROM records "
+                       "WHERE stream_id = ?1 AND shard_index = ?2 AND counter >= ?3 AND arrival_ms >= ?4 "
                        "ORDER BY counter LIMIT ?5",
     [Q_RECORD_FIRST_AT] = "SELECT counter FROM records WHERE stream_id = ?1 AND shard_index = ?2 "
                           "AND arrival_ms >= ?3 ORDER BY counter LIMIT 1",
@@ -230,6 +238,19 @@ static const char migrate_1_to_2_sql[] =
     "ALTER TABLE records ADD COLUMN enc INTEGER NOT NULL DEFAULT 0;" SCHEMA_V2_TABLES
     "UPDATE schema_version SET version = 2;";
 
+/* Schema version 3: the data of a large record lives in a rowid table beside the records index.
+ * A WITHOUT ROWID row keeps at most about 1,000 bytes on its 4 KiB page; past that the rest goes to
+ * an overflow page of its own, so a 1 KiB record took about 5 KiB of file (and twice that written,
+ * log and checkpoint). A rowid table's row keeps up to about 4,000 bytes on its page. records.data
+ * is then empty and records.data_id names the record_data row, which the trigger deletes with it. */
+#define SCHEMA_V3_OBJECTS                                                                                    \
+    "CREATE TABLE IF NOT EXISTS record_data (id INTEGER PRIMARY KEY, data BLOB NOT NULL);"                   \
+    "CREATE TRIGGER IF NOT EXISTS record_data_gone AFTER DELETE ON records WHEN old.data_id != 0 "           \
+    "BEGIN DELETE FROM record_data WHERE id = old.data_id; END;"
+static const char migrate_2_to_3_sql[] =
+    "ALTER TABLE records ADD COLUMN data_id INTEGER NOT NULL DEFAULT 0;" SCHEMA_V3_OBJECTS
+    "UPDATE schema_version SET version = 3;";
+
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
@@ -249,7 +270,7 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS records ("
     " stream_id INTEGER NOT NULL, shard_index INTEGER NOT NULL, counter INTEGER NOT NULL,"
     " arrival_ms INTEGER NOT NULL, pkey TEXT NOT NULL, data BLOB NOT NULL,"
-    " enc INTEGER NOT NULL DEFAULT 0,"
+    " enc INTEGER NOT NULL DEFAULT 0, data_id INTEGER NOT NULL DEFAULT 0,"
     " PRIMARY KEY(stream_id, shard_index, counter)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS tags ("
     " stream_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
@@ -467,10 +488,10 @@ static int check_schema(store *s, char *err, size_t err_len)
     }
     int rc = step(s, st), version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
-    if (rc == SQLITE_DONE) {
+    if (rc == SQLITE_DONE) { /* a new database: schema_sql made the current tables */
         char sql[96];
         snprintf(sql, sizeof sql, "INSERT INTO schema_version(version) VALUES (%d)", SCHEMA_VERSION);
-        if (exec(s, sql) != 0) {
+        if (exec(s, SCHEMA_V3_OBJECTS) != 0 || exec(s, sql) != 0) {
             snprintf(err, err_len, "cannot write schema version: %s", sqlite3_errmsg(s->db));
             return -1;
         }
@@ -479,6 +500,14 @@ static int check_schema(store *s, char *err, size_t err_len)
     if (version == 1) {
         if (exec(s, migrate_1_to_2_sql) != 0) {
             snprintf(err, err_len, "cannot migrate the database from schema version 1 to 2: %s",
+                     sqlite3_errmsg(s->db));
+            return -1;
+        }
+        version = 2;
+    }
+    if (version == 2) {
+        if (exec(s, migrate_2_to_3_sql) != 0) {
+            snprintf(err, err_len, "cannot migrate the database from schema version 2 to 3: %s",
                      sqlite3_errmsg(s->db));
             return -1;
         }
@@ -1143,6 +1172,16 @@ int store_record_insert_enc(store *s, int64_t stream_id, uint32_t shard_index, u
                             int64_t arrival_ms, const char *pkey, const uint8_t *data, size_t len,
                             int encrypted)
 {
+    sqlite3_int64 data_id = 0;
+    if (len > RECORD_DATA_INLINE_MAX) {
+        sqlite3_stmt *d = q(s, Q_RECORD_DATA_INSERT);
+        if (!d)
+            return -1;
+        sqlite3_bind_blob64(d, 1, data, len, SQLITE_STATIC);
+        if (done(s, d) != 0)
+            return -1;
+        data_id = sqlite3_last_insert_rowid(s->db);
+    }
     sqlite3_stmt *st = q(s, Q_RECORD_INSERT);
     if (!st)
         return -1;
@@ -1152,8 +1191,10 @@ int store_record_insert_enc(store *s, int64_t stream_id, uint32_t shard_index, u
     sqlite3_bind_int64(st, 4, arrival_ms);
     bind_text(st, 5, pkey);
     /* a zero-length blob must still be a blob, not NULL */
-    sqlite3_bind_blob64(st, 6, len ? (const void *)data : (const void *)"", len, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 6, len && !data_id ? (const void *)data : (const void *)"", data_id ? 0 : len,
+                        SQLITE_STATIC);
     sqlite3_bind_int(st, 7, encrypted ? 1 : 0);
+    sqlite3_bind_int64(st, 8, data_id);
     return done(s, st);
 }
 

@@ -719,8 +719,13 @@ Test(store, wal_checkpoints_run_in_the_background_and_the_log_starts_over, .time
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_stmt *q;
-    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT count(*), sum(length(data)) FROM records", -1, &q, NULL),
-                 SQLITE_OK);
+    /* a 1 KiB record's data is in record_data (schema 3) */
+    cr_assert_eq(
+        sqlite3_prepare_v2(db,
+                           "SELECT count(*), sum(length(CASE WHEN data_id = 0 THEN data ELSE "
+                           "(SELECT d.data FROM record_data d WHERE d.id = data_id) END)) FROM records",
+                           -1, &q, NULL),
+        SQLITE_OK);
     cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
     cr_assert_eq(sqlite3_column_int64(q, 0), (sqlite3_int64)batches * 500);
     sqlite3_int64 bytes = sqlite3_column_int64(q, 1);
@@ -798,4 +803,121 @@ Test(store, shard_counters_go_on_past_the_newest_record_without_row_writes)
     cr_assert_eq(counter_of(seq), last + 1, "with no records left the counter goes on from the floor");
     free(seq);
     fx_fini(&h);
+}
+
+/* ---- schema 3: large records' data beside the index ---- */
+
+typedef struct got_recs {
+    size_t n;
+    size_t len[8];
+    uint8_t data[8][2048];
+} got_recs;
+
+static int keep_rec(void *ud, const store_record *r)
+{
+    got_recs *g = ud;
+    if (g->n < 8) {
+        g->len[g->n] = r->data_len;
+        memcpy(g->data[g->n], r->data, r->data_len < 2048 ? r->data_len : 2048);
+        g->n++;
+    }
+    return 0;
+}
+
+static sqlite3_int64 count_rows(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+    sqlite3_int64 v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Records on both sides of the inline limit come back byte for byte; the large ones are stored in
+ * record_data, not in an overflowing records row; deleting records (trim, stream delete) deletes
+ * their data too. */
+Test(store, large_records_live_beside_the_index_and_go_with_their_records)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "big", 1);
+    store *s = f.srv.store;
+    store_stream st;
+    cr_assert_eq(store_stream_get(s, FX_ACCOUNT, FX_REGION, "big", &st), 0);
+    static const size_t sizes[] = {0, 100, 600, 601, 1024, 2000};
+    uint8_t buf[2048];
+    cr_assert_eq(store_begin(s), 0);
+    for (size_t i = 0; i < 6; i++) {
+        for (size_t k = 0; k < sizes[i]; k++)
+            buf[k] = (uint8_t)(i * 31 + k * 7);
+        cr_assert_eq(store_record_insert(s, st.id, 0, i, FX_T0_MS + (int64_t)i, "pk", buf, sizes[i]), 0);
+    }
+    cr_assert_eq(store_commit(s), 0);
+    got_recs g = {0};
+    cr_assert_eq(store_records_scan(s, st.id, 0, 0, 0, 100, keep_rec, &g), 0);
+    cr_assert_eq(g.n, 6);
+    for (size_t i = 0; i < 6; i++) {
+        cr_assert_eq(g.len[i], sizes[i], "record %zu: %zu bytes", i, g.len[i]);
+        for (size_t k = 0; k < sizes[i]; k++)
+            cr_assert_eq(g.data[i][k], (uint8_t)(i * 31 + k * 7), "record %zu byte %zu", i, k);
+    }
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT count(*) FROM record_data"), 3, "601, 1024 and 2000 bytes are beside");
+    cr_assert_eq(count_rows("SELECT max(length(data)) FROM records"), 600, "no records row holds more");
+
+    /* retention takes the oldest three: one of them large */
+    fx_init(&f, path);
+    s = f.srv.store;
+    cr_assert_eq(store_begin(s), 0);
+    cr_assert_geq(store_records_trim(s, st.id, FX_T0_MS + 4), 0);
+    cr_assert_eq(store_commit(s), 0);
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT count(*) FROM records"), 2);
+    cr_assert_eq(count_rows("SELECT count(*) FROM record_data"), 2, "the trimmed record's data went with it");
+
+    /* deleting the stream's records takes the rest */
+    fx_init(&f, path);
+    s = f.srv.store;
+    cr_assert_eq(store_begin(s), 0);
+    cr_assert_eq(store_stream_delete(s, st.id), 0);
+    cr_assert_eq(store_commit(s), 0);
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT count(*) FROM record_data"), 0);
+}
+
+/* A schema-2 database (records without data_id, no record_data) is migrated when opened: its
+ * records read back, and new large records go beside. */
+Test(store, schema_2_database_is_migrated_to_3)
+{
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    const char *v2 = "PRAGMA journal_mode=WAL;"
+                     "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+                     "INSERT INTO schema_version VALUES (2);"
+                     "CREATE TABLE records (stream_id INTEGER NOT NULL, shard_index INTEGER NOT NULL,"
+                     " counter INTEGER NOT NULL, arrival_ms INTEGER NOT NULL, pkey TEXT NOT NULL,"
+                     " data BLOB NOT NULL, enc INTEGER NOT NULL DEFAULT 0,"
+                     " PRIMARY KEY(stream_id, shard_index, counter)) WITHOUT ROWID;"
+                     "INSERT INTO records VALUES (7, 0, 0, 1, 'pk', zeroblob(1024), 0);";
+    char *e = NULL;
+    cr_assert_eq(sqlite3_exec(db, v2, NULL, NULL, &e), SQLITE_OK, "%s", e ? e : "");
+    sqlite3_close(db);
+
+    fx f;
+    fx_init(&f, path);
+    got_recs g = {0};
+    cr_assert_eq(store_records_scan(f.srv.store, 7, 0, 0, 0, 10, keep_rec, &g), 0);
+    cr_assert_eq(g.n, 1);
+    cr_assert_eq(g.len[0], 1024, "the old inline record reads back");
+    uint8_t buf[900] = {1};
+    cr_assert_eq(store_begin(f.srv.store), 0);
+    cr_assert_eq(store_record_insert(f.srv.store, 7, 0, 1, 2, "pk", buf, sizeof buf), 0);
+    cr_assert_eq(store_commit(f.srv.store), 0);
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT version FROM schema_version"), 3);
+    cr_assert_eq(count_rows("SELECT count(*) FROM record_data"), 1);
 }

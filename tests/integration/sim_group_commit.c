@@ -257,6 +257,15 @@ static void check_writers(json_t *seen, writer *ws, int nw)
     cr_assert_eq(json_object_size(seen), acked, "only acknowledged records are stored");
 }
 
+/* After every test, a failed one too: never leave a simulator (or its database) behind. */
+static void stop_leftover(void)
+{
+    if (sim.pid > 0)
+        sim_stop();
+}
+
+TestSuite(group_commit, .fini = stop_leftover);
+
 Test(group_commit, concurrent_writers_every_acknowledged_record_once_in_order, .timeout = 60)
 {
     sim_start(0);

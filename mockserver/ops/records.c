@@ -136,15 +136,11 @@ int op_put_record(sim_ctx *ctx, json_t *in, json_t **out)
         return rc;
     }
     /* SequenceNumberForOrdering as AWS reads it (wire/ids.h seqnum_read; kinesalite's putRecord.js):
-     * versions 1 and 2 are taken unless their time is in the future, a last digit of 3 fails the
-     * request, anything else is invalid (an old-layout number too: not recorded, kept as before). */
+     * versions 1 and 2 are taken unless their time is in the future, anything else is invalid (an
+     * old-layout number too: not recorded, kept as before). */
     const char *order = json_string_value(json_object_get(in, "SequenceNumberForOrdering"));
     seqnum_info sq;
     int v = order ? seqnum_read(order, &sq) : 0;
-    if (order && v == SEQNUM_READ_OTHER_VERSION && sq.version == 3) {
-        free(e.data);
-        return sim_fail(ctx, SIM_ERR_InternalFailure, "%s", "");
-    }
     if (order && ((v != 1 && v != 2) || sq.arrival_s * 1000 > ctx->now_ms)) {
         free(e.data);
         return sim_fail(

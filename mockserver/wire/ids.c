@@ -513,10 +513,9 @@ int seqnum_read(const char *dec, seqnum_info *out)
     } else {
         return SEQNUM_READ_INVALID;
     }
-    /* the creation-time limit is recorded for old-layout numbers only (getShardIterator.js and
-     * putRecord.js "... with large date"); a version-2 number of all f's is taken ("should work with
-     * SequenceNumberForOrdering all f") */
-    if (rc == 0 && si.shard_created_s >= SEQ_CREATED_LIMIT_S)
+    /* the creation-time limit of old-layout and version-2 numbers (getShardIterator.js and putRecord.js
+     * "... with large date"; kinesalite 3.3.3's parseSequence, which passes them) */
+    if ((rc == 0 || rc == 2) && si.shard_created_s >= SEQ_CREATED_LIMIT_S)
         return SEQNUM_READ_INVALID;
     if (out)
         *out = si;

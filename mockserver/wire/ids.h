@@ -77,8 +77,8 @@ int seqnum_parse(const char *dec, seqnum *out);
  * added; below 2^129 it is an old-layout (version 0) number whose shard is its hex digits 28..31;
  * between 2^185 and 1.5 * 2^185 its last hex digit is its version, 2 (this layout, where a counter
  * whose first hex digit is 8 or more is invalid and a shard field of 0x80000000 or more reads as
- * negative) or 1 (an older layout); anything else, or an old-layout number with a shard creation
- * time of 16025175000 s or more, is invalid. */
+ * negative) or 1 (an older layout); anything else, or an old-layout or version-2 number with a
+ * shard creation time of 16025175000 s or more, is invalid. */
 typedef struct {
     int version;         /* 0, 1, 2; another last digit for SEQNUM_READ_OTHER_VERSION */
     int64_t shard_index; /* may be negative (version 2, field >= 0x80000000: minus the field) */

@@ -115,27 +115,27 @@ Test(ops_recorded, get_shard_iterator_sequence_numbers)
 Test(ops_recorded, put_record_sequence_number_for_ordering)
 {
     fx_stream(&F, "s", 3);
-    /* putRecord.js "should work with SequenceNumberForOrdering all 0", "... all 0 with version 1", "... all
-     * f",
-     * "... if 8 near end" */
+    /* putRecord.js "should work with SequenceNumberForOrdering all 0", "... all 0 with version 1", "... if 8
+     * near end" */
     const char *taken[] = {"49039857307708443467467104868809893875799651909875269634",
                            "49039857307708443467467104868809893875799651909875269633",
-                           "73559785961551514828601391991642864028743539089244946418",
                            "49039857307708443467467104868809893875799651944235008002"};
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 3; i++) {
         json_t *out = fx_call(&F, op_put_record, "PutRecord", PUT_SEQ, taken[i]);
         cr_assert_not_null(out, "%s: %s", taken[i], F.ctx.err_msg);
         json_decref(out);
     }
     /* "... InvalidArgumentException for version 0", "... version 4", "... initial 3", "... initial 1",
-     * "... 8 in index", "... sequence number with large date" */
+     * "... 8 in index", "... sequence number with large date"; version 3 is invalid in kinesalite 3.3.3 too
+     */
     const char *invalid[] = {"49039857307708443467467104868809893875799651909875269632",
                              "49039857307708443467467104868809893875799651909875269636",
                              "73559785961562665201200657303214840813699477864812904449",
                              "49039857307697293094867839557237917090843713134307311602",
                              "49039857307719593840066370180380661734935976090628259842",
-                             "26227199374822427428162556223570313216"};
-    for (size_t i = 0; i < 6; i++) {
+                             "26227199374822427428162556223570313216",
+                             "49039857307708443467467104868809893875799651909875269635"};
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
         const char *msg =
             fx_error(&F, op_put_record, "PutRecord", SIM_ERR_InvalidArgumentException, PUT_SEQ, invalid[i]);
         char want[256];
@@ -145,9 +145,6 @@ Test(ops_recorded, put_record_sequence_number_for_ordering)
                  invalid[i]);
         cr_assert_str_eq(msg, want);
     }
-    /* "should return InternalFailure for version 3 in SequenceNumberForOrdering" */
-    fx_error(&F, op_put_record, "PutRecord", SIM_ERR_InternalFailure, PUT_SEQ,
-             "49039857307708443467467104868809893875799651909875269635");
 }
 
 Test(ops_recorded, split_shard_ids_and_order)

@@ -466,6 +466,15 @@ static uint64_t bn_slice(const bignum *a, unsigned len, unsigned from, unsigned 
 
 #define SEQ_CREATED_LIMIT_S INT64_C(16025175000)
 
+/* Are the low n hex digits all zero? */
+static int bn_low_zero(const bignum *a, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++)
+        if (bn_nibble(a, k))
+            return 0;
+    return 1;
+}
+
 int seqnum_read(const char *dec, seqnum_info *out)
 {
     size_t len;
@@ -490,7 +499,7 @@ int seqnum_read(const char *dec, seqnum_info *out)
         si.shard_created_s = (int64_t)bn_slice(&a, hex, 1, 10);
         si.shard_index = (int64_t)bn_slice(&a, hex, 28, 32);
         rc = 0;
-    } else if (bits == 186 && bn_nibble(&a, 46) == 2 && bn_get_field(&a, 0, 46) != 0) {
+    } else if (bits == 186 && bn_nibble(&a, 46) == 2 && !bn_low_zero(&a, 46)) {
         /* 2^185 < n < 1.5 * 2^185: 47 hex digits, the first '2' */
         unsigned v = bn_nibble(&a, 0);
         si.version = (int)v;

@@ -2,35 +2,42 @@
  * handler runs (the shape of redis's processCommand). sim_dispatch never fails: every problem
  * becomes an AWS-style error answer.
  *
- * Order of checks for AWS's `POST /` space (AWS's behaviour as recorded in kinesalite's index.js,
- * which was written against the real service; docs/aws-behaviour.md):
- *   1. method is not POST       -> 403 AccessDeniedException
+ * Order of checks for AWS's `POST /` space: AWS's answers as kinesalite 3.3.3's index.js and its
+ * recorded connection tests give them (docs/aws-behaviour.md, "The front door"):
+ *   0. Origin header            -> Access-Control-Allow-Origin: *; OPTIONS with Origin is a CORS
+ *                                  preflight: 200, empty, no Content-Type and no x-amz-id-2, the
+ *                                  Access-Control-Request-* headers echoed, Max-Age 172800; any
+ *                                  other request with Origin also gets Access-Control-Expose-Headers
+ *   1. method is not POST       -> 403 AccessDeniedException as XML, no Content-Type
  *                                  "Unable to determine service/operation name to be authorized"
- *                                  (AWS sends this as XML; we send the same name and text as JSON)
- *   2. empty body               -> 400 {"__type":"SerializationException"} when the target names a
- *                                  known operation, else 400 {"__type":"UnknownOperationException"}
+ *   2. empty body               -> 400 SerializationException when the target names a known
+ *                                  operation, else UnknownOperationException; as JSON 1.1 when the
+ *                                  content type is exactly that, as CBOR for anything else
  *   3. content type not JSON 1.1, application/json or CBOR 1.1
- *                               -> 403 AccessDeniedException (as in 1) when X-Amz-Target has no
- *                                  "Service.Operation" form, else 404 {"__type":"UnknownOperationException"}
- *   4. body does not parse, or is not an object -> 400 {"__type":"SerializationException"}
- *   5. X-Amz-Target is not "Kinesis_20131202.<known operation>" -> 400 {"__type":"UnknownOperationException"}
- *   6. signature presence and format (auth.c)   -> 400 InvalidSignature / MissingAuthenticationToken /
+ *                               -> 403 AccessDeniedException as in 1 when X-Amz-Target has no
+ *                                  "Service.Operation" form, else 404 <UnknownOperationException/>
+ *   4. application/json         -> AWS's old "Output" envelope, content type application/json:
+ *                                  400 SerializationException when the body is not a JSON object,
+ *                                  else 404 UnknownOperationException (it goes no further)
+ *   5. body does not parse, or is not an object -> 400 {"__type":"SerializationException"}
+ *   6. X-Amz-Target is not "Kinesis_20131202.<known operation>" -> 400 {"__type":"UnknownOperationException"}
+ *   7. signature presence and format (auth.c)   -> 400 InvalidSignature / MissingAuthenticationToken /
  *                                                  IncompleteSignature
  *      with --auth strict, the signature itself -> 400 UnrecognizedClientException (unknown key) /
  *                                                  InvalidSignatureException (wrong, or stale date)
  *      then the access key picks the account and the credential scope the region (auth.h)
- *   7. model validation (validate.c)            -> 400 SerializationException ("Message")
+ *   8. model validation (validate.c)            -> 400 SerializationException ("Message")
  *                                                  or ValidationException
  *      the simulation layer (simulation.h)      -> fault rules (error, latency, dropped connection)
  *                                                  and control-plane rates (LimitExceededException)
- *   8. operation not implemented by kinesis-sim -> 400 UnknownOperationException
+ *   9. operation not implemented by kinesis-sim -> 400 UnknownOperationException
  *                                                  "kinesis-sim does not implement <Op> yet"
- *   9. the handler; its answer is 200 with "{}" for empty outputs.
+ *  10. the handler; an operation without output answers 200 with an empty body (the API
+ *      reference: "an HTTP 200 response with an empty HTTP body").
  * Every answer, error or not, then passes through sim_sim_after_op (metrics, body faults).
  * Answers use the request's codec: JSON, or CBOR for application/x-amz-cbor-1.1 (codec.h).
- * application/json is served like application/x-amz-json-1.1 (AWS itself answers it with a
- * 200 "Output" envelope, which no SDK uses). The control API (/_sim/...) skips all of this; it
- * is gated only by --control-token (see control_gate below). */
+ * The control API (/_sim/...) skips all of this; it is gated only by --control-token (see
+ * control_gate below). */
 #include "dispatch/router.h"
 
 #include <stdarg.h>
@@ -54,12 +61,12 @@
  * rate AWS documents (calls per second per account and region, or per stream; docs/aws-behaviour.md
  * "Control-plane rates") and how the simulation hooks treat them (server/sim.h, SIM_OP_*). */
 static const sim_op op_table[] = {
-    {"AddTagsToStream", op_add_tags_to_stream, 5, 0},
-    {"CreateStream", op_create_stream, 5, 0},
-    {"DecreaseStreamRetentionPeriod", op_decrease_stream_retention_period, 0, 0},
-    {"DeleteResourcePolicy", op_delete_resource_policy, 0, 0},
-    {"DeleteStream", op_delete_stream, 5, 0},
-    {"DeregisterStreamConsumer", op_deregister_stream_consumer, 5, SIM_OP_RATE_PER_STREAM},
+    {"AddTagsToStream", op_add_tags_to_stream, 5, SIM_OP_NO_OUTPUT},
+    {"CreateStream", op_create_stream, 5, SIM_OP_NO_OUTPUT},
+    {"DecreaseStreamRetentionPeriod", op_decrease_stream_retention_period, 0, SIM_OP_NO_OUTPUT},
+    {"DeleteResourcePolicy", op_delete_resource_policy, 0, SIM_OP_NO_OUTPUT},
+    {"DeleteStream", op_delete_stream, 5, SIM_OP_NO_OUTPUT},
+    {"DeregisterStreamConsumer", op_deregister_stream_consumer, 5, SIM_OP_RATE_PER_STREAM | SIM_OP_NO_OUTPUT},
     {"DescribeAccountSettings", op_describe_account_settings, 5, 0},
     {"DescribeLimits", op_describe_limits, 1, 0},
     {"DescribeStream", op_describe_stream, 10, 0},
@@ -70,28 +77,28 @@ static const sim_op op_table[] = {
     {"GetRecords", op_get_records, 0, SIM_OP_STREAM_FROM_ITERATOR},
     {"GetResourcePolicy", op_get_resource_policy, 0, 0},
     {"GetShardIterator", op_get_shard_iterator, 0, 0},
-    {"IncreaseStreamRetentionPeriod", op_increase_stream_retention_period, 0, 0},
+    {"IncreaseStreamRetentionPeriod", op_increase_stream_retention_period, 0, SIM_OP_NO_OUTPUT},
     {"ListShards", op_list_shards, 1000, SIM_OP_RATE_PER_STREAM},
     {"ListStreamConsumers", op_list_stream_consumers, 5, SIM_OP_RATE_PER_STREAM},
     {"ListStreams", op_list_streams, 5, 0},
     {"ListTagsForResource", op_list_tags_for_resource, 0, 0},
     {"ListTagsForStream", op_list_tags_for_stream, 5, 0},
-    {"MergeShards", op_merge_shards, 5, 0},
+    {"MergeShards", op_merge_shards, 5, SIM_OP_NO_OUTPUT},
     {"PutRecord", op_put_record, 0, 0},
     {"PutRecords", op_put_records, 0, 0},
-    {"PutResourcePolicy", op_put_resource_policy, 0, 0},
+    {"PutResourcePolicy", op_put_resource_policy, 0, SIM_OP_NO_OUTPUT},
     {"RegisterStreamConsumer", op_register_stream_consumer, 5, 0},
-    {"RemoveTagsFromStream", op_remove_tags_from_stream, 5, 0},
-    {"SplitShard", op_split_shard, 5, 0},
-    {"StartStreamEncryption", op_start_stream_encryption, 0, 0},
-    {"StopStreamEncryption", op_stop_stream_encryption, 0, 0},
+    {"RemoveTagsFromStream", op_remove_tags_from_stream, 5, SIM_OP_NO_OUTPUT},
+    {"SplitShard", op_split_shard, 5, SIM_OP_NO_OUTPUT},
+    {"StartStreamEncryption", op_start_stream_encryption, 0, SIM_OP_NO_OUTPUT},
+    {"StopStreamEncryption", op_stop_stream_encryption, 0, SIM_OP_NO_OUTPUT},
     {"SubscribeToShard", op_subscribe_to_shard, 0, 0},
-    {"TagResource", op_tag_resource, 0, 0},
-    {"UntagResource", op_untag_resource, 0, 0},
+    {"TagResource", op_tag_resource, 0, SIM_OP_NO_OUTPUT},
+    {"UntagResource", op_untag_resource, 0, SIM_OP_NO_OUTPUT},
     {"UpdateAccountSettings", op_update_account_settings, 5, 0},
-    {"UpdateMaxRecordSize", op_update_max_record_size, 0, 0},
+    {"UpdateMaxRecordSize", op_update_max_record_size, 0, SIM_OP_NO_OUTPUT},
     {"UpdateShardCount", op_update_shard_count, 10, 0},
-    {"UpdateStreamMode", op_update_stream_mode, 0, 0},
+    {"UpdateStreamMode", op_update_stream_mode, 0, SIM_OP_NO_OUTPUT},
     {"UpdateStreamWarmThroughput", op_update_stream_warm_throughput, 5, 0},
 };
 #define N_OPS (sizeof op_table / sizeof op_table[0])
@@ -154,8 +161,8 @@ void sim_response_error(sim_response *resp, codec_kind k, sim_error_code code, i
     size_t len = 0;
     if (k == CODEC_UNSUPPORTED)
         k = CODEC_AWS_JSON;
-    if (msg && !msg[0] && code == SIM_ERR_SerializationException)
-        msg = NULL; /* validation's way of saying "a bare SerializationException" */
+    if (msg && !msg[0] && (code == SIM_ERR_SerializationException || code == SIM_ERR_InternalFailure))
+        msg = NULL; /* a bare {"__type": ...}: validation's SerializationException, AWS's InternalFailure */
     if (status <= 0)
         status = sim_error_status(code);
     if (status <= 0)
@@ -253,18 +260,97 @@ static int control_gate(const sim_server *srv, const sim_request *req, sim_respo
     return -1;
 }
 
+/* Add a response header (copies of name and value); silently dropped when there is no room. */
+static void add_header(sim_response *resp, const char *name, const char *value)
+{
+    if (resp->n_extra >= SIM_RESPONSE_EXTRA_MAX)
+        return;
+    char *n = strdup(name), *v = strdup(value);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        return;
+    }
+    resp->extra[resp->n_extra].name = n;
+    resp->extra[resp->n_extra].value = v;
+    resp->n_extra++;
+}
+
+/* AWS's XML error answers outside the JSON protocol: no Content-Type. message NULL gives the empty
+ * element form (<UnknownOperationException/>). */
+static void xml_answer(sim_ctx *ctx, sim_response *resp, sim_error_code code, int status, const char *message)
+{
+    char text[256];
+    const char *name = sim_error_name(code);
+    int n = message
+                ? snprintf(text, sizeof text, "<%s>\n  <Message>%s</Message>\n</%s>\n", name, message, name)
+                : snprintf(text, sizeof text, "<%s/>\n", name);
+    ctx->err = code;
+    ctx->err_set = 1;
+    free(resp->body);
+    resp->body = n > 0 && (size_t)n < sizeof text ? (uint8_t *)strdup(text) : NULL;
+    resp->body_len = resp->body ? (size_t)n : 0;
+    resp->status = status;
+    resp->content_type[0] = 0;
+}
+
+/* AWS's answer to application/json: the old Coral "Output" envelope, as application/json. */
+static void envelope_answer(sim_ctx *ctx, sim_response *resp, sim_error_code code, int status)
+{
+    char text[160];
+    int n = snprintf(text, sizeof text,
+                     "{\"Output\":{\"__type\":\"com.amazon.coral.service#%s\"},\"Version\":\"1.0\"}",
+                     sim_error_name(code));
+    ctx->err = code;
+    ctx->err_set = 1;
+    free(resp->body);
+    resp->body = (uint8_t *)strdup(text);
+    resp->body_len = resp->body ? (size_t)n : 0;
+    resp->status = status;
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", codec_content_type(CODEC_PLAIN_JSON));
+}
+
+#define CORS_EXPOSE_HEADERS                                                                                  \
+    "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date"
+#define CORS_MAX_AGE "172800"
+
+/* Step 0: CORS. 1 when the request was a preflight and resp is its whole answer. */
+static int cors(const sim_request *req, sim_response *resp)
+{
+    if (!sim_request_header(req, "Origin"))
+        return 0;
+    add_header(resp, "Access-Control-Allow-Origin", "*");
+    if (req->method && strcmp(req->method, "OPTIONS") == 0) {
+        const char *h = sim_request_header(req, "Access-Control-Request-Headers");
+        const char *m = sim_request_header(req, "Access-Control-Request-Method");
+        if (h)
+            add_header(resp, "Access-Control-Allow-Headers", h);
+        if (m)
+            add_header(resp, "Access-Control-Allow-Methods", m);
+        add_header(resp, "Access-Control-Max-Age", CORS_MAX_AGE);
+        resp->status = 200;
+        resp->content_type[0] = 0;
+        resp->no_amz_id2 = 1;
+        return 1;
+    }
+    add_header(resp, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
+    return 0;
+}
+
 static void dispatch_request(sim_server *srv, const sim_request *req, sim_response *resp, sim_ctx *ctx)
 {
     codec_kind k = codec_from_content_type(sim_request_header(req, "Content-Type"));
     codec_kind reply = k == CODEC_UNSUPPORTED ? CODEC_AWS_JSON : k;
 
-    /* X-Amz-Target: "Service.Operation" */
+    /* X-Amz-Target: "Service.Operation". AWS tells "no operation named at all" (a target without a
+     * dot, or with nothing on either side of it) from "an operation it does not know". */
     const char *target = sim_request_header(req, "X-Amz-Target");
     char service[64] = "", opname[128] = "";
-    int has_form = 0;
+    int has_form = 0, names_both = 0;
     if (target) {
         const char *dot = strchr(target, '.');
         size_t slen = dot ? (size_t)(dot - target) : 0;
+        names_both = dot && slen > 0 && dot[1] && dot[1] != '.';
         if (dot && slen > 0 && slen < sizeof service && dot[1] && strlen(dot + 1) < sizeof opname &&
             !strchr(dot + 1, '.')) {
             memcpy(service, target, slen);
@@ -279,41 +365,52 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
         ctx->op_def = op;
     }
 
+    /* 0. CORS */
+    if (cors(req, resp))
+        return;
     /* 1. method */
     if (!req->method || strcmp(req->method, "POST") != 0) {
-        fail_answer(ctx, resp, reply, SIM_ERR_AccessDeniedException, 403, ACCESS_DENIED_MSG);
+        xml_answer(ctx, resp, SIM_ERR_AccessDeniedException, 403, ACCESS_DENIED_MSG);
         return;
     }
-    /* 2. empty body */
+    /* 2. empty body: JSON only for exactly JSON 1.1, CBOR for everything else */
     if (req->body_len == 0) {
-        fail_answer(ctx, resp, reply, op ? SIM_ERR_SerializationException : SIM_ERR_UnknownOperationException,
-                    0, NULL);
+        fail_answer(ctx, resp, k == CODEC_AWS_JSON ? CODEC_AWS_JSON : CODEC_CBOR,
+                    op ? SIM_ERR_SerializationException : SIM_ERR_UnknownOperationException, 400, NULL);
         return;
     }
     /* 3. content type */
     if (k == CODEC_UNSUPPORTED) {
-        if (!has_form)
-            fail_answer(ctx, resp, reply, SIM_ERR_AccessDeniedException, 403, ACCESS_DENIED_MSG);
+        if (!names_both)
+            xml_answer(ctx, resp, SIM_ERR_AccessDeniedException, 403, ACCESS_DENIED_MSG);
         else
-            fail_answer(ctx, resp, reply, SIM_ERR_UnknownOperationException, 404, NULL);
+            xml_answer(ctx, resp, SIM_ERR_UnknownOperationException, 404, NULL);
         return;
     }
-    /* 4. body */
+    /* 4, 5. body */
     json_t *in = NULL;
     char why[256];
     codec_status cs = codec_decode(k, req->body, req->body_len, &in, why, sizeof why);
+    if (k == CODEC_PLAIN_JSON) {
+        json_decref(in);
+        if (cs != CODEC_OK)
+            envelope_answer(ctx, resp, SIM_ERR_SerializationException, 400);
+        else
+            envelope_answer(ctx, resp, SIM_ERR_UnknownOperationException, 404);
+        return;
+    }
     if (cs != CODEC_OK) {
         sim_log(SIM_LOG_DEBUG, "request body rejected: %s", why);
         fail_answer(ctx, resp, reply, SIM_ERR_SerializationException, 0, NULL);
         return;
     }
-    /* 5. target */
+    /* 6. target */
     if (!op) {
         json_decref(in);
         fail_answer(ctx, resp, reply, SIM_ERR_UnknownOperationException, 0, NULL);
         return;
     }
-    /* 6. signature: presence and format always; the signature itself with --auth strict */
+    /* 7. signature: presence and format always; the signature itself with --auth strict */
     sim_auth_info auth;
     sim_error_code err = SIM_ERR_InternalFailure;
     if (sim_auth_check(req, &auth, &err, ctx->err_msg, sizeof ctx->err_msg) != 0 ||
@@ -328,7 +425,7 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
     sim_auth_account(srv->credentials, auth.access_key_id, srv->cfg.account_id, ctx->account_id);
     snprintf(ctx->region, sizeof ctx->region, "%s", auth.region[0] ? auth.region : srv->cfg.region);
 
-    /* 7. model validation */
+    /* 8. model validation */
     if (srv->model && sim_validate_input(srv->model, op->name, in, &err, ctx->err_msg, sizeof ctx->err_msg)) {
         json_decref(in);
         fail_answer(ctx, resp, reply, err, 0, ctx->err_msg);
@@ -346,7 +443,7 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
         return;
     }
 
-    /* 8. implemented? */
+    /* 9. implemented? */
     if (!op->handler) {
         json_decref(in);
         char msg[192];
@@ -355,7 +452,7 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
         fail_answer(ctx, resp, reply, SIM_ERR_UnknownOperationException, 0, msg);
         return;
     }
-    /* 9. the handler */
+    /* 10. the handler */
     json_t *out = NULL;
     int rc = sim_op_run(ctx, op, in, &out);
     json_decref(in);
@@ -380,7 +477,10 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
         fail_answer(ctx, resp, reply, ctx->err, 0, ctx->err_msg);
         return;
     }
-    sim_response_ok(resp, reply, op->name, out);
+    if (op->flags & SIM_OP_NO_OUTPUT)
+        set_body(resp, reply, 200, NULL, 0);
+    else
+        sim_response_ok(resp, reply, op->name, out);
     json_decref(out);
 }
 

@@ -32,7 +32,7 @@
  *     connection and the timer thread resumes it; a drop closes it without an answer; a streaming
  *     answer is sent chunked from a content-reader callback that suspends the connection between
  *     polls when its producer has nothing yet.
- * Every answer carries x-amzn-RequestId and x-amz-id-2. */
+ * Every answer carries x-amzn-RequestId, and x-amz-id-2 unless the router says not to (CORS preflight). */
 #include "net/http.h"
 
 #include <errno.h>
@@ -747,13 +747,15 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 static void add_common_headers(http_req *r, struct MHD_Response *m)
 {
     sim_response *resp = &r->resp;
-    char id2[SIM_AMZ_ID2_LEN];
-    sim_amz_id2_make(id2);
     MHD_add_response_header(m, "x-amzn-RequestId", r->request_id);
-    MHD_add_response_header(m, "x-amz-id-2", id2);
+    if (!resp->no_amz_id2) {
+        char id2[SIM_AMZ_ID2_LEN];
+        sim_amz_id2_make(id2);
+        MHD_add_response_header(m, "x-amz-id-2", id2);
+    }
     if (resp->content_type[0])
         MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
-    for (size_t i = 0; i < resp->n_extra && i < 4; i++)
+    for (size_t i = 0; i < resp->n_extra && i < SIM_RESPONSE_EXTRA_MAX; i++)
         if (resp->extra[i].name && resp->extra[i].value)
             MHD_add_response_header(m, resp->extra[i].name, resp->extra[i].value);
 }

@@ -196,18 +196,20 @@ static void respond(h2_stream *st)
     int code = resp->status >= 100 && resp->status <= 999 ? resp->status : 500;
     snprintf(status, sizeof status, "%d", code);
     snprintf(clen, sizeof clen, "%zu", resp->body_len);
-    sim_amz_id2_make(id2);
-    nghttp2_nv nva[12];
-    char lower[4][64];
+    if (!resp->no_amz_id2)
+        sim_amz_id2_make(id2);
+    nghttp2_nv nva[5 + SIM_RESPONSE_EXTRA_MAX];
+    char lower[SIM_RESPONSE_EXTRA_MAX][64];
     size_t n = 0;
     nva[n++] = make_nv(":status", status);
     if (resp->content_type[0])
         nva[n++] = make_nv("content-type", resp->content_type);
     nva[n++] = make_nv("x-amzn-requestid", st->request_id);
-    nva[n++] = make_nv("x-amz-id-2", id2);
+    if (!resp->no_amz_id2)
+        nva[n++] = make_nv("x-amz-id-2", id2);
     if (!resp->stream)
         nva[n++] = make_nv("content-length", clen);
-    for (size_t i = 0; i < resp->n_extra && i < 4; i++) {
+    for (size_t i = 0; i < resp->n_extra && i < SIM_RESPONSE_EXTRA_MAX; i++) {
         if (!resp->extra[i].name || !resp->extra[i].value)
             continue;
         snprintf(lower[i], sizeof lower[i], "%s", resp->extra[i].name);

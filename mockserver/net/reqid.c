@@ -89,7 +89,7 @@ void sim_request_id_make(uint64_t counter, char out[SIM_REQUEST_ID_LEN])
 
 void sim_amz_id2_make(char out[SIM_AMZ_ID2_LEN])
 {
-    uint8_t b[48];
+    uint8_t b[72];
     random_bytes(b, sizeof b);
-    EVP_EncodeBlock((unsigned char *)out, b, sizeof b); /* 48 bytes -> 64 chars + NUL */
+    EVP_EncodeBlock((unsigned char *)out, b, sizeof b); /* 72 bytes -> 96 chars + NUL */
 }

@@ -15,6 +15,7 @@
 #include "dispatch/validate.h"
 #include "ops/ops.h"
 #include "ops/resources.h"
+#include "server/config.h"
 
 #define ON_DEMAND_STREAM_LIMIT 50
 #define COMMITMENT_MIN_MS (INT64_C(24) * 3600 * 1000)
@@ -61,9 +62,10 @@ int op_describe_limits(sim_ctx *ctx, json_t *in, json_t **out)
         return ops_store_fail(ctx);
     if (on_demand_count(ctx, &on_demand) != 0)
         return -1;
-    *out = json_pack("{s:i, s:I, s:I, s:i}", "ShardLimit", ctx->srv->cfg.shard_limit, "OpenShardCount",
-                     (json_int_t)open, "OnDemandStreamCount", (json_int_t)on_demand,
-                     "OnDemandStreamCountLimit", ON_DEMAND_STREAM_LIMIT);
+    *out =
+        json_pack("{s:i, s:I, s:I, s:i}", "ShardLimit", sim_config_shard_limit(&ctx->srv->cfg, ctx->region),
+                  "OpenShardCount", (json_int_t)open, "OnDemandStreamCount", (json_int_t)on_demand,
+                  "OnDemandStreamCountLimit", ON_DEMAND_STREAM_LIMIT);
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- per-request transaction ---- */
 
@@ -581,12 +582,13 @@ int resource_lookup(sim_ctx *ctx, const char *arn, store_stream *st, store_consu
 
 /* ---- tags ---- */
 
-int tag_text_check(const char *s)
+int tag_text_check(const char *s, int api)
 {
     int pct = 0;
+    const char *allowed = api == TAGS_RESOURCE_API ? " _./=+-@:" : " _./=+-@";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p >= 0x80 || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-            strchr(" \t_./=+-@:", *p))
+            strchr(allowed, *p))
             continue;
         if (*p == '%') {
             pct = 1;
@@ -597,15 +599,26 @@ int tag_text_check(const char *s)
     return pct ? 2 : 0;
 }
 
+int tag_key_reserved(const char *key)
+{
+    return key && strncasecmp(key, "aws:", 4) == 0;
+}
+
 int tags_map_check(sim_ctx *ctx, const json_t *tags)
 {
     const char *key;
     json_t *val;
     json_object_foreach((json_t *)tags, key, val)
     {
-        if (tag_text_check(key) != 0 ||
-            tag_text_check(json_string_value(val) ? json_string_value(val) : "") != 0)
+        if (tag_text_check(key, TAGS_RESOURCE_API) != 0 ||
+            tag_text_check(json_string_value(val) ? json_string_value(val) : "", TAGS_RESOURCE_API) != 0)
             return sim_fail(ctx, SIM_ERR_InvalidArgumentException, TAG_INVALID_CHARS_MESSAGE);
+    }
+    json_object_foreach((json_t *)tags, key, val)
+    {
+        if (tag_key_reserved(key)) /* the message is ours: AWS's is not recorded */
+            return sim_fail(ctx, SIM_ERR_InvalidArgumentException,
+                            "Tag key %s uses the prefix 'aws:', which is reserved for AWS use.", key);
     }
     return 0;
 }
@@ -617,9 +630,31 @@ int tag_keys_check(sim_ctx *ctx, const json_t *keys)
     json_array_foreach(keys, i, k)
     {
         const char *key = json_string_value(k);
-        if (key && tag_text_check(key) == 1)
+        if (key && tag_text_check(key, TAGS_RESOURCE_API) == 1)
             return sim_fail(ctx, SIM_ERR_InvalidArgumentException, TAG_INVALID_CHARS_MESSAGE);
     }
+    return 0;
+}
+
+int stream_tags_check(sim_ctx *ctx, const json_t *tags, const char *stream)
+{
+    const char *key;
+    json_t *val;
+    int worst = 0;
+    json_object_foreach((json_t *)tags, key, val)
+    {
+        int a = tag_text_check(key, TAGS_STREAM_API),
+            b = tag_text_check(json_string_value(val) ? json_string_value(val) : "", TAGS_STREAM_API);
+        if (a == 1 || b == 1)
+            worst = 1;
+        else if ((a == 2 || b == 2) && worst == 0)
+            worst = 2;
+    }
+    if (worst == 1)
+        return sim_fail(ctx, SIM_ERR_InvalidArgumentException, TAG_INVALID_CHARS_MESSAGE);
+    if (worst == 2)
+        return sim_fail(ctx, SIM_ERR_InvalidArgumentException, TAG_PERCENT_MESSAGE_FMT, "add", "to", stream,
+                        ctx->account_id);
     return 0;
 }
 

@@ -138,20 +138,35 @@ json_t *enhanced_monitoring_json(const store_stream *st);
 
 /* ---- tags ---- */
 #define MAX_TAGS_PER_RESOURCE 50
-/* Characters of a tag key or value: 0 allowed (Unicode letters, digits, white space, _ . / = + - @ :),
- * 2 when it holds '%' (refused with a different message), 1 for anything else. */
-int tag_text_check(const char *s);
-/* AWS's answer to a tag with characters outside that set. */
+/* Characters of a tag key or value. The stream API (AddTagsToStream, RemoveTagsFromStream,
+ * CreateStream's Tags) allows Unicode letters (any non-ASCII character), digits, space and
+ * _ . / = + - @, and refuses '%' with a message of its own (kinesalite's recorded
+ * addTagsToStream.js and removeTagsFromStream.js; tab and newline are not white space there). The
+ * resource API (TagResource, UntagResource, RegisterStreamConsumer) also allows ':' (the
+ * TagResource page). Returns 0 allowed, 2 when it holds '%' (and is otherwise allowed in the
+ * stream API), 1 for anything else. */
+enum { TAGS_STREAM_API = 0, TAGS_RESOURCE_API = 1 };
+int tag_text_check(const char *s, int api);
+/* AWS's answer to a tag with characters outside the set (recorded for AddTagsToStream). */
 #define TAG_INVALID_CHARS_MESSAGE                                                                            \
     "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = " \
     "+ - "                                                                                                   \
-    "%% @ :."
+    "%% @."
+/* AWS's answer to '%' in AddTagsToStream ("add") and RemoveTagsFromStream ("remove"), recorded. */
+#define TAG_PERCENT_MESSAGE_FMT                                                                              \
+    "Failed to %s tags %s stream %s under account %s because some tags contained illegal characters. The "   \
+    "allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'."
+/* Keys starting with "aws:" (any case) are reserved for AWS (tagging pages); 1 when key is one. */
+int tag_key_reserved(const char *key);
 /* A Tags map (TagResource, RegisterStreamConsumer): 0, or -1 after InvalidArgumentException when any
- * key or value is not allowed text. */
+ * key or value is not allowed text, or a key is reserved. */
 int tags_map_check(sim_ctx *ctx, const json_t *tags);
-/* A TagKeys list (RemoveTagsFromStream, UntagResource): 0, or -1 after InvalidArgumentException when a
- * key holds a character outside the set ('%' is accepted there). */
+/* A TagKeys list of UntagResource: 0, or -1 after InvalidArgumentException when a key holds a
+ * character outside the resource set ('%' is accepted there). */
 int tag_keys_check(sim_ctx *ctx, const json_t *keys);
+/* The stream API's check of a Tags map (AddTagsToStream, CreateStream): 0, or -1 after
+ * InvalidArgumentException (the invalid-characters message first, then the '%' one). */
+int stream_tags_check(sim_ctx *ctx, const json_t *tags, const char *stream);
 
 /* ---- any taggable resource (TagResource, resource policies) ---- */
 /* Resolve a ResourceARN (a stream or a consumer) of the caller's account and region. *is_consumer

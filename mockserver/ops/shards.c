@@ -13,6 +13,7 @@
 #include "dispatch/validate.h"
 #include "ops/ops.h"
 #include "ops/resources.h"
+#include "server/config.h"
 
 #define LIST_SHARDS_MAX 1000
 #define MAX_SHARDS_PER_STREAM 10000
@@ -155,8 +156,7 @@ static int not_for_on_demand(sim_ctx *ctx, const store_stream *st)
         ctx->op ? ctx->op : "This operation", st->name, ctx->account_id);
 }
 
-/* A CREATING or DELETING stream is ResourceInUse for resharding (as kinesalite records AWS);
- * UPDATING is checked later, after the arguments. */
+/* A CREATING or DELETING stream is ResourceInUse for UpdateShardCount before its arguments. */
 static int not_active_yet_or_going(sim_ctx *ctx, const store_stream *st)
 {
     if (strcmp(st->status, "CREATING") == 0 || strcmp(st->status, "DELETING") == 0)
@@ -164,20 +164,37 @@ static int not_active_yet_or_going(sim_ctx *ctx, const store_stream *st)
     return 0;
 }
 
-/* Resolve a ShardId argument to an open shard of the stream; -1 after sim_fail. */
-static int open_shard_arg(sim_ctx *ctx, const store_stream *st, store_shard *shards, size_t n,
-                          const char *arg, store_shard **out)
+/* A shard id argument of SplitShard or MergeShards, read before the stream is looked up (AWS's
+ * order as kinesalite's splitShard.js and mergeShards.js record it): -1 after sim_fail. */
+static int shard_arg_resolve(sim_ctx *ctx, json_t *in, const char *member, uint32_t *index)
 {
-    uint32_t idx;
-    *out = arg && shard_id_parse(arg, &idx) == 0 ? shard_by_index(shards, n, idx) : NULL;
+    const char *arg = json_string_value(json_object_get(in, member));
+    if (arg && shard_id_resolve(arg, index) == 0)
+        return 0;
+    const char *name = json_string_value(json_object_get(in, "StreamName"));
+    char arn_name[STORE_NAME_MAX] = "", region[64], account[32], consumer[STORE_NAME_MAX];
+    int64_t epoch;
+    const char *arn = json_string_value(json_object_get(in, "StreamARN"));
+    if (!name && arn && kinesis_arn_parse(arn, region, account, arn_name, consumer, &epoch) == 0)
+        name = arn_name;
+    return sim_fail(ctx, SIM_ERR_ResourceNotFoundException,
+                    "Could not find shard %s in stream %s under account %s.", arg ? arg : "null",
+                    name ? name : "", ctx->account_id);
+}
+
+/* The open shard with this index; -1 after sim_fail. */
+static int open_shard_arg(sim_ctx *ctx, const store_stream *st, store_shard *shards, size_t n, uint32_t idx,
+                          store_shard **out)
+{
+    char id[SHARD_ID_MAX];
+    shard_id_format(idx, id);
+    *out = shard_by_index(shards, n, idx);
     if (!*out) {
         return sim_fail(ctx, SIM_ERR_ResourceNotFoundException,
-                        "Could not find shard %s in stream %s under account %s.", arg ? arg : "null",
-                        st->name, ctx->account_id);
+                        "Could not find shard %s in stream %s under account %s.", id, st->name,
+                        ctx->account_id);
     }
     if ((*out)->closed_ms) {
-        char id[SHARD_ID_MAX];
-        shard_id_format((*out)->index, id);
         return sim_fail(
             ctx, SIM_ERR_InvalidArgumentException,
             "Shard %s in stream %s under account %s has already been merged or split, and thus is not "
@@ -192,7 +209,8 @@ static int shard_limit_check(sim_ctx *ctx, int64_t additional)
     int64_t total;
     if (store_open_shard_total(ctx->srv->store, ctx->account_id, ctx->region, &total) != 0)
         return ops_store_fail(ctx);
-    if (total + additional <= ctx->srv->cfg.shard_limit)
+    int limit = sim_config_shard_limit(&ctx->srv->cfg, ctx->region);
+    if (total + additional <= limit)
         return 0;
     return sim_fail(
         ctx, SIM_ERR_LimitExceededException,
@@ -201,7 +219,7 @@ static int shard_limit_check(sim_ctx *ctx, int64_t additional)
         "request: %lld. Refer to the AWS Service Limits page "
         "(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and "
         "how to request higher limits.",
-        ctx->account_id, ctx->region, (long long)total, ctx->srv->cfg.shard_limit, (long long)additional);
+        ctx->account_id, ctx->region, (long long)total, limit, (long long)additional);
 }
 
 /* Add a child shard with the stream's next index. */
@@ -238,17 +256,21 @@ static int mark_updating(sim_ctx *ctx, store_stream *st)
 
 int op_split_shard(sim_ctx *ctx, json_t *in, json_t **out)
 {
+    uint32_t idx;
+    if (shard_arg_resolve(ctx, in, "ShardToSplit", &idx) != 0)
+        return -1;
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
         return -1;
-    if (not_active_yet_or_going(ctx, &st) != 0 || not_for_on_demand(ctx, &st) != 0)
+    /* a stream that is not ACTIVE (UPDATING too) is ResourceInUse before any shard is looked at */
+    if (stream_require_active(ctx, &st) != 0 || not_for_on_demand(ctx, &st) != 0)
         return -1;
     const char *key = json_string_value(json_object_get(in, "NewStartingHashKey"));
     store_shard *shards, *sh;
     size_t n;
     if (stream_shards(ctx, &st, &shards, &n) != 0)
         return -1;
-    int rc = open_shard_arg(ctx, &st, shards, n, json_string_value(json_object_get(in, "ShardToSplit")), &sh);
+    int rc = open_shard_arg(ctx, &st, shards, n, idx, &sh);
     if (rc == 0)
         rc = shard_limit_check(ctx, 1);
     u128 k, lo, hi;
@@ -269,8 +291,6 @@ int op_split_shard(sim_ctx *ctx, json_t *in, json_t **out)
         }
     }
     if (rc == 0)
-        rc = stream_require_active(ctx, &st);
-    if (rc == 0)
         rc = close_shard(ctx, &st, sh);
     if (rc == 0)
         rc = add_child(ctx, &st, lo, u128_sub(k, u128_from_u64(1)), sh->index, -1);
@@ -288,19 +308,22 @@ int op_split_shard(sim_ctx *ctx, json_t *in, json_t **out)
 
 int op_merge_shards(sim_ctx *ctx, json_t *in, json_t **out)
 {
+    uint32_t ia, ib;
+    if (shard_arg_resolve(ctx, in, "ShardToMerge", &ia) != 0 ||
+        shard_arg_resolve(ctx, in, "AdjacentShardToMerge", &ib) != 0)
+        return -1;
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_ANY, &st) != 0)
         return -1;
-    if (not_active_yet_or_going(ctx, &st) != 0 || not_for_on_demand(ctx, &st) != 0)
+    if (stream_require_active(ctx, &st) != 0 || not_for_on_demand(ctx, &st) != 0)
         return -1;
     store_shard *shards, *a = NULL, *b = NULL;
     size_t n;
     if (stream_shards(ctx, &st, &shards, &n) != 0)
         return -1;
-    int rc = open_shard_arg(ctx, &st, shards, n, json_string_value(json_object_get(in, "ShardToMerge")), &a);
+    int rc = open_shard_arg(ctx, &st, shards, n, ia, &a);
     if (rc == 0)
-        rc = open_shard_arg(ctx, &st, shards, n,
-                            json_string_value(json_object_get(in, "AdjacentShardToMerge")), &b);
+        rc = open_shard_arg(ctx, &st, shards, n, ib, &b);
     u128 alo, ahi, blo, bhi;
     if (rc == 0) {
         u128_parse(a->start_hash, &alo);
@@ -321,8 +344,6 @@ int op_merge_shards(sim_ctx *ctx, json_t *in, json_t **out)
         }
     }
     if (rc == 0)
-        rc = stream_require_active(ctx, &st);
-    if (rc == 0)
         rc = close_shard(ctx, &st, a);
     if (rc == 0)
         rc = close_shard(ctx, &st, b);
@@ -338,6 +359,30 @@ int op_merge_shards(sim_ctx *ctx, json_t *in, json_t **out)
 }
 
 /* ---- UpdateShardCount ---- */
+
+/* "Scale more than ten times per rolling 24-hour period per stream" is refused (UpdateShardCount's
+ * page, default limits). Counts this scaling when allowed. The message is ours: AWS's is not
+ * recorded. 0, or -1 after sim_fail. */
+#define SCALINGS_PER_DAY 10
+#define DAY_MS (INT64_C(24) * 3600 * 1000)
+static int scaling_allowed(sim_ctx *ctx, const store_stream *st)
+{
+    int64_t times[STORE_SCALINGS_MAX], kept[STORE_SCALINGS_MAX];
+    size_t n, k = 0;
+    if (store_scalings_get(ctx->srv->store, st->id, times, STORE_SCALINGS_MAX, &n) != 0)
+        return ops_store_fail(ctx);
+    for (size_t i = 0; i < n; i++)
+        if (times[i] > ctx->now_ms - DAY_MS && times[i] <= ctx->now_ms)
+            kept[k++] = times[i];
+    if (k >= SCALINGS_PER_DAY)
+        return sim_fail(
+            ctx, SIM_ERR_LimitExceededException,
+            "Stream %s under account %s has been scaled %d times in the last 24 hours: UpdateShardCount "
+            "allows at most %d scalings per rolling 24-hour period.",
+            st->name, ctx->account_id, SCALINGS_PER_DAY, SCALINGS_PER_DAY);
+    kept[k++] = ctx->now_ms;
+    return store_scalings_put(ctx->srv->store, st->id, kept, k) == 0 ? 0 : ops_store_fail(ctx);
+}
 
 int op_update_shard_count(sim_ctx *ctx, json_t *in, json_t **out)
 {
@@ -378,6 +423,8 @@ int op_update_shard_count(sim_ctx *ctx, json_t *in, json_t **out)
     else if (target > (json_int_t)open)
         rc = shard_limit_check(ctx, target - (json_int_t)open);
 
+    if (rc == 0 && target != (json_int_t)open)
+        rc = scaling_allowed(ctx, &st);
     if (rc == 0 && target != (json_int_t)open) {
         /* new even ranges; each child's parents are the open shards holding its first and last keys */
         for (uint32_t i = 0; rc == 0 && i < (uint32_t)target; i++) {

@@ -12,11 +12,13 @@
 #include "dispatch/validate.h"
 #include "ops/ops.h"
 #include "ops/resources.h"
+#include "server/config.h"
 #include "simulation/simulation.h"
 
 #define DEFAULT_RETENTION_HOURS 24
 #define MAX_RETENTION_HOURS 8760
 #define ON_DEMAND_SHARDS 4
+#define MAX_TAGS_PER_STREAM_CREATE MAX_TAGS_PER_RESOURCE
 #define ON_DEMAND_STREAM_LIMIT 50
 #define DESCRIBE_MAX 100
 #define LIST_STREAMS_MAX 100
@@ -74,18 +76,31 @@ int op_create_stream(sim_ctx *ctx, json_t *in, json_t **out)
         return sim_fail(ctx, SIM_ERR_ResourceInUseException, "Stream %s under account %s already exists.",
                         name, ctx->account_id);
 
+    /* Tags: at most 50 (the model's CreateStream Tags: "A set of up to 50 key-value pairs"; the map
+     * itself may hold 200), in the stream API's characters (AddTagsToStream's permission applies).
+     * The wording of the count message is AddTagsToStream's recorded one with 50: inferred. */
+    json_t *tags = json_object_get(in, "Tags");
+    if (json_object_size(tags) > MAX_TAGS_PER_STREAM_CREATE)
+        return sim_fail(
+            ctx, SIM_ERR_InvalidArgumentException,
+            "Failed to add tags to stream %s under account %s because a given stream cannot have more "
+            "than %d tags associated with it.",
+            name, ctx->account_id, MAX_TAGS_PER_STREAM_CREATE);
+    if (tags && stream_tags_check(ctx, tags, name) != 0)
+        return -1;
+
     int64_t open_total;
     if (store_open_shard_total(ctx->srv->store, ctx->account_id, ctx->region, &open_total) != 0)
         return ops_store_fail(ctx);
-    if (open_total + count > cfg->shard_limit)
+    int limit = sim_config_shard_limit(cfg, ctx->region);
+    if (open_total + count > limit)
         return sim_fail(ctx, SIM_ERR_LimitExceededException,
                         "This request would exceed the shard limit for the account %s in %s. Current shard "
                         "count for the account: %lld. Limit: %d. Number of additional shards that would "
                         "have resulted from this request: %lld. Refer to the AWS Service Limits page "
                         "(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current "
                         "limits and how to request higher limits.",
-                        ctx->account_id, ctx->region, (long long)open_total, cfg->shard_limit,
-                        (long long)count);
+                        ctx->account_id, ctx->region, (long long)open_total, limit, (long long)count);
 
     /* the simulation layer limits how many streams may be CREATING at once */
     store_stream *all;
@@ -153,13 +168,13 @@ int op_create_stream(sim_ctx *ctx, json_t *in, json_t **out)
 
 /* ---- DeleteStream ---- */
 
+/* A CREATING stream may be deleted: it goes DELETING at once (kinesalite's deleteStream.js "should allow
+ * stream to be deleted while it is being created", recorded against AWS). */
 int op_delete_stream(sim_ctx *ctx, json_t *in, json_t **out)
 {
     store_stream st;
     if (stream_lookup(ctx, in, STREAM_HIDE_DELETING, &st) != 0)
         return -1;
-    if (strcmp(st.status, "CREATING") == 0)
-        return stream_require_active(ctx, &st);
     if (!json_is_true(json_object_get(in, "EnforceConsumerDeletion"))) {
         store_consumer *consumers;
         size_t n_consumers;

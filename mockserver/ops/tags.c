@@ -2,7 +2,8 @@
  * Limit, HasMoreTags) and RemoveTagsFromStream; and the resource API by ARN: TagResource,
  * UntagResource and ListTagsForResource, for a stream (the same tags the stream API sees) or an
  * enhanced fan-out consumer. At most 50 tags per resource; characters are checked as AWS does
- * (kinesalite's tests record the messages). Tags live in the store and go with their resource. */
+ * (kinesalite's tests record the stream API's messages; ops/resources.h tag_text_check says which set
+ * each API allows). Tags live in the store and go with their resource. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,24 +23,8 @@ int op_add_tags_to_stream(sim_ctx *ctx, json_t *in, json_t **out)
     json_t *tags = json_object_get(in, "Tags");
     const char *key;
     json_t *val;
-    int worst = 0;
-    json_object_foreach(tags, key, val)
-    {
-        int a = tag_text_check(key), b = tag_text_check(json_string_value(val) ? json_string_value(val) : "");
-        if (a == 1 || b == 1)
-            worst = 1;
-        else if ((a == 2 || b == 2) && worst == 0)
-            worst = 2;
-    }
-    if (worst == 1)
-        return sim_fail(ctx, SIM_ERR_InvalidArgumentException, TAG_INVALID_CHARS_MESSAGE);
-    if (worst == 2)
-        return sim_fail(
-            ctx, SIM_ERR_InvalidArgumentException,
-            "Failed to add tags to stream %s under account %s because some tags contained illegal "
-            "characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+',"
-            "'-','@',':'.",
-            st.name, ctx->account_id);
+    if (stream_tags_check(ctx, tags, st.name) != 0)
+        return -1;
     store_tag *have;
     size_t n;
     if (store_tags_get(ctx->srv->store, st.id, &have, &n) != 0)
@@ -105,8 +90,18 @@ int op_remove_tags_from_stream(sim_ctx *ctx, json_t *in, json_t **out)
     json_t *keys = json_object_get(in, "TagKeys");
     size_t i;
     json_t *k;
-    if (tag_keys_check(ctx, keys) != 0)
-        return -1;
+    int worst = 0;
+    json_array_foreach(keys, i, k)
+    {
+        int c = json_string_value(k) ? tag_text_check(json_string_value(k), TAGS_STREAM_API) : 0;
+        if (c == 1 || (c == 2 && worst == 0))
+            worst = c;
+    }
+    if (worst == 1)
+        return sim_fail(ctx, SIM_ERR_InvalidArgumentException, TAG_INVALID_CHARS_MESSAGE);
+    if (worst == 2)
+        return sim_fail(ctx, SIM_ERR_InvalidArgumentException, TAG_PERCENT_MESSAGE_FMT, "remove", "from",
+                        st.name, ctx->account_id);
     json_array_foreach(keys, i, k)
     {
         if (json_string_value(k) && store_tag_delete(ctx->srv->store, st.id, json_string_value(k)) != 0)

@@ -70,7 +70,8 @@ static const sim_option options[] = {
     {"update-delay-ms", OPT_INT64, FIELD(update_delay_ms), 0, 0, DAY_MS, NULL, NULL, "MS",
      "time a stream stays UPDATING"},
     {"shard-limit", OPT_INT, FIELD(shard_limit), 0, 1, 1000000, NULL, NULL, "N",
-     "shards allowed per account and region"},
+     "shards allowed per account and region (AWS's quota: 20000 in us-east-1, us-west-2 and "
+     "eu-west-1, 1000 elsewhere)"},
     {"log-level", OPT_CHOICE, FIELD(log_level), 0, 0, 0, "error|warn|info|debug", NULL, "LEVEL",
      "what goes to stderr; debug logs one line per request"},
     {"max-body-bytes", OPT_SIZE, FIELD(max_body_bytes), 0, 1024, INT64_C(1) << 30, NULL, NULL, "N",
@@ -119,7 +120,7 @@ void sim_config_defaults(sim_config *cfg)
     cfg->create_delay_ms = 500;
     cfg->delete_delay_ms = 500;
     cfg->update_delay_ms = 500;
-    cfg->shard_limit = 500;
+    cfg->shard_limit = 0; /* AWS's default of the caller's region: sim_config_shard_limit */
     cfg->log_level = SIM_LOG_INFO;
     cfg->max_body_bytes = (size_t)7 * 1024 * 1024;
     cfg->max_connections = 1000;
@@ -459,7 +460,10 @@ static void default_text(const sim_option *o, char *buf, size_t len)
         snprintf(buf, len, "%s", field[0] ? field : "none");
         break;
     case OPT_INT:
-        snprintf(buf, len, "%d", *(const int *)(const void *)field);
+        if (field == (const char *)&d.shard_limit && d.shard_limit == 0)
+            snprintf(buf, len, "AWS's quota");
+        else
+            snprintf(buf, len, "%d", *(const int *)(const void *)field);
         break;
     case OPT_INT64:
         snprintf(buf, len, "%" PRId64, *(const int64_t *)(const void *)field);
@@ -507,4 +511,18 @@ void sim_config_usage(FILE *out)
             "separated by spaces or tabs; blank lines and lines starting with '#' are ignored.\n"
             "A request's account is the key's ACCOUNT_ID when given, else the access key itself\n"
             "when it is 12 digits, else --account-id; its credential scope's region picks the region.\n");
+}
+
+/* AWS's default shard quota (service-sizes-and-limits.html, "Quotas and limits"): 20,000 shards per
+ * account in US East (N. Virginia), US West (Oregon) and Europe (Ireland); "1,000 or 6,000" in the
+ * other Regions, of which we take the lower (what works here then works there). */
+int sim_config_shard_limit(const sim_config *cfg, const char *region)
+{
+    if (cfg->shard_limit > 0)
+        return cfg->shard_limit;
+    static const char *const large[] = {"us-east-1", "us-west-2", "eu-west-1"};
+    for (size_t i = 0; i < sizeof large / sizeof large[0]; i++)
+        if (region && strcmp(region, large[i]) == 0)
+            return SIM_SHARD_QUOTA_LARGE_REGIONS;
+    return SIM_SHARD_QUOTA_OTHER_REGIONS;
 }

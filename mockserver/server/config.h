@@ -37,4 +37,9 @@ const char *sim_config_log_level_name(int level);
  * warns unless --auth strict, and the control API (/_sim/) needs --control-token. */
 int sim_config_host_is_loopback(const char *host);
 
+/* Shards allowed per account in region: --shard-limit when given, else AWS's default quota. */
+#define SIM_SHARD_QUOTA_LARGE_REGIONS 20000
+#define SIM_SHARD_QUOTA_OTHER_REGIONS 1000
+int sim_config_shard_limit(const sim_config *cfg, const char *region);
+
 #endif

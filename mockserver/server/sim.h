@@ -28,7 +28,8 @@ typedef struct sim_config {
     int64_t create_delay_ms;       /* --create-delay-ms, default 500 */
     int64_t delete_delay_ms;       /* --delete-delay-ms, default 500 */
     int64_t update_delay_ms;       /* --update-delay-ms, default 500 */
-    int shard_limit;               /* --shard-limit, default 500 (per account and region) */
+    int shard_limit;               /* --shard-limit (per account and region); 0: AWS's default of the
+                                      region (config.h sim_config_shard_limit) */
     int log_level;                 /* --log-level: 0 error, 1 warn, 2 info (default), 3 debug */
     size_t max_body_bytes;         /* --max-body-bytes, default 7 MiB (as kinesalite; 413 above) */
     int max_connections;           /* --max-connections, default 1000 (503 above; capped by the fd limit) */
@@ -83,13 +84,15 @@ struct sim_stream {
     void (*close)(sim_stream *s);
 };
 
+#define SIM_RESPONSE_EXTRA_MAX 6
 typedef struct sim_response {
     int status;            /* HTTP status */
     char content_type[64]; /* e.g. application/x-amz-json-1.1 */
     uint8_t *body;         /* malloc'd; the front door frees it */
     size_t body_len;
-    sim_header extra[4]; /* additional headers (malloc'd strings), e.g. Retry-After */
+    sim_header extra[SIM_RESPONSE_EXTRA_MAX]; /* additional headers (malloc'd strings): CORS */
     size_t n_extra;
+    int no_amz_id2; /* send no x-amz-id-2 (AWS's answer to a CORS preflight has none) */
     /* seams for the simulation layer (faults): the front door acts on these */
     int64_t delay_ms;    /* answer only after this long (connection suspended, loop not blocked) */
     int drop_connection; /* close without answering */
@@ -154,6 +157,9 @@ enum {
     /* the stream and shard are known only from the request's shard iterator (GetRecords): fault
      * rules of the request point wait for the handler to decode it */
     SIM_OP_STREAM_FROM_ITERATOR = 1u << 1,
+    /* the model gives it no output: success is 200 with an empty body (the API reference: "an HTTP 200
+     * response with an empty HTTP body"; kinesalite's recorded tests: body '') */
+    SIM_OP_NO_OUTPUT = 1u << 2,
 };
 
 /* Record an error for the answer; returns -1 so handlers can `return sim_fail(...)`. */

@@ -100,6 +100,9 @@ enum {
     Q_POLICY_DELETE,
     Q_ACCOUNT_GET,
     Q_ACCOUNT_PUT,
+    Q_SCALINGS_GET,
+    Q_SCALINGS_PUT,
+    Q_SCALINGS_DEL,
     Q__COUNT
 };
 
@@ -126,6 +129,9 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_ROLLBACK_TO] = "ROLLBACK TO op",
     [Q_KEY_GET] = "SELECT value FROM meta WHERE key = 'iterator_key'",
     [Q_KEY_PUT] = "INSERT INTO meta(key, value) VALUES ('iterator_key', ?1)",
+    [Q_SCALINGS_GET] = "SELECT value FROM meta WHERE key = 'scalings:' || ?1",
+    [Q_SCALINGS_PUT] = "INSERT OR REPLACE INTO meta(key, value) VALUES ('scalings:' || ?1, ?2)",
+    [Q_SCALINGS_DEL] = "DELETE FROM meta WHERE key = 'scalings:' || ?1",
     [Q_STREAM_GET] =
         "SELECT " STREAM_COLUMNS " FROM streams WHERE account_id = ?1 AND region = ?2 AND name = ?3",
     [Q_STREAM_INSERT] = "INSERT INTO streams(account_id, region, name, created_ms, status, "
@@ -831,14 +837,56 @@ int store_server_key(store *s, uint8_t key[32])
     return done(s, st);
 }
 
-/* Delete one stream's rows (stream, shards, records, tags). */
+/* ---- UpdateShardCount history: "t1,t2,..." in meta under scalings:<stream id> ---- */
+
+int store_scalings_get(store *s, int64_t stream_id, int64_t *times, size_t max, size_t *n)
+{
+    *n = 0;
+    sqlite3_stmt *st = q(s, Q_SCALINGS_GET);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    int rc = step(s, st);
+    if (rc == SQLITE_ROW) {
+        const char *p = (const char *)sqlite3_column_text(st, 0);
+        while (p && *p && *n < max) {
+            char *end;
+            long long v = strtoll(p, &end, 10);
+            if (end == p)
+                break;
+            times[(*n)++] = (int64_t)v;
+            p = *end == ',' ? end + 1 : end;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_scalings_put(store *s, int64_t stream_id, const int64_t *times, size_t n)
+{
+    char text[STORE_SCALINGS_MAX * 21 + 1];
+    size_t len = 0;
+    text[0] = 0;
+    for (size_t i = 0; i < n && i < STORE_SCALINGS_MAX; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s%lld", i ? "," : "", (long long)times[i]);
+    sqlite3_stmt *st = q(s, Q_SCALINGS_PUT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, stream_id);
+    sqlite3_bind_text(st, 2, text, (int)len, SQLITE_TRANSIENT);
+    if (s->batch)
+        s->batch_dirty = 1;
+    return done(s, st);
+}
+
+/* Delete one stream's rows (stream, shards, records, tags, scaling history). */
 static int delete_stream_rows(store *s, int64_t id)
 {
     cached_stream *c = cache_by_id(s, id);
     if (c)
         cache_drop(c);
-    static const int qs[] = {Q_RECORDS_DEL,      Q_SHARDS_DEL,          Q_TAGS_DEL,     Q_CONSUMERS_DEL,
-                             Q_CTAGS_DEL_STREAM, Q_POLICIES_DEL_STREAM, Q_STREAM_DELETE};
+    static const int qs[] = {Q_RECORDS_DEL,      Q_SHARDS_DEL,          Q_TAGS_DEL,      Q_CONSUMERS_DEL,
+                             Q_CTAGS_DEL_STREAM, Q_POLICIES_DEL_STREAM, Q_STREAM_DELETE, Q_SCALINGS_DEL};
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
         sqlite3_stmt *st = q(s, qs[i]);
         if (!st)
@@ -862,7 +910,7 @@ int store_reset(store *s, const char *account_id, const char *region, const char
     if (!stream_name) {
         rc = exec(s, "DELETE FROM records; DELETE FROM shards; DELETE FROM tags; DELETE FROM consumers;"
                      "DELETE FROM consumer_tags; DELETE FROM policies; DELETE FROM account_settings;"
-                     "DELETE FROM streams;");
+                     "DELETE FROM streams; DELETE FROM meta WHERE key LIKE 'scalings:%';");
     } else {
         store_stream st;
         rc = store_stream_get(s, account_id, region, stream_name, &st);

@@ -105,6 +105,12 @@ int store_stream_list(store *s, const char *account_id, const char *region, stor
 /* Open shards over every stream of an account and region (for the shard limit). */
 int store_open_shard_total(store *s, const char *account_id, const char *region, int64_t *total);
 
+/* When UpdateShardCount last scaled a stream (epoch ms, oldest first; at most STORE_SCALINGS_MAX
+ * kept): AWS allows ten per rolling 24 hours. */
+#define STORE_SCALINGS_MAX 16
+int store_scalings_get(store *s, int64_t stream_id, int64_t *times, size_t max, size_t *n);
+int store_scalings_put(store *s, int64_t stream_id, const int64_t *times, size_t n);
+
 /* ---- shards ---- */
 typedef struct store_shard {
     uint32_t index;

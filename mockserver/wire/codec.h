@@ -2,7 +2,8 @@
  *
  * The router asks codec_from_content_type which codec a request speaks, decodes the body with
  * codec_decode, and encodes the answer (or an error) with codec_encode / codec_error_body in the
- * same codec. JSON (application/x-amz-json-1.1, and application/json as an alias) with Jansson;
+ * same codec. JSON (application/x-amz-json-1.1; application/json is only parsed, the router answers it
+ * with AWS's Output envelope) with Jansson;
  * CBOR (application/x-amz-cbor-1.1, the Java SDKs' default) through cbor_codec.h, decoded into the
  * same JSON form (blobs as base64 strings, timestamps as epoch seconds) and encoded back by the
  * operation's output shape (blobs as byte strings, timestamps as tag 1 + epoch milliseconds). */
@@ -18,7 +19,7 @@
 typedef enum {
     CODEC_UNSUPPORTED = 0, /* any other content type (AWS answers 404) */
     CODEC_AWS_JSON,        /* application/x-amz-json-1.1 */
-    CODEC_PLAIN_JSON,      /* application/json (treated as AWS JSON 1.1, answered as application/json) */
+    CODEC_PLAIN_JSON,      /* application/json (parsed; AWS goes no further: router.c answers it) */
     CODEC_CBOR,            /* application/x-amz-cbor-1.1 */
 } codec_kind;
 

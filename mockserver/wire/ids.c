@@ -255,6 +255,36 @@ int shard_id_parse(const char *s, uint32_t *index)
     return 0;
 }
 
+int shard_id_resolve(const char *s, uint32_t *index)
+{
+    if (!s)
+        return -1;
+    const char *p = strchr(s, '-'), *end = NULL;
+    if (p) {
+        p++;
+        end = strchr(p, '-');
+        if (!end)
+            end = p + strlen(p);
+    }
+    if (!p || end == p) { /* no '-', or nothing after it: the whole string */
+        p = s;
+        end = s + strlen(s);
+    }
+    if (p == end)
+        return -1;
+    uint64_t v = 0;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(*p - '0');
+        if (v > SHARD_INDEX_MAX)
+            return -1;
+    }
+    if (index)
+        *index = (uint32_t)v;
+    return 0;
+}
+
 /* ================= a small fixed-size big integer (for sequence numbers) ================= */
 
 /* Little-endian 32-bit limbs; 7 limbs = 224 bits, enough for any decimal string of up to
@@ -416,6 +446,102 @@ int seqnum_parse(const char *dec, seqnum *out)
         out->arrival_s = (int64_t)bn_get_field(&a, SQ_ARRIVAL, 9);
     }
     return 0;
+}
+
+/* Bits in use (0 for zero). */
+static unsigned bn_bits(const bignum *a)
+{
+    for (int i = BN_LIMBS - 1; i >= 0; i--)
+        if (a->w[i])
+            return 32u * (unsigned)i + 32u - (unsigned)__builtin_clz(a->w[i]);
+    return 0;
+}
+
+/* Hex digits [from, to) counted from the left of a number of `len` hex digits, as kinesalite's
+ * hex.slice(from, to) reads them. */
+static uint64_t bn_slice(const bignum *a, unsigned len, unsigned from, unsigned to)
+{
+    return bn_get_field(a, len - to, to - from);
+}
+
+#define SEQ_CREATED_LIMIT_S INT64_C(16025175000)
+
+/* Are the low n hex digits all zero? */
+static int bn_low_zero(const bignum *a, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++)
+        if (bn_nibble(a, k))
+            return 0;
+    return 1;
+}
+
+int seqnum_read(const char *dec, seqnum_info *out)
+{
+    size_t len;
+    bignum a;
+    seqnum_info si;
+    memset(&si, 0, sizeof si);
+    if (!canonical_decimal(dec, &len) || len > SEQNUM_DEC_DIGITS_MAX)
+        return SEQNUM_READ_INVALID;
+    memset(&a, 0, sizeof a);
+    for (size_t i = 0; i < len; i++)
+        if (bn_mul_add(&a, 10, (uint32_t)(dec[i] - '0')))
+            return SEQNUM_READ_INVALID;
+    unsigned bits = bn_bits(&a);
+    if (bits <= 124) { /* below 2^124: add 2^124 */
+        a.w[124 / 32] |= 1u << (124 % 32);
+        bits = 125;
+    }
+    int rc;
+    if (bits <= 129) { /* below 2^129: the old layout */
+        unsigned hex = (bits + 3) / 4;
+        si.version = 0;
+        si.shard_created_s = (int64_t)bn_slice(&a, hex, 1, 10);
+        si.shard_index = (int64_t)bn_slice(&a, hex, 28, 32);
+        rc = 0;
+    } else if (bits == 186 && bn_nibble(&a, 46) == 2 && !bn_low_zero(&a, 46)) {
+        /* 2^185 < n < 1.5 * 2^185: 47 hex digits, the first '2' */
+        unsigned v = bn_nibble(&a, 0);
+        si.version = (int)v;
+        si.shard_created_s = (int64_t)bn_slice(&a, 47, 1, 10);
+        if (v == 2) {
+            if (bn_nibble(&a, 35) > 7) /* the counter's first digit */
+                return SEQNUM_READ_INVALID;
+            si.counter = bn_slice(&a, 47, 11, 27);
+            si.arrival_s = (int64_t)bn_slice(&a, 47, 29, 38);
+            uint64_t idx = bn_slice(&a, 47, 38, 46);
+            si.shard_index = idx > 0x7fffffffu ? -(int64_t)idx : (int64_t)idx;
+            rc = 2;
+        } else if (v == 1) {
+            si.arrival_s = (int64_t)bn_slice(&a, 47, 13, 22);
+            si.shard_index = (int64_t)bn_slice(&a, 47, 38, 46);
+            rc = 1;
+        } else {
+            rc = SEQNUM_READ_OTHER_VERSION;
+        }
+    } else {
+        return SEQNUM_READ_INVALID;
+    }
+    /* the creation-time limit of old-layout and version-2 numbers (getShardIterator.js and putRecord.js
+     * "... with large date"; kinesalite 3.3.3's parseSequence, which passes them) */
+    if ((rc == 0 || rc == 2) && si.shard_created_s >= SEQ_CREATED_LIMIT_S)
+        return SEQNUM_READ_INVALID;
+    if (out)
+        *out = si;
+    return rc;
+}
+
+void shard_id_format_signed(int64_t index, char out[SHARD_ID_MAX])
+{
+    if (index >= 0 && index <= (int64_t)UINT32_MAX) {
+        shard_id_format((uint32_t)index, out);
+        return;
+    }
+    /* AWS's form (kinesalite's shardIdName): "shardId-", '-', the magnitude in 11 digits */
+    uint32_t mag = (uint32_t)(index < 0 ? -index : index); /* callers pass 32-bit fields */
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "shardId--%011lu", (unsigned long)mag);
+    snprintf(out, SHARD_ID_MAX, "%.23s", tmp);
 }
 
 int seqnum_cmp_dec(const char *a, const char *b)

@@ -46,6 +46,12 @@ u128 partition_key_hash(const char *key, size_t len);
 void shard_id_format(uint32_t index, char out[SHARD_ID_MAX]); /* shardId-000000000007 */
 /* Accept "shardId-<digits>" (and a bare number, as AWS does); -1 when not a shard id. */
 int shard_id_parse(const char *s, uint32_t *index);
+/* A shard id argument as GetShardIterator, SplitShard and MergeShards read it (kinesalite's
+ * recorded tests, docs/aws-behaviour.md): the text between the first '-' and the next one (the
+ * whole string when that is empty or there is no '-') must be decimal digits naming 0..2147483647,
+ * so "shard-0", "x-0", "-00002147483647" and "shardId-5" are all shard ids. -1 when not. */
+#define SHARD_INDEX_MAX 2147483647u
+int shard_id_resolve(const char *s, uint32_t *index);
 
 /* ---- sequence numbers ----
  * Hex layout (47 hex digits, about 56 decimal): '2' | shard creation epoch seconds (9) |
@@ -66,6 +72,27 @@ typedef struct {
 void seqnum_format(const seqnum *s, char out[SEQNUM_MAX]);
 /* -1 when the string is not a well-formed sequence number of this shape. */
 int seqnum_parse(const char *dec, seqnum *out);
+/* Any sequence number read as AWS reads it (kinesalite's recorded tests: putRecord.js,
+ * getShardIterator.js; docs/aws-behaviour.md "Sequence numbers"): a number below 2^124 gets 2^124
+ * added; below 2^129 it is an old-layout (version 0) number whose shard is its hex digits 28..31;
+ * between 2^185 and 1.5 * 2^185 its last hex digit is its version, 2 (this layout, where a counter
+ * whose first hex digit is 8 or more is invalid and a shard field of 0x80000000 or more reads as
+ * negative) or 1 (an older layout); anything else, or an old-layout or version-2 number with a
+ * shard creation time of 16025175000 s or more, is invalid. */
+typedef struct {
+    int version;         /* 0, 1, 2; another last digit for SEQNUM_READ_OTHER_VERSION */
+    int64_t shard_index; /* may be negative (version 2, field >= 0x80000000: minus the field) */
+    int64_t shard_created_s;
+    uint64_t counter;  /* version 2 only */
+    int64_t arrival_s; /* versions 1 and 2 */
+} seqnum_info;
+#define SEQNUM_READ_INVALID (-1)
+#define SEQNUM_READ_OTHER_VERSION 3 /* 47 hex digits from '2' with a last digit other than 1 or 2 */
+/* Returns the version (0, 1, 2), SEQNUM_READ_OTHER_VERSION or SEQNUM_READ_INVALID. */
+int seqnum_read(const char *dec, seqnum_info *out);
+/* "shardId-000000000005", or AWS's form of a negative index "shardId--02147483648". */
+void shard_id_format_signed(int64_t index, char out[SHARD_ID_MAX]);
+
 /* Compare two decimal strings as integers: -1, 0 or 1. Each must be digits only, non-empty, with
  * no leading zero (except "0"); otherwise SEQNUM_CMP_INVALID is returned (check it first). */
 #define SEQNUM_CMP_INVALID 2

@@ -153,7 +153,8 @@ static json_t *h2_op(CURL *c, const char *op, json_t *in, long want_status)
     cr_assert_eq(r.version, (long)CURL_HTTP_VERSION_2_0, "%s was not answered over HTTP/2", op);
     cr_assert_eq(r.status, want_status, "%s: status %ld, body %s", op, r.status, r.body);
     cr_assert(strstr(r.hdrs, "x-amzn-requestid: ") != NULL, "%s: no x-amzn-requestid in %s", op, r.hdrs);
-    json_t *j = json_loads(r.body, 0, NULL);
+    /* an operation without output answers 200 with an empty body (the API reference) */
+    json_t *j = r.status == 200 && !r.body[0] ? json_object() : json_loads(r.body, 0, NULL);
     cr_assert_not_null(j, "%s: answer is not JSON: %s", op, r.body);
     h2r_free(&r);
     return j;

@@ -35,7 +35,15 @@ Test(config, defaults)
     cr_assert_eq(c.create_delay_ms, 500);
     cr_assert_eq(c.delete_delay_ms, 500);
     cr_assert_eq(c.update_delay_ms, 500);
-    cr_assert_eq(c.shard_limit, 500);
+    /* no --shard-limit: AWS's default quota of the caller's region (service-sizes-and-limits.html:
+     * 20,000 in us-east-1, us-west-2 and eu-west-1; "1,000 or 6,000" elsewhere, the lower taken) */
+    cr_assert_eq(c.shard_limit, 0);
+    cr_assert_eq(sim_config_shard_limit(&c, "us-east-1"), 20000);
+    cr_assert_eq(sim_config_shard_limit(&c, "us-west-2"), 20000);
+    cr_assert_eq(sim_config_shard_limit(&c, "eu-west-1"), 20000);
+    cr_assert_eq(sim_config_shard_limit(&c, "ap-south-1"), 1000);
+    c.shard_limit = 7;
+    cr_assert_eq(sim_config_shard_limit(&c, "us-east-1"), 7, "--shard-limit overrides every region");
     cr_assert_eq(c.log_level, SIM_LOG_INFO);
     cr_assert_eq(c.max_body_bytes, (size_t)7 * 1024 * 1024);
 }

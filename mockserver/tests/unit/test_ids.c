@@ -712,3 +712,81 @@ Test(ids_iterator, non_canonical_base64_rejected)
     cr_assert_eq(iterator_decode(KEY, tok, &q), 0);
     cr_assert_eq(iterator_decode(KEY, bad, &q), -1);
 }
+
+/* ---- shard ids and sequence numbers as AWS reads them (kinesalite's recorded getShardIterator.js,
+ * splitShard.js, mergeShards.js, putRecord.js) ---- */
+
+Test(ids, shard_id_resolve_forms)
+{
+    struct {
+        const char *in;
+        int64_t want; /* -1: not a shard id */
+    } cases[] = {{"shardId-000000000007", 7},
+                 {"shard-0", 0},
+                 {"x-0", 0},
+                 {"-00002147483647", 2147483647},
+                 {"a-00002147483647", 2147483647},
+                 {"shardId-5", 5},
+                 {"2147483647", 2147483647},
+                 {"a-1-b", 1},
+                 {"2147483648", -1},
+                 {"shardId-002147483648", -1},
+                 {"ABKLFD8", -1},
+                 {"2.14E4", -1},
+                 {"shardId--5", -1},
+                 {"", -1},
+                 {"shardId-", -1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t idx = 99;
+        int rc = shard_id_resolve(cases[i].in, &idx);
+        if (cases[i].want < 0)
+            cr_assert_eq(rc, -1, "'%s' is not a shard id", cases[i].in);
+        else
+            cr_assert(rc == 0 && idx == (uint32_t)cases[i].want, "'%s' -> %d %u", cases[i].in, rc, idx);
+    }
+}
+
+Test(ids, seqnum_read_versions_and_fields)
+{
+    seqnum_info si;
+    /* small numbers are old-layout numbers encoding their shard */
+    cr_assert_eq(seqnum_read("5", &si), 0);
+    cr_assert_eq(si.shard_index, 5);
+    cr_assert_eq(seqnum_read("0", &si), 0);
+    cr_assert_eq(si.shard_index, 0);
+    /* 13bb2cc3d80000000000000000000000: a creation time of 16025175000 s */
+    cr_assert_eq(seqnum_read("26227199374822427428162556223570313216", &si), SEQNUM_READ_INVALID);
+    /* version 2, 8 in the sequence index; 8 near the end (the shard field reads as negative) */
+    cr_assert_eq(seqnum_read("49039857307719593840066370180380661734935976090628259842", &si),
+                 SEQNUM_READ_INVALID);
+    cr_assert_eq(seqnum_read("49039857307708443467467104868809893875799651944235008002", &si), 2);
+    cr_assert_eq(si.shard_index, -INT64_C(2147483648));
+    char id[SHARD_ID_MAX];
+    shard_id_format_signed(si.shard_index, id);
+    cr_assert_str_eq(id, "shardId--02147483648");
+    /* versions 1, 0 and 3 in the 47-digit range; "initial 1" and "initial 3" are outside it */
+    cr_assert_eq(seqnum_read("49039857307708443467467104868809893875799651909875269633", &si), 1);
+    /* 2^185 itself is not above 2^185 (putRecord.js "... version 0": invalid); 2^185 + 2^100 is version 0 */
+    cr_assert_eq(seqnum_read("49039857307708443467467104868809893875799651909875269632", &si),
+                 SEQNUM_READ_INVALID);
+    cr_assert_eq(seqnum_read("49039857307708443467467106136460494104029053406578475008", &si),
+                 SEQNUM_READ_OTHER_VERSION);
+    cr_assert_eq(si.version, 0);
+    cr_assert_eq(seqnum_read("49039857307708443467467104868809893875799651909875269635", &si),
+                 SEQNUM_READ_OTHER_VERSION);
+    cr_assert_eq(si.version, 3);
+    cr_assert_eq(seqnum_read("49039857307697293094867839557237917090843713134307311602", &si),
+                 SEQNUM_READ_INVALID);
+    cr_assert_eq(seqnum_read("73559785961562665201200657303214840813699477864812904449", &si),
+                 SEQNUM_READ_INVALID);
+    /* a number we issue reads back with its fields */
+    seqnum s = {
+        .shard_created_s = 1700000000, .shard_index = 6, .counter = 0x67648a17, .arrival_s = 1700000123};
+    char dec[SEQNUM_MAX];
+    seqnum_format(&s, dec);
+    cr_assert_eq(seqnum_read(dec, &si), 2);
+    cr_assert_eq(si.shard_index, 6);
+    cr_assert_eq(si.shard_created_s, 1700000000);
+    cr_assert_eq(si.counter, 0x67648a17u);
+    cr_assert_eq(si.arrival_s, 1700000123);
+}

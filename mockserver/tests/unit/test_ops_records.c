@@ -160,10 +160,24 @@ Test(ops_records, record_over_one_mib_with_key_is_rejected)
     char *b64 = b64_encode(raw, n, NULL);
     const char *msg = fx_error(&F, op_put_record, "PutRecord", SIM_ERR_ValidationException,
                                "{\"StreamName\":\"s1\",\"PartitionKey\":\"k\",\"Data\":\"%s\"}", b64);
+    /* data within 1 MiB that the key takes over: the message must not say Data is over 1 MiB */
     cr_assert_str_eq(msg,
-                     "1 validation error detected: Value at 'data' failed to satisfy constraint: Member must "
-                     "have length less than or equal to 1048576");
+                     "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=1048576 "
+                     "cap=1048576]' at 'data' failed to satisfy constraint: Member must have length less "
+                     "than or equal to 1048575");
     free(b64);
+    /* data alone over 1 MiB: named as AWS names a blob (kinesalite's putRecord.js "should return
+     * ValidationException for long StreamName", recorded: Value 'java.nio.HeapByteBuffer[...]') */
+    uint8_t *big = calloc(1, n + 1);
+    b64 = b64_encode(big, n + 1, NULL);
+    msg = fx_error(&F, op_put_record, "PutRecord", SIM_ERR_ValidationException,
+                   "{\"StreamName\":\"s1\",\"PartitionKey\":\"k\",\"Data\":\"%s\"}", b64);
+    cr_assert_str_eq(msg,
+                     "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=1048577 "
+                     "cap=1048577]' at 'data' failed to satisfy constraint: Member must have length less "
+                     "than or equal to 1048576");
+    free(b64);
+    free(big);
     b64 = b64_encode(raw, n - 1, NULL);
     json_decref(fx_call(&F, op_put_record, "PutRecord",
                         "{\"StreamName\":\"s1\",\"PartitionKey\":\"k\",\"Data\":\"%s\"}", b64));
@@ -350,14 +364,23 @@ Test(ops_records, get_shard_iterator_errors)
              "Invalid StartingSequenceNumber. It encodes %s, while it was used in a call to a shard with %s",
              sid, other);
     cr_assert_str_eq(msg, want);
+    /* a small number is an old-layout one encoding its shard (kinesalite's getShardIterator.js "should
+     * return InvalidArgumentException if shard mismatches simple sequence", recorded) */
     msg = fx_error(&F, op_get_shard_iterator, "GetShardIterator", SIM_ERR_InvalidArgumentException,
                    "{\"StreamName\":\"s1\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"AT_"
                    "SEQUENCE_NUMBER\","
-                   "\"StartingSequenceNumber\":\"1234\"}");
+                   "\"StartingSequenceNumber\":\"5\"}");
     cr_assert_str_eq(
-        msg,
-        "StartingSequenceNumber 1234 used in GetShardIterator on shard shardId-000000000000 in stream s1 "
-        "under account " FX_ACCOUNT " is invalid.");
+        msg, "Invalid StartingSequenceNumber. It encodes shardId-000000000005, while it was used in a "
+             "call to a shard with shardId-000000000000");
+    /* a shard creation time of 16025175000 s or more ("... with large date", recorded) */
+    msg = fx_error(&F, op_get_shard_iterator, "GetShardIterator", SIM_ERR_InvalidArgumentException,
+                   "{\"StreamName\":\"s1\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"AT_"
+                   "SEQUENCE_NUMBER\","
+                   "\"StartingSequenceNumber\":\"26227199374822427428162556223570313216\"}");
+    cr_assert_str_eq(msg,
+                     "StartingSequenceNumber 26227199374822427428162556223570313216 used in GetShardIterator "
+                     "on shard shardId-000000000000 in stream s1 under account " FX_ACCOUNT " is invalid.");
     msg = fx_error(
         &F, op_get_shard_iterator, "GetShardIterator", SIM_ERR_ResourceNotFoundException,
         "{\"StreamName\":\"s1\",\"ShardId\":\"shardId-000000000005\",\"ShardIteratorType\":\"LATEST\"}");

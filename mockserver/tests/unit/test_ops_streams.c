@@ -136,12 +136,42 @@ Test(ops_streams, delete_goes_deleting_then_gone)
     fx_stream(&F, "s", 2); /* the name is free again */
 }
 
-Test(ops_streams, delete_creating_stream_is_in_use)
+Test(ops_streams, delete_creating_stream_goes_deleting)
 {
+    /* kinesalite's deleteStream.js "should allow stream to be deleted while it is being created"
+     * (recorded against AWS): 200, and the stream is then DELETING */
     json_decref(fx_call(&F, op_create_stream, "CreateStream", "{\"StreamName\":\"s\",\"ShardCount\":1}"));
-    const char *msg = fx_error(&F, op_delete_stream, "DeleteStream", SIM_ERR_ResourceInUseException,
-                               "{\"StreamName\":\"s\"}");
-    cr_assert_str_eq(msg, "Stream s under account " FX_ACCOUNT " not ACTIVE, instead in state CREATING");
+    json_t *out = fx_call(&F, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"s\"}");
+    cr_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(out, "StreamDescriptionSummary"), "StreamStatus")),
+        "CREATING");
+    json_decref(out);
+    out = fx_call(&F, op_delete_stream, "DeleteStream", "{\"StreamName\":\"s\"}");
+    cr_assert_not_null(out, "%s", F.ctx.err_msg);
+    json_decref(out);
+    out = fx_call(&F, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"s\"}");
+    cr_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(out, "StreamDescriptionSummary"), "StreamStatus")),
+        "DELETING");
+    json_decref(out);
+    fx_advance(&F, 1000);
+    fx_error(&F, op_describe_stream_summary, "DescribeStreamSummary", SIM_ERR_ResourceNotFoundException,
+             "{\"StreamName\":\"s\"}");
+}
+
+Test(ops_streams, default_shard_quota_depends_on_the_region)
+{
+    /* service-sizes-and-limits.html: 20,000 shards in us-east-1, us-west-2 and eu-west-1, "1,000 or
+     * 6,000" elsewhere (the lower taken); --shard-limit (cfg.shard_limit) overrides */
+    F.srv.cfg.shard_limit = 0;
+    const char *msg = fx_error(&F, op_create_stream, "CreateStream", SIM_ERR_LimitExceededException,
+                               "{\"StreamName\":\"s\",\"ShardCount\":20001}");
+    cr_assert(strstr(msg, "in us-east-1. Current shard count for the account: 0. Limit: 20000."), "%s", msg);
+    snprintf(F.ctx.region, sizeof F.ctx.region, "%s", "ap-south-1");
+    msg = fx_error(&F, op_create_stream, "CreateStream", SIM_ERR_LimitExceededException,
+                   "{\"StreamName\":\"s\",\"ShardCount\":1001}");
+    cr_assert(strstr(msg, "in ap-south-1. Current shard count for the account: 0. Limit: 1000."), "%s", msg);
+    json_decref(fx_call(&F, op_create_stream, "CreateStream", "{\"StreamName\":\"s\",\"ShardCount\":1000}"));
 }
 
 Test(ops_streams, stream_arn_is_accepted_and_checked)

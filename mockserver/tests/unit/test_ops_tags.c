@@ -81,17 +81,76 @@ Test(ops_tags, more_than_fifty_tags_is_rejected)
 
 Test(ops_tags, invalid_characters_are_rejected)
 {
+    /* the messages and sets of kinesalite's addTagsToStream.js and removeTagsFromStream.js (recorded
+     * against AWS): no ':' in the lists, tab and newline are not white space, '%' has its own answer */
     fx_stream(&F, "s", 1);
+    const char *bad[] = {"a;b", "a,b", "a\\tb", "a\\nb", "a:b"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *msg =
+            fx_error(&F, op_add_tags_to_stream, "AddTagsToStream", SIM_ERR_InvalidArgumentException,
+                     "{\"StreamName\":\"s\",\"Tags\":{\"%s\":\"v\"}}", bad[i]);
+        cr_assert_str_eq(msg,
+                         "Some tags contain invalid characters. Valid characters: Unicode letters, digits, "
+                         "white space, _ . / = + - % @.",
+                         "key %s", bad[i]);
+        msg = fx_error(&F, op_add_tags_to_stream, "AddTagsToStream", SIM_ERR_InvalidArgumentException,
+                       "{\"StreamName\":\"s\",\"Tags\":{\"a\":\"%s\"}}", bad[i]);
+        cr_assert(strstr(msg, "Some tags contain invalid characters."), "value %s: %s", bad[i], msg);
+    }
     const char *msg = fx_error(&F, op_add_tags_to_stream, "AddTagsToStream", SIM_ERR_InvalidArgumentException,
-                               "{\"StreamName\":\"s\",\"Tags\":{\"a;b\":\"v\"}}");
-    cr_assert_str_eq(
-        msg, "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, "
-             "_ . / = + - % @ :.");
-    msg = fx_error(&F, op_add_tags_to_stream, "AddTagsToStream", SIM_ERR_InvalidArgumentException,
-                   "{\"StreamName\":\"s\",\"Tags\":{\"a%%b\":\"v\"}}");
-    cr_assert(strstr(msg, "because some tags contained illegal characters"), "%s", msg);
+                               "{\"StreamName\":\"s\",\"Tags\":{\"a%%b\":\"v\"}}");
+    cr_assert_str_eq(msg,
+                     "Failed to add tags to stream s under account " FX_ACCOUNT
+                     " because some tags contained illegal characters. The allowed characters are Unicode "
+                     "letters, white-spaces, '_',',','/','=','+','-','@'.");
+    msg = fx_error(&F, op_remove_tags_from_stream, "RemoveTagsFromStream", SIM_ERR_InvalidArgumentException,
+                   "{\"StreamName\":\"s\",\"TagKeys\":[\"a%%b\"]}");
+    cr_assert_str_eq(msg,
+                     "Failed to remove tags from stream s under account " FX_ACCOUNT
+                     " because some tags contained illegal characters. The allowed characters are Unicode "
+                     "letters, white-spaces, '_',',','/','=','+','-','@'.");
+    msg = fx_error(&F, op_remove_tags_from_stream, "RemoveTagsFromStream", SIM_ERR_InvalidArgumentException,
+                   "{\"StreamName\":\"s\",\"TagKeys\":[\"a\\tb\"]}");
+    cr_assert(strstr(msg, "Some tags contain invalid characters."), "%s", msg);
     json_decref(fx_call(&F, op_add_tags_to_stream, "AddTagsToStream",
-                        "{\"StreamName\":\"s\",\"Tags\":{\"k/=+-@: ._\":\"\u00e9\"}}"));
+                        "{\"StreamName\":\"s\",\"Tags\":{\"k/=+-@ ._\":\"\u00fc0 _./=+-@\"}}"));
+}
+
+Test(ops_tags, tag_resource_allows_colon_and_reserves_aws_prefix)
+{
+    /* TagResource's page lists "_ . : / = + - @"; keys may not start with aws: (tagging pages) */
+    fx_stream(&F, "s", 1);
+    const char *arn = "arn:aws:kinesis:" FX_REGION ":" FX_ACCOUNT ":stream/s";
+    json_decref(fx_call(&F, op_tag_resource, "TagResource",
+                        "{\"ResourceARN\":\"%s\",\"Tags\":{\"team:name\":\"a:b\"}}", arn));
+    const char *msg = fx_error(&F, op_tag_resource, "TagResource", SIM_ERR_InvalidArgumentException,
+                               "{\"ResourceARN\":\"%s\",\"Tags\":{\"aws:owner\":\"x\"}}", arn);
+    cr_assert(strstr(msg, "aws:"), "%s", msg);
+    msg = fx_error(&F, op_tag_resource, "TagResource", SIM_ERR_InvalidArgumentException,
+                   "{\"ResourceARN\":\"%s\",\"Tags\":{\"a\\tb\":\"x\"}}", arn);
+    cr_assert(strstr(msg, "Some tags contain invalid characters."), "%s", msg);
+}
+
+Test(ops_tags, create_stream_tags_are_checked)
+{
+    /* CreateStream takes "up to 50" tags (the model's CreateStream Tags), in the stream API's characters */
+    char body[4096];
+    size_t len = (size_t)snprintf(body, sizeof body, "{\"StreamName\":\"s\",\"ShardCount\":1,\"Tags\":{");
+    for (int i = 0; i < 51; i++)
+        len += (size_t)snprintf(body + len, sizeof body - len, "%s\"k%d\":\"v\"", i ? "," : "", i);
+    snprintf(body + len, sizeof body - len, "}}");
+    const char *msg =
+        fx_error(&F, op_create_stream, "CreateStream", SIM_ERR_InvalidArgumentException, "%s", body);
+    cr_assert(strstr(msg, "cannot have more than 50 tags"), "%s", msg);
+    msg = fx_error(&F, op_create_stream, "CreateStream", SIM_ERR_InvalidArgumentException,
+                   "{\"StreamName\":\"s\",\"ShardCount\":1,\"Tags\":{\"a\\tb\":\"v\"}}");
+    cr_assert(strstr(msg, "Some tags contain invalid characters."), "%s", msg);
+    /* 50 are fine */
+    len = (size_t)snprintf(body, sizeof body, "{\"StreamName\":\"s\",\"ShardCount\":1,\"Tags\":{");
+    for (int i = 0; i < 50; i++)
+        len += (size_t)snprintf(body + len, sizeof body - len, "%s\"k%d\":\"v\"", i ? "," : "", i);
+    snprintf(body + len, sizeof body - len, "}}");
+    json_decref(fx_call(&F, op_create_stream, "CreateStream", "%s", body));
 }
 
 Test(ops_tags, creating_stream_is_not_found)

@@ -71,8 +71,7 @@ static void send(const char *method, const char *ct, const char *target, const c
     json_decref(answer);
     sim_response_clean_up(&resp);
     sim_dispatch(&srv, &req, &resp);
-    answer = json_loadb((const char *)resp.body, resp.body_len, 0, NULL);
-    cr_assert_not_null(answer, "answer is not JSON: %.*s", (int)resp.body_len, resp.body);
+    answer = json_loadb((const char *)resp.body, resp.body_len, 0, NULL); /* NULL: not JSON (expect says) */
 }
 
 #define CT "application/x-amz-json-1.1"
@@ -81,6 +80,7 @@ static void send(const char *method, const char *ct, const char *target, const c
 
 static void expect(int status, const char *type)
 {
+    cr_assert_not_null(answer, "answer is not JSON: %.*s", (int)resp.body_len, resp.body);
     cr_assert_eq(resp.status, status, "status %d, want %d: %.*s", resp.status, status, (int)resp.body_len,
                  resp.body);
     cr_assert_str_eq(json_string_value(json_object_get(answer, "__type")), type, "%.*s", (int)resp.body_len,
@@ -101,33 +101,74 @@ Test(router, table_matches_the_model)
     cr_assert_null(sim_router_op(n));
 }
 
+/* The answer's body as text, exactly. */
+static void expect_body(int status, const char *content_type, const char *body)
+{
+    cr_assert_eq(resp.status, status, "status %d, want %d: %.*s", resp.status, status, (int)resp.body_len,
+                 resp.body);
+    cr_assert_str_eq(resp.content_type, content_type);
+    cr_assert_eq(resp.body_len, strlen(body), "%.*s", (int)resp.body_len, resp.body);
+    cr_assert(memcmp(resp.body, body, resp.body_len) == 0, "%.*s", (int)resp.body_len, resp.body);
+}
+
+#define ACCESS_DENIED_XML                                                                                    \
+    "<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be "                  \
+    "authorized</Message>\n</AccessDeniedException>\n"
+
 Test(router, non_post_comes_first)
 {
-    send("GET", "text/plain", NULL, NULL, NULL, "{");
-    expect(403, "AccessDeniedException");
-    cr_assert_str_eq(json_string_value(json_object_get(answer, "message")),
-                     "Unable to determine service/operation name to be authorized");
-    cr_assert_str_eq(resp.content_type, CT);
+    /* kinesalite's connection.js "should return AccessDeniedException if GET" (recorded): XML, no
+     * Content-Type */
+    const char *methods[] = {"GET", "PUT", "DELETE", "OPTIONS"};
+    for (size_t i = 0; i < 4; i++) {
+        send(methods[i], "text/plain", NULL, NULL, NULL, "{");
+        expect_body(403, "", ACCESS_DENIED_XML);
+    }
 }
 
 Test(router, empty_body_before_content_type)
 {
+    /* an empty body is answered in CBOR unless the content type is exactly JSON 1.1 (connection.js "should
+     * return CBOR SerializationException if no Content-Type", "... UnknownOperationException if
+     * x-amz-json-1.0 Content-Type", recorded); the CBOR answer is checked in cbor_answers_to_the_rest */
     send("POST", "text/plain", T("ListStreams"), NULL, NULL, NULL);
-    expect(400, "SerializationException");
-    cr_assert_eq(json_object_size(answer), 1);
+    cr_assert_eq(resp.status, 400);
+    cr_assert_str_eq(resp.content_type, "application/x-amz-cbor-1.1");
     send("POST", CT, T("Nope"), NULL, NULL, NULL);
     expect(400, "UnknownOperationException");
+    cr_assert_eq(json_object_size(answer), 1);
+    send("POST", CT, T("ListStreams"), NULL, NULL, NULL);
+    expect(400, "SerializationException");
     cr_assert_eq(json_object_size(answer), 1);
 }
 
 Test(router, content_type_before_body)
 {
+    /* a body in an unknown content type: 404 <UnknownOperationException/> when the target names a
+     * Service.Operation, else 403 AccessDenied ("should return AccessDeniedException if body and no
+     * Content-Type", recorded; kinesalite's index.js) */
     send("POST", "text/plain", T("ListStreams"), NULL, NULL, "{");
-    expect(404, "UnknownOperationException");
+    expect_body(404, "", "<UnknownOperationException/>\n");
     send("POST", NULL, T("ListStreams"), NULL, NULL, "{}");
-    expect(404, "UnknownOperationException");
+    expect_body(404, "", "<UnknownOperationException/>\n");
     send("POST", "text/plain", "NoDotHere", NULL, NULL, "{}");
-    expect(403, "AccessDeniedException");
+    expect_body(403, "", ACCESS_DENIED_XML);
+    send("POST", NULL, NULL, NULL, NULL, "{}");
+    expect_body(403, "", ACCESS_DENIED_XML);
+}
+
+Test(router, plain_json_gets_the_output_envelope)
+{
+    /* connection.js "should return UnknownOperationException if valid target and body and application/json"
+     * and "... SerializationException if non-JSON body and application/json [with spaces]" (recorded) */
+    send("POST", "application/json", T("ListStreams"), NULL, NULL, "{}");
+    expect_body(404, "application/json",
+                "{\"Output\":{\"__type\":\"com.amazon.coral.service#UnknownOperationException\"},\"Version\":"
+                "\"1.0\"}");
+    send("POST", "     application/json     ;", T("ListStreams"), AUTH, DATE, "hello");
+    expect_body(
+        400, "application/json",
+        "{\"Output\":{\"__type\":\"com.amazon.coral.service#SerializationException\"},\"Version\":\"1.0\"}");
 }
 
 Test(router, body_before_target_and_auth)
@@ -254,6 +295,27 @@ Test(router, cbor_errors_are_cbor_with_the_json_wording)
     cr_assert_eq(resp.status, 400);
     answer = cbor_answer();
     cr_assert_str_eq(json_string_value(json_object_get(answer, "__type")), "UnknownOperationException");
+}
+
+Test(router, cbor_answers_to_the_rest)
+{
+    /* a request that is not JSON 1.1 and has no body gets a CBOR map (connection.js "should return CBOR
+     * UnknownOperationException if POST with no body", "... if random Content-Type", "should return CBOR
+     * SerializationException if valid target and application/json", recorded) */
+    const char *cts[] = {NULL, "application/x-amz-json-1.0", "application/x-amz-json-1.1asdf",
+                         "application/json"};
+    for (size_t i = 0; i < 4; i++) {
+        send("POST", cts[i], NULL, NULL, NULL, NULL);
+        cr_assert_eq(resp.status, 400);
+        json_decref(answer);
+        answer = cbor_answer();
+        cr_assert_str_eq(json_string_value(json_object_get(answer, "__type")), "UnknownOperationException");
+        cr_assert_eq(json_object_size(answer), 1);
+        send("POST", cts[i], T("ListStreams"), NULL, NULL, NULL);
+        json_decref(answer);
+        answer = cbor_answer();
+        cr_assert_str_eq(json_string_value(json_object_get(answer, "__type")), "SerializationException");
+    }
 }
 
 /* ---- accounts and regions ---- */
@@ -463,9 +525,54 @@ Test(router, success_is_200_json)
     cr_assert_eq(resp.status, 200, "%.*s", (int)resp.body_len, resp.body);
     cr_assert_str_eq(resp.content_type, CT);
     cr_assert(json_is_object(answer));
-    send("POST", "application/json; charset=UTF-8", T("ListStreams"), AUTH, DATE, "{}");
+    /* an operation without output: 200 with an empty body (the API reference: "an HTTP 200 response with
+     * an empty HTTP body"; kinesalite's splitShard.js and others: body '') */
+    send("POST", CT, T("CreateStream"), AUTH, DATE, "{\"StreamName\":\"s\",\"ShardCount\":1}");
+    cr_assert_eq(resp.status, 200, "%.*s", (int)resp.body_len, resp.body);
+    cr_assert_eq(resp.body_len, 0, "%.*s", (int)resp.body_len, resp.body);
+    cr_assert_str_eq(resp.content_type, CT);
+}
+
+Test(router, cors)
+{
+    /* connection.js "should set CORS if OPTIONS and Origin and Headers and Method" and "... set CORS if
+     * using Origin" (recorded) */
+    hdrs[0] = (sim_header){"Origin", "whatever"};
+    hdrs[1] = (sim_header){"Access-Control-Request-Headers", "a, b, c"};
+    hdrs[2] = (sim_header){"Access-Control-Request-Method", "d"};
+    memset(&req, 0, sizeof req);
+    req.method = "OPTIONS";
+    req.path = "/";
+    req.headers = hdrs;
+    req.n_headers = 3;
+    sim_response_clean_up(&resp);
+    sim_dispatch(&srv, &req, &resp);
     cr_assert_eq(resp.status, 200);
-    cr_assert_str_eq(resp.content_type, "application/json");
+    cr_assert_eq(resp.body_len, 0);
+    cr_assert_str_eq(resp.content_type, "");
+    cr_assert(resp.no_amz_id2);
+    const char *want[][2] = {{"Access-Control-Allow-Origin", "*"},
+                             {"Access-Control-Allow-Headers", "a, b, c"},
+                             {"Access-Control-Allow-Methods", "d"},
+                             {"Access-Control-Max-Age", "172800"}};
+    cr_assert_eq(resp.n_extra, 4);
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_str_eq(resp.extra[i].name, want[i][0]);
+        cr_assert_str_eq(resp.extra[i].value, want[i][1]);
+    }
+    req.method = "POST";
+    req.n_headers = 1;
+    sim_response_clean_up(&resp);
+    sim_dispatch(&srv, &req, &resp);
+    cr_assert_eq(resp.status, 400);
+    cr_assert_str_eq(resp.content_type, "application/x-amz-cbor-1.1");
+    cr_assert_not(resp.no_amz_id2);
+    cr_assert_eq(resp.n_extra, 2);
+    cr_assert_str_eq(resp.extra[0].value, "*");
+    cr_assert_str_eq(resp.extra[1].name, "Access-Control-Expose-Headers");
+    cr_assert_str_eq(
+        resp.extra[1].value,
+        "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date");
 }
 
 Test(router, helpers)

@@ -5,6 +5,7 @@
  * ("steps[2].expect.status") and the line is found by searching the text for the offending key
  * after the start of the case: good enough to jump to the right place. */
 #include "case.h"
+#include "subscribe.h"
 #include "vars.h"
 
 #include <dirent.h>
@@ -19,6 +20,7 @@
 #define CF_MAX_REPEAT 10000
 #define CF_MAX_SLEEP_MS 60000
 #define CF_MAX_DEPTH 8
+#define CF_MAX_SUB_WAIT_MS 600000
 
 typedef struct vctx {
     const char *text;
@@ -365,24 +367,54 @@ static int check_raw(vctx *v, const json_t *raw, const char *loc)
     return 0;
 }
 
+/* subscribe: {"name"?, "body", "until"?, "wait_ms"?}; read_subscription: {"name"?, "until"?, "wait_ms"?}. */
+static int check_subscription(vctx *v, const json_t *s, const char *loc)
+{
+    static const char *const skeys[] = {"name", "body", "until", "wait_ms", NULL};
+    static const char *const rkeys[] = {"name", "until", "wait_ms", NULL};
+    int start = json_object_get(s, "subscribe") != NULL;
+    const char *what = start ? "subscribe" : "read_subscription";
+    const json_t *o = json_object_get(s, what);
+    char l[256];
+    cf_fmt(l, sizeof l, "%s.%s", loc, what);
+    if (!json_is_object(o))
+        return fail(v, l, what, "'%s' must be an object", what);
+    if (only_keys(v, o, l, start ? skeys : rkeys) < 0 || want_type(v, o, "name", l, is_string, "a string") ||
+        want_type(v, o, "wait_ms", l, is_int, "an integer"))
+        return -1;
+    if (start && !json_is_object(json_object_get(o, "body")))
+        return fail(v, l, what,
+                    "subscribe needs a 'body': {\"ConsumerARN\", \"ShardId\", \"StartingPosition\"}");
+    json_int_t ms = json_integer_value(json_object_get(o, "wait_ms"));
+    if (json_object_get(o, "wait_ms") && (ms < 1 || ms > CF_MAX_SUB_WAIT_MS))
+        return fail(v, l, "wait_ms", "'wait_ms' must be 1..%d", CF_MAX_SUB_WAIT_MS);
+    if (cf_subs_until_valid(json_object_get(o, "until")) < 0)
+        return fail(v, l, "until", "'until' is \"end\", {\"events\": N} or {\"records\": N} (N >= 1)");
+    if (start && add_op(v, "SubscribeToShard") < 0)
+        return -1;
+    return 0;
+}
+
 static int check_step(vctx *v, const json_t *s, const char *loc, int depth)
 {
     static const char *const keys[] = {
-        "op",     "body",    "raw",   "expect", "capture", "capture_optional", "poll",
-        "repeat", "foreach", "while", "max",    "as",      "wait_stream",      "sleep_ms",
-        "check",  "steps",   "set",   "note",   NULL};
+        "op",     "body",    "raw",   "expect", "capture",   "capture_optional",  "poll",
+        "repeat", "foreach", "while", "max",    "as",        "wait_stream",       "sleep_ms",
+        "check",  "steps",   "set",   "note",   "subscribe", "read_subscription", NULL};
     if (!json_is_object(s))
         return fail(v, loc, NULL, "a step must be an object");
     if (only_keys(v, s, loc, keys) < 0)
         return -1;
-    static const char *const kinds[] = {"op",    "raw",   "wait_stream", "sleep_ms",
-                                        "check", "steps", "set",         NULL};
+    static const char *const kinds[] = {"op",    "raw", "wait_stream", "sleep_ms",          "check",
+                                        "steps", "set", "subscribe",   "read_subscription", NULL};
     int n_kinds = 0;
     for (const char *const *k = kinds; *k; k++)
         n_kinds += json_object_get(s, *k) != NULL;
     if (n_kinds != 1)
-        return fail(v, loc, NULL,
-                    "a step needs exactly one of op, raw, wait_stream, sleep_ms, check, steps, set");
+        return fail(
+            v, loc, NULL,
+            "a step needs exactly one of op, raw, wait_stream, sleep_ms, check, steps, set, subscribe, "
+            "read_subscription");
     if (want_type(v, s, "op", loc, is_string, "an operation name") ||
         want_type(v, s, "body", loc, is_object, "an object") ||
         want_type(v, s, "poll", loc, is_bool, "true or false") ||
@@ -393,7 +425,8 @@ static int check_step(vctx *v, const json_t *s, const char *loc, int depth)
         want_type(v, s, "set", loc, is_object, "an object") ||
         want_type(v, s, "note", loc, is_string, "a string"))
         return -1;
-    int is_call = json_object_get(s, "op") || json_object_get(s, "raw");
+    int is_sub = json_object_get(s, "subscribe") || json_object_get(s, "read_subscription");
+    int is_call = json_object_get(s, "op") || json_object_get(s, "raw") || is_sub;
     if (json_object_get(s, "body") && !json_object_get(s, "op"))
         return fail(v, loc, "body", "'body' belongs to an 'op' step (a raw step has raw.body)");
     if (!is_call && (json_object_get(s, "expect") || json_object_get(s, "capture") ||
@@ -450,6 +483,13 @@ static int check_step(vctx *v, const json_t *s, const char *loc, int depth)
     if (json_object_get(s, "capture_optional")) {
         cf_fmt(l, sizeof l, "%s.capture_optional", loc);
         if (check_capture(v, json_object_get(s, "capture_optional"), l) < 0)
+            return -1;
+    }
+    if (is_sub) {
+        if (json_object_get(s, "poll"))
+            return fail(v, loc, "poll",
+                        "a subscription step reads until its 'until' holds; it has no 'poll'");
+        if (check_subscription(v, s, loc) < 0)
             return -1;
     }
     const json_t *w = json_object_get(s, "wait_stream");

@@ -378,3 +378,41 @@ Test(select, source_kinds)
     cr_assert_eq(cf_source_match(r, "guessed"), -1);
     cf_case_list_free(&l);
 }
+
+Test(case_parser, subscription_steps)
+{
+    cf_case_list l = {0};
+    char err[1024] = "";
+    const char *text = "{\"tags\": [\"sim\"], \"steps\": [\n"
+                       " {\"subscribe\": {\"name\": \"a\", \"body\": {\"ConsumerARN\": \"x\", \"ShardId\": "
+                       "\"s\", \"StartingPosition\": "
+                       "{\"Type\": \"LATEST\"}}, \"until\": {\"records\": 2}, \"wait_ms\": 100},\n"
+                       "  \"expect\": {\"fields\": [{\"path\": \"Records\", \"length\": 2}]}, \"capture\": "
+                       "{\"n\": \"Ended\"}},\n"
+                       " {\"read_subscription\": {\"name\": \"a\", \"until\": \"end\"}, \"expect\": "
+                       "{\"error\": \"ResourceInUseException\"}},\n"
+                       " {\"read_subscription\": {}}]}";
+    cr_assert_eq(parse(text, &l, err, sizeof err), 0, "%s", err);
+    cr_assert(cf_case_has_tag(&l.items[0], "SubscribeToShard"), "a subscribe step calls SubscribeToShard");
+    cf_case_list_free(&l);
+    expect_broken("{\"tags\": [\"sim\"], \"steps\": [{\"subscribe\": {\"until\": \"end\"}}]}",
+                  "steps[0].subscribe", "needs a 'body'");
+    expect_broken(
+        "{\"tags\": [\"sim\"], \"steps\": [{\"subscribe\": {\"body\": {}, \"until\": \"forever\"}}]}",
+        "steps[0].subscribe", "'until' is \"end\"");
+    expect_broken(
+        "{\"tags\": [\"sim\"], \"steps\": [{\"read_subscription\": {\"until\": {\"records\": 0}}}]}",
+        "steps[0].read_subscription", "(N >= 1)");
+    expect_broken("{\"tags\": [\"sim\"], \"steps\": [{\"read_subscription\": {\"until\": {\"records\": 1, "
+                  "\"events\": 1}}}]}",
+                  "steps[0].read_subscription", "'until'");
+    expect_broken("{\"tags\": [\"sim\"], \"steps\": [{\"read_subscription\": {\"body\": {}}}]}",
+                  "steps[0].read_subscription", "unknown key 'body'");
+    expect_broken("{\"tags\": [\"sim\"], \"steps\": [{\"read_subscription\": {}, \"poll\": true}]}",
+                  "steps[0]", "no 'poll'");
+    expect_broken("{\"tags\": [\"sim\"], \"steps\": [{\"subscribe\": {\"body\": {}, \"wait_ms\": 0}}]}",
+                  "steps[0].subscribe", "'wait_ms' must be");
+    expect_broken(
+        "{\"tags\": [\"sim\"], \"steps\": [{\"subscribe\": {\"body\": {}}, \"op\": \"ListStreams\"}]}",
+        "steps[0]", "exactly one of");
+}

@@ -5,8 +5,8 @@ Reads fixtures/kinesis-api/service-2.json and writes, per operation:
   fixtures/conformance/validation/<Operation>.json  one case per constraint the model states on a
       top-level input member (required, length min/max, pattern, value min/max, enum, list and
       map sizes): the call breaks exactly that rule and must get 400 ValidationException naming
-      the member (lowerCamel) and the constraint, in AWS's wording (docs/aws-behaviour.md, "Validation
-      messages"). Each case's source is the model member it breaks ("model: <InputShape>.<Member>").
+      the member (lowerCamel) and the constraint, in AWS's wording (docs/aws-behaviour.md,
+      "Wire protocol"). Each case's source is the model member it breaks ("model: <InputShape>.<Member>").
   fixtures/conformance/gaps/<Operation>.json  for operations kinesis-sim does not implement yet
       (UNIMPLEMENTED below): a valid call gets UnknownOperationException; tagged sim + gap so
       reports show the gap. Delete the operation from UNIMPLEMENTED when it lands.

@@ -5,6 +5,7 @@
  * ("steps[2].expect.status") and the line is found by searching the text for the offending key
  * after the start of the case: good enough to jump to the right place. */
 #include "case.h"
+#include "subscribe.h"
 #include "vars.h"
 
 #include <dirent.h>
@@ -19,6 +20,7 @@
 #define CF_MAX_REPEAT 10000
 #define CF_MAX_SLEEP_MS 60000
 #define CF_MAX_DEPTH 8
+#define CF_MAX_SUB_WAIT_MS 600000
 
 typedef struct vctx {
     const char *text;
@@ -365,24 +367,54 @@ static int check_raw(vctx *v, const json_t *raw, const char *loc)
     return 0;
 }
 
+/* subscribe: {"name"?, "body", "until"?, "wait_ms"?}; read_subscription: {"name"?, "until"?, "wait_ms"?}. */
+static int check_subscription(vctx *v, const json_t *s, const char *loc)
+{
+    static const char *const skeys[] = {"name", "body", "until", "wait_ms", NULL};
+    static const char *const rkeys[] = {"name", "until", "wait_ms", NULL};
+    int start = json_object_get(s, "subscribe") != NULL;
+    const char *what = start ? "subscribe" : "read_subscription";
+    const json_t *o = json_object_get(s, what);
+    char l[256];
+    cf_fmt(l, sizeof l, "%s.%s", loc, what);
+    if (!json_is_object(o))
+        return fail(v, l, what, "'%s' must be an object", what);
+    if (only_keys(v, o, l, start ? skeys : rkeys) < 0 || want_type(v, o, "name", l, is_string, "a string") ||
+        want_type(v, o, "wait_ms", l, is_int, "an integer"))
+        return -1;
+    if (start && !json_is_object(json_object_get(o, "body")))
+        return fail(v, l, what,
+                    "subscribe needs a 'body': {\"ConsumerARN\", \"ShardId\", \"StartingPosition\"}");
+    json_int_t ms = json_integer_value(json_object_get(o, "wait_ms"));
+    if (json_object_get(o, "wait_ms") && (ms < 1 || ms > CF_MAX_SUB_WAIT_MS))
+        return fail(v, l, "wait_ms", "'wait_ms' must be 1..%d", CF_MAX_SUB_WAIT_MS);
+    if (cf_subs_until_valid(json_object_get(o, "until")) < 0)
+        return fail(v, l, "until", "'until' is \"end\", {\"events\": N} or {\"records\": N} (N >= 1)");
+    if (start && add_op(v, "SubscribeToShard") < 0)
+        return -1;
+    return 0;
+}
+
 static int check_step(vctx *v, const json_t *s, const char *loc, int depth)
 {
     static const char *const keys[] = {
-        "op",     "body",    "raw",   "expect", "capture", "capture_optional", "poll",
-        "repeat", "foreach", "while", "max",    "as",      "wait_stream",      "sleep_ms",
-        "check",  "steps",   "set",   "note",   NULL};
+        "op",     "body",    "raw",   "expect", "capture",   "capture_optional",  "poll",
+        "repeat", "foreach", "while", "max",    "as",        "wait_stream",       "sleep_ms",
+        "check",  "steps",   "set",   "note",   "subscribe", "read_subscription", NULL};
     if (!json_is_object(s))
         return fail(v, loc, NULL, "a step must be an object");
     if (only_keys(v, s, loc, keys) < 0)
         return -1;
-    static const char *const kinds[] = {"op",    "raw",   "wait_stream", "sleep_ms",
-                                        "check", "steps", "set",         NULL};
+    static const char *const kinds[] = {"op",    "raw", "wait_stream", "sleep_ms",          "check",
+                                        "steps", "set", "subscribe",   "read_subscription", NULL};
     int n_kinds = 0;
     for (const char *const *k = kinds; *k; k++)
         n_kinds += json_object_get(s, *k) != NULL;
     if (n_kinds != 1)
-        return fail(v, loc, NULL,
-                    "a step needs exactly one of op, raw, wait_stream, sleep_ms, check, steps, set");
+        return fail(
+            v, loc, NULL,
+            "a step needs exactly one of op, raw, wait_stream, sleep_ms, check, steps, set, subscribe, "
+            "read_subscription");
     if (want_type(v, s, "op", loc, is_string, "an operation name") ||
         want_type(v, s, "body", loc, is_object, "an object") ||
         want_type(v, s, "poll", loc, is_bool, "true or false") ||
@@ -393,7 +425,8 @@ static int check_step(vctx *v, const json_t *s, const char *loc, int depth)
         want_type(v, s, "set", loc, is_object, "an object") ||
         want_type(v, s, "note", loc, is_string, "a string"))
         return -1;
-    int is_call = json_object_get(s, "op") || json_object_get(s, "raw");
+    int is_sub = json_object_get(s, "subscribe") || json_object_get(s, "read_subscription");
+    int is_call = json_object_get(s, "op") || json_object_get(s, "raw") || is_sub;
     if (json_object_get(s, "body") && !json_object_get(s, "op"))
         return fail(v, loc, "body", "'body' belongs to an 'op' step (a raw step has raw.body)");
     if (!is_call && (json_object_get(s, "expect") || json_object_get(s, "capture") ||
@@ -450,6 +483,13 @@ static int check_step(vctx *v, const json_t *s, const char *loc, int depth)
     if (json_object_get(s, "capture_optional")) {
         cf_fmt(l, sizeof l, "%s.capture_optional", loc);
         if (check_capture(v, json_object_get(s, "capture_optional"), l) < 0)
+            return -1;
+    }
+    if (is_sub) {
+        if (json_object_get(s, "poll"))
+            return fail(v, loc, "poll",
+                        "a subscription step reads until its 'until' holds; it has no 'poll'");
+        if (check_subscription(v, s, loc) < 0)
             return -1;
     }
     const json_t *w = json_object_get(s, "wait_stream");
@@ -528,6 +568,102 @@ static int check_setup(vctx *v, const json_t *setup)
     return 0;
 }
 
+/* ------------------------------------------------------------------ sources */
+
+static const char *const source_kind_names[CF_SOURCE_KINDS] = {"recorded", "doc", "model", "inferred",
+                                                               "none"};
+
+const char *cf_source_kind_name(cf_source_kind k)
+{
+    return k < CF_SOURCE_KINDS ? source_kind_names[k] : "none";
+}
+
+int cf_source_kind_parse(const char *name)
+{
+    for (int k = 0; k < CF_SOURCE_NONE; k++)
+        if (!strcmp(name, source_kind_names[k]))
+            return k;
+    return -1;
+}
+
+static int why_fail(char *why, size_t n, const char *msg)
+{
+    if (why && n)
+        cf_fmt(why, n, "%s", msg);
+    return -1;
+}
+
+/* "<kind>: <text>". recorded and inferred need some text; doc needs a title and an http(s) URL;
+ * model starts with a shape name, optionally ".member" (more words may follow). */
+int cf_source_classify(const char *e, char *why, size_t why_len)
+{
+    int kind = -1;
+    const char *text = NULL;
+    for (int k = 0; k < CF_SOURCE_NONE && kind < 0; k++) {
+        size_t n = strlen(source_kind_names[k]);
+        if (!strncmp(e, source_kind_names[k], n) && e[n] == ':' && e[n + 1] == ' ') {
+            kind = k;
+            text = e + n + 2;
+        }
+    }
+    if (kind < 0)
+        return why_fail(why, why_len,
+                        "a source starts with \"recorded: \", \"doc: \", \"model: \" or \"inferred: \"");
+    while (*text == ' ')
+        text++;
+    if (!*text)
+        return why_fail(why, why_len, "a source needs text after its kind");
+    if (kind == CF_SOURCE_DOC) {
+        const char *url = strstr(text, "https://");
+        if (!url)
+            url = strstr(text, "http://");
+        if (!url || url == text)
+            return why_fail(why, why_len, "a doc: source is \"doc: <page title> <URL>\"");
+    }
+    if (kind == CF_SOURCE_MODEL) {
+        const char *p = text;
+        int parts = 0;
+        while (parts == 0 || *p == '.') {
+            if (parts)
+                p++;
+            if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+                return why_fail(
+                    why, why_len,
+                    "a model: source names a shape: \"model: <Shape>\" or \"model: <Shape.member>\"");
+            while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
+                p++;
+            parts++;
+        }
+        if (*p && *p != ' ' && *p != ',' && *p != ';')
+            return why_fail(why, why_len,
+                            "a model: source names a shape: \"model: <Shape>\" or \"model: <Shape.member>\"");
+    }
+    return kind;
+}
+
+cf_source_kind cf_case_evidence(const cf_case *c)
+{
+    for (int k = 0; k < CF_SOURCE_NONE; k++)
+        if (c->source_kinds & (1u << k))
+            return (cf_source_kind)k;
+    return CF_SOURCE_NONE;
+}
+
+/* source: one entry or a non-empty list of them, each classified. */
+static int check_source(vctx *v, const json_t *src, const char *loc)
+{
+    if (!is_string_list(src))
+        return fail(v, loc, "source", "'source' must be a string or a list of strings");
+    size_t n = json_is_array(src) ? json_array_size(src) : 1;
+    for (size_t k = 0; k < n; k++) {
+        const char *e = json_string_value(json_is_array(src) ? json_array_get(src, k) : src);
+        char why[160];
+        if (cf_source_classify(e, why, sizeof why) < 0)
+            return fail(v, loc, "source", "source '%.80s': %s", e, why);
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ cases */
 
 static void free_case(cf_case *c)
@@ -542,6 +678,9 @@ static void free_case(cf_case *c)
         free(c->ops[k]);
     free(c->ops);
     free(c->gap);
+    for (size_t k = 0; k < c->n_sources; k++)
+        free(c->sources[k]);
+    free(c->sources);
     json_decref(c->root);
 }
 
@@ -558,10 +697,12 @@ static int push_tag(cf_case *c, const char *t)
     return 0;
 }
 
-static int build_case(vctx *v, json_t *obj, const char *name, const json_t *file_tags, cf_case *out)
+static int build_case(vctx *v, json_t *obj, const char *name, const json_t *file_tags,
+                      const json_t *file_source, cf_case *out)
 {
-    static const char *const keys[] = {"name",  "description", "tags",  "gap",     "exclusive",  "vars",
-                                       "names", "setup",       "steps", "cleanup", "timeout_ms", NULL};
+    static const char *const keys[] = {"name",       "description", "tags",  "gap",   "exclusive",
+                                       "vars",       "names",       "setup", "steps", "cleanup",
+                                       "timeout_ms", "source",      NULL};
     memset(out, 0, sizeof *out);
     v->case_name = name;
     v->n_ops = 0;
@@ -588,6 +729,12 @@ static int build_case(vctx *v, json_t *obj, const char *name, const json_t *file
         fail(v, "", "tags", "'tags' must be a list of strings");
         goto fail_ops;
     }
+    /* the case's own source replaces the file's */
+    const json_t *source = json_object_get(obj, "source");
+    if (source && check_source(v, source, "") < 0)
+        goto fail_ops;
+    if (!source)
+        source = file_source;
     if (json_object_get(obj, "setup") && check_setup(v, json_object_get(obj, "setup")) < 0)
         goto fail_ops;
     if (!json_object_get(obj, "steps")) {
@@ -618,6 +765,24 @@ static int build_case(vctx *v, json_t *obj, const char *name, const json_t *file
         fail(v, "", "tags",
              "tags must include \"aws\" (documented behaviour) or \"sim\" (simulator extension)");
         goto fail_ops;
+    }
+    if (cf_case_has_tag(out, "aws") && !source) {
+        free_case(out);
+        memset(out, 0, sizeof *out);
+        fail(v, "", "tags",
+             "an \"aws\" case needs a 'source': its evidence, one or more of \"recorded: ...\", \"doc: "
+             "<title> "
+             "<URL>\", \"model: <Shape.member>\", \"inferred: <why>\" (FORMAT.md)");
+        goto fail_ops;
+    }
+    if (source) {
+        size_t ns = json_is_array(source) ? json_array_size(source) : 1;
+        out->sources = calloc(ns, sizeof *out->sources);
+        for (size_t j = 0; out->sources && j < ns; j++) {
+            const char *e = json_string_value(json_is_array(source) ? json_array_get(source, j) : source);
+            out->sources[out->n_sources++] = strdup(e);
+            out->source_kinds |= 1u << cf_source_classify(e, NULL, 0);
+        }
     }
     /* exclusive: the "exclusive" tag (from the case or its file) or "exclusive": true */
     if (json_is_true(json_object_get(obj, "exclusive")))
@@ -678,7 +843,7 @@ int cf_parse_cases(const char *text, const char *file, const char *base_name, cf
             goto done;
         }
         cf_case c;
-        if (build_case(&v, root, full, NULL, &c) < 0)
+        if (build_case(&v, root, full, NULL, NULL, &c) < 0)
             goto done;
         cf_case *n = realloc(out->items, (out->n + 1) * sizeof *n);
         if (!n) {
@@ -690,8 +855,11 @@ int cf_parse_cases(const char *text, const char *file, const char *base_name, cf
         rc = 0;
         goto done;
     }
-    static const char *const fkeys[] = {"description", "tags", "cases", NULL};
+    static const char *const fkeys[] = {"description", "tags", "source", "cases", NULL};
     if (only_keys(&v, root, "(file)", fkeys) < 0)
+        goto done;
+    const json_t *fsource = json_object_get(root, "source");
+    if (fsource && check_source(&v, fsource, "(file)") < 0)
         goto done;
     const json_t *ftags = json_object_get(root, "tags");
     if (ftags && !is_string_list(ftags)) {
@@ -726,7 +894,7 @@ int cf_parse_cases(const char *text, const char *file, const char *base_name, cf
                 goto undo;
             }
         cf_case one;
-        if (build_case(&v, c, full, ftags, &one) < 0)
+        if (build_case(&v, c, full, ftags, fsource, &one) < 0)
             goto undo;
         cf_case *n = realloc(out->items, (out->n + 1) * sizeof *n);
         if (!n) {

@@ -18,10 +18,34 @@ typedef struct cf_case {
     size_t n_tags;
     char **ops; /* operation names the steps call (a subset of tags) */
     size_t n_ops;
-    char *gap;     /* non-NULL: a known gap of the simulator (the reason, or "gap") */
-    int exclusive; /* changes global endpoint state: run alone, after the parallel cases */
-    json_t *root;  /* the validated case object */
+    char *gap;      /* non-NULL: a known gap of the simulator (the reason, or "gap") */
+    int exclusive;  /* changes global endpoint state: run alone, after the parallel cases */
+    char **sources; /* the evidence: "recorded: ...", "doc: ...", "model: ...", "inferred: ..." */
+    size_t n_sources;
+    unsigned source_kinds; /* bit (1 << cf_source_kind) for each kind of evidence among sources */
+    json_t *root;          /* the validated case object */
 } cf_case;
+
+/* Kinds of evidence a `source` entry gives, strongest first (docs/aws-behaviour.md: recorded
+ * answers beat documentation, documentation beats the API model, anything beats inference). */
+typedef enum cf_source_kind {
+    CF_SOURCE_RECORDED = 0,
+    CF_SOURCE_DOC,
+    CF_SOURCE_MODEL,
+    CF_SOURCE_INFERRED,
+    CF_SOURCE_NONE, /* a case without a source (only `sim` cases may lack one) */
+    CF_SOURCE_KINDS
+} cf_source_kind;
+
+/* "recorded", "doc", "model", "inferred", "none". */
+const char *cf_source_kind_name(cf_source_kind k);
+/* The kind named name ("recorded"...), or -1. */
+int cf_source_kind_parse(const char *name);
+/* The kind of one source entry ("doc: Title https://..." -> CF_SOURCE_DOC), or -1 when it is not
+ * "<kind>: <text>" with the text rules of FORMAT.md; why says what is wrong. */
+int cf_source_classify(const char *entry, char *why, size_t why_len);
+/* The strongest kind of evidence a case has (CF_SOURCE_NONE when it has no source). */
+cf_source_kind cf_case_evidence(const cf_case *c);
 
 typedef struct cf_case_list {
     cf_case *items;

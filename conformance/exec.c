@@ -12,6 +12,7 @@
 
 #include "http_raw.h"
 #include "match.h"
+#include "subscribe.h"
 #include "vars.h"
 
 typedef struct run {
@@ -24,6 +25,7 @@ typedef struct run {
     size_t n_created;
     int64_t deadline;
     int no_answer; /* a call got no HTTP answer (refused, reset, timed out) */
+    cf_subs *subs; /* SubscribeToShard steps' subscriptions (NULL until the first) */
     char why[2048];
 } run;
 
@@ -295,6 +297,8 @@ static int exec_call(run *r, const json_t *step, const char *loc)
     char err[512] = "";
     const char *op = json_string_value(json_object_get(step, "op"));
     const json_t *raw = json_object_get(step, "raw");
+    const json_t *subscribe = json_object_get(step, "subscribe");
+    const json_t *sub_t = subscribe ? subscribe : json_object_get(step, "read_subscription");
     const json_t *expect_t = json_object_get(step, "expect");
     int poll = json_is_true(json_object_get(step, "poll"));
     int64_t until = cf_now_ms() + r->env->profile->wait_ms;
@@ -308,9 +312,9 @@ static int exec_call(run *r, const json_t *step, const char *loc)
             free(eop);
             return failf(r, "%s (%s): body: %s", loc, op, err);
         }
-        if (raw && !(eraw = cf_expand_json(r->vars, raw, err, sizeof err))) {
+        if ((raw || sub_t) && !(eraw = cf_expand_json(r->vars, raw ? raw : sub_t, err, sizeof err))) {
             free(eop);
-            return failf(r, "%s (raw): %s", loc, err);
+            return failf(r, "%s (%s): %s", loc, raw ? "raw" : "SubscribeToShard", err);
         }
         if (expect_t && !(expect = cf_expand_json(r->vars, expect_t, err, sizeof err))) {
             json_decref(body);
@@ -322,6 +326,33 @@ static int exec_call(run *r, const json_t *step, const char *loc)
         int64_t left = r->deadline - cf_now_ms();
         if (op) {
             typed_call(r, eop, body, 0, &r->last);
+        } else if (sub_t) {
+            const char *name = json_string_value(json_object_get(eraw, "name"));
+            const json_t *cond = json_object_get(eraw, "until");
+            const json_t *wj = json_object_get(eraw, "wait_ms");
+            int64_t wait = wj ? json_integer_value(wj) : r->env->profile->wait_ms;
+            if (wait > left)
+                wait = left > 0 ? left : 0;
+            if (!r->subs)
+                r->subs = cf_subs_new();
+            int src = !r->subs    ? -1
+                      : subscribe ? cf_subs_start(r->subs, r->client, name ? name : "sub",
+                                                  json_object_get(eraw, "body"), cond, wait, &r->last, err,
+                                                  sizeof err)
+                                  : cf_subs_read(r->subs, r->client, name ? name : "sub", cond, wait,
+                                                 &r->last, err, sizeof err);
+            if (src < 0) {
+                json_decref(body);
+                json_decref(eraw);
+                json_decref(expect);
+                free(eop);
+                return failf(r, "%s (SubscribeToShard): %s", loc, err[0] ? err : "out of memory");
+            }
+            if (r->env->verbose)
+                fprintf(stderr, "  [%s] SubscribeToShard -> %d %.300s\n", r->c->name, r->last.status,
+                        r->last.error_name ? r->last.error_name
+                        : r->last.raw_body ? r->last.raw_body
+                                           : "");
         } else {
             int64_t t = r->env->profile->request_timeout_ms;
             cf_http_raw(r->env, eraw, left < t ? left : t, &r->last);
@@ -359,7 +390,10 @@ static int exec_call(run *r, const json_t *step, const char *loc)
             continue;
         }
         if (!poll || cf_now_ms() > until) {
-            int frc = failf(r, "%s (%s)%s: %s", loc, op ? eop : "raw",
+            int frc = failf(r, "%s (%s)%s: %s", loc,
+                            op      ? eop
+                            : sub_t ? "SubscribeToShard"
+                                    : "raw",
                             poll ? " (polled until the wait ran out)" : "", why);
             free(eop);
             return frc;
@@ -386,7 +420,8 @@ static int exec_one(run *r, const json_t *step, const char *loc)
     char err[512] = "";
     if (stopped(r) < 0)
         return -1;
-    if (json_object_get(step, "op") || json_object_get(step, "raw"))
+    if (json_object_get(step, "op") || json_object_get(step, "raw") || json_object_get(step, "subscribe") ||
+        json_object_get(step, "read_subscription"))
         return exec_call(r, step, loc);
     const json_t *set = json_object_get(step, "set");
     if (set) {
@@ -670,6 +705,8 @@ void cf_run_case(const cf_case *c, size_t index, const cf_env *env, kinesis_clie
     int rc = setup(&r, index);
     if (rc == 0)
         rc = exec_steps(&r, json_object_get(c->root, "steps"), "steps");
+    cf_subs_free(r.subs); /* before the streams go: no callback may outlive the case */
+    r.subs = NULL;
     cleanup(&r);
     out->passed = rc == 0;
     out->reason = rc == 0 ? NULL : strdup(r.why[0] ? r.why : "failed");

@@ -39,7 +39,7 @@ static void on_sigint(int sig)
 }
 
 typedef struct options {
-    const char *endpoint, *region, *tags, *cases_dir, *model, *profile;
+    const char *endpoint, *region, *tags, *cases_dir, *model, *profile, *source;
     char *patterns[CF_MAX_PATTERNS];
     size_t n_patterns;
     char *skips[CF_MAX_PATTERNS];
@@ -65,6 +65,8 @@ static void usage(FILE *f)
         "  --region NAME         signing region (default AWS_REGION, AWS_DEFAULT_REGION or us-east-1)\n"
         "  --tags EXPR           select by tags: \"aws,sim\", \"aws,!slow\" (default: all)\n"
         "  --case NAME|GLOB      select by name (repeatable)\n"
+        "  --source KINDS        select by evidence: recorded, doc, model, inferred (\"recorded,doc\": "
+        "either)\n"
         "  --skip NAME|GLOB      leave out cases by name (repeatable), e.g. one that crashes the endpoint\n"
         "  --jobs N              cases in parallel (default from the profile)\n"
         "  --report FMT FILE     write a report: tap, junit or json (repeatable)\n"
@@ -118,6 +120,17 @@ static int parse_args(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--tags")) {
             NEED_ARG;
             o->tags = next;
+        } else if (!strcmp(a, "--source")) {
+            NEED_ARG;
+            cf_case probe;
+            memset(&probe, 0, sizeof probe);
+            if (cf_source_match(&probe, next) < 0 || !*next) {
+                fprintf(
+                    stderr,
+                    "kinesis-conform: --source takes recorded, doc, model or inferred (comma-separated)\n");
+                return -1;
+            }
+            o->source = next;
         } else if (!strcmp(a, "--case")) {
             NEED_ARG;
             if (o->n_patterns == CF_MAX_PATTERNS) {
@@ -315,6 +328,7 @@ int main(int argc, char **argv)
     size_t n = 0;
     for (size_t k = 0; k < all.n; k++)
         if (cf_tags_match(&all.items[k], o.tags) && cf_name_match(&all.items[k], o.patterns, o.n_patterns) &&
+            cf_source_match(&all.items[k], o.source) == 1 &&
             !(o.n_skips && cf_name_match(&all.items[k], o.skips, o.n_skips)))
             out[n++].c = &all.items[k];
     if (o.list) {
@@ -322,7 +336,8 @@ int main(int argc, char **argv)
             printf("%s", out[k].c->name);
             for (size_t t = 0; t < out[k].c->n_tags; t++)
                 printf("%s%s", t ? "," : "  [", out[k].c->tags[t]);
-            printf("]%s%s\n", out[k].c->gap ? " gap" : "", out[k].c->exclusive ? " exclusive" : "");
+            printf("]%s%s %s\n", out[k].c->gap ? " gap" : "", out[k].c->exclusive ? " exclusive" : "",
+                   cf_source_kind_name(cf_case_evidence(out[k].c)));
         }
         free(out);
         cf_case_list_free(&all);
@@ -411,6 +426,7 @@ int main(int argc, char **argv)
     pthread_mutex_destroy(&rn.lock);
     if (ops)
         cf_print_op_table(stdout, ops, n_ops, out, n);
+    cf_print_evidence(stdout, out, n);
     cf_print_failure_kinds(stdout, out, n);
     int rep = write_reports(&o, out, n);
     printf("%zu passed, %zu failed\n", passed, n - passed);

@@ -10,8 +10,8 @@ static const cf_profile profiles[] = {
     {"localstack", 200, 60000, 180000, 15000, 2, 0},
 };
 
-/* Per account and region (kinesis-facts.md section 10; the per-stream ones such as ListShards
- * are left out: each case has its own streams). */
+/* Per account and region (docs/aws-behaviour.md "Control-plane rates and paging"; the per-stream ones such as
+ * ListShards are left out: each case has its own streams). */
 static const struct {
     const char *op;
     double tps;

@@ -51,6 +51,33 @@ void cf_print_op_table(FILE *f, char *const *ops, size_t n_ops, const cf_outcome
     fprintf(f, "%zu of %zu operations covered\n\n", n_ops - uncovered, n_ops);
 }
 
+void cf_count_evidence(const cf_outcome *o, size_t n, size_t *passed, size_t *failed)
+{
+    for (int k = 0; k < CF_SOURCE_KINDS; k++)
+        passed[k] = failed[k] = 0;
+    for (size_t j = 0; j < n; j++) {
+        cf_source_kind k = cf_case_evidence(o[j].c);
+        if (o[j].res.passed)
+            passed[k]++;
+        else
+            failed[k]++;
+    }
+}
+
+void cf_print_evidence(FILE *f, const cf_outcome *o, size_t n)
+{
+    size_t passed[CF_SOURCE_KINDS], failed[CF_SOURCE_KINDS];
+    cf_count_evidence(o, n, passed, failed);
+    fprintf(f, "cases by evidence:\n");
+    for (int k = 0; k < CF_SOURCE_KINDS; k++) {
+        if (passed[k] + failed[k] == 0 && k == CF_SOURCE_NONE)
+            continue;
+        fprintf(f, "%6zu  %-9s %6zu passed %6zu failed\n", passed[k] + failed[k],
+                cf_source_kind_name((cf_source_kind)k), passed[k], failed[k]);
+    }
+    fputc('\n', f);
+}
+
 /* TAP: the description may not contain '#' (it starts a directive) or a newline. */
 static void tap_text(FILE *f, const char *s)
 {
@@ -61,12 +88,29 @@ static void tap_text(FILE *f, const char *s)
 int cf_write_tap(FILE *f, const cf_outcome *o, size_t n)
 {
     fprintf(f, "TAP version 13\n1..%zu\n", n);
+    size_t passed[CF_SOURCE_KINDS], failed[CF_SOURCE_KINDS];
+    cf_count_evidence(o, n, passed, failed);
+    for (int k = 0; k < CF_SOURCE_KINDS; k++)
+        if (passed[k] + failed[k])
+            fprintf(f, "# evidence %s: %zu cases, %zu passed, %zu failed\n",
+                    cf_source_kind_name((cf_source_kind)k), passed[k] + failed[k], passed[k], failed[k]);
     for (size_t k = 0; k < n; k++) {
         fprintf(f, "%s %zu - ", o[k].res.passed ? "ok" : "not ok", k + 1);
         tap_text(f, o[k].c->name);
         fputc('\n', f);
-        if (!o[k].res.passed || o[k].c->gap) {
+        if (!o[k].res.passed || o[k].c->gap || o[k].c->n_sources) {
             fprintf(f, "  ---\n");
+            fprintf(f, "  evidence: %s\n", cf_source_kind_name(cf_case_evidence(o[k].c)));
+            if (o[k].c->n_sources) {
+                fprintf(f, "  source:\n");
+                for (size_t j = 0; j < o[k].c->n_sources; j++) {
+                    json_t *s = json_string(o[k].c->sources[j]);
+                    char *q = json_dumps(s, JSON_ENCODE_ANY);
+                    fprintf(f, "    - %s\n", q ? q : "\"\"");
+                    free(q);
+                    json_decref(s);
+                }
+            }
             if (!o[k].res.passed) {
                 json_t *s = json_string(o[k].res.reason ? o[k].res.reason : "failed");
                 char *q = json_dumps(s, JSON_ENCODE_ANY);
@@ -123,6 +167,16 @@ int cf_write_junit(FILE *f, const cf_outcome *o, size_t n, const char *suite_nam
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"");
     xml_text(f, suite_name);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.3f\">\n", n, failures, total);
+    size_t ev_pass[CF_SOURCE_KINDS], ev_fail[CF_SOURCE_KINDS];
+    cf_count_evidence(o, n, ev_pass, ev_fail);
+    fprintf(f, "    <properties>\n");
+    for (int k = 0; k < CF_SOURCE_KINDS; k++)
+        fprintf(f,
+                "      <property name=\"evidence.%s.passed\" value=\"%zu\"/>\n"
+                "      <property name=\"evidence.%s.failed\" value=\"%zu\"/>\n",
+                cf_source_kind_name((cf_source_kind)k), ev_pass[k], cf_source_kind_name((cf_source_kind)k),
+                ev_fail[k]);
+    fprintf(f, "    </properties>\n");
     for (size_t k = 0; k < n; k++) {
         const char *name = o[k].c->name, *slash = strrchr(name, '/');
         fprintf(f, "    <testcase classname=\"");
@@ -136,11 +190,21 @@ int cf_write_junit(FILE *f, const cf_outcome *o, size_t n, const char *suite_nam
         fprintf(f, "\" name=\"");
         xml_text(f, name);
         fprintf(f, "\" time=\"%.3f\"", (double)o[k].res.duration_ms / 1000.0);
-        if (o[k].res.passed && !o[k].c->gap) {
+        if (o[k].res.passed && !o[k].c->gap && !o[k].c->n_sources) {
             fprintf(f, "/>\n");
             continue;
         }
         fprintf(f, ">\n");
+        if (o[k].c->n_sources) {
+            fprintf(f, "      <properties>\n        <property name=\"evidence\" value=\"%s\"/>\n",
+                    cf_source_kind_name(cf_case_evidence(o[k].c)));
+            for (size_t j = 0; j < o[k].c->n_sources; j++) {
+                fprintf(f, "        <property name=\"source\" value=\"");
+                xml_text(f, o[k].c->sources[j]);
+                fprintf(f, "\"/>\n");
+            }
+            fprintf(f, "      </properties>\n");
+        }
         if (!o[k].res.passed) {
             fprintf(f, "      <failure message=\"");
             xml_text(f, o[k].res.reason);
@@ -175,11 +239,23 @@ int cf_write_json(FILE *f, const cf_outcome *o, size_t n)
             json_object_set_new(one, "kind", json_string(cf_failure_kind(o[k].res.reason)));
         if (o[k].c->gap)
             json_object_set_new(one, "gap", json_string(o[k].c->gap));
+        json_t *src = json_array();
+        for (size_t j = 0; j < o[k].c->n_sources; j++)
+            json_array_append_new(src, json_string(o[k].c->sources[j]));
+        json_object_set_new(one, "source", src);
+        json_object_set_new(one, "evidence", json_string(cf_source_kind_name(cf_case_evidence(o[k].c))));
         json_array_append_new(cases, one);
         passed += o[k].res.passed != 0;
     }
-    json_t *root = json_pack("{sIsIso}", "passed", (json_int_t)passed, "failed", (json_int_t)(n - passed),
-                             "cases", cases);
+    size_t ev_pass[CF_SOURCE_KINDS], ev_fail[CF_SOURCE_KINDS];
+    cf_count_evidence(o, n, ev_pass, ev_fail);
+    json_t *evidence = json_object();
+    for (int k = 0; k < CF_SOURCE_KINDS; k++)
+        json_object_set_new(
+            evidence, cf_source_kind_name((cf_source_kind)k),
+            json_pack("{sIsI}", "passed", (json_int_t)ev_pass[k], "failed", (json_int_t)ev_fail[k]));
+    json_t *root = json_pack("{sIsIsoso}", "passed", (json_int_t)passed, "failed", (json_int_t)(n - passed),
+                             "evidence", evidence, "cases", cases);
     int rc = json_dumpf(root, f, JSON_INDENT(2));
     fputc('\n', f);
     json_decref(root);

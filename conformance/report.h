@@ -1,6 +1,6 @@
 /* report.h: the results of a run, on the console (one line per case, the operations table, the
- * failures by kind, the final "N passed, M failed") and as files for CI: TAP (version 13), JUnit XML, JSON.
- */
+ * failures by kind, the cases by kind of evidence, the final "N passed, M failed") and as files for
+ * CI: TAP (version 13), JUnit XML, JSON; each carries every case's sources and the counts by evidence. */
 #ifndef CF_REPORT_H
 #define CF_REPORT_H
 
@@ -28,6 +28,13 @@ const char *cf_failure_kind(const char *reason);
 /* "failures by kind:" and one "count  kind" line per kind, most frequent first (nothing when
  * every case passed): where an endpoint deviates, at a glance. */
 void cf_print_failure_kinds(FILE *f, const cf_outcome *o, size_t n);
+
+/* Cases by evidence: "cases by evidence:" then one line per kind with cases, passed and failed,
+ * each case counted once under its strongest source (recorded > doc > model > inferred; "none"
+ * is a sim case without one). How much of what passed rests on recorded AWS answers. */
+void cf_print_evidence(FILE *f, const cf_outcome *o, size_t n);
+/* Count the outcomes by their strongest evidence: passed[k] and failed[k] per cf_source_kind. */
+void cf_count_evidence(const cf_outcome *o, size_t n, size_t *passed, size_t *failed);
 
 int cf_write_tap(FILE *f, const cf_outcome *o, size_t n);
 int cf_write_junit(FILE *f, const cf_outcome *o, size_t n, const char *suite_name);

@@ -37,3 +37,23 @@ int cf_name_match(const cf_case *c, char *const *patterns, size_t n_patterns)
             return 1;
     return 0;
 }
+
+int cf_source_match(const cf_case *c, const char *kinds)
+{
+    if (!kinds || !*kinds)
+        return 1;
+    char *copy = strdup(kinds);
+    if (!copy)
+        return 0;
+    int hit = 0, bad = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        int k = cf_source_kind_parse(t);
+        if (k < 0)
+            bad = 1;
+        else if (c->source_kinds & (1u << k))
+            hit = 1;
+    }
+    free(copy);
+    return bad ? -1 : hit;
+}

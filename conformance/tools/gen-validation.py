@@ -5,7 +5,8 @@ Reads fixtures/kinesis-api/service-2.json and writes, per operation:
   fixtures/conformance/validation/<Operation>.json  one case per constraint the model states on a
       top-level input member (required, length min/max, pattern, value min/max, enum, list and
       map sizes): the call breaks exactly that rule and must get 400 ValidationException naming
-      the member (lowerCamel) and the constraint, in AWS's wording (kinesis-facts.md section 7).
+      the member (lowerCamel) and the constraint, in AWS's wording (docs/aws-behaviour.md,
+      "Wire protocol"). Each case's source is the model member it breaks ("model: <InputShape>.<Member>").
   fixtures/conformance/gaps/<Operation>.json  for operations kinesis-sim does not implement yet
       (UNIMPLEMENTED below): a valid call gets UnknownOperationException; tagged sim + gap so
       reports show the gap. Delete the operation from UNIMPLEMENTED when it lands.
@@ -109,6 +110,7 @@ def cases_for(op, model):
             expect["message_re"] = (re.escape("at '%s' failed to satisfy constraint: %s" % (camel(member), constraint))
                                     .replace("\\ ", " ").replace("\\'", "'").replace("\\:", ":"))
         out.append({"name": name, "description": description,
+                    "source": "model: %s.%s" % (inp["shape"], member),
                     "steps": [{"op": op, "body": body, "expect": expect}]})
 
     for member in required:

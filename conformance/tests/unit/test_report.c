@@ -27,6 +27,15 @@ static void setup(void)
     cases[2].tags = tags_a;
     cases[2].n_tags = 2;
     cases[2].gap = "not in kinesis-sim";
+    static char *src_a[] = {"recorded: kinesalite test/putRecord.js \"should work\"",
+                            "model: PutRecordInput"};
+    static char *src_b[] = {"model: GetRecordsInput.Limit"};
+    cases[0].sources = src_a;
+    cases[0].n_sources = 2;
+    cases[0].source_kinds = (1u << CF_SOURCE_RECORDED) | (1u << CF_SOURCE_MODEL);
+    cases[1].sources = src_b;
+    cases[1].n_sources = 1;
+    cases[1].source_kinds = 1u << CF_SOURCE_MODEL;
     for (int k = 0; k < 3; k++)
         out[k].c = &cases[k];
     out[0].res.passed = 1;
@@ -77,6 +86,8 @@ Test(report, tap)
             cr_assert(!strncmp(line, "  ", 2), "YAML lines are indented: '%s'", line);
             continue;
         }
+        if (!strncmp(line, "# ", 2)) /* a TAP comment: the counts by evidence */
+            continue;
         seen++;
         char want[128];
         snprintf(want, sizeof want, "%s %d - ", seen == 2 ? "not ok" : "ok", seen);
@@ -91,7 +102,35 @@ Test(report, tap)
         strstr(t, "  message: \"steps[0] (GetRecords): message 'a < b & \\\"c\\\"\\n' expected '\\u0001'\""),
         "%s", t);
     cr_assert(strstr(t, "  gap: true"));
+    cr_assert(strstr(t, "# evidence recorded: 1 cases, 1 passed, 0 failed\n"), "%s", t);
+    cr_assert(strstr(t, "# evidence model: 1 cases, 0 passed, 1 failed\n"), "%s", t);
+    cr_assert(strstr(t, "# evidence none: 1 cases, 1 passed, 0 failed\n"), "%s", t);
+    cr_assert(strstr(t, "ok 1 - records/put\n  ---\n  evidence: recorded\n  source:\n"
+                        "    - \"recorded: kinesalite test/putRecord.js \\\"should work\\\"\"\n"
+                        "    - \"model: PutRecordInput\"\n"),
+              "%s", t);
     free(t);
+}
+
+Test(report, evidence_counts_on_the_console)
+{
+    size_t passed[CF_SOURCE_KINDS], failed[CF_SOURCE_KINDS];
+    cf_count_evidence(out, 3, passed, failed);
+    cr_assert(passed[CF_SOURCE_RECORDED] == 1 && failed[CF_SOURCE_RECORDED] == 0);
+    cr_assert(passed[CF_SOURCE_MODEL] == 0 && failed[CF_SOURCE_MODEL] == 1,
+              "a case counts once, by its strongest kind");
+    cr_assert(passed[CF_SOURCE_NONE] == 1 && passed[CF_SOURCE_DOC] == 0 && failed[CF_SOURCE_INFERRED] == 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cf_print_evidence(f, out, 3);
+    fclose(f);
+    cr_assert(strstr(buf, "cases by evidence:\n"), "%s", buf);
+    cr_assert(strstr(buf, "     1  recorded       1 passed      0 failed\n"), "%s", buf);
+    cr_assert(strstr(buf, "     1  model          0 passed      1 failed\n"), "%s", buf);
+    cr_assert(strstr(buf, "     0  doc            0 passed      0 failed\n"), "%s", buf);
+    cr_assert(strstr(buf, "     1  none           1 passed      0 failed\n"), "%s", buf);
+    free(buf);
 }
 
 /* A small XML well-formedness check: balanced tags, quoted attributes, only the five predefined
@@ -178,6 +217,11 @@ Test(report, junit_is_well_formed_and_escaped)
         "%s", x);
     cr_assert(strstr(x, "classname=\"conformance\" name=\"plain\""), "%s", x);
     cr_assert(strstr(x, "<system-out>gap: not in kinesis-sim</system-out>"), "%s", x);
+    cr_assert(strstr(x, "<property name=\"evidence.recorded.passed\" value=\"1\"/>"), "%s", x);
+    cr_assert(strstr(x, "<property name=\"evidence.model.failed\" value=\"1\"/>"), "%s", x);
+    cr_assert(strstr(x, "<property name=\"source\" value=\"recorded: kinesalite test/putRecord.js "
+                        "&quot;should work&quot;\"/>"),
+              "%s", x);
     /* the failing case and only it has a failure element */
     cr_assert_eq(strstr(strstr(x, "<failure") + 1, "<failure"), NULL);
     free(x);
@@ -198,6 +242,15 @@ Test(report, json)
     cr_assert_str_eq(
         json_string_value(json_object_get(json_array_get(json_object_get(j, "cases"), 2), "gap")),
         "not in kinesis-sim");
+    json_t *ev = json_object_get(j, "evidence");
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(ev, "recorded"), "passed")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(ev, "model"), "failed")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(ev, "none"), "passed")), 1);
+    json_t *c0 = json_array_get(json_object_get(j, "cases"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(c0, "evidence")), "recorded");
+    cr_assert_eq(json_array_size(json_object_get(c0, "source")), 2);
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(c0, "source"), 1)),
+                     "model: PutRecordInput");
     json_decref(j);
     free(s);
 }

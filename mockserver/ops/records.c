@@ -117,7 +117,7 @@ static int save_counters(sim_ctx *ctx, const store_stream *st, store_shard *shar
 {
     for (size_t i = 0; i < n; i++)
         if (shards[i].next_counter != before[i] &&
-            store_shard_update(ctx->srv->store, st->id, &shards[i]) != 0)
+            store_shard_counter_moved(ctx->srv->store, st->id, shards[i].index, shards[i].next_counter) != 0)
             return ops_store_fail(ctx);
     return 0;
 }

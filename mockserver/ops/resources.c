@@ -221,6 +221,20 @@ int stream_shards(sim_ctx *ctx, const store_stream *st, store_shard **shards, si
 {
     if (store_shards_get(ctx->srv->store, st->id, shards, n) != 0)
         return ops_store_fail(ctx);
+    /* The shards as of now: a shard created later (a CREATING stream's, a reshard's children while
+     * UPDATING) is not there yet, and a parent closed later is still open. */
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++) {
+        store_shard *sh = &(*shards)[i];
+        if (sh->created_ms > ctx->now_ms)
+            continue;
+        if (sh->closed_ms > ctx->now_ms)
+            sh->closed_ms = 0;
+        if (kept != i)
+            (*shards)[kept] = *sh;
+        kept++;
+    }
+    *n = kept;
     return 0;
 }
 

@@ -52,7 +52,9 @@ int stream_not_found(sim_ctx *ctx, const char *name);
 void stream_arn(const sim_ctx *ctx, const char *name, char out[STREAM_ARN_MAX]);
 
 /* ---- shards ---- */
-/* Load shards; -1 after sim_fail. Caller frees *shards. */
+/* Load the stream's shards as they are at ctx->now_ms: not yet those created later (a CREATING
+ * stream's, a reshard's children while the stream is UPDATING), and still open those closed later.
+ * -1 after sim_fail. Caller frees *shards. */
 int stream_shards(sim_ctx *ctx, const store_stream *st, store_shard **shards, size_t *n);
 /* The shard with this index, or NULL. */
 store_shard *shard_by_index(store_shard *shards, size_t n, uint32_t index);

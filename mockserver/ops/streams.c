@@ -139,9 +139,11 @@ int op_create_stream(sim_ctx *ctx, json_t *in, json_t **out)
     if (store_stream_insert(ctx->srv->store, &st) != 0)
         return ops_store_fail(ctx);
 
+    /* the shards exist once the stream is ACTIVE: a CREATING stream lists none (stream_shards) */
+    int64_t active_at = st.status_until_ms > ctx->now_ms ? st.status_until_ms : ctx->now_ms;
     for (uint32_t i = 0; i < (uint32_t)count; i++) {
         store_shard sh = {.index = i,
-                          .created_ms = ctx->now_ms,
+                          .created_ms = active_at,
                           .parent = -1,
                           .adjacent_parent = -1,
                           .closed_ms = 0,

@@ -1169,6 +1169,17 @@ int store_shard_insert(store *s, int64_t stream_id, const store_shard *sh)
     return done(s, st);
 }
 
+int store_shard_counter_moved(store *s, int64_t stream_id, uint32_t shard_index, uint64_t next_counter)
+{
+    cached_stream *cached = cache_by_id(s, stream_id);
+    for (size_t i = 0; cached && cached->shards_valid && i < cached->n_shards; i++) {
+        store_shard *cs = &cached->shards[i];
+        if (cs->index == shard_index && next_counter > cs->next_counter)
+            cs->next_counter = next_counter;
+    }
+    return 0; /* uncached, it is read back past the newest record (SHARD_NEXT_COUNTER) */
+}
+
 int store_shard_update(store *s, int64_t stream_id, const store_shard *sh)
 {
     /* only the counter moved on (records were put): the records say so already */

@@ -135,6 +135,10 @@ int store_shard_insert(store *s, int64_t stream_id, const store_shard *sh);
  * (closed_ms unchanged) is kept in memory, not written: a shard's counter is read back as past
  * its newest record (store.c, SHARD_NEXT_COUNTER). */
 int store_shard_update(store *s, int64_t stream_id, const store_shard *sh);
+/* Records were put: the shard's next counter moved on to next_counter. Nothing else of the shard
+ * changes (a handler's shard list may show a reshard's parent still open: ops/resources.h,
+ * stream_shards), and nothing is written: the counter is read back past the newest record. */
+int store_shard_counter_moved(store *s, int64_t stream_id, uint32_t shard_index, uint64_t next_counter);
 
 /* ---- records ---- */
 typedef struct store_record {

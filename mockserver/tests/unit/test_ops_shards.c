@@ -61,6 +61,9 @@ Test(ops_shards, list_shards_pages_with_next_token)
     json_decref(out);
 }
 
+/* A split takes effect when UPDATING ends: until then DescribeStream shows the parent alone and
+ * open, and writes go to it (kinesalite test/splitShard.js "should work with minimum hash", recorded
+ * against AWS); then the parent is closed and the children take the writes. */
 Test(ops_shards, split_closes_parent_and_routes_to_children)
 {
     fx_stream(&F, "s", 1);
@@ -75,6 +78,26 @@ Test(ops_shards, split_closes_parent_and_routes_to_children)
     json_t *sd = json_object_get(d, "StreamDescription");
     cr_assert_str_eq(json_string_value(json_object_get(sd, "StreamStatus")), "UPDATING");
     json_t *sh = json_object_get(sd, "Shards");
+    cr_assert_eq(json_array_size(sh), 1, "while UPDATING only the parent is listed");
+    cr_assert_null(json_object_get(json_object_get(json_array_get(sh, 0), "SequenceNumberRange"),
+                                   "EndingSequenceNumber"),
+                   "and it is still open");
+    json_decref(d);
+    /* writes keep working while UPDATING and go to the parent */
+    char shard[24];
+    char *during = fx_put(&F, "s", "k", "eg==", shard);
+    cr_assert_str_eq(shard, "shardId-000000000000");
+    /* a second split while UPDATING is refused */
+    const char *msg = fx_error(
+        &F, op_split_shard, "SplitShard", SIM_ERR_ResourceInUseException,
+        "{\"StreamName\":\"s\",\"ShardToSplit\":\"shardId-000000000000\",\"NewStartingHashKey\":\"1000\"}");
+    cr_assert_str_eq(msg, "Stream s under account " FX_ACCOUNT " not ACTIVE, instead in state UPDATING");
+
+    fx_advance(&F, 500); /* UPDATING ends: the split takes effect */
+    d = fx_call(&F, op_describe_stream, "DescribeStream", "{\"StreamName\":\"s\"}");
+    sd = json_object_get(d, "StreamDescription");
+    cr_assert_str_eq(json_string_value(json_object_get(sd, "StreamStatus")), "ACTIVE");
+    sh = json_object_get(sd, "Shards");
     cr_assert_eq(json_array_size(sh), 3);
     cr_assert(json_is_string(json_object_get(json_object_get(json_array_get(sh, 0), "SequenceNumberRange"),
                                              "EndingSequenceNumber")));
@@ -86,14 +109,12 @@ Test(ops_shards, split_closes_parent_and_routes_to_children)
         json_string_value(json_object_get(json_object_get(c2, "HashKeyRange"), "StartingHashKey")),
         "170141183460469231731687303715884105728");
     json_decref(d);
-    /* writes keep working while UPDATING and go to a child */
-    char shard[24];
     char *after = fx_put(&F, "s", "k", "eQ==", shard);
-    cr_assert_neq(strcmp(shard, "shardId-000000000000"), 0);
-    /* the parent reads to its end: its record, then a null iterator with ChildShards */
+    cr_assert_neq(strcmp(shard, "shardId-000000000000"), 0, "writes now go to a child");
+    /* the parent reads to its end: its two records, then a null iterator with ChildShards */
     char *it = fx_iterator(&F, "s", "shardId-000000000000", "TRIM_HORIZON");
     json_t *g = fx_call(&F, op_get_records, "GetRecords", "{\"ShardIterator\":\"%s\"}", it);
-    cr_assert_eq(json_array_size(json_object_get(g, "Records")), 1);
+    cr_assert_eq(json_array_size(json_object_get(g, "Records")), 2);
     cr_assert(json_is_null(json_object_get(g, "NextShardIterator")));
     json_t *children = json_object_get(g, "ChildShards");
     cr_assert_eq(json_array_size(children), 2);
@@ -101,12 +122,7 @@ Test(ops_shards, split_closes_parent_and_routes_to_children)
         json_string_value(json_array_get(json_object_get(json_array_get(children, 0), "ParentShards"), 0)),
         "shardId-000000000000");
     json_decref(g);
-    /* a second split while UPDATING is refused, then works once ACTIVE */
-    const char *msg = fx_error(
-        &F, op_split_shard, "SplitShard", SIM_ERR_ResourceInUseException,
-        "{\"StreamName\":\"s\",\"ShardToSplit\":\"shardId-000000000001\",\"NewStartingHashKey\":\"1000\"}");
-    cr_assert_str_eq(msg, "Stream s under account " FX_ACCOUNT " not ACTIVE, instead in state UPDATING");
-    fx_advance(&F, 500);
+    /* a child can be split now that the stream is ACTIVE */
     json_decref(fx_call(
         &F, op_split_shard, "SplitShard",
         "{\"StreamName\":\"s\",\"ShardToSplit\":\"shardId-000000000001\",\"NewStartingHashKey\":\"1000\"}"));
@@ -118,6 +134,7 @@ Test(ops_shards, split_closes_parent_and_routes_to_children)
     cr_assert(strstr(msg, "has already been merged or split"), "%s", msg);
     free(it);
     free(before);
+    free(during);
     free(after);
 }
 
@@ -154,9 +171,18 @@ Test(ops_shards, merge_adjacent_shards_and_reject_others)
     cr_assert_str_eq(
         msg, "Shards shardId-000000000000 and shardId-000000000002 in stream s under account " FX_ACCOUNT
              " are not an adjacent pair of shards eligible for merging");
+    /* the pair the other way round (ShardToMerge above its neighbour) is refused too (kinesalite
+     * test/mergeShards.js "should return InvalidArgumentException if adjacency is inverted",
+     * recorded against AWS) */
+    msg = fx_error(&F, op_merge_shards, "MergeShards", SIM_ERR_InvalidArgumentException,
+                   "{\"StreamName\":\"s\",\"ShardToMerge\":\"shardId-000000000002\","
+                   "\"AdjacentShardToMerge\":\"shardId-000000000001\"}");
+    cr_assert_str_eq(
+        msg, "Shards shardId-000000000002 and shardId-000000000001 in stream s under account " FX_ACCOUNT
+             " are not an adjacent pair of shards eligible for merging");
     json_t *out = fx_call(&F, op_merge_shards, "MergeShards",
-                          "{\"StreamName\":\"s\",\"ShardToMerge\":\"shardId-000000000002\","
-                          "\"AdjacentShardToMerge\":\"shardId-000000000001\"}");
+                          "{\"StreamName\":\"s\",\"ShardToMerge\":\"shardId-000000000001\","
+                          "\"AdjacentShardToMerge\":\"shardId-000000000002\"}");
     cr_assert_not_null(out, "%s", F.ctx.err_msg);
     json_decref(out);
     fx_advance(&F, 500);
@@ -165,9 +191,9 @@ Test(ops_shards, merge_adjacent_shards_and_reject_others)
     cr_assert_eq(json_array_size(sh), 2);
     json_t *child = json_array_get(sh, 1);
     cr_assert_str_eq(sid(sh, 1), "shardId-000000000003");
-    cr_assert_str_eq(json_string_value(json_object_get(child, "ParentShardId")), "shardId-000000000002");
+    cr_assert_str_eq(json_string_value(json_object_get(child, "ParentShardId")), "shardId-000000000001");
     cr_assert_str_eq(json_string_value(json_object_get(child, "AdjacentParentShardId")),
-                     "shardId-000000000001");
+                     "shardId-000000000002");
     cr_assert_str_eq(
         json_string_value(json_object_get(json_object_get(child, "HashKeyRange"), "StartingHashKey")),
         "113427455640312821154458202477256070485");

@@ -68,11 +68,20 @@ Test(ops_shards_state, empty_closed_parent_ends_with_child_shards)
         "{\"StreamName\":\"s\",\"ShardToSplit\":\"shardId-000000000000\",\"NewStartingHashKey\":\"" HALF
         "\"}"));
     cr_assert_not(f.ctx.err_set, "%s", f.ctx.err_msg);
+    /* while UPDATING the parent is still open (the split takes effect when UPDATING ends) */
     json_t *out = fx_call(&f, op_get_records, "GetRecords", "{\"ShardIterator\":\"%s\"}", it);
+    cr_assert_not_null(out, "%s", f.ctx.err_msg);
+    cr_assert_eq(json_array_size(json_object_get(out, "Records")), 0);
+    cr_assert(json_is_string(json_object_get(out, "NextShardIterator")));
+    char *next = strdup(json_string_value(json_object_get(out, "NextShardIterator")));
+    json_decref(out);
+    fx_advance(&f, 500);
+    out = fx_call(&f, op_get_records, "GetRecords", "{\"ShardIterator\":\"%s\"}", next);
     cr_assert_not_null(out, "%s", f.ctx.err_msg);
     cr_assert_eq(json_array_size(json_object_get(out, "Records")), 0);
     cr_assert(json_is_null(json_object_get(out, "NextShardIterator")));
     cr_assert_eq(json_array_size(json_object_get(out, "ChildShards")), 2);
     json_decref(out);
+    free(next);
     free(it);
 }

@@ -91,14 +91,22 @@ Test(ops_streams, on_demand_starts_with_four_shards)
 {
     json_decref(fx_call(&F, op_create_stream, "CreateStream",
                         "{\"StreamName\":\"od\",\"StreamModeDetails\":{\"StreamMode\":\"ON_DEMAND\"}}"));
+    /* a CREATING stream has no shards yet (kinesalite test/createStream.js "should create a basic
+     * 3-shard stream", recorded against AWS: Shards []) */
     json_t *out = fx_call(&F, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"od\"}");
     json_t *s = json_object_get(out, "StreamDescriptionSummary");
+    cr_assert_str_eq(json_string_value(json_object_get(s, "StreamStatus")), "CREATING");
+    cr_assert_eq(json_integer_value(json_object_get(s, "OpenShardCount")), 0);
+    json_decref(out);
+    fx_advance(&F, 500);
+    out = fx_call(&F, op_describe_stream_summary, "DescribeStreamSummary", "{\"StreamName\":\"od\"}");
+    s = json_object_get(out, "StreamDescriptionSummary");
+    cr_assert_str_eq(json_string_value(json_object_get(s, "StreamStatus")), "ACTIVE");
     cr_assert_eq(json_integer_value(json_object_get(s, "OpenShardCount")), 4);
     cr_assert_eq(json_integer_value(json_object_get(s, "ConsumerCount")), 0);
     cr_assert_str_eq(
         json_string_value(json_object_get(json_object_get(s, "StreamModeDetails"), "StreamMode")),
         "ON_DEMAND");
-    cr_assert_str_eq(json_string_value(json_object_get(s, "StreamStatus")), "CREATING");
     json_decref(out);
 }
 

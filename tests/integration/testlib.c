@@ -24,7 +24,7 @@ struct tl_conn {
 
 const char *tl_endpoint(void)
 {
-    static char ep[512];
+    static _Thread_local char ep[512]; /* writer threads call it at once */
     const char *e = getenv("KINESIS_SIM_ENDPOINT");
     if (!e || !*e)
         cr_assert_fail("KINESIS_SIM_ENDPOINT is not set: start kinesis-sim and export its URL "

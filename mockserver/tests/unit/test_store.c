@@ -818,7 +818,8 @@ static int keep_rec(void *ud, const store_record *r)
     got_recs *g = ud;
     if (g->n < 8) {
         g->len[g->n] = r->data_len;
-        memcpy(g->data[g->n], r->data, r->data_len < 2048 ? r->data_len : 2048);
+        if (r->data_len) /* SQLite gives NULL for an empty blob */
+            memcpy(g->data[g->n], r->data, r->data_len < 2048 ? r->data_len : 2048);
         g->n++;
     }
     return 0;

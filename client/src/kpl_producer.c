@@ -112,6 +112,7 @@ typedef struct pshard {
     int inflight;
     int64_t not_before_ms; /* backoff after failures */
     int backoff_level;
+    int stale; /* a record landed elsewhere than predicted: send nothing more until the map is new */
     double tok_rec, tok_bytes;
     int64_t tok_ms;
 } pshard;
@@ -447,7 +448,7 @@ static void list_free(void *ctx)
 static void apply_map(kinesis_producer *p, kinesis_shard_list *l)
 {
     for (size_t i = 0; i < p->n_shards; i++)
-        p->shards[i]->open = 0;
+        p->shards[i]->open = p->shards[i]->stale = 0;
     size_t n_open = 0;
     for (size_t i = 0; i < l->count; i++)
         if (!l->shards[i].ending_sequence_number)
@@ -532,6 +533,7 @@ static void list_step(kc_op *op, kinesis_error *err, kc_answer *ans)
     if (err) {
         kinesis_error_free(p->map_error);
         p->map_error = err;
+        want_map(p); /* try again after shard_map_refresh_ms */
     } else {
         kinesis_error_free(p->map_error);
         p->map_error = NULL;
@@ -699,6 +701,8 @@ static void put_step(kc_op *op, kinesis_error *err, kc_answer *ans)
         free(res);
     }
     kinesis_error_free(err);
+    if (wrong_shard)
+        s->stale = 1;
     if (wrong_shard || !s->open)
         want_map(p);
     tick(p);
@@ -733,7 +737,7 @@ static int64_t tokens_wait(kinesis_producer *p, pshard *s, size_t bytes)
  * send when it could not for lack of tokens or backoff, -1 when it has nothing to wait for. */
 static int64_t send_shard(kinesis_producer *p, pshard *s, int64_t now)
 {
-    if (!s->q_n || s->inflight >= p->o.max_inflight_per_shard)
+    if (!s->q_n || s->inflight >= p->o.max_inflight_per_shard || s->stale)
         return -1;
     if (now < s->not_before_ms)
         return s->not_before_ms - now;

@@ -586,8 +586,11 @@ kinesis_error *kinesis_deaggregate(const kinesis_read_record *record, kinesis_us
  * client and producer per thread to produce from several threads.
  *
  * Ordering: with max_inflight_per_shard 1 (the default) records of one shard are sent in the order
- * they were put, re-sent entries first; records of one partition key keep their order unless the
- * stream is resharded while some of them wait for a re-send.
+ * they were put, re-sent entries first, so records of one partition key keep their order, except
+ * around a reshard: records waiting for a re-send when it happens, and aggregated records sealed
+ * before it (an aggregated record is routed as a whole by its first user record's hash key, as
+ * the KPL routes it, so after a split it may carry keys of both children to one of them; a
+ * consumer that reads the two children side by side can then see those keys out of order).
  *
  * Example (error handling shortened):
  * @code

@@ -13,7 +13,8 @@
  * the producer reload the shard map (at most every shard_map_refresh_ms); records queued for shards
  * that are no longer open go back through prediction.
  * Hash keys: MD5 of the partition key as a big-endian 128-bit number, or the explicit hash key, as
- * Kinesis maps records to shards (docs/aws-behaviour.md). */
+ * Kinesis maps records to shards (the PutRecords API reference: an MD5 hash maps partition keys
+ * to 128-bit integers, and ExplicitHashKey overrides it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -13,8 +13,8 @@
  * the producer reload the shard map (at most every shard_map_refresh_ms); records queued for shards
  * that are no longer open go back through prediction.
  * Hash keys: MD5 of the partition key as a big-endian 128-bit number, or the explicit hash key, as
- * Kinesis maps records to shards (the PutRecords API reference: an MD5 hash maps partition keys
- * to 128-bit integers, and ExplicitHashKey overrides it). */
+ * Kinesis maps records to shards (PutRecords in fixtures/kinesis-api/service-2.json: an MD5 hash maps
+ * partition keys to 128-bit integers, and ExplicitHashKey overrides it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,7 +443,8 @@ static void reassign(kinesis_producer *p)
 static void list_free(void *ctx)
 {
     kinesis_producer *p = ctx;
-    p->list_op = NULL;
+    if (p)
+        p->list_op = NULL;
 }
 
 static void apply_map(kinesis_producer *p, kinesis_shard_list *l)
@@ -530,6 +531,8 @@ static void list_step(kc_op *op, kinesis_error *err, kc_answer *ans)
         }
     }
     kc_op_finish(op);
+    op->ctx = NULL; /* done with it now: tick below may start the next ListShards */
+    p->list_op = NULL;
     p->st.shard_map_refreshes++;
     if (err) {
         kinesis_error_free(p->map_error);
@@ -886,6 +889,7 @@ static void tick(kinesis_producer *p)
                 if (e != p->map_error)
                     kinesis_error_free(e);
             } else {
+                min_wait(&wait, u->deadline_ms - now);
                 last = u;
                 pp = &u->next;
             }

@@ -678,3 +678,163 @@ Test(kpl, fanout_consumer_reads_everything_across_renewals, .timeout = 60)
     kinesis_client_free(c);
     kp_delete(stream);
 }
+
+/* ------------------------------------------------------------------ backpressure, time to live */
+
+static void count_error(const kinesis_producer_result *r, void *user)
+{
+    sent *s = user;
+    if (r->error && strcmp(r->error->name, "ResourceNotFoundException") == 0 && r->shard_id == NULL)
+        s->failed++;
+    else
+        s->ok++;
+}
+
+Test(kpl, put_refuses_past_the_buffer_limit_and_records_end_at_their_time_to_live, .timeout = 30)
+{
+    char stream[64];
+    tl_unique_name("kpl-missing", stream, sizeof stream); /* never created: no shard map can load */
+    kinesis_client *c = kp_client();
+    kinesis_producer_options po = {0};
+    po.max_buffered_bytes = 1000;
+    po.record_ttl_ms = 500;
+    kinesis_error *err = NULL;
+    kinesis_producer *p = kinesis_producer_new(c, stream, &po, &err);
+    cr_assert_not_null(p);
+    sent s = {0};
+    char data[100];
+    memset(data, 'x', sizeof data);
+    kinesis_record r = {data, sizeof data, "key-1", NULL, NULL};
+    int accepted = 0, rc = KINESIS_PRODUCER_OK;
+    for (int i = 0; i < 100 && (rc = kinesis_producer_put(p, &r, count_error, &s)) == KINESIS_PRODUCER_OK;
+         i++)
+        accepted++;
+    cr_expect_eq(rc, KINESIS_PRODUCER_BUSY, "put never refused");
+    cr_expect(accepted >= 9 && accepted <= 10, "%d records of 105 bytes accepted under a 1000-byte limit",
+              accepted);
+    kinesis_record bad = {data, sizeof data, "", NULL, NULL};
+    cr_expect_eq(kinesis_producer_put(p, &bad, count_error, &s), KINESIS_PRODUCER_INVALID);
+    kinesis_record bad_ehk = {data, sizeof data, "k", "12x", NULL};
+    cr_expect_eq(kinesis_producer_put(p, &bad_ehk, count_error, &s), KINESIS_PRODUCER_INVALID);
+    int64_t t0 = mono_ms();
+    cr_expect_eq(kinesis_producer_flush_wait(p, 5000), 0,
+                 "records not finished 5 s after their 500 ms time to live");
+    int64_t waited = mono_ms() - t0;
+    cr_expect_eq(s.failed, (size_t)accepted, "%zu of %d records failed with the ListShards error", s.failed,
+                 accepted);
+    cr_expect_eq(s.ok, 0);
+    cr_expect(waited >= 400, "records ended after %lld ms, before their time to live", (long long)waited);
+    cr_expect_eq(kinesis_producer_put(p, &r, count_error, &s), KINESIS_PRODUCER_OK,
+                 "room again once they ended");
+    kinesis_producer_free(p); /* the last one is cancelled */
+    cr_expect_eq(s.ok, 1, "the record outstanding at free got its callback");
+    kinesis_client_free(c);
+}
+
+/* ------------------------------------------------------------------ results, expired iterators */
+
+typedef struct where {
+    char seq[64][64];
+    uint64_t sub[64];
+    int done[64];
+} where;
+
+typedef struct where_slot {
+    where *w;
+    int i;
+} where_slot;
+
+static void on_where_slot(const kinesis_producer_result *r, void *user)
+{
+    where_slot *ws = user;
+    if (r->error || !r->sequence_number)
+        return;
+    snprintf(ws->w->seq[ws->i], sizeof ws->w->seq[ws->i], "%s", r->sequence_number);
+    ws->w->sub[ws->i] = r->sub_sequence_number;
+    ws->w->done[ws->i] = 1 + r->aggregated;
+}
+
+static where *check_where;
+static size_t where_mismatch, where_checked;
+
+static void on_batch_where(const kinesis_consumer_batch *b, void *user)
+{
+    got *g = user;
+    for (size_t i = 0; i < b->count; i++) {
+        unsigned long n = 0;
+        if (sscanf((const char *)b->records[i].data, "r%8lu", &n) == 1 && n < 64) {
+            where_checked++;
+            if (strcmp(check_where->seq[n], b->records[i].sequence_number) != 0 ||
+                check_where->sub[n] != b->records[i].sub_sequence_number)
+                where_mismatch++;
+        }
+    }
+    on_batch(b, g);
+}
+
+Test(kpl, callbacks_name_the_sequence_and_sub_sequence_the_consumer_sees, .timeout = 30)
+{
+    char stream[64];
+    tl_unique_name("kpl-where", stream, sizeof stream);
+    kp_create(stream, 1);
+    kinesis_client *c = kp_client();
+    kinesis_producer *p = kinesis_producer_new(c, stream, NULL, NULL);
+    cr_assert_not_null(p);
+    static where w;
+    memset(&w, 0, sizeof w);
+    where_slot slots[64];
+    char data[64][16];
+    for (int i = 0; i < 64; i++) {
+        slots[i] = (where_slot){&w, i};
+        record_text(data[i], sizeof data[i], (size_t)i, 0);
+        kinesis_record r = {data[i], strlen(data[i]), "key-2", NULL, NULL};
+        cr_assert_eq(kinesis_producer_put(p, &r, on_where_slot, &slots[i]), KINESIS_PRODUCER_OK);
+    }
+    cr_assert_eq(kinesis_producer_flush_wait(p, 10000), 0);
+    for (int i = 0; i < 64; i++) {
+        cr_assert_eq(w.done[i], 2, "record %d: no aggregated success", i);
+        cr_expect_str_eq(w.seq[i], w.seq[0], "64 records put at once share one aggregated record");
+        cr_expect_eq(w.sub[i], (uint64_t)i, "record %d has sub-sequence %llu", i,
+                     (unsigned long long)w.sub[i]);
+    }
+    kinesis_producer_free(p);
+    /* the consumer sees the same numbers; an ExpiredIteratorException on its 2nd GetRecords is recovered */
+    char rule[512];
+    snprintf(rule, sizeof rule,
+             "{\"match\": {\"operations\": [\"GetRecords\"], \"stream\": \"%s\"}, \"when\": {\"nth\": 2},"
+             " \"effect\": {\"error\": \"ExpiredIteratorException\"}}",
+             stream);
+    json_int_t id = add_rule(rule);
+    /* more records after the aggregated one, so there is something to read after the failure */
+    kinesis_record more = {"r00000064", 9, "key-2", NULL, NULL};
+    kinesis_put_record_result *res = NULL;
+    cr_assert_null(kinesis_put_record(c, stream, &more, &res));
+    kinesis_put_record_result_free(res);
+    check_where = &w;
+    got g;
+    got_init(&g, 65);
+    kinesis_consumer_options co = {0};
+    co.idle_interval_ms = 200;
+    co.max_records = 1; /* one Kinesis record per call: the aggregated one, then the failure, then the last */
+    kinesis_consumer_callbacks cb = {on_batch_where, NULL, on_cons_error, &g};
+    kinesis_consumer *k = kinesis_consumer_new(c, stream, &co, &cb, NULL);
+    cr_assert_not_null(k);
+    cr_assert_null(kinesis_consumer_start(k));
+    int64_t end = mono_ms() + 10000;
+    while (g.distinct < 65 && mono_ms() < end)
+        kinesis_client_run(c, 100);
+    for (int i = 0; i < 5; i++)
+        kinesis_client_run(c, 100);
+    kinesis_consumer_free(k);
+    long long fired = rule_fired(id);
+    del_rule(id);
+    cr_expect_eq(fired, 1, "the ExpiredIteratorException rule fired %lld times", fired);
+    cr_expect_eq(where_checked, 64);
+    cr_expect_eq(where_mismatch, 0, "%zu records read with other numbers than their callbacks gave",
+                 where_mismatch);
+    cr_expect_eq(g.distinct, 65, "%zu of 65 records read", g.distinct);
+    cr_expect_eq(g.dups, 0, "%zu delivered twice after the expired iterator", g.dups);
+    free(g.seen);
+    kinesis_client_free(c);
+    kp_delete(stream);
+}

@@ -12,6 +12,7 @@
  * Each test uses its own streams, so they run beside the other suites. Records carry their
  * number ("r00000042") and partition key so loss, duplicates and order are checked exactly. */
 #include <criterion/criterion.h>
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -639,7 +640,9 @@ Test(kpl, restart_resumes_after_the_checkpoint_inside_an_aggregated_record, .tim
 
 /* ------------------------------------------------------------------ enhanced fan-out */
 
-Test(kpl, fanout_consumer_reads_everything_across_renewals, .timeout = 60)
+/* Renewing sooner than AWS's 5-second re-subscribe rule: the new subscription is refused with
+ * ResourceInUseException until the old one is gone, and the consumer waits and tries again. */
+Test(kpl, fanout_consumer_renewing_early_rides_out_resource_in_use, .timeout = 60)
 {
     char stream[64];
     tl_unique_name("kpl-efo", stream, sizeof stream);
@@ -837,4 +840,105 @@ Test(kpl, callbacks_name_the_sequence_and_sub_sequence_the_consumer_sees, .timeo
     free(g.seen);
     kinesis_client_free(c);
     kp_delete(stream);
+}
+
+/* The service ends every subscription after 5 minutes: a simulator of this test's own has its clock
+ * moved past that, and the consumer must subscribe again from where it was, losing nothing. */
+static long sim_post_get(const char *url, const char *path, const char *body, char **out)
+{
+    CURL *h = curl_easy_init();
+    char full[256];
+    snprintf(full, sizeof full, "%s%s", url, path);
+    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
+    FILE *mem = NULL;
+    size_t len = 0;
+    char *buf = NULL;
+    mem = open_memstream(&buf, &len);
+    curl_easy_setopt(h, CURLOPT_URL, full);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, mem);
+    if (body)
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    long status = 0;
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    fclose(mem);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(h);
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return status;
+}
+
+static long subscribe_ok_count(const char *url)
+{
+    char *m = NULL;
+    sim_post_get(url, "/_sim/metrics", NULL, &m);
+    const char *k = "kinesis_sim_requests_total{operation=\"SubscribeToShard\",outcome=\"ok\"} ";
+    const char *p = m ? strstr(m, k) : NULL;
+    long n = p ? atol(p + strlen(k)) : -1;
+    free(m);
+    return n;
+}
+
+Test(kpl, fanout_consumer_resubscribes_when_the_5_minute_subscription_ends, .timeout = 60)
+{
+    tl_sim sim;
+    const char *args[] = {"--db", ":memory:", "--create-delay-ms", "50", "--log-level", "warn", NULL};
+    tl_sim_options so = {0};
+    so.args = args;
+    cr_assert_eq(tl_sim_start(&sim, &so), 0, "kinesis-sim did not start: %s", sim.printed);
+    kinesis_client_options o = {0};
+    o.endpoint = sim.url;
+    o.region = TL_REGION;
+    o.access_key_id = TL_ACCESS_KEY;
+    o.secret_access_key = "x";
+    kinesis_client *c = kinesis_client_new(&o, NULL);
+    cr_assert_not_null(c);
+    cr_assert_null(kinesis_create_stream(c, "efo-life", 2));
+    cr_assert_null(kinesis_wait_for_stream_active(c, "efo-life", 10000, 50));
+    enum { MAX = 2000 };
+    got g;
+    got_init(&g, MAX);
+    kinesis_consumer_options co = {0};
+    co.mode = KINESIS_CONSUMER_FANOUT;
+    co.consumer_name = "life";
+    co.idle_interval_ms = 200;
+    kinesis_consumer_callbacks cb = {on_batch, NULL, on_cons_error, &g};
+    kinesis_consumer *k = kinesis_consumer_new(c, "efo-life", &co, &cb, NULL);
+    cr_assert_not_null(k);
+    kinesis_error *err = kinesis_consumer_start(k);
+    cr_assert_null(err, "start: %s", err ? err->message : "");
+    kinesis_producer *p = kinesis_producer_new(c, "efo-life", NULL, NULL);
+    sent s = {0};
+    size_t n = 0;
+    pump(c, p, &s, &n, MAX, 1000, 200);
+    cr_assert_eq(kinesis_producer_flush_wait(p, 10000), 0);
+    int64_t end = mono_ms() + 10000;
+    while (g.distinct < n && mono_ms() < end)
+        kinesis_client_run(c, 50);
+    cr_assert_eq(g.distinct, n, "before the clock moved: %zu of %zu", g.distinct, n);
+    long before = subscribe_ok_count(sim.url);
+    cr_assert_eq(sim_post_get(sim.url, "/_sim/clock", "{\"advance_ms\": 301000}", NULL), 200);
+    pump(c, p, &s, &n, MAX, 1500, 200);
+    cr_assert_eq(kinesis_producer_flush_wait(p, 10000), 0);
+    end = mono_ms() + 15000;
+    while (g.distinct < n && mono_ms() < end)
+        kinesis_client_run(c, 50);
+    long after = subscribe_ok_count(sim.url);
+    fprintf(stderr, "kpl: fan-out: %zu records, subscriptions %ld before the clock moved, %ld after\n", n,
+            before, after);
+    cr_expect_eq(before, 2, "one subscription per shard at first (%ld)", before);
+    cr_expect(after >= 4, "the ended subscriptions were renewed (%ld subscriptions)", after);
+    cr_expect_eq(g.distinct, n, "%zu of %zu records delivered", g.distinct, n);
+    cr_expect_eq(g.dups, 0, "%zu delivered twice across the renewal", g.dups);
+    cr_expect_eq(g.out_of_order, 0);
+    kinesis_producer_free(p);
+    kinesis_consumer_free(k);
+    kinesis_client_free(c);
+    free(g.seen);
+    cr_expect_eq(tl_sim_stop(&sim), 0);
 }

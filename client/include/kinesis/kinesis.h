@@ -582,8 +582,8 @@ kinesis_error *kinesis_deaggregate(const kinesis_read_record *record, kinesis_us
  * kinesis_client_run() (or kinesis_client_fdset/timeout with kinesis_client_run(client, 0)), like
  * every asynchronous call of that client; its callbacks run inside kinesis_client_run(), on the
  * thread that runs it. Nothing of it is thread-safe: call every kinesis_producer_* function from that
- * same thread (callbacks included; from a callback, not kinesis_producer_flush_wait()). Use one
- * client and producer per thread to produce from several threads.
+ * same thread (callbacks included; but from a callback neither kinesis_producer_flush_wait() nor
+ * kinesis_producer_free()). Use one client and producer per thread to produce from several threads.
  *
  * Ordering: with max_inflight_per_shard 1 (the default) records of one shard are sent in the order
  * they were put, re-sent entries first, so records of one partition key keep their order, except
@@ -777,7 +777,8 @@ typedef struct kinesis_consumer_options {
  *
  * Threads: like the producer, driven by kinesis_client_run() of its client on one thread; callbacks
  * run inside it; no function of it is thread-safe. kinesis_consumer_start() is blocking (it loads
- * checkpoints and, in FANOUT mode, registers the consumer) and must not be called from a callback.
+ * checkpoints and, in FANOUT mode, registers the consumer); neither it nor kinesis_consumer_free()
+ * may be called from a callback (stop the loop, then free).
  *
  * Example:
  * @code

@@ -10,7 +10,9 @@
 # standard-input line), get with each of the five iterator types, call OPERATION JSON (argument
 # and '-'), an error (a missing stream: exit 1 and the error name on stderr), `sign` on official
 # SigV4 vectors (fixtures/sigv4/v4: canonical request, string to sign and signature must match the
-# files), tail for a bounded time with records put meanwhile, and AWS's conventions (issue 14): the
+# files), tail for a bounded time with records put meanwhile, produce (aggregated and not, its
+# progress line on a terminal) read back by tail as lines and resumed through --checkpoint, and
+# AWS's conventions (issue 14): the
 # endpoint from --endpoint/--endpoint-url, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL,
 # KINESIS_ENDPOINT in that order, a stderr note when there is none, global options after the
 # command, numbers printed as the server sent them, exit 2 for usage errors, --timestamp 0 and ISO
@@ -546,6 +548,11 @@ expect_ok "produce (aggregated)" && pass "produce (aggregated)"
 seq 1 20 | sed 's/^/plain-/' | k produce "$S2" --no-aggregate --rate 50 >"$TMP/out" 2>"$TMP/err"
 rc=$?
 expect_ok "produce --no-aggregate --rate 50" && pass "produce --no-aggregate --rate 50"
+if [ -s "$TMP/err" ]; then
+    fail "produce without a terminal" "printed on stderr: $(first "$TMP/err")"
+else
+    pass "produce without a terminal (no progress line)"
+fi
 run tail-ckpt1 k tail "$S2" --from trim-horizon --max-records 150 --checkpoint "$TMP/ckpt" --interval-ms 200
 cp "$TMP/out" "$TMP/tail1"
 run tail-ckpt2 k tail "$S2" --from trim-horizon --max-records 170 --checkpoint "$TMP/ckpt" --interval-ms 200
@@ -566,6 +573,18 @@ if [ "$rc" -eq 0 ] && grep -q '"SubSequenceNumber"' "$TMP/out"; then
     pass "tail --format json (aggregated records show SubSequenceNumber)"
 else
     fail "tail --format json" "exit $rc, no SubSequenceNumber in: $(first "$TMP/out")"
+fi
+
+# With stderr on a terminal (script(1) gives it a pseudo-terminal) the progress line appears.
+if command -v script >/dev/null 2>&1; then
+    seq 1 100 >"$TMP/tty.in"
+    timeout 30 script -qec "\"$KIN\" --endpoint \"$ENDPOINT\" produce \"$S2\" <\"$TMP/tty.in\" >/dev/null" /dev/null \
+        >"$TMP/tty.out" 2>&1
+    if tr '\r' '\n' <"$TMP/tty.out" | grep -q '^sent 100 records (.*/s), 0 re-sent, [0-9]* throttled'; then
+        pass "produce on a terminal (progress line: records sent, per second, re-sent, throttled)"
+    else
+        fail "produce on a terminal" "no final progress line in: $(tr '\r' '|' <"$TMP/tty.out" | cut -c1-200)"
+    fi
 fi
 
 # ------------------------------------------------------------------ delete

@@ -3,7 +3,8 @@
  * records are de-aggregated) and checkpoints after every batch into a file, so running it again
  * resumes where it stopped. It stops after SECONDS (default 10).
  *
- *   kcl_consumer STREAM CHECKPOINT_FILE [SECONDS]   (endpoint from KINESIS_ENDPOINT; region and
+ *   kcl_consumer STREAM CHECKPOINT_FILE [SECONDS]   (endpoint from AWS_ENDPOINT_URL_KINESIS,
+ *                                                   AWS_ENDPOINT_URL or KINESIS_ENDPOINT; region and
  *                                                   credentials from the usual AWS_* variables) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +41,7 @@ int main(int argc, char **argv)
         return 2;
     }
     int seconds = argc == 4 ? atoi(argv[3]) : 10;
-    kinesis_client_options o = {0};
-    o.endpoint = getenv("KINESIS_ENDPOINT");
+    kinesis_client_options o = {0}; /* endpoint, region, credentials: as the AWS SDKs find them */
     kinesis_error *err = NULL;
     kinesis_client *c = kinesis_client_new(&o, &err);
     if (!c) {

@@ -4,7 +4,8 @@
  * by the client's event loop: the program calls kinesis_client_run() whenever put says the buffer
  * is full, and kinesis_producer_flush_wait() at the end.
  *
- *   kpl_producer STREAM [COUNT]   (endpoint from KINESIS_ENDPOINT, e.g. http://127.0.0.1:4567;
+ *   kpl_producer STREAM [COUNT]   (endpoint from AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL or
+ *                                  KINESIS_ENDPOINT, e.g. http://127.0.0.1:4567;
  *                                  region and credentials from the usual AWS_* variables or profile) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +36,7 @@ int main(int argc, char **argv)
         return 2;
     }
     long count = argc == 3 ? atol(argv[2]) : 10000;
-    kinesis_client_options o = {0};
-    o.endpoint = getenv("KINESIS_ENDPOINT");
+    kinesis_client_options o = {0}; /* endpoint, region, credentials: as the AWS SDKs find them */
     kinesis_error *err = NULL;
     kinesis_client *c = kinesis_client_new(&o, &err);
     if (!c) {

@@ -677,10 +677,10 @@ kinesis_consumer *kinesis_consumer_new(kinesis_client *client, const char *strea
                    "Non empty argument required: consumer_name or consumer_arn (enhanced fan-out)");
     else if (opts &&
              (opts->initial_position == KINESIS_ITERATOR_AFTER_SEQUENCE_NUMBER ||
-              (opts->initial_position == KINESIS_ITERATOR_AT_TIMESTAMP && opts->initial_timestamp_ms <= 0)))
-        e = kc_err(
-            KINESIS_ERROR_LIBRARY, KINESIS_ERR_INVALID_PARAMETER, 0,
-            "Wrong type of argument: initial_position (TRIM_HORIZON, LATEST or AT_TIMESTAMP with a time)");
+              (opts->initial_position == KINESIS_ITERATOR_AT_TIMESTAMP && opts->initial_timestamp_ms < 0)))
+        e = kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_INVALID_PARAMETER, 0,
+                   "Wrong type of argument: initial_position (TRIM_HORIZON, LATEST or AT_TIMESTAMP with a "
+                   "time >= 0)");
     kinesis_consumer *c = e ? NULL : calloc(1, sizeof *c);
     if (!e && !c)
         e = kc_err_nomem();

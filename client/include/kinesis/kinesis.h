@@ -749,7 +749,7 @@ typedef struct kinesis_consumer_options {
      *  appear later (children of a reshard) start at TRIM_HORIZON. With LATEST, shards already
      *  closed at start are skipped. */
     kinesis_iterator_type initial_position;
-    int64_t initial_timestamp_ms;          /**< for AT_TIMESTAMP */
+    int64_t initial_timestamp_ms;          /**< for AT_TIMESTAMP: ms since the epoch, >= 0 */
     kinesis_checkpoint_store *checkpoints; /**< NULL: none (start every shard at initial_position);
                                                 the consumer owns it and frees it */
     int max_records;                       /**< GetRecords Limit; default 10000 */

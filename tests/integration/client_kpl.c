@@ -884,15 +884,24 @@ static long subscribe_ok_count(const char *url)
     return n;
 }
 
-Test(kpl, fanout_consumer_resubscribes_when_the_5_minute_subscription_ends, .timeout = 60)
+static tl_sim life_sim;
+
+/* After the test, a failed one too: never leave its simulator behind. */
+static void stop_life_sim(void)
 {
-    tl_sim sim;
+    if (life_sim.pid > 0)
+        tl_sim_stop(&life_sim);
+}
+
+Test(kpl, fanout_consumer_resubscribes_when_the_5_minute_subscription_ends, .timeout = 60,
+     .fini = stop_life_sim)
+{
     const char *args[] = {"--db", ":memory:", "--create-delay-ms", "50", "--log-level", "warn", NULL};
     tl_sim_options so = {0};
     so.args = args;
-    cr_assert_eq(tl_sim_start(&sim, &so), 0, "kinesis-sim did not start: %s", sim.printed);
+    cr_assert_eq(tl_sim_start(&life_sim, &so), 0, "kinesis-sim did not start: %s", life_sim.printed);
     kinesis_client_options o = {0};
-    o.endpoint = sim.url;
+    o.endpoint = life_sim.url;
     o.region = TL_REGION;
     o.access_key_id = TL_ACCESS_KEY;
     o.secret_access_key = "x";
@@ -921,14 +930,14 @@ Test(kpl, fanout_consumer_resubscribes_when_the_5_minute_subscription_ends, .tim
     while (g.distinct < n && mono_ms() < end)
         kinesis_client_run(c, 50);
     cr_assert_eq(g.distinct, n, "before the clock moved: %zu of %zu", g.distinct, n);
-    long before = subscribe_ok_count(sim.url);
-    cr_assert_eq(sim_post_get(sim.url, "/_sim/clock", "{\"advance_ms\": 301000}", NULL), 200);
+    long before = subscribe_ok_count(life_sim.url);
+    cr_assert_eq(sim_post_get(life_sim.url, "/_sim/clock", "{\"advance_ms\": 301000}", NULL), 200);
     pump(c, p, &s, &n, MAX, 1500, 200);
     cr_assert_eq(kinesis_producer_flush_wait(p, 10000), 0);
     end = mono_ms() + 15000;
     while (g.distinct < n && mono_ms() < end)
         kinesis_client_run(c, 50);
-    long after = subscribe_ok_count(sim.url);
+    long after = subscribe_ok_count(life_sim.url);
     fprintf(stderr, "kpl: fan-out: %zu records, subscriptions %ld before the clock moved, %ld after\n", n,
             before, after);
     cr_expect_eq(before, 2, "one subscription per shard at first (%ld)", before);
@@ -940,5 +949,5 @@ Test(kpl, fanout_consumer_resubscribes_when_the_5_minute_subscription_ends, .tim
     kinesis_consumer_free(k);
     kinesis_client_free(c);
     free(g.seen);
-    cr_expect_eq(tl_sim_stop(&sim), 0);
+    cr_expect_eq(tl_sim_stop(&life_sim), 0);
 }

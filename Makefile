@@ -16,7 +16,7 @@ VERSION    := 0.1.0
 BUILD      ?= build
 PREFIX     ?= /usr/local
 CC         ?= cc
-PKGS       := libmicrohttpd libcurl openssl sqlite3 jansson libcbor libnghttp2
+PKGS       := libmicrohttpd libcurl openssl sqlite3 jansson libcbor libnghttp2 libprotobuf-c
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CRIT_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
@@ -74,10 +74,11 @@ INC_PUBLIC := -Iclient/include
 INC_SHARED := -iquote client/shared/include
 INC         = $(INC_PUBLIC) $(INC_SHARED)
 $(BUILD)/obj/client/shared/%.o: INC = $(INC_SHARED)
-$(BUILD)/obj/client/src/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -iquote client/src
+$(BUILD)/obj/client/src/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -iquote client/src -iquote $(BUILD)/gen
 # libkinesis exports only what kinesis.h declares (its visibility pragma); ci/check-symbols checks.
 $(BUILD)/obj/client/shared/%.o: VIS = -fvisibility=hidden
 $(BUILD)/obj/client/src/%.o: VIS = -fvisibility=hidden
+$(BUILD)/obj/gen/kpl_aggregation.pb-c.o: VIS = -fvisibility=hidden
 $(BUILD)/obj/client/tests/%.o: INC = $(INC_PUBLIC) $(INC_SHARED) -iquote client/src
 $(BUILD)/obj/mockserver/%.o: INC = -iquote mockserver $(INC_PUBLIC) $(INC_SHARED) -iquote $(BUILD)/gen
 $(BUILD)/obj/gen/%.o: INC =
@@ -96,7 +97,10 @@ CONF_SRC   := $(wildcard conformance/*.c)
 GEN_SRC    := $(BUILD)/gen/model_data.c
 
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/obj/%.o)
-CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o) $(SHARED_OBJ)
+# The KPL aggregated record (client/src/kpl_aggregation.proto) is compiled by protoc-c into
+# $(BUILD)/gen at build time and linked into libkinesis (client/src/aggregation.c uses it).
+PROTO_GEN  := $(BUILD)/gen/kpl_aggregation.pb-c.c
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o) $(SHARED_OBJ) $(BUILD)/obj/gen/kpl_aggregation.pb-c.o
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 SIM_OBJ    := $(SIM_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/model_data.o
 SIM_LIBOBJ := $(filter-out $(BUILD)/obj/mockserver/main.o,$(SIM_OBJ))
@@ -181,6 +185,14 @@ $(BUILD)/obj/gen/model_data.o: $(GEN_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 $(SIM_OBJ) $(CONF_OBJ): | $(GEN_SRC)
+$(PROTO_GEN): client/src/kpl_aggregation.proto
+	@mkdir -p $(dir $@)
+	protoc-c --c_out=$(BUILD)/gen -Iclient/src $<
+$(BUILD)/gen/kpl_aggregation.pb-c.h: $(PROTO_GEN)
+$(BUILD)/obj/gen/kpl_aggregation.pb-c.o: $(PROTO_GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(CLIENT_SRC:%.c=$(BUILD)/obj/%.o): | $(BUILD)/gen/kpl_aggregation.pb-c.h
 
 $(BUILD)/libkinesis.a: $(CLIENT_OBJ)
 	@mkdir -p $(dir $@)

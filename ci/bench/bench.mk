@@ -37,3 +37,14 @@ bench-peers: $(BUILD)/kinesis-sim $(BUILD)/loadgen
 
 durability: $(BUILD)/kinesis-sim $(BUILD)/crash-test
 	$(BUILD)/crash-test $(BUILD)/kinesis-sim
+
+# make bench-producer: the producer's records/s into kinesis-sim with throttling off, aggregated
+# and not (ci/bench/producer-run; BENCH_RUNS, BENCH_SECONDS, BENCH_SIZE, BENCH_SHARDS).
+.PHONY: bench-producer
+$(BUILD)/producer-bench: INC = $(INC_PUBLIC)
+$(BUILD)/producer-bench: ci/bench/producer_bench.c $(BUILD)/libkinesis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libkinesis.a $(LDLIBS_ALL)
+
+bench-producer: $(BUILD)/kinesis-sim $(BUILD)/kinesis $(BUILD)/producer-bench
+	@BUILD=$(BUILD) sh ci/bench/producer-run

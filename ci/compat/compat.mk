@@ -5,7 +5,7 @@
 # never depends on this. COMPAT_ARGS passes client names, e.g. COMPAT_ARGS="boto3 js-http1".
 # The client "kinesalite" is the self-check of the recorded conformance cases (ci/compat/kinesalite).
 .PHONY: compat
-compat: $(BUILD)/kinesis-sim $(BUILD)/kinesis-conform
+compat: $(BUILD)/kinesis-sim $(BUILD)/kinesis-conform $(BUILD)/kinesis
 	@BUILD=$(BUILD) sh ci/compat/run $(if $(ENDPOINT),--endpoint $(ENDPOINT)) $(COMPAT_ARGS)
 
 # `make compat-selftest`: proves each installed client's flow fails, naming the field, when a

@@ -26,6 +26,7 @@ int fuzz_json_fast_one(const uint8_t *data, size_t size);
 int fuzz_cbor_one(const uint8_t *data, size_t size);
 int fuzz_eventstream_one(const uint8_t *data, size_t size);
 int fuzz_client_one(const uint8_t *data, size_t size);
+int fuzz_deaggregate_one(const uint8_t *data, size_t size);
 int fuzz_auth_one(const uint8_t *data, size_t size);
 int fuzz_faults_one(const uint8_t *data, size_t size);
 int fuzz_base64_one(const uint8_t *data, size_t size);
@@ -140,6 +141,10 @@ Test(fuzz_replay, eventstream, .timeout = 300)
 Test(fuzz_replay, client, .timeout = 300)
 {
     replay("client", fuzz_client_one);
+}
+Test(fuzz_replay, deaggregate, .timeout = 300)
+{
+    replay("deaggregate", fuzz_deaggregate_one);
 }
 Test(fuzz_replay, auth, .timeout = 300)
 {

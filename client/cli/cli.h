@@ -61,6 +61,7 @@ int cmd_list_shards(const cli_globals *g, int argc, char **argv);
 int cmd_put(const cli_globals *g, int argc, char **argv);
 int cmd_get(const cli_globals *g, int argc, char **argv);
 int cmd_tail(const cli_globals *g, int argc, char **argv);
+int cmd_produce(const cli_globals *g, int argc, char **argv); /* cmd_produce.c */
 int cmd_subscribe(const cli_globals *g, int argc, char **argv);
 int cmd_call(const cli_globals *g, int argc, char **argv);
 

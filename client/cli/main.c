@@ -30,7 +30,8 @@ static void usage(FILE *f)
         "  list-shards NAME [--format text|json]                 every shard, closed ones too\n"
         "  put NAME --partition-key K (DATA | --file F | stdin)  write records (stdin: one per line)\n"
         "  get NAME --shard ID --iterator-type TYPE [--limit N]  read one batch from a shard\n"
-        "  tail NAME [--from TYPE]                               follow every shard until interrupted\n"
+        "  tail NAME [--from TYPE] [--checkpoint F] [--efo C]    follow every shard until interrupted\n"
+        "  produce NAME [--aggregate|--no-aggregate] [--rate N]  stdin lines through the KPL-style producer\n"
         "  subscribe CONSUMER_ARN SHARD_ID [--from TYPE]         enhanced fan-out: print pushed records\n"
         "  call OPERATION [JSON|-]                               any operation, JSON in and out\n"
         "  sign --context F --request F                          show how a raw request is signed\n"
@@ -406,6 +407,7 @@ static const struct {
     {"put", cmd_put},
     {"get", cmd_get},
     {"tail", cmd_tail},
+    {"produce", cmd_produce},
     {"subscribe", cmd_subscribe},
     {"call", cmd_call},
 };

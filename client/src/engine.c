@@ -103,6 +103,7 @@ void kc_op_send(kc_op *op, const char *operation, const char *body, int64_t dela
     }
     op->attempt = 0;
     op->delays_total_ms = 0;
+    op->timer = 0;
     op->state = KC_OP_WAITING;
     op->wake_at_ms = now_ms(op->client) + (delay_ms > 0 ? delay_ms : 0);
 }
@@ -110,6 +111,14 @@ void kc_op_send(kc_op *op, const char *operation, const char *body, int64_t dela
 void kc_op_finish(kc_op *op)
 {
     op->state = KC_OP_DONE;
+}
+
+void kc_op_timer(kc_op *op, int64_t delay_ms)
+{
+    op->timer = 1;
+    op->state = KC_OP_WAITING;
+    /* at least 1 ms: a step that re-arms its timer must not be fired again in the same pass */
+    op->wake_at_ms = now_ms(op->client) + (delay_ms > 1 ? delay_ms : 1);
 }
 
 void kc_op_abort(kc_op *op)
@@ -412,6 +421,12 @@ static void fire_due(kinesis_client *c)
             }
         if (!due)
             return;
+        if (due->timer) { /* a timer (kc_op_timer): the step runs with no answer */
+            due->timer = 0;
+            kc_answer ans = {0, (char *)"", 0, NULL, 0};
+            deliver(due, NULL, &ans);
+            continue;
+        }
         if (due->pending_err) {
             kinesis_error *err = due->pending_err;
             due->pending_err = NULL;

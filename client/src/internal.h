@@ -136,6 +136,7 @@ struct kc_op {
      * the transfer (the step then gets a Transport error: set no_retry first). */
     int (*sink)(kc_op *op, const uint8_t *data, size_t len);
     int abort_requested; /* kc_op_abort() from inside a sink: destroyed after the transfer step */
+    int timer;           /* kc_op_timer(): the wake-up calls the step instead of sending */
 };
 enum { KC_OP_WAITING = 1, KC_OP_INFLIGHT = 2, KC_OP_DONE = 3 };
 
@@ -143,6 +144,10 @@ enum { KC_OP_WAITING = 1, KC_OP_INFLIGHT = 2, KC_OP_DONE = 3 };
 kc_op *kc_op_new(kinesis_client *client, kc_step_fn step, void *ctx, kc_free_fn free_ctx);
 /* Send operation with body (copied) after delay_ms; starts a new logical call (attempts reset). */
 void kc_op_send(kc_op *op, const char *operation, const char *body, int64_t delay_ms);
+/* Call the step after delay_ms with no error and an empty answer (status 0, attempts 0), sending
+ * nothing: a timer for the producer and consumer (kpl_producer.c, kcl_consumer.c), which the step
+ * re-arms or replaces with kc_op_send, or ends with kc_op_finish. */
+void kc_op_timer(kc_op *op, int64_t delay_ms);
 /* Deliver err to the step at the next kinesis_client_run (argument errors). */
 void kc_op_fail(kc_op *op, kinesis_error *err);
 /* End the op: frees ctx and the op (after the current step returns). */
@@ -239,5 +244,35 @@ kinesis_error *kc_parse_describe_stream_summary(const char *body, size_t len, ki
 /* Append a ListStreams page; *more set from HasMoreStreams; *next_token from NextToken (or NULL). */
 kinesis_error *kc_parse_list_streams(const char *body, size_t len, kinesis_string_list *list, int *more,
                                      char **next_token);
+
+/* ------------------------------------------------------------------ KPL aggregation (aggregation.c) */
+
+#define KC_AGG_MAGIC_LEN 4
+#define KC_AGG_MD5_LEN 16
+/* Bytes of v as a protobuf varint. */
+size_t kc_varint_size(uint64_t v);
+/* The size bookkeeping of one aggregated record being filled (the producer's): what the record
+ * would weigh with one more user record, without encoding it. Keys are borrowed until reset. */
+typedef struct kc_agg kc_agg;
+kc_agg *kc_agg_new(void);
+void kc_agg_free(kc_agg *a);
+void kc_agg_reset(kc_agg *a);
+size_t kc_agg_count(const kc_agg *a);
+/* Magic + message + MD5 bytes of the records added so far. */
+size_t kc_agg_size(const kc_agg *a);
+/* The same with one more record (pk required, ehk may be NULL). */
+size_t kc_agg_size_with(const kc_agg *a, const char *pk, const char *ehk, size_t data_len);
+/* Count one more record. 0, or -1 when out of memory. */
+int kc_agg_add(kc_agg *a, const char *pk, const char *ehk, size_t data_len);
+
+/* ------------------------------------------------------------------ hash keys (kpl_producer.c) */
+
+/* A 128-bit hash key: MD5 of a partition key read big-endian, or a decimal ExplicitHashKey. */
+__extension__ typedef unsigned __int128 kc_u128;
+kc_u128 kc_hash_partition_key(const char *pk);
+/* Parse a decimal hash key (0 .. 2^128-1). 0 on success, -1 when not one. */
+int kc_parse_hash_key(const char *text, kc_u128 *out);
+/* Decimal text of v into buf (at least 40 bytes). */
+void kc_format_hash_key(kc_u128 v, char *buf);
 
 #endif

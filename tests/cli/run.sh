@@ -10,7 +10,9 @@
 # standard-input line), get with each of the five iterator types, call OPERATION JSON (argument
 # and '-'), an error (a missing stream: exit 1 and the error name on stderr), `sign` on official
 # SigV4 vectors (fixtures/sigv4/v4: canonical request, string to sign and signature must match the
-# files), tail for a bounded time with records put meanwhile, and AWS's conventions (issue 14): the
+# files), tail for a bounded time with records put meanwhile, produce (aggregated and not, its
+# progress line on a terminal) read back by tail as lines and resumed through --checkpoint, and
+# AWS's conventions (issue 14): the
 # endpoint from --endpoint/--endpoint-url, AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL,
 # KINESIS_ENDPOINT in that order, a stderr note when there is none, global options after the
 # command, numbers printed as the server sent them, exit 2 for usage errors, --timestamp 0 and ISO
@@ -58,6 +60,7 @@ k() { timeout 30 "$KIN" --endpoint "$ENDPOINT" "$@"; }
 
 cleanup() {
     k delete-stream "$STREAM" >/dev/null 2>&1
+    k delete-stream "$STREAM-kpl" >/dev/null 2>&1
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -530,6 +533,58 @@ if [ "$rc" -eq 0 ] && [ "$(grep -c '^shardId-[0-9]*	OPEN	' "$TMP/out")" -eq 2 ];
     pass "list-shards --format text"
 else
     fail "list-shards --format text" "exit $rc: $(first "$TMP/out")"
+fi
+
+# ------------------------------------------------------------------ produce, tail --checkpoint
+
+# produce: 300 lines aggregated (the default) and 20 not, on a stream of two shards; then tail
+# prints them as lines (de-aggregated), a second tail with the same --checkpoint file prints exactly
+# the rest, and --format json shows the sub-sequence numbers of aggregated records.
+S2="$STREAM-kpl"
+k create-stream "$S2" --shards 2 --wait >/dev/null 2>&1
+seq 1 300 | sed 's/^/agg-/' >"$TMP/agg.in"
+run produce k produce "$S2" <"$TMP/agg.in"
+expect_ok "produce (aggregated)" && pass "produce (aggregated)"
+seq 1 20 | sed 's/^/plain-/' | k produce "$S2" --no-aggregate --rate 50 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+expect_ok "produce --no-aggregate --rate 50" && pass "produce --no-aggregate --rate 50"
+if [ -s "$TMP/err" ]; then
+    fail "produce without a terminal" "printed on stderr: $(first "$TMP/err")"
+else
+    pass "produce without a terminal (no progress line)"
+fi
+run tail-ckpt1 k tail "$S2" --from trim-horizon --max-records 150 --checkpoint "$TMP/ckpt" --interval-ms 200
+cp "$TMP/out" "$TMP/tail1"
+run tail-ckpt2 k tail "$S2" --from trim-horizon --max-records 170 --checkpoint "$TMP/ckpt" --interval-ms 200
+cp "$TMP/out" "$TMP/tail2"
+{ cat "$TMP/agg.in"; seq 1 20 | sed 's/^/plain-/'; } | sort >"$TMP/want"
+sort "$TMP/tail1" "$TMP/tail2" >"$TMP/got"
+if [ "$rc" -ne 0 ]; then
+    fail "tail --checkpoint" "exit $rc, stderr: $(first "$TMP/err")"
+elif [ "$(wc -l <"$TMP/tail1")" -ne 150 ] || [ "$(wc -l <"$TMP/tail2")" -ne 170 ]; then
+    fail "tail --checkpoint" "printed $(wc -l <"$TMP/tail1") then $(wc -l <"$TMP/tail2") lines (150, 170 expected)"
+elif ! cmp -s "$TMP/want" "$TMP/got"; then
+    fail "tail --checkpoint" "the two runs did not print every record exactly once: $(diff "$TMP/want" "$TMP/got" | head -n 3 | tr '\n' '|')"
+else
+    pass "tail --checkpoint (de-aggregated lines; the second run resumes exactly after the first)"
+fi
+run tail-json k tail "$S2" --from trim-horizon --max-records 5 --format json --interval-ms 200
+if [ "$rc" -eq 0 ] && grep -q '"SubSequenceNumber"' "$TMP/out"; then
+    pass "tail --format json (aggregated records show SubSequenceNumber)"
+else
+    fail "tail --format json" "exit $rc, no SubSequenceNumber in: $(first "$TMP/out")"
+fi
+
+# With stderr on a terminal (script(1) gives it a pseudo-terminal) the progress line appears.
+if command -v script >/dev/null 2>&1; then
+    seq 1 100 >"$TMP/tty.in"
+    timeout 30 script -qec "\"$KIN\" --endpoint \"$ENDPOINT\" produce \"$S2\" <\"$TMP/tty.in\" >/dev/null" /dev/null \
+        >"$TMP/tty.out" 2>&1
+    if tr '\r' '\n' <"$TMP/tty.out" | grep -q '^sent 100 records (.*/s), 0 re-sent, [0-9]* throttled'; then
+        pass "produce on a terminal (progress line: records sent, per second, re-sent, throttled)"
+    else
+        fail "produce on a terminal" "no final progress line in: $(tr '\r' '|' <"$TMP/tty.out" | cut -c1-200)"
+    fi
 fi
 
 # ------------------------------------------------------------------ delete

@@ -14,13 +14,18 @@
  * - On failure a call hands out only the error: its other out-parameters are left NULL.
  * - What the caller passes in is only read during the call (options, names, data), and is copied
  *   where it must outlive it; asynchronous calls copy their arguments before returning.
- * - A callback receives ownership of the result or error it is given.
+ * - A callback receives ownership of the result or error it is given, except the `const` views
+ *   the producer and the consumer pass (kinesis_producer_result, kinesis_consumer_batch): those
+ *   are borrowed for the duration of the callback.
  *
  * Threads, per handle:
  * - ::kinesis_client: one thread at a time. Its asynchronous calls and their callbacks run in the
  *   thread that calls kinesis_client_run(); several clients may run in several threads at once.
  * - ::kinesis_subscription: belongs to its client's thread (cancel and free from there, or from
  *   its own callbacks).
+ * - ::kinesis_producer, ::kinesis_consumer: have no thread of their own; they run inside
+ *   kinesis_client_run() of their client and belong to that client's thread (every call from there;
+ *   not thread-safe). Free them before their client.
  * - Result structs and errors: plain data with no hidden sharing; any thread may read or free them.
  * - Process-wide: only libcurl's initialisation (kinesis_global_init()).
  *
@@ -524,6 +529,289 @@ int kinesis_subscription_active(const kinesis_subscription *sub);
 /** Cancel if needed and release the handle (also safe from inside its callbacks, and after the
  *  client was freed). NULL is ignored. */
 void kinesis_subscription_free(kinesis_subscription *sub);
+
+/* ===================================================================== KPL aggregation */
+
+/** A user record: one record as the application wrote it, which may have travelled inside a KPL
+ *  aggregated Kinesis record. Free arrays of them with kinesis_user_records_free(). */
+typedef struct kinesis_user_record {
+    uint8_t *data; /**< bytes (NUL-terminated for convenience, not counted) */
+    size_t data_len;
+    char *partition_key;
+    char *explicit_hash_key;      /**< NULL when none was given (or not aggregated) */
+    char *sequence_number;        /**< of the Kinesis record that carried it */
+    uint64_t sub_sequence_number; /**< its index inside that record; 0 when not aggregated */
+    int aggregated;               /**< 1 when it came out of a KPL aggregated record */
+    int64_t arrival_ms;           /**< the carrying record's ApproximateArrivalTimestamp */
+} kinesis_user_record;
+void kinesis_user_records_free(kinesis_user_record *records, size_t count);
+
+/**
+ * Aggregate records into one Kinesis record in the KPL format (magic F3 89 9A C2, a protobuf
+ * AggregatedRecord, the MD5 of the protobuf), byte for byte as the KPL and aws-kinesis-agg write
+ * it. records[].prev_sequence_number is ignored. On success returns NULL and sets *out (malloc'd;
+ * free()) and *out_len. Kinesis accepts at most 1 MiB of data and partition key per record: the
+ * caller keeps under it (the producer does).
+ */
+kinesis_error *kinesis_aggregate(const kinesis_record *records, size_t n, uint8_t **out, size_t *out_len);
+/** 1 when data is a KPL aggregated record (magic and a matching MD5), else 0. */
+int kinesis_is_aggregated(const void *data, size_t len);
+/**
+ * The user records of a Kinesis record: those of an aggregated record, with sub-sequence numbers
+ * 0, 1, ...; or the record itself (sub-sequence 0, aggregated 0) when it is not aggregated. A record
+ * with the magic but a wrong MD5 is passed through (the KCL's rule: user data may start with the
+ * magic). One whose checksum matches but whose protobuf is broken is an UNEXPECTED_RESPONSE error.
+ * On success *out (free with kinesis_user_records_free) and *count are set; *out is NULL when an
+ * aggregated record holds no user records.
+ */
+kinesis_error *kinesis_deaggregate(const kinesis_read_record *record, kinesis_user_record **out,
+                                   size_t *count);
+
+/* ===================================================================== producer (KPL-style) */
+
+/**
+ * A producer in the manner of the Kinesis Producer Library: kinesis_producer_put() buffers user
+ * records; the producer predicts each record's shard from the shard map (ListShards, refreshed when
+ * a record lands elsewhere than predicted, as after resharding), aggregates the records of a shard
+ * into KPL aggregated records (optional, on by default), collects them into PutRecords calls of at
+ * most 500 entries and 5 MiB per shard, keeps each shard under its limits (1,000 records/s and
+ * 1 MiB/s) times rate_limit_percent with token buckets, re-sends only the failed entries with backoff
+ * until a record's time to live is spent, and calls each record's callback once with its outcome.
+ *
+ * Threads: the producer has no thread of its own. It is driven by the client's event loop,
+ * kinesis_client_run() (or kinesis_client_fdset/timeout with kinesis_client_run(client, 0)), like
+ * every asynchronous call of that client; its callbacks run inside kinesis_client_run(), on the
+ * thread that runs it. Nothing of it is thread-safe: call every kinesis_producer_* function from that
+ * same thread (callbacks included; but from a callback neither kinesis_producer_flush_wait() nor
+ * kinesis_producer_free()). Use one client and producer per thread to produce from several threads.
+ *
+ * Ordering: with max_inflight_per_shard 1 (the default) records of one shard are sent in the order
+ * they were put, re-sent entries first, so records of one partition key keep their order, except
+ * around a reshard: records waiting for a re-send when it happens, and aggregated records sealed
+ * before it (an aggregated record is routed as a whole by its first user record's hash key, as
+ * the KPL routes it, so after a split it may carry keys of both children to one of them; a
+ * consumer that reads the two children side by side can then see those keys out of order).
+ *
+ * Example (error handling shortened):
+ * @code
+ *   static void sent(const kinesis_producer_result *r, void *user) {
+ *       if (r->error) fprintf(stderr, "lost: %s after %d attempts\n", r->error->message, r->attempts);
+ *   }
+ *   kinesis_producer_options po = {0};              // aggregation on, 150% rate limit
+ *   kinesis_producer *p = kinesis_producer_new(client, "orders", &po, &err);
+ *   kinesis_record rec = {"hello", 5, "user-1", NULL, NULL};
+ *   while (kinesis_producer_put(p, &rec, sent, NULL) == KINESIS_PRODUCER_BUSY)
+ *       kinesis_client_run(client, 100);            // backpressure: let the buffer drain
+ *   kinesis_producer_flush_wait(p, 10000);          // send everything, wait for every callback
+ *   kinesis_producer_free(p);
+ * @endcode
+ */
+typedef struct kinesis_producer kinesis_producer;
+
+/** Producer options. Zero-initialise: every zero field takes the default named. */
+typedef struct kinesis_producer_options {
+    int disable_aggregation;      /**< non-zero: one Kinesis record per user record */
+    size_t aggregation_max_bytes; /**< an aggregated record's size limit; default 51200 (KPL's
+                                     AggregationMaxSize) */
+    size_t aggregation_max_count; /**< user records per aggregated record; default unlimited */
+    size_t collection_max_count;  /**< entries per PutRecords; default and at most 500 */
+    size_t collection_max_bytes;  /**< bytes per PutRecords; default and at most 5 MiB */
+    int64_t
+        max_buffered_ms;   /**< how long a record may wait for company; default 100 (RecordMaxBufferedTime) */
+    int64_t record_ttl_ms; /**< give up on a record this long after put; default 30000 (RecordTtl) */
+    int rate_limit_percent; /**< per-shard token buckets at this percent of the shard limits; default 150 */
+    size_t max_buffered_bytes;    /**< put refuses (KINESIS_PRODUCER_BUSY) beyond this; default 64 MiB */
+    int max_inflight_per_shard;   /**< PutRecords calls in flight per shard; default 1 (keeps order) */
+    int64_t shard_map_refresh_ms; /**< least time between two ListShards; default 1000 */
+} kinesis_producer_options;
+
+/** A record's final outcome, given to its callback (borrowed: copy what you keep). On success error
+ *  is NULL and shard_id, sequence_number and sub_sequence_number (its index inside the aggregated
+ *  record, 0 when not aggregated) are set; on failure error says why (the last entry error or call
+ *  error; a LIBRARY error named Timeout when the time to live ran out) and shard_id may be NULL. */
+typedef struct kinesis_producer_result {
+    const char *shard_id;
+    const char *sequence_number;
+    uint64_t sub_sequence_number;
+    int aggregated;
+    const kinesis_error *error;
+    int attempts; /**< PutRecords calls that carried this record */
+} kinesis_producer_result;
+typedef void (*kinesis_producer_cb)(const kinesis_producer_result *result, void *user);
+
+/** Counters since the producer was made (for progress lines and tests). */
+typedef struct kinesis_producer_stats {
+    uint64_t user_records_put;     /**< accepted by kinesis_producer_put */
+    uint64_t user_records_sent;    /**< succeeded (callback with no error) */
+    uint64_t user_records_failed;  /**< failed for good */
+    uint64_t kinesis_records_sent; /**< Kinesis records (aggregated or not) that succeeded */
+    uint64_t put_records_calls;    /**< PutRecords requests answered */
+    uint64_t entries_retried;      /**< Kinesis records re-sent after a failure */
+    uint64_t entries_throttled;    /**< entries refused with ProvisionedThroughputExceededException */
+    uint64_t shard_map_refreshes;  /**< ListShards made */
+    size_t buffered_bytes;         /**< user bytes not yet finished */
+    size_t buffered_records;       /**< user records not yet finished */
+} kinesis_producer_stats;
+
+/** kinesis_producer_put's answers. */
+#define KINESIS_PRODUCER_OK 0
+#define KINESIS_PRODUCER_BUSY 1       /**< max_buffered_bytes reached: run the loop and try again */
+#define KINESIS_PRODUCER_INVALID (-1) /**< bad record (no key, too large) or producer closed; no callback */
+
+/** Make a producer for stream_name on client (borrowed: it must outlive the producer). It starts
+ *  loading the shard map at once. NULL with *err on bad arguments or out of memory. */
+kinesis_producer *kinesis_producer_new(kinesis_client *client, const char *stream_name,
+                                       const kinesis_producer_options *opts, kinesis_error **err);
+/** Buffer one record (copied). cb (may be NULL) is called once, from kinesis_client_run(), with
+ *  its outcome. Returns KINESIS_PRODUCER_OK, _BUSY or _INVALID (see above). */
+int kinesis_producer_put(kinesis_producer *p, const kinesis_record *record, kinesis_producer_cb cb,
+                         void *user);
+/** Send every buffered record now, without waiting for max_buffered_ms (returns at once). */
+void kinesis_producer_flush(kinesis_producer *p);
+/** Flush, then run the client's loop until every record put so far has had its callback, or
+ *  timeout_ms passed. Returns 0 when all finished, -1 on timeout (records are still buffered). */
+int kinesis_producer_flush_wait(kinesis_producer *p, int64_t timeout_ms);
+/** User records not yet finished (buffered or in flight). */
+size_t kinesis_producer_outstanding(const kinesis_producer *p);
+void kinesis_producer_get_stats(const kinesis_producer *p, kinesis_producer_stats *stats);
+/** Free the producer. Records not yet finished get their callback with a LIBRARY error named
+ *  Cancelled (flush_wait first to avoid that). Calls in flight are abandoned. */
+void kinesis_producer_free(kinesis_producer *p);
+
+#define KINESIS_ERR_CANCELLED "Cancelled" /**< the producer or consumer was freed first */
+
+/* ===================================================================== consumer (KCL-style) */
+
+/**
+ * A pluggable checkpoint store: where a consumer keeps, per shard, the last user record the
+ * application finished. load sets *sequence_number (malloc'd, or NULL when there is no checkpoint),
+ * *sub_sequence_number and *whole (1: every user record of that Kinesis record is done). A sequence
+ * number of "SHARD_END" means the shard was finished. Both return 0, or -1 on failure (the consumer
+ * reports it through on_error). They are called on the consumer's thread, from
+ * kinesis_consumer_start() and kinesis_client_run().
+ */
+typedef struct kinesis_checkpoint_store {
+    int (*load)(void *self, const char *stream, const char *shard_id, char **sequence_number,
+                uint64_t *sub_sequence_number, int *whole);
+    int (*save)(void *self, const char *stream, const char *shard_id, const char *sequence_number,
+                uint64_t sub_sequence_number, int whole);
+    void (*free)(void *self); /**< may be NULL */
+    void *self;
+} kinesis_checkpoint_store;
+
+#define KINESIS_CHECKPOINT_SHARD_END "SHARD_END"
+
+/**
+ * The file-backed store: one text file of "stream shard sequence sub-sequence whole" lines,
+ * replaced atomically (written beside it, then renamed) on every save. The file need not exist
+ * yet. Returns NULL with *err when the file exists but cannot be read or parsed. Free with
+ * store->free(store->self) (kinesis_consumer_free does it for a store it was given).
+ */
+kinesis_checkpoint_store *kinesis_checkpoint_store_file(const char *path, kinesis_error **err);
+/** Free a store made by kinesis_checkpoint_store_file (calls its free). NULL is ignored. */
+void kinesis_checkpoint_store_free(kinesis_checkpoint_store *store);
+
+typedef struct kinesis_consumer kinesis_consumer;
+
+/** One batch: the user records (de-aggregated) of one GetRecords answer or SubscribeToShard event
+ *  of one shard, in order. Borrowed: valid during the callback. */
+typedef struct kinesis_consumer_batch {
+    const char *shard_id;
+    const kinesis_user_record *records;
+    size_t count;
+    int64_t millis_behind_latest;
+    kinesis_consumer *consumer;
+} kinesis_consumer_batch;
+
+typedef enum kinesis_consumer_mode {
+    KINESIS_CONSUMER_POLLING = 0, /**< GetRecords, at most 5 calls/s per shard */
+    KINESIS_CONSUMER_FANOUT = 1,  /**< enhanced fan-out: SubscribeToShard, renewed every 5 minutes */
+} kinesis_consumer_mode;
+
+/** What the consumer calls, from kinesis_client_run(). on_records is required. */
+typedef struct kinesis_consumer_callbacks {
+    /** A batch. Call kinesis_consumer_checkpoint(batch) (here or later, before the next batch of
+     *  that shard) to record that everything in it is done. */
+    void (*on_records)(const kinesis_consumer_batch *batch, void *user);
+    /** A shard was read to its end and every batch of it delivered (may be NULL). */
+    void (*on_shard_end)(const char *shard_id, void *user);
+    /** A failure the consumer cannot retry (not found, access denied, checkpoint store failing...);
+     *  the callback owns err. The consumer stops reading the shard (shard_id) or, when shard_id is
+     *  NULL, the stream. May be NULL. */
+    void (*on_error)(const char *shard_id, kinesis_error *err, void *user);
+    void *user;
+} kinesis_consumer_callbacks;
+
+typedef struct kinesis_consumer_options {
+    kinesis_consumer_mode mode;
+    /** Where a shard without a checkpoint starts: TRIM_HORIZON (default, zero is AT_SEQUENCE_NUMBER
+     *  which is not allowed here, so zero means TRIM_HORIZON), LATEST or AT_TIMESTAMP. Shards that
+     *  appear later (children of a reshard) start at TRIM_HORIZON. With LATEST, shards already
+     *  closed at start are skipped. */
+    kinesis_iterator_type initial_position;
+    int64_t initial_timestamp_ms;          /**< for AT_TIMESTAMP: ms since the epoch, >= 0 */
+    kinesis_checkpoint_store *checkpoints; /**< NULL: none (start every shard at initial_position);
+                                                the consumer owns it and frees it */
+    int max_records;                       /**< GetRecords Limit; default 10000 */
+    int64_t poll_interval_ms;  /**< least time between two GetRecords of a shard; default and at least 200 */
+    int64_t idle_interval_ms;  /**< wait after an empty answer; default 1000 */
+    int64_t shard_sync_ms;     /**< ListShards every so often to find new shards; default 10000 */
+    const char *consumer_name; /**< FANOUT: registered (or found) at start */
+    const char *consumer_arn;  /**< FANOUT: use this registered consumer instead */
+    int64_t subscription_renew_ms; /**< FANOUT: re-subscribe after this long; default 300000 (5 min) */
+} kinesis_consumer_options;
+
+/**
+ * A consumer in the manner of the Kinesis Client Library, for one process: it follows every shard
+ * of the stream (ListShards; child shards reported at the end of a closed shard), reads a child
+ * only after all its parents were read to their end (both parents of a merge), de-aggregates KPL
+ * records and hands each shard's records to on_records in order. Expired iterators
+ * (ExpiredIteratorException) are renewed from the last record delivered; throttling is retried
+ * with backoff (the client's retry policy).
+ *
+ * Delivery is at least once: a record is delivered again after a restart unless a checkpoint
+ * covering it was saved. A restarted consumer resumes each shard after its checkpoint
+ * (AFTER_SEQUENCE_NUMBER; within an aggregated record, AT_SEQUENCE_NUMBER skipping the
+ * sub-records already checkpointed). A shard whose last batch was checkpointed is saved as
+ * SHARD_END and not read again.
+ *
+ * Threads: like the producer, driven by kinesis_client_run() of its client on one thread; callbacks
+ * run inside it; no function of it is thread-safe. kinesis_consumer_start() is blocking (it loads
+ * checkpoints and, in FANOUT mode, registers the consumer); neither it nor kinesis_consumer_free()
+ * may be called from a callback (stop the loop, then free).
+ *
+ * Example:
+ * @code
+ *   static void got(const kinesis_consumer_batch *b, void *user) {
+ *       for (size_t i = 0; i < b->count; i++) fwrite(b->records[i].data, 1, b->records[i].data_len, stdout);
+ *       kinesis_consumer_checkpoint(b);
+ *   }
+ *   kinesis_consumer_options co = {0};
+ *   co.checkpoints = kinesis_checkpoint_store_file("orders.ckpt", &err);
+ *   kinesis_consumer_callbacks cb = {got, NULL, NULL, NULL};
+ *   kinesis_consumer *c = kinesis_consumer_new(client, "orders", &co, &cb, &err);
+ *   if (!(err = kinesis_consumer_start(c)))
+ *       while (running) kinesis_client_run(client, 1000);
+ *   kinesis_consumer_free(c);
+ * @endcode
+ */
+kinesis_consumer *kinesis_consumer_new(kinesis_client *client, const char *stream_name,
+                                       const kinesis_consumer_options *opts,
+                                       const kinesis_consumer_callbacks *cb, kinesis_error **err);
+/** Load checkpoints, register the fan-out consumer (FANOUT) and start following shards. Blocking. */
+kinesis_error *kinesis_consumer_start(kinesis_consumer *c);
+/** Checkpoint after the last record of batch (saved at once to the store). Returns 0 or -1. */
+int kinesis_consumer_checkpoint(const kinesis_consumer_batch *batch);
+/** Checkpoint after one user record of shard_id. Returns 0 or -1. */
+int kinesis_consumer_checkpoint_at(kinesis_consumer *c, const char *shard_id, const char *sequence_number,
+                                   uint64_t sub_sequence_number, int whole);
+/** Shards being read, waiting for parents, and finished. */
+void kinesis_consumer_shard_counts(const kinesis_consumer *c, size_t *reading, size_t *waiting,
+                                   size_t *finished);
+/** The fan-out consumer's ARN (FANOUT, after start), or NULL. */
+const char *kinesis_consumer_arn(const kinesis_consumer *c);
+/** Stop reading and free (no callback after this). The checkpoint store is freed too. */
+void kinesis_consumer_free(kinesis_consumer *c);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

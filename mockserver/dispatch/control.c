@@ -130,11 +130,16 @@ static int need_sim(sim_server *srv, sim_response *resp)
 /* endpoints                                                           */
 /* ------------------------------------------------------------------ */
 
+/* {"mode", "now_ms"} and, in real mode, "offset_ms" (how far it is from wall time): posting the
+ * answer back to POST /_sim/clock puts the clock back where it was. */
 static json_t *clock_json(const sim_server *srv)
 {
-    return json_pack("{s:s, s:I}", "mode",
-                     sim_clock_mode_get(srv->clock) == SIM_CLOCK_VIRTUAL ? "virtual" : "real", "now_ms",
-                     (json_int_t)sim_clock_now_ms(srv->clock));
+    int virt = sim_clock_mode_get(srv->clock) == SIM_CLOCK_VIRTUAL;
+    json_t *j = json_pack("{s:s, s:I}", "mode", virt ? "virtual" : "real", "now_ms",
+                          (json_int_t)sim_clock_now_ms(srv->clock));
+    if (j && !virt)
+        json_object_set_new(j, "offset_ms", json_integer((json_int_t)sim_clock_offset_ms(srv->clock)));
+    return j;
 }
 
 static void do_health(sim_server *srv, const sim_request *req, sim_response *resp)
@@ -145,6 +150,25 @@ static void do_health(sim_server *srv, const sim_request *req, sim_response *res
     if (srv->clock)
         json_object_set_new(j, "clock", clock_json(srv));
     answer_json(resp, 200, j);
+}
+
+/* A reset of everything also puts the clock (mode, no offset) and the settings PUT /_sim/config
+ * changes back to how the server started; fault rules stay (DELETE /_sim/faults removes them). */
+static void reset_clock_and_config(sim_server *srv)
+{
+    const sim_config *start = &srv->cfg_at_start;
+    if (srv->clock)
+        sim_clock_reset(srv->clock, start->sim.clock);
+    sim_simulation *s = sim_state(srv);
+    if (s) {
+        sim_simulation_set_throttle(s, start->sim.throttle, start->sim.throttle_scale);
+        sim_simulation_set_control_limits(s, start->sim.control_limits, start->sim.max_creating);
+        if (sim_faults_seed(sim_simulation_faults(s)) != start->sim.seed)
+            sim_simulation_set_seed(s, start->sim.seed);
+    }
+    srv->cfg.create_delay_ms = start->create_delay_ms;
+    srv->cfg.delete_delay_ms = start->delete_delay_ms;
+    srv->cfg.update_delay_ms = start->update_delay_ms;
 }
 
 static void do_reset(sim_server *srv, const sim_request *req, sim_response *resp)
@@ -191,8 +215,11 @@ static void do_reset(sim_server *srv, const sim_request *req, sim_response *resp
                                 "Stream %s under account %s not found.", stream, account);
         return answer_error(resp, 500, "InternalFailure", "the store could not be reset");
     }
-    if (!stream[0] && sim_state(srv))
-        sim_simulation_reset_buckets(sim_state(srv));
+    if (!stream[0]) {
+        if (sim_state(srv))
+            sim_simulation_reset_buckets(sim_state(srv));
+        reset_clock_and_config(srv);
+    }
     answer_json(resp, 200,
                 stream[0] ? json_pack("{s:s, s:s}", "reset", "stream", "stream", stream)
                           : json_pack("{s:s}", "reset", "all"));
@@ -218,9 +245,9 @@ static void do_clock(sim_server *srv, const sim_request *req, sim_response *resp
     json_t *body = body_object(req, resp, 0, &ok);
     if (!ok)
         return;
-    int has_mode = 0, has_set = 0, has_adv = 0;
+    int has_mode = 0, has_set = 0, has_adv = 0, has_off = 0;
     sim_clock_mode mode = SIM_CLOCK_REAL;
-    int64_t set_ms = 0, adv_ms = 0;
+    int64_t set_ms = 0, adv_ms = 0, off_ms = 0;
     const char *key;
     json_t *v;
     const char *problem = NULL;
@@ -249,9 +276,16 @@ static void do_clock(sim_server *srv, const sim_request *req, sim_response *resp
                 break;
             }
             has_adv = 1;
+        } else if (strcmp(key, "offset_ms") == 0) {
+            if (!json_is_integer(v)) {
+                problem = "'offset_ms' must be an integer (milliseconds added to wall time, real mode)";
+                break;
+            }
+            off_ms = json_integer_value(v);
+            has_off = 1;
         } else if (strcmp(key, "now_ms") != 0) { /* a GET answer posted back: now_ms ignored */
             answer_error(resp, 400, "InvalidArgumentException",
-                         "unknown member '%s' (known: mode, set_ms, advance_ms)", key);
+                         "unknown member '%s' (known: mode, set_ms, advance_ms, offset_ms)", key);
             json_decref(body);
             return;
         }
@@ -259,10 +293,15 @@ static void do_clock(sim_server *srv, const sim_request *req, sim_response *resp
     json_decref(body);
     if (problem)
         return bad_request(resp, problem);
-    if (!has_mode && !has_set && !has_adv)
-        return bad_request(resp, "give at least one of mode, set_ms, advance_ms");
+    if (!has_mode && !has_set && !has_adv && !has_off)
+        return bad_request(resp, "give at least one of mode, set_ms, advance_ms, offset_ms");
+    if (has_off && (has_mode ? mode : sim_clock_mode_get(srv->clock)) != SIM_CLOCK_REAL)
+        return bad_request(resp, "'offset_ms' applies to the real clock only (virtual: use set_ms)");
+    /* mode first ("real" returns to wall time), then offset, set, advance */
     if (has_mode)
         sim_clock_set_mode(srv->clock, mode);
+    if (has_off)
+        sim_clock_set_offset_ms(srv->clock, off_ms);
     if (has_set)
         sim_clock_set_ms(srv->clock, set_ms);
     if (has_adv)

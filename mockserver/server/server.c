@@ -29,11 +29,11 @@ int sim_server_init(sim_server *srv, const sim_config *cfg, char *err, size_t er
 {
     memset(srv, 0, sizeof *srv);
     srv->cfg = *cfg;
+    srv->cfg_at_start = *cfg;
     char why[1024] = "";
     srv->store = store_open(cfg->db_path, why, sizeof why);
     if (!srv->store)
-        return fail(srv, SIM_SERVER_START_FAILED, err, err_len, "cannot open database '%s': %s", cfg->db_path,
-                    why);
+        return fail(srv, SIM_SERVER_START_FAILED, err, err_len, "%s", why); /* names the file once */
     if (store_server_key(srv->store, srv->iterator_key) != 0)
         return fail(srv, SIM_SERVER_START_FAILED, err, err_len,
                     "cannot read or create the server key in '%s'", cfg->db_path);

@@ -113,6 +113,8 @@ typedef struct sim_server {
     void *model;                         /* validation model (validate.h), opaque here */
     void *sim;                           /* simulation state (throttle, faults); opaque here */
     struct sim_credentials *credentials; /* --auth strict: the known keys (auth.h); NULL otherwise */
+    sim_config cfg_at_start; /* the configuration as started (sim_server_init): POST /_sim/reset returns
+                                the clock and PUT /_sim/config's settings to it */
 } sim_server;
 
 /* Route one request to its answer. Never fails: every problem becomes an AWS-style error answer. */

@@ -1,5 +1,6 @@
 /* clock.c: real or virtual simulation time (see clock.h). Real time is CLOCK_REALTIME plus an
- * offset (so "advance" works in real mode too); virtual time moves only when told. */
+ * offset (so "advance" works in real mode too); virtual time moves only when told. Switching to
+ * real mode drops the offset: it is the way back to wall time. */
 #include "simulation/clock.h"
 
 #include <stdlib.h>
@@ -59,9 +60,28 @@ void sim_clock_advance_ms(sim_clock *c, int64_t delta_ms)
         c->offset_ms += delta_ms;
 }
 
+int64_t sim_clock_offset_ms(const sim_clock *c)
+{
+    return c->mode == SIM_CLOCK_REAL ? c->offset_ms : 0;
+}
+
+void sim_clock_set_offset_ms(sim_clock *c, int64_t offset_ms)
+{
+    if (c->mode == SIM_CLOCK_REAL)
+        c->offset_ms = offset_ms;
+}
+
 void sim_clock_set_mode(sim_clock *c, sim_clock_mode mode)
 {
-    int64_t now = sim_clock_now_ms(c);
+    if (mode == SIM_CLOCK_VIRTUAL)
+        c->virtual_ms = sim_clock_now_ms(c); /* stop where it is */
+    c->offset_ms = 0;                        /* real: wall time again */
     c->mode = mode;
-    sim_clock_set_ms(c, now);
+}
+
+void sim_clock_reset(sim_clock *c, sim_clock_mode mode)
+{
+    c->mode = mode;
+    c->offset_ms = 0;
+    c->virtual_ms = system_now_ms();
 }

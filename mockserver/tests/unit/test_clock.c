@@ -105,24 +105,57 @@ Test(sim_clock, real_set_moves_reading)
     sim_clock_free(c);
 }
 
-Test(sim_clock, switch_keeps_reading_continuous)
+Test(sim_clock, switch_to_real_returns_to_wall_time)
 {
+    /* issue 14: real mode is wall time; switching to it drops any offset */
     sim_clock *c = sim_clock_new(SIM_CLOCK_VIRTUAL);
     sim_clock_set_ms(c, 1500000000000);
     sim_clock_set_mode(c, SIM_CLOCK_REAL);
     cr_assert_eq(sim_clock_mode_get(c), SIM_CLOCK_REAL);
+    int64_t before = wall_ms();
     int64_t a = sim_clock_now_ms(c);
-    assert_near(a, 1500000000000, 1500000000000, 5);
+    assert_near(a, before, wall_ms(), 5);
+    cr_assert_eq(sim_clock_offset_ms(c), 0);
     sleep_ms(20);
     int64_t b = sim_clock_now_ms(c);
     cr_assert_geq(b - a, 15, "now running");
 
+    sim_clock_advance_ms(c, 86400000);
+    cr_assert_eq(sim_clock_offset_ms(c), 86400000);
+    sim_clock_set_mode(c, SIM_CLOCK_REAL);
+    cr_assert_eq(sim_clock_offset_ms(c), 0, "real -> real drops the offset too");
+    before = wall_ms();
+    assert_near(sim_clock_now_ms(c), before, wall_ms(), 5);
+
+    /* to virtual: it stops where it is */
+    sim_clock_advance_ms(c, 60000);
+    before = wall_ms() + 60000;
     sim_clock_set_mode(c, SIM_CLOCK_VIRTUAL);
     cr_assert_eq(sim_clock_mode_get(c), SIM_CLOCK_VIRTUAL);
     int64_t v = sim_clock_now_ms(c);
-    assert_near(v, b, b, 5);
+    assert_near(v, before, wall_ms() + 60000, 5);
     sleep_ms(20);
-    cr_assert_eq(sim_clock_now_ms(c), v, "frozen again");
+    cr_assert_eq(sim_clock_now_ms(c), v, "frozen");
+    cr_assert_eq(sim_clock_offset_ms(c), 0, "no offset in virtual mode");
+    sim_clock_free(c);
+}
+
+Test(sim_clock, offset_and_reset)
+{
+    sim_clock *c = sim_clock_new(SIM_CLOCK_REAL);
+    sim_clock_set_offset_ms(c, -3600000);
+    int64_t before = wall_ms();
+    assert_near(sim_clock_now_ms(c), before - 3600000, wall_ms() - 3600000, 5);
+    sim_clock_reset(c, SIM_CLOCK_REAL);
+    cr_assert_eq(sim_clock_offset_ms(c), 0);
+    before = wall_ms();
+    assert_near(sim_clock_now_ms(c), before, wall_ms(), 5);
+    sim_clock_reset(c, SIM_CLOCK_VIRTUAL);
+    cr_assert_eq(sim_clock_mode_get(c), SIM_CLOCK_VIRTUAL);
+    before = wall_ms();
+    assert_near(sim_clock_now_ms(c), before - 5, wall_ms(), 5);
+    sim_clock_set_offset_ms(c, 5); /* ignored in virtual mode */
+    cr_assert_eq(sim_clock_offset_ms(c), 0);
     sim_clock_free(c);
 }
 

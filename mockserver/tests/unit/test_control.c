@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dispatch/control.h"
 #include "dispatch/router.h"
@@ -340,6 +341,89 @@ Test(control_api, reset_all_or_one_stream)
     ctl_assert_error(&f, 400, "InvalidArgumentException", "unknown member 'everything'");
     ctl_call(&f, "GET", "/_sim/reset", NULL, NULL);
     cr_assert_eq(f.resp.status, 405);
+    ctl_teardown(&f);
+}
+
+static int64_t wall_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* issue 14: {"mode": "real"} is the way back to wall time, from a moved real clock or from virtual */
+Test(control_api, clock_real_mode_returns_to_wall_time)
+{
+    ctl_fixture f;
+    ctl_setup(&f, SIM_CLOCK_REAL);
+    cr_assert_eq(ctl_call(&f, "POST", "/_sim/clock", NULL, "{\"advance_ms\": 86400000}"), 200);
+    cr_assert_eq(ctl_int(&f, "offset_ms"), 86400000, "GET/POST answers show the offset in real mode");
+    cr_assert_eq(ctl_call(&f, "POST", "/_sim/clock", NULL, "{\"mode\": \"real\"}"), 200);
+    cr_assert_eq(ctl_int(&f, "offset_ms"), 0, "the offset is dropped");
+    int64_t now = ctl_int(&f, "now_ms"), wall = wall_now_ms();
+    cr_assert(now <= wall && now > wall - 2000, "real again: %lld vs wall %lld", (long long)now,
+              (long long)wall);
+
+    cr_assert_eq(ctl_call(&f, "POST", "/_sim/clock", NULL, "{\"mode\": \"virtual\", \"set_ms\": 1000}"), 200);
+    cr_assert_null(json_object_get(f.json, "offset_ms"), "no offset in virtual mode");
+    cr_assert_eq(ctl_call(&f, "POST", "/_sim/clock", NULL, "{\"mode\": \"real\"}"), 200);
+    now = ctl_int(&f, "now_ms");
+    wall = wall_now_ms();
+    cr_assert(now <= wall && now > wall - 2000, "from virtual too: %lld vs wall %lld", (long long)now,
+              (long long)wall);
+
+    /* offset_ms sets the offset directly (how kinesis-conform puts a clock back) */
+    cr_assert_eq(ctl_call(&f, "POST", "/_sim/clock", NULL, "{\"offset_ms\": -5000}"), 200);
+    cr_assert_eq(ctl_int(&f, "offset_ms"), -5000);
+    cr_assert_eq(sim_clock_offset_ms(f.srv.clock), -5000);
+    ctl_call(&f, "POST", "/_sim/clock", NULL, "{\"offset_ms\": 1.5}");
+    ctl_assert_error(&f, 400, "InvalidArgumentException", "'offset_ms' must be an integer");
+    ctl_call(&f, "POST", "/_sim/clock", NULL, "{\"mode\": \"virtual\", \"offset_ms\": 5}");
+    ctl_assert_error(&f, 400, "InvalidArgumentException", "real clock only");
+    cr_assert_eq(sim_clock_mode_get(f.srv.clock), SIM_CLOCK_REAL, "a refused request changes nothing");
+    cr_assert_eq(sim_clock_offset_ms(f.srv.clock), -5000);
+    ctl_teardown(&f);
+}
+
+/* issue 14: POST /_sim/reset puts the clock and the configuration back as started; a reset of
+ * one stream touches neither */
+Test(control_api, reset_all_restores_clock_and_config)
+{
+    ctl_fixture f;
+    ctl_setup(&f, SIM_CLOCK_REAL);
+    const sim_config *start =
+        &f.srv.cfg_at_start; /* sim_server_init keeps the configuration it started with */
+    store_stream st;
+    memset(&st, 0, sizeof st);
+    snprintf(st.account_id, sizeof st.account_id, "000000000000");
+    snprintf(st.region, sizeof st.region, "us-east-1");
+    snprintf(st.name, sizeof st.name, "kept");
+    snprintf(st.status, sizeof st.status, "ACTIVE");
+    snprintf(st.mode, sizeof st.mode, "PROVISIONED");
+    cr_assert_eq(store_stream_insert(f.srv.store, &st), 0);
+
+    cr_assert_eq(ctl_call(&f, "POST", "/_sim/clock", NULL, "{\"mode\": \"virtual\", \"set_ms\": 1000}"), 200);
+    cr_assert_eq(
+        ctl_call(&f, "PUT", "/_sim/config", NULL,
+                 "{\"throttle\": \"aws\", \"create_delay_ms\": 7, \"seed\": 99, \"max_creating\": 2}"),
+        200);
+    cr_assert_eq(ctl_call(&f, "POST", "/_sim/reset", NULL, "{\"stream\": \"kept\"}"), 200);
+    cr_assert_eq(sim_clock_mode_get(f.srv.clock), SIM_CLOCK_VIRTUAL, "a stream reset leaves the clock");
+    cr_assert_eq(sim_clock_now_ms(f.srv.clock), 1000);
+    cr_assert_eq(f.srv.cfg.create_delay_ms, 7, "and the configuration");
+
+    cr_assert_eq(ctl_call(&f, "POST", "/_sim/reset", NULL, NULL), 200);
+    cr_assert_eq(sim_clock_mode_get(f.srv.clock), SIM_CLOCK_REAL, "the clock's mode as started");
+    cr_assert_eq(sim_clock_offset_ms(f.srv.clock), 0);
+    int64_t now = sim_clock_now_ms(f.srv.clock), wall = wall_now_ms();
+    cr_assert(now <= wall && now > wall - 2000, "wall time again");
+    cr_assert_eq(ctl_call(&f, "GET", "/_sim/config", NULL, NULL), 200);
+    cr_assert_eq(start->sim.throttle, SIM_THROTTLE_OFF, "the fixture starts with throttling off");
+    cr_assert_str_eq(ctl_str(&f, "throttle"), "off", "back to the start value");
+    cr_assert_eq(ctl_int(&f, "create_delay_ms"), 500);
+    cr_assert_eq(ctl_int(&f, "seed"), (json_int_t)start->sim.seed);
+    cr_assert_eq(ctl_int(&f, "max_creating"), start->sim.max_creating);
+    cr_assert_str_eq(ctl_str(&f, "clock"), "real");
     ctl_teardown(&f);
 }
 

@@ -33,6 +33,7 @@ typedef struct cf_result {
     char *reason;  /* why it failed (NULL when passed) */
     int no_answer; /* failed, and at least one call got no HTTP answer at all */
     int not_run;   /* never started (interrupted, or the endpoint had gone away) */
+    int skipped;   /* left out on purpose (reason says why): neither passed nor failed */
     int64_t duration_ms;
 } cf_result;
 

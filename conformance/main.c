@@ -1,11 +1,16 @@
-/* main.c: kinesis-conform, the conformance runner. Loads the cases (fixtures/conformance),
- * selects them by tag and name, checks that the endpoint answers at all, runs them (sched.c:
- * --jobs threads with one kinesis_client each, exclusive cases alone afterwards), prints one
- * line per case, the operations table and "N passed, M failed", writes the requested reports,
- * and exits 0 only when every selected case passed (2 when nothing could run). SIGINT stops the
- * run; every case still cleans up the streams it made. */
+/* main.c: kinesis-conform, the conformance runner. Loads the cases (fixtures/conformance, or
+ * PREFIX/share/kinesis-sim/conformance next to an installed binary), selects them by tag and
+ * name, checks the URL, the report files and that the endpoint answers at all, runs them
+ * (sched.c: --jobs threads with one kinesis_client each, exclusive cases alone afterwards),
+ * prints one line per case, the operations table and "N passed, M failed[, K skipped]", writes
+ * the requested reports, and exits 0 only when every case that ran passed (2 when nothing could
+ * run). SIGINT stops the run; every case still cleans up the streams it made.
+ * Safe to point at anything: cases that change what the whole endpoint shares (tag exclusive:
+ * the clock, /_sim/config, a reset of every stream) are skipped unless --exclusive, and with it
+ * the clock, configuration and fault rules are put back afterwards (endpoint_state.c). */
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,6 +22,7 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "endpoint_state.h"
 #include "exec.h"
 #include "http_raw.h"
 #include "profile.h"
@@ -46,7 +52,7 @@ typedef struct options {
     size_t n_skips;
     const char *report_fmt[CF_MAX_REPORTS], *report_file[CF_MAX_REPORTS];
     size_t n_reports;
-    int jobs, list, verbose;
+    int jobs, list, verbose, exclusive;
     int64_t timeout_ms;
 } options;
 
@@ -54,13 +60,26 @@ typedef struct runner {
     const cf_env *env;
     pthread_mutex_t lock; /* the first client error is printed once */
     int client_failed;
+    cf_endpoint_state saved; /* the endpoint's shared state before the exclusive cases */
+    int restore_failed;
 } runner;
+
+#ifndef KINESIS_VERSION
+#define KINESIS_VERSION "0.0.0"
+#endif
+
+#define EXCLUSIVE_SKIP_REASON                                                                                \
+    "exclusive: changes what the whole endpoint shares (clock, /_sim/config, every stream); run with "       \
+    "--exclusive"
 
 static void usage(FILE *f)
 {
     fprintf(
         f,
         "usage: kinesis-conform --endpoint URL [options]\n"
+        "Runs the conformance cases against a Kinesis endpoint. It touches only the streams it creates\n"
+        "(and deletes them); cases that change what the whole endpoint shares are skipped unless\n"
+        "--exclusive.\n"
         "  --endpoint URL        the Kinesis endpoint to test (e.g. http://127.0.0.1:4567)\n"
         "  --region NAME         signing region (default AWS_REGION, AWS_DEFAULT_REGION or us-east-1)\n"
         "  --tags EXPR           select by tags: \"aws,sim\", \"aws,!slow\" (default: all)\n"
@@ -68,18 +87,24 @@ static void usage(FILE *f)
         "  --source KINDS        select by evidence: recorded, doc, model, inferred (\"recorded,doc\": "
         "either)\n"
         "  --skip NAME|GLOB      leave out cases by name (repeatable), e.g. one that crashes the endpoint\n"
+        "  --exclusive           also run the cases tagged exclusive (they reset every stream, move the\n"
+        "                        clock, change /_sim/config): only against an endpoint of your own; the\n"
+        "                        clock, the configuration and the fault rules are put back afterwards\n"
         "  --jobs N              cases in parallel (default from the profile)\n"
         "  --report FMT FILE     write a report: tap, junit or json (repeatable)\n"
         "  --list                list the selected cases and their tags, run nothing\n"
         "  --timeout SECONDS     per case (default from the profile)\n"
-        "  --cases DIR           case directory (default fixtures/conformance, also found next to the "
-        "binary)\n"
+        "  --cases DIR           case directory (default ./fixtures/conformance, else the installed\n"
+        "                        PREFIX/share/kinesis-sim/conformance next to the binary)\n"
         "  --model FILE          API model for the operations table (default "
         "DIR/../kinesis-api/service-2.json)\n"
         "  --profile NAME        %s (waits and timeouts only; default kinesis-sim)\n"
         "  --verbose             print every call to stderr\n"
+        "  --version             print the version and exit\n"
         "Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else dummy "
-        "ones.\n",
+        "ones.\n"
+        "Exit status: 0 every case that ran passed, 1 some failed, 2 nothing could run (bad arguments,\n"
+        "invalid URL, endpoint not reachable, report file not writable).\n",
         cf_profile_names());
 }
 
@@ -111,6 +136,11 @@ static int parse_args(int argc, char **argv, options *o)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             exit(0);
+        } else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+            printf("kinesis-conform %s\n", KINESIS_VERSION);
+            exit(0);
+        } else if (!strcmp(a, "--exclusive")) {
+            o->exclusive = 1;
         } else if (!strcmp(a, "--endpoint")) {
             NEED_ARG;
             o->endpoint = next;
@@ -219,7 +249,7 @@ static const char *find_cases_dir(char *buf, size_t n)
         return NULL;
     *slash = '\0';
     static const char *const rel[] = {"/../fixtures/conformance", "/../../fixtures/conformance",
-                                      "/../share/kinesis/conformance"};
+                                      "/../share/kinesis-sim/conformance"};
     for (size_t k = 0; k < sizeof rel / sizeof rel[0]; k++) {
         cf_fmt(buf, n, "%s%s", exe, rel[k]);
         if (is_dir(buf))
@@ -279,7 +309,95 @@ static int endpoint_alive(void *ud)
     return cf_endpoint_answers(rn->env, 3000, NULL, 0);
 }
 
-static int write_reports(const options *o, const cf_outcome *out, size_t n)
+/* Before the run: each report file can be written (an existing one is writable, a new one can be
+ * created: tried and removed again), so a long run never ends in "cannot write". */
+static int check_reports(const options *o)
+{
+    for (size_t k = 0; k < o->n_reports; k++) {
+        const char *path = o->report_file[k];
+        struct stat st;
+        int rc = 0;
+        if (stat(path, &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                errno = EISDIR;
+                rc = -1;
+            } else {
+                rc = access(path, W_OK);
+            }
+        } else {
+            int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            rc = fd < 0 ? -1 : 0;
+            if (fd >= 0) {
+                close(fd);
+                unlink(path);
+            }
+        }
+        if (rc != 0) {
+            fprintf(stderr, "kinesis-conform: cannot write report file %s: %s\n", path, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* An http:// or https:// URL with a host; why says what is wrong. */
+static int endpoint_url_ok(const char *url, char *why, size_t why_len)
+{
+    CURLU *u = curl_url();
+    if (!u) {
+        cf_fmt(why, why_len, "out of memory");
+        return 0;
+    }
+    char *scheme = NULL, *host = NULL;
+    CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, 0);
+    int ok = 0;
+    if (rc != CURLUE_OK)
+        cf_fmt(why, why_len, "%s", curl_url_strerror(rc));
+    else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+             (strcmp(scheme, "http") && strcmp(scheme, "https")))
+        cf_fmt(why, why_len, "the scheme must be http or https");
+    else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0])
+        cf_fmt(why, why_len, "no host");
+    else
+        ok = 1;
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+static void exclusive_begin(void *ud)
+{
+    runner *rn = ud;
+    cf_endpoint_state_save(rn->env, &rn->saved);
+}
+
+static void exclusive_end(void *ud)
+{
+    runner *rn = ud;
+    char why[1024];
+    if (cf_endpoint_state_restore(rn->env, &rn->saved, why, sizeof why) != 0) {
+        fprintf(stderr, "kinesis-conform: could not put back %s\n", why);
+        rn->restore_failed = 1;
+    }
+}
+
+/* kinesis-sim with control-plane limits off (GET /_sim/config) does not need the runner's pacing:
+ * without it a run takes a fraction of the time. */
+static int endpoint_enforces_control_limits(const cf_env *env)
+{
+    json_t *raw = json_pack("{ss ss}", "method", "GET", "path", "/_sim/config");
+    json_object_set_new(raw, "content_type", json_null());
+    cf_response r;
+    cf_http_raw(env, raw, 5000, &r);
+    json_decref(raw);
+    json_t *cl = r.status == 200 ? json_object_get(r.body, "control_limits") : NULL;
+    int enforces = !json_is_false(cl);
+    cf_response_clean_up(&r);
+    return enforces;
+}
+
+static int write_reports(const options *o, const cf_outcome *out, size_t n, double wall_seconds)
 {
     int rc = 0;
     for (size_t k = 0; k < o->n_reports; k++) {
@@ -289,9 +407,10 @@ static int write_reports(const options *o, const cf_outcome *out, size_t n)
             rc = -1;
             continue;
         }
-        int w = !strcmp(o->report_fmt[k], "tap")     ? cf_write_tap(f, out, n)
-                : !strcmp(o->report_fmt[k], "junit") ? cf_write_junit(f, out, n, "kinesis-conform")
-                                                     : cf_write_json(f, out, n);
+        int w = !strcmp(o->report_fmt[k], "tap") ? cf_write_tap(f, out, n)
+                : !strcmp(o->report_fmt[k], "junit")
+                    ? cf_write_junit(f, out, n, "kinesis-conform", wall_seconds)
+                    : cf_write_json(f, out, n);
         if (fclose(f) != 0 || w < 0) {
             fprintf(stderr, "kinesis-conform: error writing %s\n", o->report_file[k]);
             rc = -1;
@@ -355,6 +474,29 @@ int main(int argc, char **argv)
         cf_case_list_free(&all);
         return 2;
     }
+    char why_url[256];
+    if (!endpoint_url_ok(o.endpoint, why_url, sizeof why_url)) {
+        fprintf(
+            stderr,
+            "kinesis-conform: invalid endpoint URL '%s': %s (expected http://HOST[:PORT] or https://...)\n",
+            o.endpoint, why_url);
+        free(out);
+        cf_case_list_free(&all);
+        return 2;
+    }
+    if (check_reports(&o) != 0) {
+        free(out);
+        cf_case_list_free(&all);
+        return 2;
+    }
+    /* without --exclusive, the cases that change what the whole endpoint shares are left out */
+    size_t skipped = 0;
+    for (size_t k = 0; k < n; k++)
+        if (out[k].c->exclusive && !o.exclusive) {
+            out[k].res.skipped = 1;
+            out[k].res.reason = strdup(EXCLUSIVE_SKIP_REASON);
+            skipped++;
+        }
     char modelbuf[PATH_MAX + 64];
     cf_fmt(modelbuf, sizeof modelbuf, "%s/../kinesis-api/service-2.json", dir);
     size_t n_ops = 0;
@@ -387,6 +529,7 @@ int main(int argc, char **argv)
                   .run_prefix = prefix,
                   .interrupted = &g_interrupted,
                   .verbose = o.verbose};
+    cf_profile unpaced;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -395,6 +538,28 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    /* an endpoint that does not answer at all is one line and exit 2, not a table of failures */
+    char perr[512];
+    if (!cf_endpoint_answers(&env, prof->request_timeout_ms, perr, sizeof perr)) {
+        fprintf(stderr, "kinesis-conform: cannot reach %s: %s\n", env.endpoint, perr);
+        for (size_t k = 0; k < n; k++)
+            cf_result_clean_up(&out[k].res);
+        free(out);
+        if (ops)
+            cf_free_strings(ops, n_ops);
+        cf_case_list_free(&all);
+        curl_global_cleanup();
+        return 2;
+    }
+    if (prof->pace && !endpoint_enforces_control_limits(&env)) {
+        unpaced = *prof;
+        unpaced.pace = 0;
+        env.profile = &unpaced;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (out[k].res.skipped)
+            case_done(&out[k], NULL);
 
     runner rn = {.env = &env};
     pthread_mutex_init(&rn.lock, NULL);
@@ -407,29 +572,24 @@ int main(int argc, char **argv)
                       .done = case_done,
                       .alive = endpoint_alive,
                       .interrupted = &g_interrupted,
+                      .exclusive_begin = exclusive_begin,
+                      .exclusive_end = exclusive_end,
                       .ud = &rn};
-    /* an endpoint that does not answer at all is reported once, not waited on case by case */
-    char perr[512];
-    int reachable = cf_endpoint_answers(&env, prof->request_timeout_ms, perr, sizeof perr);
-    size_t passed = 0;
-    if (reachable) {
-        passed = cf_sched_run(&sched);
-    } else {
-        fprintf(stderr, "kinesis-conform: no answer from %s: %s\n", env.endpoint, perr);
-        for (size_t k = 0; k < n; k++) {
-            char why[700];
-            cf_fmt(why, sizeof why, "not run: no answer from the endpoint (%s)", perr);
-            out[k].res.reason = strdup(why);
-            out[k].res.not_run = 1;
-        }
-    }
+    int64_t t0 = cf_now_ms();
+    size_t passed = cf_sched_run(&sched);
+    double wall_seconds = (double)(cf_now_ms() - t0) / 1000.0;
+    cf_endpoint_state_clean_up(&rn.saved);
     pthread_mutex_destroy(&rn.lock);
     if (ops)
         cf_print_op_table(stdout, ops, n_ops, out, n);
     cf_print_evidence(stdout, out, n);
     cf_print_failure_kinds(stdout, out, n);
-    int rep = write_reports(&o, out, n);
-    printf("%zu passed, %zu failed\n", passed, n - passed);
+    int rep = write_reports(&o, out, n, wall_seconds);
+    /* the plain closing line CI tools read: "N passed, M failed", then the skipped when any */
+    if (skipped)
+        printf("%zu passed, %zu failed, %zu skipped\n", passed, n - passed - skipped, skipped);
+    else
+        printf("%zu passed, %zu failed\n", passed, n - passed);
     fflush(stdout);
 
     for (size_t k = 0; k < n; k++)
@@ -439,7 +599,5 @@ int main(int argc, char **argv)
         cf_free_strings(ops, n_ops);
     cf_case_list_free(&all);
     curl_global_cleanup();
-    if (!reachable)
-        return 2;
-    return passed == n && rep == 0 && !g_interrupted ? 0 : 1;
+    return passed + skipped == n && rep == 0 && !rn.restore_failed && !g_interrupted ? 0 : 1;
 }

@@ -10,6 +10,8 @@ void cf_print_case_line(FILE *f, const cf_outcome *o)
 {
     if (o->res.passed)
         fprintf(f, "ok   %s", o->c->name);
+    else if (o->res.skipped)
+        fprintf(f, "skip %s: %s", o->c->name, o->res.reason ? o->res.reason : "skipped");
     else {
         /* one line per case: a reason quoting a peer's multi-line answer is shown with \n */
         fprintf(f, "FAIL %s: ", o->c->name);
@@ -32,7 +34,7 @@ void cf_print_op_table(FILE *f, char *const *ops, size_t n_ops, const cf_outcome
     for (size_t k = 0; k < n_ops; k++) {
         size_t pass = 0, failn = 0, gaps = 0;
         for (size_t j = 0; j < n; j++) {
-            if (!cf_case_has_tag(o[j].c, ops[k]))
+            if (!cf_case_has_tag(o[j].c, ops[k]) || o[j].res.skipped)
                 continue;
             if (o[j].res.passed)
                 pass++;
@@ -59,7 +61,7 @@ void cf_count_evidence(const cf_outcome *o, size_t n, size_t *passed, size_t *fa
         cf_source_kind k = cf_case_evidence(o[j].c);
         if (o[j].res.passed)
             passed[k]++;
-        else
+        else if (!o[j].res.skipped) /* a skipped case is neither */
             failed[k]++;
     }
 }
@@ -95,8 +97,14 @@ int cf_write_tap(FILE *f, const cf_outcome *o, size_t n)
             fprintf(f, "# evidence %s: %zu cases, %zu passed, %zu failed\n",
                     cf_source_kind_name((cf_source_kind)k), passed[k] + failed[k], passed[k], failed[k]);
     for (size_t k = 0; k < n; k++) {
-        fprintf(f, "%s %zu - ", o[k].res.passed ? "ok" : "not ok", k + 1);
+        fprintf(f, "%s %zu - ", o[k].res.passed || o[k].res.skipped ? "ok" : "not ok", k + 1);
         tap_text(f, o[k].c->name);
+        if (o[k].res.skipped) {
+            fputs(" # SKIP ", f);
+            tap_text(f, o[k].res.reason);
+            fputc('\n', f);
+            continue;
+        }
         fputc('\n', f);
         if (!o[k].res.passed || o[k].c->gap || o[k].c->n_sources) {
             fprintf(f, "  ---\n");
@@ -156,17 +164,18 @@ static void xml_text(FILE *f, const char *s)
     }
 }
 
-int cf_write_junit(FILE *f, const cf_outcome *o, size_t n, const char *suite_name)
+int cf_write_junit(FILE *f, const cf_outcome *o, size_t n, const char *suite_name, double wall_seconds)
 {
-    size_t failures = 0;
-    double total = 0;
+    size_t failures = 0, skipped = 0;
     for (size_t k = 0; k < n; k++) {
-        failures += !o[k].res.passed;
-        total += (double)o[k].res.duration_ms / 1000.0;
+        skipped += o[k].res.skipped != 0;
+        failures += !o[k].res.passed && !o[k].res.skipped;
     }
+    /* the suite's time is the run's wall time: with --jobs the cases overlap, so their sum is not */
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"");
     xml_text(f, suite_name);
-    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.3f\">\n", n, failures, total);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n", n, failures,
+            skipped, wall_seconds);
     size_t ev_pass[CF_SOURCE_KINDS], ev_fail[CF_SOURCE_KINDS];
     cf_count_evidence(o, n, ev_pass, ev_fail);
     fprintf(f, "    <properties>\n");
@@ -205,7 +214,11 @@ int cf_write_junit(FILE *f, const cf_outcome *o, size_t n, const char *suite_nam
             }
             fprintf(f, "      </properties>\n");
         }
-        if (!o[k].res.passed) {
+        if (o[k].res.skipped) {
+            fprintf(f, "      <skipped message=\"");
+            xml_text(f, o[k].res.reason);
+            fprintf(f, "\"/>\n");
+        } else if (!o[k].res.passed) {
             fprintf(f, "      <failure message=\"");
             xml_text(f, o[k].res.reason);
             fprintf(f, "\">");
@@ -226,7 +239,7 @@ int cf_write_junit(FILE *f, const cf_outcome *o, size_t n, const char *suite_nam
 int cf_write_json(FILE *f, const cf_outcome *o, size_t n)
 {
     json_t *cases = json_array();
-    size_t passed = 0;
+    size_t passed = 0, skipped = 0;
     for (size_t k = 0; k < n; k++) {
         json_t *tags = json_array();
         for (size_t t = 0; t < o[k].c->n_tags; t++)
@@ -235,7 +248,9 @@ int cf_write_json(FILE *f, const cf_outcome *o, size_t n)
                                 (json_int_t)o[k].res.duration_ms, "tags", tags);
         if (o[k].res.reason)
             json_object_set_new(one, "reason", json_string(o[k].res.reason));
-        if (!o[k].res.passed)
+        if (o[k].res.skipped)
+            json_object_set_new(one, "skipped", json_true());
+        else if (!o[k].res.passed)
             json_object_set_new(one, "kind", json_string(cf_failure_kind(o[k].res.reason)));
         if (o[k].c->gap)
             json_object_set_new(one, "gap", json_string(o[k].c->gap));
@@ -246,6 +261,7 @@ int cf_write_json(FILE *f, const cf_outcome *o, size_t n)
         json_object_set_new(one, "evidence", json_string(cf_source_kind_name(cf_case_evidence(o[k].c))));
         json_array_append_new(cases, one);
         passed += o[k].res.passed != 0;
+        skipped += o[k].res.skipped != 0;
     }
     size_t ev_pass[CF_SOURCE_KINDS], ev_fail[CF_SOURCE_KINDS];
     cf_count_evidence(o, n, ev_pass, ev_fail);
@@ -254,8 +270,9 @@ int cf_write_json(FILE *f, const cf_outcome *o, size_t n)
         json_object_set_new(
             evidence, cf_source_kind_name((cf_source_kind)k),
             json_pack("{sIsI}", "passed", (json_int_t)ev_pass[k], "failed", (json_int_t)ev_fail[k]));
-    json_t *root = json_pack("{sIsIsoso}", "passed", (json_int_t)passed, "failed", (json_int_t)(n - passed),
-                             "evidence", evidence, "cases", cases);
+    json_t *root =
+        json_pack("{sIsIsIsoso}", "passed", (json_int_t)passed, "failed", (json_int_t)(n - passed - skipped),
+                  "skipped", (json_int_t)skipped, "evidence", evidence, "cases", cases);
     int rc = json_dumpf(root, f, JSON_INDENT(2));
     fputc('\n', f);
     json_decref(root);
@@ -316,7 +333,7 @@ void cf_print_failure_kinds(FILE *f, const cf_outcome *o, size_t n)
     const char *kinds[32];
     size_t counts[32], nk = 0, failed = 0;
     for (size_t k = 0; k < n; k++) {
-        if (o[k].res.passed)
+        if (o[k].res.passed || o[k].res.skipped)
             continue;
         failed++;
         const char *kind = cf_failure_kind(o[k].res.reason);

@@ -14,7 +14,8 @@ typedef struct cf_outcome {
     cf_result res;
 } cf_outcome;
 
-/* The console line for one case: "ok   name" or "FAIL name: reason" (plus "  [gap: why]"). */
+/* The console line for one case: "ok   name", "FAIL name: reason" or "skip name: reason" (plus
+ * "  [gap: why]"). */
 void cf_print_case_line(FILE *f, const cf_outcome *o);
 /* Per operation: cases passed, failed, gaps; "-" marks an operation no selected case covered. */
 void cf_print_op_table(FILE *f, char *const *ops, size_t n_ops, const cf_outcome *o, size_t n);
@@ -37,7 +38,9 @@ void cf_print_evidence(FILE *f, const cf_outcome *o, size_t n);
 void cf_count_evidence(const cf_outcome *o, size_t n, size_t *passed, size_t *failed);
 
 int cf_write_tap(FILE *f, const cf_outcome *o, size_t n);
-int cf_write_junit(FILE *f, const cf_outcome *o, size_t n, const char *suite_name);
+/* wall_seconds: the run's duration, the <testsuite> time (cases overlap under --jobs). Skipped
+ * cases are <skipped/> in JUnit, "# SKIP" in TAP, "skipped": true in JSON. */
+int cf_write_junit(FILE *f, const cf_outcome *o, size_t n, const char *suite_name, double wall_seconds);
 int cf_write_json(FILE *f, const cf_outcome *o, size_t n);
 
 /* Operation names of an API model (service-2.json), sorted; NULL with err on failure. */

@@ -50,7 +50,7 @@ static void *pool_worker(void *arg)
     }
     for (;;) {
         pthread_mutex_lock(&st->lock);
-        while (st->next < s->n && s->out[st->next].c->exclusive)
+        while (st->next < s->n && (s->out[st->next].c->exclusive || s->out[st->next].res.skipped))
             st->next++;
         size_t k = st->next < s->n && !stop_now(st) ? st->next++ : s->n;
         pthread_mutex_unlock(&st->lock);
@@ -67,9 +67,13 @@ size_t cf_sched_run(const cf_sched *s)
 {
     state st = {.s = s};
     pthread_mutex_init(&st.lock, NULL);
-    size_t n_shared = 0;
-    for (size_t k = 0; k < s->n; k++)
+    size_t n_shared = 0, n_exclusive = 0;
+    for (size_t k = 0; k < s->n; k++) {
+        if (s->out[k].res.skipped)
+            continue;
         n_shared += !s->out[k].c->exclusive;
+        n_exclusive += s->out[k].c->exclusive != 0;
+    }
 
     /* phase 1: the parallel pool (only the non-exclusive cases) */
     if (n_shared) {
@@ -89,14 +93,18 @@ size_t cf_sched_run(const cf_sched *s)
     }
 
     /* phase 2: the exclusive cases, alone and in order, once the pool has drained */
-    if (n_shared < s->n && !stop_now(&st)) {
+    if (n_exclusive && !stop_now(&st)) {
         void *ctx = s->ctx_new ? s->ctx_new(s->ud) : NULL;
         if (s->ctx_new && !ctx) {
             st.no_client = 1;
         } else {
+            if (s->exclusive_begin)
+                s->exclusive_begin(s->ud);
             for (size_t k = 0; k < s->n && !stop_now(&st); k++)
-                if (s->out[k].c->exclusive)
+                if (s->out[k].c->exclusive && !s->out[k].res.skipped)
                     run_one(&st, k, ctx);
+            if (s->exclusive_end)
+                s->exclusive_end(s->ud);
             if (s->ctx_free)
                 s->ctx_free(ctx, s->ud);
         }
@@ -106,7 +114,7 @@ size_t cf_sched_run(const cf_sched *s)
     size_t passed = 0;
     for (size_t k = 0; k < s->n; k++) {
         cf_outcome *o = &s->out[k];
-        if (!o->res.passed && !o->res.reason) {
+        if (!o->res.passed && !o->res.reason && !o->res.skipped) {
             char why[600];
             if (s->interrupted && *s->interrupted)
                 cf_fmt(why, sizeof why, "not run (interrupted)");

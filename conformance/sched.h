@@ -28,10 +28,15 @@ typedef struct cf_sched {
     /* 1 when the endpoint answers at all; called after a case failed with no answer; may be NULL */
     int (*alive)(void *ud);
     volatile sig_atomic_t *interrupted; /* may be NULL */
+    /* called once before the first exclusive case runs and once after the last (the runner saves
+     * and restores the endpoint's clock, configuration and fault rules there); may be NULL */
+    void (*exclusive_begin)(void *ud);
+    void (*exclusive_end)(void *ud);
     void *ud;
 } cf_sched;
 
-/* Run every case. Cases never started get a reason ("not run (interrupted)", "not run: the
+/* Run every case, except those already marked skipped (res.skipped: left out, with their reason,
+ * and neither passed nor failed). Cases never started get a reason ("not run (interrupted)", "not run: the
  * endpoint stopped answering during <case>", "not run: no client"). Returns the number passed. */
 size_t cf_sched_run(const cf_sched *s);
 

@@ -1,6 +1,7 @@
 /* test_report.c: the report writers (report.c): TAP version 13 (version line, plan, ok / not ok
  * lines numbered in order, YAML block for failures), JUnit XML (well-formed, testsuite /
- * testcase / failure, text escaped), JSON, and the console lines and operations table. */
+ * testcase / failure, text escaped, the suite's time the run's wall time), JSON, and the console
+ * lines and operations table; skipped cases (kinesis-conform without --exclusive) in each. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,7 @@ static char *render(int (*fn)(FILE *, const cf_outcome *, size_t))
 
 static int junit(FILE *f, const cf_outcome *o, size_t n)
 {
-    return cf_write_junit(f, o, n, "kinesis-conform");
+    return cf_write_junit(f, o, n, "kinesis-conform", 12.5);
 }
 
 TestSuite(report, .init = setup, .fini = teardown);
@@ -209,7 +210,10 @@ Test(report, junit_is_well_formed_and_escaped)
     char *x = render(junit);
     assert_well_formed(x);
     cr_assert(strstr(x, "<testsuites>"));
-    cr_assert(strstr(x, "<testsuite name=\"kinesis-conform\" tests=\"3\" failures=\"1\""), "%s", x);
+    cr_assert(
+        strstr(x, "<testsuite name=\"kinesis-conform\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"0\" "
+                  "time=\"12.500\">"),
+        "the suite's time is the wall time given, not the sum of the cases: %s", x);
     cr_assert(strstr(x, "<testcase classname=\"records\" name=\"records/put\""), "%s", x);
     cr_assert(strstr(x, "name=\"records/get#1 &lt;&amp;&gt;\""), "%s", x);
     cr_assert(
@@ -351,4 +355,50 @@ Test(report, failure_kinds)
     char *js = render(cf_write_json);
     cr_assert(strstr(js, "\"kind\": \"different error message\""), "%s", js);
     free(js);
+}
+
+/* issue 14: a skipped case (an exclusive one without --exclusive) is neither passed nor failed */
+Test(report, skipped_cases_in_every_format)
+{
+    out[0].res.passed = 0;
+    out[0].res.skipped = 1;
+    out[0].res.reason = strdup("exclusive: changes what the whole endpoint shares; run with --exclusive");
+
+    char *t = render(cf_write_tap);
+    cr_assert(strstr(t, "ok 1 - records/put # SKIP exclusive: changes what the whole endpoint shares"), "%s",
+              t);
+    free(t);
+
+    char *x = render(junit);
+    assert_well_formed(x);
+    cr_assert(strstr(x, "tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""), "%s", x);
+    cr_assert(strstr(x, "<skipped message=\"exclusive: changes what"), "%s", x);
+    free(x);
+
+    char *js = render(cf_write_json);
+    json_t *j = json_loads(js, 0, NULL);
+    cr_assert_not_null(j);
+    cr_assert_eq(json_integer_value(json_object_get(j, "passed")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(j, "failed")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(j, "skipped")), 1);
+    cr_assert(json_is_true(json_object_get(json_array_get(json_object_get(j, "cases"), 0), "skipped")));
+    json_decref(j);
+    free(js);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cf_print_case_line(f, &out[0]);
+    char *ops[] = {"PutRecord"};
+    cf_print_op_table(f, ops, 1, out, 3);
+    cf_print_failure_kinds(f, out, 3);
+    fclose(f);
+    cr_assert(!strncmp(buf, "skip records/put: exclusive: changes", 36), "%s", buf);
+    cr_assert(strstr(buf, "PutRecord                             1      0      1\n"),
+              "not counted as failed: %s", buf);
+    cr_assert(strstr(buf, "failures by kind:\n     1  different error message\n\n"),
+              "only the failed case is counted: %s", buf);
+    cr_assert_null(strstr(buf, "not run"), "%s", buf);
+    free(buf);
+    free(out[0].res.reason);
 }

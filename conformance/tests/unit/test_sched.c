@@ -244,3 +244,72 @@ Test(sched, no_client_is_reported_per_case)
     pthread_mutex_destroy(&f.lock);
     free_reasons();
 }
+
+/* issue 14: skipped cases (exclusive ones without --exclusive) never run and keep their reason;
+ * the exclusive phase is bracketed by one begin and one end call (the runner saves and restores
+ * the endpoint's clock, configuration and fault rules there), and only when an exclusive case runs */
+static int hook_begin, hook_end, started_at_begin, started_at_end;
+static fake *hook_fake;
+
+static void on_begin(void *ud)
+{
+    (void)ud;
+    hook_begin++;
+    started_at_begin = hook_fake->n_started;
+}
+
+static void on_end(void *ud)
+{
+    (void)ud;
+    hook_end++;
+    started_at_end = hook_fake->n_started;
+}
+
+Test(sched, skipped_cases_never_run_and_exclusive_phase_is_bracketed, .timeout = 20)
+{
+    for (int skip_exclusive = 0; skip_exclusive <= 1; skip_exclusive++) {
+        make_cases(EXCL);
+        int n_excl = 0;
+        for (int k = 0; k < N_CASES; k++) {
+            n_excl += EXCL[k];
+            if (EXCL[k] && skip_exclusive) {
+                outs[k].res.skipped = 1;
+                outs[k].res.reason = strdup("exclusive: run with --exclusive");
+            }
+        }
+        fake f = {.die_at = -1, .interrupt_at = -1};
+        pthread_mutex_init(&f.lock, NULL);
+        hook_fake = &f;
+        hook_begin = hook_end = 0;
+        cf_sched s = {.out = outs,
+                      .n = N_CASES,
+                      .jobs = 4,
+                      .ctx_new = ctx_new,
+                      .ctx_free = ctx_free,
+                      .run = run,
+                      .exclusive_begin = on_begin,
+                      .exclusive_end = on_end,
+                      .ud = &f};
+        size_t passed = cf_sched_run(&s);
+        if (skip_exclusive) {
+            cr_assert_eq(passed, (size_t)(N_CASES - n_excl));
+            cr_assert_eq(f.n_started, N_CASES - n_excl, "skipped cases do not run");
+            cr_assert_eq(hook_begin + hook_end, 0, "no exclusive phase without an exclusive case to run");
+            for (int k = 0; k < N_CASES; k++)
+                if (EXCL[k]) {
+                    cr_assert(outs[k].res.skipped && !outs[k].res.passed && !outs[k].res.not_run);
+                    cr_assert_str_eq(outs[k].res.reason, "exclusive: run with --exclusive",
+                                     "the reason is kept");
+                }
+        } else {
+            cr_assert_eq(passed, (size_t)N_CASES);
+            cr_assert_eq(hook_begin, 1);
+            cr_assert_eq(hook_end, 1);
+            cr_assert_eq(started_at_begin, N_CASES - n_excl,
+                         "begin: after the pool, before any exclusive case");
+            cr_assert_eq(started_at_end, N_CASES, "end: after the last exclusive case");
+        }
+        free_reasons();
+        pthread_mutex_destroy(&f.lock);
+    }
+}

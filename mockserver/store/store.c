@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/store_vfs.h"
@@ -535,23 +536,70 @@ static int lock_file(store *s, const char *path, char *err, size_t err_len)
 {
     s->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
     if (s->lock_fd < 0) {
-        snprintf(err, err_len, "cannot open database %s to lock it: %s", path, strerror(errno));
+        snprintf(err, err_len, "cannot open it to lock it: %s", strerror(errno));
         return -1;
     }
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno == EWOULDBLOCK)
             snprintf(err, err_len,
-                     "database %s is in use by another process (is another kinesis-sim serving it?); "
-                     "stop that one or choose another --db",
-                     path);
+                     "it is in use by another process (is another kinesis-sim serving it?); "
+                     "stop that one or choose another --db");
         else
-            snprintf(err, err_len, "cannot lock database %s: %s", path, strerror(errno));
+            snprintf(err, err_len, "cannot lock it: %s", strerror(errno));
         return -1;
     }
     return 0;
 }
 
-store *store_open(const char *path, char *err, size_t err_len)
+/* Before SQLite sees a file database, say plainly what would stop it: SQLite's own words for a
+ * missing directory ("unable to open database file") name no cause, and a file this user may read
+ * but not write opens read-only and fails only at the first write (issue 14). The messages name
+ * no path: the caller prints it once. 0, or -1 with the reason. */
+static int check_path(const char *path, char *err, size_t err_len)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            snprintf(err, err_len, "the directory %.512s does not exist", dir);
+        else
+            snprintf(err, err_len, "cannot reach the directory %.512s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, err_len, "%.512s is not a directory", dir);
+        return -1;
+    }
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            snprintf(err, err_len, "it is a directory, not a database file");
+            return -1;
+        }
+        if (access(path, R_OK | W_OK) != 0) {
+            snprintf(err, err_len, "this user (uid %u) cannot write it: %s", (unsigned)geteuid(),
+                     strerror(errno));
+            return -1;
+        }
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, err_len,
+                 "this user (uid %u) cannot create files in %.512s, where the write-ahead log goes beside the "
+                 "database: %s",
+                 (unsigned)geteuid(), dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* store_open without the path in its messages (they give the reason only). */
+static store *open_store(const char *path, char *err, size_t err_len)
 {
     store *s = calloc(1, sizeof *s);
     if (!s) {
@@ -564,16 +612,25 @@ store *store_open(const char *path, char *err, size_t err_len)
         free(s);
         return NULL;
     }
+    int is_memory = strcmp(path, ":memory:") == 0 || !path[0];
+    if (!is_memory && check_path(path, err, err_len) != 0) {
+        free(s);
+        return NULL;
+    }
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         STORE_VFS) != SQLITE_OK) {
-        snprintf(err, err_len, "cannot open database %s: %s", path,
-                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        snprintf(err, err_len, "%s", s->db ? sqlite3_errmsg(s->db) : "out of memory");
         store_close(s);
         return NULL;
     }
-    int is_memory = strcmp(path, ":memory:") == 0 || !path[0];
     /* sqlite3_open_v2 has created the file by now; lock it before reading or writing anything */
     if (!is_memory && lock_file(s, path, err, err_len) != 0) {
+        store_close(s);
+        return NULL;
+    }
+    if (sqlite3_db_readonly(s->db, "main") == 1) { /* whatever check_path could not foresee */
+        snprintf(err, err_len, "SQLite could open it only read-only (this user, uid %u, cannot write it)",
+                 (unsigned)geteuid());
         store_close(s);
         return NULL;
     }
@@ -590,12 +647,12 @@ store *store_open(const char *path, char *err, size_t err_len)
     if ((!is_memory && exec(s, "PRAGMA journal_mode=WAL") != 0) ||
         exec(s, "PRAGMA synchronous=NORMAL") != 0 || exec(s, "PRAGMA foreign_keys=OFF") != 0 ||
         exec(s, "PRAGMA temp_store=MEMORY") != 0 || exec(s, "BEGIN IMMEDIATE") != 0) {
-        snprintf(err, err_len, "cannot set up database %s: %s", path, sqlite3_errmsg(s->db));
+        snprintf(err, err_len, "%s", sqlite3_errmsg(s->db));
         store_close(s);
         return NULL;
     }
     if (exec(s, schema_sql) != 0) {
-        snprintf(err, err_len, "cannot create schema in %s: %s", path, sqlite3_errmsg(s->db));
+        snprintf(err, err_len, "cannot create the schema: %s", sqlite3_errmsg(s->db));
         store_close(s);
         return NULL;
     }
@@ -609,6 +666,16 @@ store *store_open(const char *path, char *err, size_t err_len)
         store_close(s);
         return NULL;
     }
+    return s;
+}
+
+/* Every refusal is one line naming the file once, then the reason (main.c prints it as is). */
+store *store_open(const char *path, char *err, size_t err_len)
+{
+    char why[1024] = "";
+    store *s = open_store(path, why, sizeof why);
+    if (!s)
+        snprintf(err, err_len, "cannot open database %s: %s", path, why[0] ? why : "unknown error");
     return s;
 }
 

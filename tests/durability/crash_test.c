@@ -13,7 +13,10 @@
  *    acknowledged records keep their order within a shard.
  * 3. Start-up failures are clean: a database in a missing directory, a file of garbage bytes,
  *    a read-only file, and a file another kinesis-sim is already serving each make the
- *    simulator exit non-zero with a message on stderr naming the file, never crash or hang.
+ *    simulator exit non-zero with a message on stderr naming the file and the reason, never
+ *    crash or hang. Root may write any file, so as root the read-only case runs the simulator as
+ *    nobody, from a copy of the binary in this test's own directory: the clone may live where
+ *    nobody cannot reach (/root/project), and that must not matter (issue 14).
  * Prints one line per check and ends with "N passed, M failed"; exit 0 only when none failed.
  * Bounded: each step has a deadline and a watchdog ends everything after 60 s. Loopback only. */
 #include <errno.h>
@@ -48,6 +51,7 @@
 #define MAX_DATA 300
 
 static const char *g_sim;
+static char g_sim_copy[320]; /* the copy nobody runs (as root) */
 static char g_dir[256];
 static int g_passed, g_failed;
 static volatile pid_t g_children[8];
@@ -111,7 +115,13 @@ static int sim_start(sim_proc *p, const char *db, int want_port, uid_t uid, cons
     memset(p, 0, sizeof *p);
     snprintf(p->err_path, sizeof p->err_path, "%s/%s.stderr", g_dir, tag);
     const char *args[] = {"--db", db, "--create-delay-ms", "0", "--log-level", "warn", NULL};
-    tl_sim_options o = {.bin = g_sim,
+    /* as nobody: the copy in our own directory; and in a sanitizer build, no suppressions file
+     * (nobody may not be able to read the one beside the clone) and no leak check: this short
+     * run is about the refusal */
+    const char *nobody_env[] = {"LSAN_OPTIONS=", "ASAN_OPTIONS=detect_leaks=0", NULL};
+    int as_other = uid != (uid_t)-1;
+    tl_sim_options o = {.bin = as_other ? g_sim_copy : g_sim,
+                        .env = as_other ? nobody_env : NULL,
                         .args = args,
                         .stderr_path = p->err_path,
                         .uid = uid == (uid_t)-1 ? 0 : (long)uid,
@@ -602,7 +612,7 @@ out:
 
 /* Run the simulator on db and expect a clean refusal: non-zero exit (not a signal) within 10 s
  * and a message on stderr that names the file. */
-static void expect_refusal(const char *what, const char *db, uid_t uid)
+static void expect_refusal(const char *what, const char *db, uid_t uid, const char *reason)
 {
     sim_proc p;
     char tag[32];
@@ -623,8 +633,9 @@ static void expect_refusal(const char *what, const char *db, uid_t uid)
     else if (WIFSIGNALED(st))
         check(0, "%s: the simulator died of signal %d (%s)", what, WTERMSIG(st), e);
     else
-        check(WEXITSTATUS(st) != 0 && e[0] && strstr(e, db),
-              "%s: exits %d with a message naming the file: %s", what, WEXITSTATUS(st), e);
+        check(WEXITSTATUS(st) != 0 && e[0] && strstr(e, db) && strstr(e, reason),
+              "%s: exits %d with a message naming the file and the reason ('%s'): %s", what, WEXITSTATUS(st),
+              reason, e);
 }
 
 static void copy_file(const char *from, const char *to)
@@ -640,11 +651,39 @@ static void copy_file(const char *from, const char *to)
         fclose(b);
 }
 
+/* Copy the simulator into this test's directory (mode 0755 under /tmp) and prove that uid can
+ * run it there, whatever the directories above the clone allow. 0, or -1 after a failed check. */
+static int copy_sim_for(uid_t uid)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/bin", g_dir);
+    mkdir(dir, 0755);
+    chmod(dir, 0755);
+    snprintf(g_sim_copy, sizeof g_sim_copy, "%s/kinesis-sim", dir);
+    copy_file(g_sim, g_sim_copy);
+    chmod(g_sim_copy, 0755);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setgid(65534) != 0 || setuid(uid) != 0)
+            _exit(2);
+        _exit(access(g_sim_copy, X_OK) == 0 ? 0 : 1);
+    }
+    int st = 0;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        check(0, "read-only database file: uid %u cannot run the copy of the simulator at %s (exit %d)",
+              (unsigned)uid, g_sim_copy, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        return -1;
+    }
+    return 0;
+}
+
 static void startup_failures(const char *good_db)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/no/such/dir/sim.db", g_dir);
-    expect_refusal("database in a missing directory", path, (uid_t)-1);
+    expect_refusal("database in a missing directory", path, (uid_t)-1, "no/such/dir does not exist");
 
     snprintf(path, sizeof path, "%s/garbage.db", g_dir);
     FILE *f = fopen(path, "wb");
@@ -655,7 +694,7 @@ static void startup_failures(const char *good_db)
     }
     if (f)
         fclose(f);
-    expect_refusal("database file of garbage bytes", path, (uid_t)-1);
+    expect_refusal("database file of garbage bytes", path, (uid_t)-1, "not a database");
 
     /* read-only: root ignores permission bits, so as root the simulator runs as nobody */
     char rodir[300];
@@ -670,8 +709,12 @@ static void startup_failures(const char *good_db)
     if (geteuid() == 0) {
         struct passwd *pw = getpwnam("nobody");
         as = pw ? pw->pw_uid : 65534;
+        if (copy_sim_for(as) != 0) {
+            chmod(rodir, 0755);
+            return;
+        }
     }
-    expect_refusal("read-only database file", path, as);
+    expect_refusal("read-only database file", path, as, "cannot write it");
     chmod(rodir, 0755);
 
     /* in use: a second simulator on a file the first is serving */
@@ -682,7 +725,7 @@ static void startup_failures(const char *good_db)
             sim_wait(&a, 0);
         return;
     }
-    expect_refusal("database in use by another kinesis-sim", good_db, (uid_t)-1);
+    expect_refusal("database in use by another kinesis-sim", good_db, (uid_t)-1, "in use by another process");
     int st = sim_stop(&a);
     check(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
           "the first simulator kept serving and stopped cleanly");

@@ -187,6 +187,83 @@ Test(store, memory_databases_are_never_locked)
     store_close(b);
 }
 
+/* ---- refusals at start (issue 14): one message naming the file once, and the reason ---- */
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+Test(store, missing_directory_says_so_once)
+{
+    char err[1024] = "", db[256];
+    snprintf(db, sizeof db, "%s.d/no/such/dir/sim.db", path);
+    cr_assert_null(store_open(db, err, sizeof err));
+    cr_assert(strstr(err, "does not exist"), "%s", err);
+    cr_assert(strstr(err, "no/such/dir does not exist"), "names the missing directory: %s", err);
+    cr_assert_eq(count(err, "sim.db"), 1, "the file is named once: %s", err);
+}
+
+/* Run store_open on db in a child, as `uid` when >= 0; the child writes the message to fd. Returns
+ * 1 when the store opened. */
+static int open_as(const char *db, int uid, char *err, size_t len)
+{
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        close(p[0]);
+        if (uid >= 0 && (setgid((gid_t)uid) != 0 || setuid((uid_t)uid) != 0))
+            _exit(3);
+        char e[1024] = "";
+        store *s = store_open(db, e, sizeof e);
+        ssize_t w = write(p[1], e, strlen(e));
+        (void)w;
+        if (s)
+            store_close(s);
+        _exit(s ? 1 : 0);
+    }
+    close(p[1]);
+    ssize_t n = read(p[0], err, len - 1);
+    err[n > 0 ? n : 0] = 0;
+    close(p[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 3, "could not become uid %d", uid);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 1;
+}
+
+Test(store, a_database_this_user_cannot_write_is_refused_at_start)
+{
+    /* root may write any file: as root the check runs as nobody (65534), in a directory nobody
+     * can reach, on a file only root may write */
+    int uid = geteuid() == 0 ? 65534 : -1;
+    char dir[] = "/tmp/kinesis-store-ro-XXXXXX", db[128], err[1024];
+    cr_assert_not_null(mkdtemp(dir));
+    chmod(dir, 0755);
+    snprintf(db, sizeof db, "%s/ro.db", dir);
+    char e0[512] = "";
+    store *s = store_open(db, e0, sizeof e0);
+    cr_assert_not_null(s, "%s", e0);
+    store_close(s);
+    chmod(db, 0444);
+    if (uid < 0)
+        chmod(dir, 0555);
+    int opened = open_as(db, uid, err, sizeof err);
+    chmod(dir, 0755);
+    chmod(db, 0644);
+    unlink(db);
+    rmdir(dir);
+    cr_assert_not(opened, "a read-only database must be refused at start");
+    cr_assert(strstr(err, "cannot write it") || strstr(err, "cannot create files"), "says why: %s", err);
+    cr_assert(strstr(err, "Permission denied"), "with the system's reason: %s", err);
+    cr_assert_eq(count(err, "ro.db"), 1, "names the file once: %s", err);
+}
+
 /* ---- SQLite failures at run time ---- */
 
 /* PutRecords of n records of about 1 KiB with partition keys p<i>. */

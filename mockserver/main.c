@@ -47,6 +47,11 @@ int main(int argc, char **argv)
         return 2;
     }
     sim_log_set_level(cfg.log_level);
+    char unknown[512];
+    if (sim_config_unknown_env(environ, unknown, sizeof unknown) > 0)
+        sim_log(SIM_LOG_WARN,
+                "unknown environment variable(s) ignored: %s (kinesis-sim --help lists the settings)",
+                unknown);
 
     /* Block the stop signals in every thread (the HTTP threads inherit this mask); main waits
      * for them with sigwait, so no handler runs inside the server. */

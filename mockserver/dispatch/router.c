@@ -337,6 +337,26 @@ static int cors(const sim_request *req, sim_response *resp)
     return 0;
 }
 
+/* The stream a request names (StreamName, else the name in StreamARN or ConsumerARN), for the
+ * front door's debug line: "... -> 400 (0.31 ms) <request id> stream orders error ResourceNotFound..." */
+static void note_stream(sim_response *resp, const json_t *in)
+{
+    const char *name = json_string_value(json_object_get(in, "StreamName"));
+    size_t len = name ? strlen(name) : 0;
+    if (!name) {
+        const char *arn = json_string_value(json_object_get(in, "StreamARN"));
+        if (!arn)
+            arn = json_string_value(json_object_get(in, "ConsumerARN"));
+        const char *p = arn ? strstr(arn, ":stream/") : NULL;
+        if (p) {
+            name = p + strlen(":stream/");
+            len = strcspn(name, "/");
+        }
+    }
+    if (name && len)
+        snprintf(resp->log_note, sizeof resp->log_note, " stream %.*s", (int)(len > 128 ? 128 : len), name);
+}
+
 static void dispatch_request(sim_server *srv, const sim_request *req, sim_response *resp, sim_ctx *ctx)
 {
     codec_kind k = codec_from_content_type(sim_request_header(req, "Content-Type"));
@@ -404,6 +424,7 @@ static void dispatch_request(sim_server *srv, const sim_request *req, sim_respon
         fail_answer(ctx, resp, reply, SIM_ERR_SerializationException, 0, NULL);
         return;
     }
+    note_stream(resp, in); /* for the debug log line */
     /* 6. target */
     if (!op) {
         json_decref(in);
@@ -521,5 +542,9 @@ void sim_dispatch(sim_server *srv, const sim_request *req, sim_response *resp)
     ctx->now_ms = now_ms(srv);
     dispatch_request(srv, req, resp, ctx);
     sim_sim_after_op(ctx, resp);
+    if (ctx->err_set) {
+        size_t used = strlen(resp->log_note);
+        snprintf(resp->log_note + used, sizeof resp->log_note - used, " error %s", sim_error_name(ctx->err));
+    }
     free(ctx);
 }

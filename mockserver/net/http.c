@@ -796,8 +796,9 @@ static enum MHD_Result send_answer(http_req *r, struct MHD_Connection *conn)
     int status = resp->status > 0 ? resp->status : 500;
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, m);
     MHD_destroy_response(m);
-    sim_log(SIM_LOG_DEBUG, "%s %s %s -> %d (%.2f ms) %s", r->method ? r->method : "-",
-            r->path ? r->path : "-", r->target[0] ? r->target : "-", status, ms_since(r->t0), r->request_id);
+    sim_log(SIM_LOG_DEBUG, "%s %s %s -> %d (%.2f ms) %s%s", r->method ? r->method : "-",
+            r->path ? r->path : "-", r->target[0] ? r->target : "-", status, ms_since(r->t0), r->request_id,
+            resp->log_note);
     sim_response_clean_up(resp);
     return rc;
 }

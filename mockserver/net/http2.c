@@ -235,9 +235,9 @@ static void respond(h2_stream *st)
     }
     if (rv != 0)
         nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
-    sim_log(SIM_LOG_DEBUG, "h2 %s %s %s -> %d%s (%lld ms) %s", st->method ? st->method : "-",
+    sim_log(SIM_LOG_DEBUG, "h2 %s %s %s -> %d%s (%lld ms) %s%s", st->method ? st->method : "-",
             st->path ? st->path : "-", st->target[0] ? st->target : "-", code, st->stream ? " stream" : "",
-            (long long)(sim_http_mono_ms() - st->t0), st->request_id);
+            (long long)(sim_http_mono_ms() - st->t0), st->request_id, resp->log_note);
 }
 
 static void answer_error(h2_stream *st, sim_error_code code, int status, const char *msg)

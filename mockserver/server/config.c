@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #ifndef KINESIS_VERSION
 #define KINESIS_VERSION "0.0.0"
@@ -29,6 +30,7 @@ typedef enum {
     OPT_SIZE,   /* size_t within [min, max]; accepts k/m/g suffixes (binary) */
     OPT_CHOICE, /* int index into choices "a|b|c" */
     OPT_SIM,    /* a simulation option: parsed by sim_simulation_option_set (simulation.c) */
+    OPT_LIST,   /* char[size]: comma-separated items, each checked; a repeated flag appends */
 } opt_type;
 
 typedef struct sim_option {
@@ -48,6 +50,8 @@ static int check_region(const char *v, char *why, size_t why_len);
 static int check_account(const char *v, char *why, size_t why_len);
 static int check_nonempty(const char *v, char *why, size_t why_len);
 static int check_token(const char *v, char *why, size_t why_len);
+static int check_stream_specs(const char *v, char *why, size_t why_len);
+static int parse_i64(const char *s, int64_t *out);
 
 #define FIELD(f) offsetof(sim_config, f)
 #define SZ(f) sizeof(((sim_config *)0)->f)
@@ -105,9 +109,15 @@ static const sim_option options[] = {
     {"bench-null-answer", OPT_CHOICE, FIELD(bench_null_answer), 0, 0, 0, "off|on", NULL, "off|on",
      "benchmarks only: answer every PutRecord with one fixed answer, unchecked and stored nowhere "
      "(the HTTP layer's ceiling; make bench)"},
+    {"create-stream", OPT_LIST, FIELD(create_streams), SZ(create_streams), 0, 0, NULL, check_stream_specs,
+     "NAME[:SHARDS[:MODE]]",
+     "a stream to create at start, ACTIVE before the listening line (repeatable; default 1 shard, "
+     "PROVISIONED; ON_DEMAND has 4); a file database keeps an existing one"},
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
+
+static void env_name(const sim_option *o, char *out, size_t len);
 
 void sim_config_defaults(sim_config *cfg)
 {
@@ -161,6 +171,38 @@ static int check_token(const char *v, char *why, size_t why_len)
     return 0;
 }
 
+int sim_config_unknown_env(char *const *envp, char *out, size_t out_len)
+{
+    /* read by the tests and CI examples around the simulator, not by it */
+    static const char *const tools[] = {"KINESIS_SIM_ENDPOINT", "KINESIS_SIM_BIN", "KINESIS_SIM_REPO",
+                                        "KINESIS_SIM_REF"};
+    int n = 0;
+    size_t used = 0;
+    if (out_len)
+        out[0] = 0;
+    for (; envp && *envp; envp++) {
+        const char *e = *envp, *eq = strchr(e, '=');
+        if (strncmp(e, ENV_PREFIX, strlen(ENV_PREFIX)) != 0 || !eq)
+            continue;
+        size_t len = (size_t)(eq - e);
+        int known = 0;
+        for (size_t i = 0; i < N_OPTIONS && !known; i++) {
+            char name[64];
+            env_name(&options[i], name, sizeof name);
+            known = strlen(name) == len && !strncmp(name, e, len);
+        }
+        for (size_t i = 0; i < sizeof tools / sizeof tools[0] && !known; i++)
+            known = strlen(tools[i]) == len && !strncmp(tools[i], e, len);
+        if (known)
+            continue;
+        n++;
+        if (used + len + 2 < out_len) {
+            used += (size_t)snprintf(out + used, out_len - used, "%s%.*s", used ? " " : "", (int)len, e);
+        }
+    }
+    return n;
+}
+
 int sim_config_host_is_loopback(const char *host)
 {
     if (!host)
@@ -172,6 +214,68 @@ int sim_config_host_is_loopback(const char *host)
     char tail;
     return sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 && c < 256 &&
            d < 256;
+}
+
+int sim_config_stream_spec(const char *item, size_t len, sim_stream_spec *out, char *why, size_t why_len)
+{
+    memset(out, 0, sizeof *out);
+    out->shards = 1;
+    char buf[512];
+    if (len >= sizeof buf) {
+        snprintf(why, why_len, "'%.40s...' is too long", item);
+        return -1;
+    }
+    memcpy(buf, item, len);
+    buf[len] = 0;
+    char *shards = strchr(buf, ':'), *mode = NULL;
+    if (shards) {
+        *shards++ = 0;
+        mode = strchr(shards, ':');
+        if (mode)
+            *mode++ = 0;
+    }
+    /* the stream name rule of the API model: 1-128 of [a-zA-Z0-9_.-] */
+    size_t n = strlen(buf);
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)buf[i]) && !strchr("_.-", buf[i]))
+            n = 0;
+    if (n == 0 || n > 128) {
+        snprintf(why, why_len,
+                 "'%s': a stream name is 1 to 128 of a-z, A-Z, 0-9, '_', '.', '-' (NAME[:SHARDS[:MODE]])",
+                 buf);
+        return -1;
+    }
+    snprintf(out->name, sizeof out->name, "%s", buf);
+    if (shards && *shards) {
+        int64_t v;
+        if (parse_i64(shards, &v) != 0 || v < 1 || v > 10000) {
+            snprintf(why, why_len, "'%s': the shard count must be an integer from 1 to 10000", shards);
+            return -1;
+        }
+        out->shards = (int)v;
+    }
+    if (mode && *mode) {
+        if (!strcasecmp(mode, "ON_DEMAND"))
+            out->on_demand = 1;
+        else if (strcasecmp(mode, "PROVISIONED")) {
+            snprintf(why, why_len, "'%s': the mode must be PROVISIONED or ON_DEMAND", mode);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_stream_specs(const char *v, char *why, size_t why_len)
+{
+    for (const char *p = v;;) {
+        size_t len = strcspn(p, ",");
+        sim_stream_spec sp;
+        if (sim_config_stream_spec(p, len, &sp, why, why_len) != 0)
+            return -1;
+        if (!p[len])
+            return 0;
+        p += len + 1;
+    }
 }
 
 static int check_host(const char *v, char *why, size_t why_len)
@@ -287,6 +391,17 @@ static int apply(sim_config *cfg, const sim_option *o, const char *value, const 
     int64_t n = 0;
 
     switch (o->type) {
+    case OPT_LIST: {
+        if (o->check && o->check(value, why, sizeof why))
+            break;
+        size_t have = strlen(field);
+        if (have + 1 + strlen(value) >= o->size) {
+            snprintf(why, sizeof why, "the list is longer than %zu characters", o->size - 1);
+            break;
+        }
+        snprintf(field + have, o->size - have, "%s%s", have ? "," : "", value);
+        return 0;
+    }
     case OPT_STRING:
         if (strlen(value) >= o->size) {
             snprintf(why, sizeof why, "longer than %zu characters", o->size - 1);
@@ -330,8 +445,18 @@ static int apply(sim_config *cfg, const sim_option *o, const char *value, const 
     return -1;
 }
 
+/* A list flag's variable holds the whole list: --create-stream is KINESIS_SIM_CREATE_STREAMS. */
+static const struct {
+    const char *option, *env;
+} env_names[] = {{"create-stream", "KINESIS_SIM_CREATE_STREAMS"}};
+
 static void env_name(const sim_option *o, char *out, size_t len)
 {
+    for (size_t k = 0; k < sizeof env_names / sizeof env_names[0]; k++)
+        if (!strcmp(o->name, env_names[k].option)) {
+            snprintf(out, len, "%s", env_names[k].env);
+            return;
+        }
     size_t i = 0, pre = strlen(ENV_PREFIX);
     if (len <= pre) {
         *out = 0;
@@ -376,6 +501,7 @@ int sim_config_parse(sim_config *cfg, int argc, char **argv, char *const *envp, 
         if (v && apply(cfg, &options[i], v, name, err, err_len))
             return SIM_CONFIG_ERROR;
     }
+    int list_from_flags[N_OPTIONS] = {0}; /* flags replace a list the environment gave */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -408,6 +534,10 @@ int sim_config_parse(sim_config *cfg, int argc, char **argv, char *const *envp, 
         }
         char where[80];
         snprintf(where, sizeof where, "--%s", o->name);
+        if (o->type == OPT_LIST && !list_from_flags[o - options]) {
+            list_from_flags[o - options] = 1;
+            ((char *)cfg + o->offset)[0] = 0;
+        }
         if (apply(cfg, o, value, where, err, err_len))
             return SIM_CONFIG_ERROR;
     }
@@ -457,6 +587,7 @@ static void default_text(const sim_option *o, char *buf, size_t len)
     const char *field = (const char *)&d + o->offset;
     switch (o->type) {
     case OPT_STRING:
+    case OPT_LIST:
         snprintf(buf, len, "%s", field[0] ? field : "none");
         break;
     case OPT_INT:

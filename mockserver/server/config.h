@@ -33,6 +33,21 @@ void sim_config_usage(FILE *out);
 /* Name of a log level (0..3), e.g. "info"; "?" when out of range. */
 const char *sim_config_log_level_name(int level);
 
+/* One item of --create-stream / KINESIS_SIM_CREATE_STREAMS: NAME[:SHARDS[:MODE]] (SHARDS default 1,
+ * MODE PROVISIONED (default) or ON_DEMAND, either case). ON_DEMAND streams start with 4 shards, as
+ * AWS's do: SHARDS is not used for them. Returns 0, or -1 with what is wrong in why. */
+typedef struct sim_stream_spec {
+    char name[SIM_NAME_MAX];
+    int shards;
+    int on_demand;
+} sim_stream_spec;
+int sim_config_stream_spec(const char *item, size_t len, sim_stream_spec *out, char *why, size_t why_len);
+
+/* The KINESIS_SIM_* variables in envp that are no setting (a typo: KINESIS_SIM_PROT), space-separated
+ * into out; returns how many. Names the tools around the simulator read (KINESIS_SIM_ENDPOINT,
+ * KINESIS_SIM_BIN) are not counted. main.c warns about them once at start. */
+int sim_config_unknown_env(char *const *envp, char *out, size_t out_len);
+
 /* 1 when host names the loopback interface (127.0.0.0/8, ::1, localhost). Off loopback, main.c
  * warns unless --auth strict, and the control API (/_sim/) needs --control-token. */
 int sim_config_host_is_loopback(const char *host);

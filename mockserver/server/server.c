@@ -1,5 +1,5 @@
-/* server.c: building and taking apart the simulator (sim_server), group commit, and the answer a
- * store failure gets (see server.h). */
+/* server.c: building and taking apart the simulator (sim_server; with the --create-stream streams,
+ * initial_streams.c), group commit, and the answer a store failure gets (see server.h). */
 #include "server/server.h"
 
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 
 #include "dispatch/auth.h"
 #include "dispatch/validate.h"
+#include "server/initial_streams.h"
 #include "simulation/simulation.h"
 #include "store/store.h"
 
@@ -51,6 +52,9 @@ int sim_server_init(sim_server *srv, const sim_config *cfg, char *err, size_t er
         if (!srv->credentials)
             return fail(srv, SIM_SERVER_BAD_CONFIG, err, err_len, "%s", why);
     }
+    /* --create-stream: ACTIVE before main prints the listening line */
+    if (sim_create_initial_streams(srv, why, sizeof why) != 0)
+        return fail(srv, SIM_SERVER_START_FAILED, err, err_len, "%s", why);
     return SIM_SERVER_OK;
 }
 

@@ -44,6 +44,9 @@ typedef struct sim_config {
     char tls_key[4096];            /* --tls-key FILE: PEM private key for TLS ("" none) */
     int tls_port;                  /* --tls-port N: port of a separate TLS listener (0: none; http.c) */
     int bench_null_answer;         /* --bench-null-answer on: PutRecord gets a fixed answer, unrouted */
+    char create_streams[4096];     /* --create-stream NAME[:SHARDS[:MODE]] (repeatable) or
+                                      KINESIS_SIM_CREATE_STREAMS=a:2,b:1:ON_DEMAND: "a:2,b:1:ON_DEMAND",
+                                      created at start (server/initial_streams.c); "" none */
 } sim_config;
 
 /* --auth values (sim_config.auth_mode). */
@@ -97,6 +100,7 @@ typedef struct sim_response {
     int64_t delay_ms;    /* answer only after this long (connection suspended, loop not blocked) */
     int drop_connection; /* close without answering */
     sim_stream *stream;  /* a streaming answer (the body is empty); the front door owns it */
+    char log_note[320];  /* " stream NAME error CODE" for the front door's debug line (router.c) */
 } sim_response;
 
 /* Case-insensitive header lookup; NULL when absent. */

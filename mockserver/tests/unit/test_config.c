@@ -357,3 +357,54 @@ Test(config, help_lists_the_new_flags)
         cr_assert(strstr(buf, want[i]), "help lacks '%s':\n%s", want[i], buf);
     free(buf);
 }
+
+/* issue 14: --create-stream NAME[:SHARDS[:MODE]], repeatable, and KINESIS_SIM_CREATE_STREAMS */
+Test(config, create_stream_flags_and_environment)
+{
+    sim_config c;
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--create-stream", "orders:2", "--create-stream=audit"), SIM_CONFIG_RUN,
+                 "%s", err);
+    cr_assert_str_eq(c.create_streams, "orders:2,audit", "repeatable: each flag adds one");
+    char *env[] = {"KINESIS_SIM_CREATE_STREAMS=a:2,b:1:ON_DEMAND", NULL};
+    cr_assert_eq(PARSE_ARGS(&c, env, "--port", "0"), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_str_eq(c.create_streams, "a:2,b:1:ON_DEMAND");
+    cr_assert_eq(PARSE_ARGS(&c, env, "--create-stream", "c"), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_str_eq(c.create_streams, "c", "flags replace the environment's list, as flags win");
+
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--create-stream", "x:0"), SIM_CONFIG_ERROR);
+    cr_assert(strstr(err, "--create-stream") && strstr(err, "shard count"), "%s", err);
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--create-stream", "x:1:FAST"), SIM_CONFIG_ERROR);
+    cr_assert(strstr(err, "PROVISIONED or ON_DEMAND"), "%s", err);
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--create-stream", "no spaces"), SIM_CONFIG_ERROR);
+    char *bad_env[] = {"KINESIS_SIM_CREATE_STREAMS=a,,b", NULL};
+    cr_assert_eq(PARSE_ARGS(&c, bad_env, "--port", "0"), SIM_CONFIG_ERROR);
+    cr_assert(strstr(err, "KINESIS_SIM_CREATE_STREAMS"), "names the variable: %s", err);
+
+    sim_stream_spec sp;
+    char why[256];
+    const char *item = "Orders.v2:3:on_demand";
+    cr_assert_eq(sim_config_stream_spec(item, strlen(item), &sp, why, sizeof why), 0, "%s", why);
+    cr_assert_str_eq(sp.name, "Orders.v2");
+    cr_assert_eq(sp.shards, 3);
+    cr_assert_eq(sp.on_demand, 1, "the mode in either case");
+    cr_assert_eq(sim_config_stream_spec("solo,next", 4, &sp, why, sizeof why), 0,
+                 "only len characters count");
+    cr_assert_str_eq(sp.name, "solo");
+    cr_assert_eq(sp.shards, 1, "one shard by default");
+    cr_assert_eq(sp.on_demand, 0);
+}
+
+/* issue 14: a KINESIS_SIM_* variable that is no setting is reported (main.c warns) */
+Test(config, unknown_environment_variables_are_found)
+{
+    char names[256];
+    char *env[] = {
+        "KINESIS_SIM_PROT=4567",    "KINESIS_SIM_PORT=1",           "KINESIS_SIM_ENDPOINT=http://x",
+        "KINESIS_SIM_BIN=build/x",  "KINESIS_SIM_CREATE_STREAMS=a", "PATH=/bin",
+        "KINESIS_SIM_THROTTLE=off", "KINESIS_SIM_CREATE_STREAM=b",  NULL};
+    cr_assert_eq(sim_config_unknown_env(env, names, sizeof names), 2);
+    cr_assert_str_eq(names, "KINESIS_SIM_PROT KINESIS_SIM_CREATE_STREAM");
+    char *none[] = {"KINESIS_SIM_DB=:memory:", NULL};
+    cr_assert_eq(sim_config_unknown_env(none, names, sizeof names), 0);
+    cr_assert_str_eq(names, "");
+}

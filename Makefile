@@ -119,7 +119,7 @@ TESTS := $(if $(T_SIM_SRC),$(BUILD)/test-sim-unit) $(if $(T_CLIENT_SRC),$(BUILD)
          $(if $(T_CONF_SRC),$(BUILD)/test-conform-unit) $(if $(T_INT_SRC),$(BUILD)/test-integration)
 EXAMPLES := $(EXAMPLES_SRC:client/examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all deps run test tests asan tsan clean install examples conform dev-cert check-layout format-check
+.PHONY: all deps run test tests asan tsan clean install man examples conform dev-cert check-layout format-check
 all: $(BINS) $(EXAMPLES)
 
 deps:
@@ -133,7 +133,7 @@ run: deps
 # `make test`: install what is missing, build with -Werror, run every suite (ci/run-tests).
 test: deps check-layout
 	@$(MAKE) --no-print-directory all tests
-	@BUILD=$(BUILD) sh ci/run-tests
+	@BUILD=$(BUILD) SAN="$(SAN)" sh ci/run-tests
 
 # Every C file formatted as .clang-format says (.ci/run runs it).
 format-check:
@@ -233,14 +233,41 @@ $(BUILD)/dev-cert.pem:
 	  -keyout $(BUILD)/dev-key.pem -out $(BUILD)/dev-cert.pem
 dev-cert: $(BUILD)/dev-cert.pem
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/kinesis
+# Man pages, made from each command's --help by help2man (a Debian package; ci/install-deps
+# installs it), so they never drift from the options the binaries take.
+MANPAGES := $(BUILD)/man/kinesis-sim.1 $(BUILD)/man/kinesis.1 $(BUILD)/man/kinesis-conform.1
+HELP2MAN  = help2man --no-info --no-discard-stderr --version-string=$(VERSION)
+man: $(MANPAGES)
+$(BUILD)/man/kinesis-sim.1: $(BUILD)/kinesis-sim
+	@mkdir -p $(dir $@)
+	$(HELP2MAN) --name="a local Amazon Kinesis Data Streams simulator" --output=$@ $<
+$(BUILD)/man/kinesis.1: $(BUILD)/kinesis
+	@mkdir -p $(dir $@)
+	$(HELP2MAN) --name="a command-line client for Amazon Kinesis Data Streams and kinesis-sim" --output=$@ $<
+$(BUILD)/man/kinesis-conform.1: $(BUILD)/kinesis-conform
+	@mkdir -p $(dir $@)
+	$(HELP2MAN) --name="run the Kinesis conformance cases against an endpoint" --output=$@ $<
+
+# Installs the binaries, the library (with an rpath in kinesis.pc, so a program built with
+# `pkg-config --libs kinesis` finds libkinesis.so.0 without ldconfig), the header, the conformance
+# cases and API model where the installed kinesis-conform looks for them
+# (PREFIX/share/kinesis-sim/conformance), and the man pages.
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/kinesis \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/kinesis-sim/kinesis-api
 	install -m 755 $(BUILD)/kinesis-sim $(BUILD)/kinesis $(BUILD)/kinesis-conform $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BUILD)/libkinesis.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libkinesis.so $(DESTDIR)$(PREFIX)/lib/libkinesis.so.0
 	ln -sf libkinesis.so.0 $(DESTDIR)$(PREFIX)/lib/libkinesis.so
 	install -m 644 client/include/kinesis/kinesis.h $(DESTDIR)$(PREFIX)/include/kinesis/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' client/kinesis.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kinesis.pc
+	rm -rf $(DESTDIR)$(PREFIX)/share/kinesis-sim/conformance
+	cp -R fixtures/conformance $(DESTDIR)$(PREFIX)/share/kinesis-sim/conformance
+	chmod -R u+rwX,go+rX,go-w $(DESTDIR)$(PREFIX)/share/kinesis-sim/conformance
+	install -m 644 fixtures/kinesis-api/service-2.json $(DESTDIR)$(PREFIX)/share/kinesis-sim/kinesis-api/
+	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	@echo "installed into $(DESTDIR)$(PREFIX). Programs built with \`pkg-config --cflags --libs kinesis\` find"
+	@echo "libkinesis.so.0 by their rpath; to link it otherwise, run ldconfig (as root) once."
 
 clean:
 	rm -rf build build-asan build-tsan

@@ -589,10 +589,11 @@ static int check_path(const char *path, char *err, size_t err_len)
         }
     }
     if (access(dir, W_OK | X_OK) != 0) {
-        snprintf(err, err_len,
-                 "this user (uid %u) cannot create files in %.512s, where the write-ahead log goes beside the "
-                 "database: %s",
-                 (unsigned)geteuid(), dir, strerror(errno));
+        snprintf(
+            err, err_len,
+            "this user (uid %u) cannot create files in %.512s, where the write-ahead log goes beside the "
+            "database: %s",
+            (unsigned)geteuid(), dir, strerror(errno));
         return -1;
     }
     return 0;

@@ -25,8 +25,7 @@
 
 #include "testlib.h"
 
-static pid_t sim_pid;
-static char sim_url[64];
+static char sim_url[96];
 
 static double now_s(void)
 {
@@ -41,70 +40,32 @@ static const char *bin(const char *var, const char *fallback)
     return b && *b ? b : fallback;
 }
 
+static tl_sim sim;
+
 static void sim_start(void)
 {
-    int out[2];
-    cr_assert_eq(pipe(out), 0);
-    sim_pid = fork();
-    cr_assert_neq(sim_pid, -1);
-    if (sim_pid == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0)
-            dup2(devnull, 2);
-        const char *argv[] = {bin("KINESIS_SIM_BIN", "build/kinesis-sim"),
-                              "--host",
-                              "127.0.0.1",
-                              "--port",
-                              "0",
-                              "--db",
-                              ":memory:",
-                              "--create-delay-ms",
-                              "50",
-                              "--delete-delay-ms",
-                              "50",
-                              "--update-delay-ms",
-                              "50",
-                              "--control-limits",
-                              "off",
-                              "--log-level",
-                              "error",
-                              NULL};
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(out[1]);
-    char buf[1024];
-    size_t len = 0;
-    int port = 0;
-    double t0 = now_s();
-    while (!port && now_s() - t0 < 10 && len < sizeof buf - 1) {
-        struct pollfd p = {out[0], POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        ssize_t n = read(out[0], buf + len, sizeof buf - 1 - len);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-        buf[len] = 0;
-        const char *l = strstr(buf, "listening on http://127.0.0.1:");
-        if (l && strchr(l, '\n'))
-            port = atoi(l + strlen("listening on http://127.0.0.1:"));
-    }
-    close(out[0]);
-    cr_assert_gt(port, 0, "kinesis-sim did not start");
-    snprintf(sim_url, sizeof sim_url, "http://127.0.0.1:%d", port);
+    const char *args[] = {"--db",
+                          ":memory:",
+                          "--create-delay-ms",
+                          "50",
+                          "--delete-delay-ms",
+                          "50",
+                          "--update-delay-ms",
+                          "50",
+                          "--control-limits",
+                          "off",
+                          "--log-level",
+                          "error",
+                          NULL};
+    tl_sim_options o = {.args = args, .stderr_path = "/dev/null"};
+    cr_assert_eq(tl_sim_start(&sim, &o), 0, "kinesis-sim did not start: %s", sim.printed);
+    snprintf(sim_url, sizeof sim_url, "%s", sim.url);
     setenv("KINESIS_SIM_ENDPOINT", sim_url, 1);
 }
 
 static void sim_stop(void)
 {
-    if (sim_pid > 0) {
-        kill(sim_pid, SIGTERM);
-        waitpid(sim_pid, NULL, 0);
-        sim_pid = 0;
-    }
+    tl_sim_stop(&sim);
 }
 
 /* ---- requests ---- */

@@ -1,5 +1,5 @@
 /* sim_startup.c: what kinesis-sim does at start (issue 14), each test with a simulator of its own
- * ($KINESIS_SIM_BIN, default build/kinesis-sim):
+ * (tl_sim.c: $KINESIS_SIM_BIN, default build/kinesis-sim):
  *  - --create-stream NAME[:SHARDS[:MODE]] (repeatable) and KINESIS_SIM_CREATE_STREAMS create
  *    streams that are ACTIVE when the listening line appears, even with a long CREATING delay;
  *    with a file database an existing stream is kept, records and all;
@@ -8,99 +8,37 @@
  *  - a database in a missing directory is refused with one line that says the directory is
  *    missing and names the file once. */
 #include <criterion/criterion.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
 
-static pid_t sim_pid;
+static tl_sim sim;
 static char err_path[64];
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Start kinesis-sim with env ("NAME=value", NULL-terminated) and flags; its stderr goes to
- * err_path. Returns the port once the listening line is out, or 0 when it exited first (then
- * *exit_status holds its status). */
-static int sim_start(const char *const *env, const char *const *flags, int *exit_status)
+/* Start kinesis-sim (tl_sim.c) with env ("NAME=value", NULL-terminated) and flags; its stderr goes
+ * to err_path. Returns the port once the listening line is out, or 0 when it did not listen (then
+ * *exit_code holds its exit code). */
+static int sim_start(const char *const *env, const char *const *flags, int *exit_code)
 {
     snprintf(err_path, sizeof err_path, "/tmp/kinesis-startup-%d.err", (int)getpid());
-    int out[2];
-    cr_assert_eq(pipe(out), 0);
-    sim_pid = fork();
-    cr_assert_neq(sim_pid, -1);
-    if (sim_pid == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0)
-            dup2(fd, 2);
-        for (size_t i = 0; env && env[i]; i++)
-            putenv((char *)env[i]);
-        const char *b = getenv("KINESIS_SIM_BIN");
-        const char *argv[32] = {b && *b ? b : "build/kinesis-sim", "--host", "127.0.0.1", "--port", "0"};
-        int n = 5;
-        for (size_t i = 0; flags && flags[i] && n < 31; i++)
-            argv[n++] = flags[i];
-        argv[n] = NULL;
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(out[1]);
-    char buf[1024];
-    size_t len = 0;
-    int port = 0;
-    double t0 = now_s();
-    while (!port && now_s() - t0 < 10 && len < sizeof buf - 1) {
-        struct pollfd p = {out[0], POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        ssize_t n = read(out[0], buf + len, sizeof buf - 1 - len);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-        buf[len] = 0;
-        const char *l = strstr(buf, "listening on http://127.0.0.1:");
-        if (l && strchr(l, '\n'))
-            port = atoi(l + strlen("listening on http://127.0.0.1:"));
-    }
-    close(out[0]);
-    if (!port) {
-        int st = 0;
-        for (int i = 0; i < 200 && waitpid(sim_pid, &st, WNOHANG) == 0; i++) {
-            struct timespec ts = {0, 50 * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-        if (exit_status)
-            *exit_status = st;
-        sim_pid = 0;
+    int must_fail = exit_code != NULL;
+    tl_sim_options o = {.env = env, .args = flags, .stderr_path = err_path, .no_wait = must_fail};
+    if (tl_sim_start(&sim, &o) != 0)
+        return 0;
+    if (must_fail) {
+        *exit_code = tl_sim_wait(&sim, 10000);
         return 0;
     }
-    static char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    setenv("KINESIS_SIM_ENDPOINT", url, 1);
-    return port;
+    setenv("KINESIS_SIM_ENDPOINT", sim.url, 1);
+    return sim.port;
 }
 
 static void sim_stop(void)
 {
-    if (sim_pid > 0) {
-        kill(sim_pid, SIGTERM);
-        waitpid(sim_pid, NULL, 0);
-        sim_pid = 0;
-    }
+    tl_sim_stop(&sim);
 }
 
 static char *stderr_text(void)
@@ -243,9 +181,9 @@ Test(sim_startup, debug_line_names_the_stream_and_the_error, .timeout = 30)
 Test(sim_startup, missing_directory_is_said_once, .timeout = 30)
 {
     const char *flags[] = {"--db", "/tmp/kinesis-startup-no-such-dir/x/sim.db", NULL};
-    int st = 0;
-    cr_assert_eq(sim_start(NULL, flags, &st), 0, "must not start");
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "exit 1");
+    int code = 0;
+    cr_assert_eq(sim_start(NULL, flags, &code), 0, "must not start");
+    cr_assert_eq(code, 1, "exit 1");
     const char *e = stderr_text();
     cr_assert(strstr(e, "the directory /tmp/kinesis-startup-no-such-dir/x does not exist"), "%s", e);
     const char *first = strstr(e, "sim.db");

@@ -29,8 +29,8 @@ T="timeout 120"
 command -v timeout >/dev/null 2>&1 || T=""
 
 echo "install: make install PREFIX=$prefix"
-# (not the calling make's flags: the build is done, and its jobserver is not ours)
-MAKEFLAGS= $T make --no-print-directory -s install BUILD="$BUILD" PREFIX="$prefix" >"$tmp/install.log" 2>&1 ||
+# (under make asan the calling make's flags carry BUILD, OPT and SAN: what is built stays as built)
+$T make --no-print-directory -s install BUILD="$BUILD" PREFIX="$prefix" >"$tmp/install.log" 2>&1 ||
     { cat "$tmp/install.log"; fail "make install"; }
 grep -q "ldconfig" "$tmp/install.log" || fail "make install does not say how the library is found"
 

@@ -245,7 +245,7 @@ int sim_config_stream_spec(const char *item, size_t len, sim_stream_spec *out, c
                  buf);
         return -1;
     }
-    snprintf(out->name, sizeof out->name, "%s", buf);
+    snprintf(out->name, sizeof out->name, "%.128s", buf); /* n <= 128 here */
     if (shards && *shards) {
         int64_t v;
         if (parse_i64(shards, &v) != 0 || v < 1 || v > 10000) {

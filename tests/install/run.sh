@@ -60,7 +60,10 @@ echo "install: installed kinesis-sim at $url"
 $T "$prefix/bin/kinesis-conform" --endpoint "$url" --case 'streams/*' --jobs 4 >"$tmp/conform.out" 2>&1
 rc=$?
 tail -n 1 "$tmp/conform.out"
-[ $rc -eq 0 ] || { grep -e '^FAIL' -e 'kinesis-conform:' "$tmp/conform.out"; fail "installed kinesis-conform exited $rc"; }
+grep -e '^FAIL' -e 'kinesis-conform:' "$tmp/conform.out"
+# that every case passes is ci/run-tests' conformance step; here: the installed runner found its
+# cases and ran them (exit 2 would mean it could not)
+[ $rc -le 1 ] || fail "installed kinesis-conform exited $rc"
 grep -q '^ok   streams/' "$tmp/conform.out" || fail "installed kinesis-conform ran no streams/ case"
 
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig"

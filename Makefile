@@ -95,6 +95,8 @@ CLI_SRC    := $(wildcard client/cli/*.c)
 SIM_SRC    := $(wildcard mockserver/*.c mockserver/*/*.c)
 CONF_SRC   := $(wildcard conformance/*.c)
 GEN_SRC    := $(BUILD)/gen/model_data.c
+# The console's page (README "The console"), embedded as it is: no build step of its own.
+CONSOLE_UI := mockserver/console/ui/index.html mockserver/console/ui/app.js mockserver/console/ui/style.css
 
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/obj/%.o)
 # The KPL aggregated record (client/src/kpl_aggregation.proto) is compiled by protoc-c into
@@ -102,7 +104,7 @@ SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/obj/%.o)
 PROTO_GEN  := $(BUILD)/gen/kpl_aggregation.pb-c.c
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o) $(SHARED_OBJ) $(BUILD)/obj/gen/kpl_aggregation.pb-c.o
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
-SIM_OBJ    := $(SIM_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/model_data.o
+SIM_OBJ    := $(SIM_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/model_data.o $(BUILD)/obj/gen/console_ui.o
 SIM_LIBOBJ := $(filter-out $(BUILD)/obj/mockserver/main.o,$(SIM_OBJ))
 CONF_OBJ   := $(CONF_SRC:%.c=$(BUILD)/obj/%.o)
 CONF_LIBOBJ:= $(filter-out $(BUILD)/obj/conformance/main.o,$(CONF_OBJ))
@@ -193,6 +195,15 @@ $(BUILD)/obj/gen/kpl_aggregation.pb-c.o: $(PROTO_GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o): | $(BUILD)/gen/kpl_aggregation.pb-c.h
+# The console's files, each as sim_console_<name> and its _len (net/console.c serves them).
+$(BUILD)/gen/console_ui.c: $(CONSOLE_UI) $(BUILD)/tools/embed
+	@mkdir -p $(dir $@)
+	{ $(BUILD)/tools/embed sim_console_index_html mockserver/console/ui/index.html && \
+	  $(BUILD)/tools/embed sim_console_app_js mockserver/console/ui/app.js && \
+	  $(BUILD)/tools/embed sim_console_style_css mockserver/console/ui/style.css; } > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/console_ui.o: $(BUILD)/gen/console_ui.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/libkinesis.a: $(CLIENT_OBJ)
 	@mkdir -p $(dir $@)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/console.h"
 #include "net/http.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -100,6 +101,21 @@ int main(int argc, char **argv)
                sim_http_tls_port(http));
         fflush(stdout);
     }
+    sim_console *console = NULL;
+    if (cfg.console_port >= 0) {
+        console = sim_console_start(srv, http, err, sizeof err);
+        if (!console) {
+            fprintf(stderr, "kinesis-sim: %s\n", err);
+            sim_http_stop(http);
+            sim_server_clean_up(srv);
+            free(srv);
+            return 1;
+        }
+        int v6 = strchr(cfg.host, ':') != NULL;
+        printf("kinesis-sim console on http://%s%s%s:%d/_sim/ui/\n", v6 ? "[" : "", cfg.host, v6 ? "]" : "",
+               sim_console_port(console));
+        fflush(stdout);
+    }
     double t_ready = mono_ms();
     sim_log(SIM_LOG_DEBUG, "ready in %.1f ms (store, model and simulation %.1f, http %.1f)", t_ready - t0,
             t_built - t0, t_ready - t_built);
@@ -113,6 +129,7 @@ int main(int argc, char **argv)
     while (sigwait(&stop, &sig) != 0)
         ;
     sim_log(SIM_LOG_INFO, "stopping on signal %d", sig);
+    sim_console_stop(console); /* before the front door its requests are dispatched through */
     sim_http_stop(http);
     sim_server_clean_up(srv);
     free(srv);

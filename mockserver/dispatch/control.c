@@ -1,5 +1,6 @@
 /* control.c: the test-only control API under /_sim/ (control.h; README, "The control API"),
- * in the spirit of redis's DEBUG command: health, reset, clock, faults, config, metrics.
+ * in the spirit of redis's DEBUG command: health, reset, clock, faults, config, metrics, and the
+ * read-only views the browser console polls (issue 18): streams, stats, records.
  * JSON in and out (metrics: Prometheus text). Every problem gets a JSON error
  * {"__type": ..., "message": ...}: 400 for bad JSON or bad values, 404 for unknown paths or ids,
  * 405 for a method the path does not take. The endpoints are listed in README's control API
@@ -13,13 +14,18 @@
 #include <string.h>
 
 #include "dispatch/auth.h" /* sim_query_param */
+#include <time.h>
+
+#include "ops/resources.h" /* record_seq: a record's sequence number */
+#include "shared/base64.h"
 #include "simulation/clock.h"
 #include "simulation/simulation.h"
 #include "store/store.h"
+#include "wire/ids.h"
 
 #define KNOWN_ENDPOINTS                                                                                      \
     "GET /_sim/health, POST /_sim/reset, GET|POST /_sim/clock, GET|POST|DELETE /_sim/faults, "               \
-    "GET|PUT /_sim/config, GET /_sim/metrics"
+    "GET|PUT /_sim/config, GET /_sim/metrics, GET /_sim/streams, GET /_sim/stats, GET /_sim/records"
 
 /* ------------------------------------------------------------------ */
 /* answers                                                             */
@@ -129,6 +135,20 @@ static int need_sim(sim_server *srv, sim_response *resp)
 /* ------------------------------------------------------------------ */
 /* endpoints                                                           */
 /* ------------------------------------------------------------------ */
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* {"mode", "now_ms"} and, in real mode, "offset_ms" (how far it is from wall time): posting the
  * answer back to POST /_sim/clock puts the clock back where it was. */
@@ -478,16 +498,312 @@ static void do_metrics(sim_server *srv, const sim_request *req, sim_response *re
     answer_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }
 
+/* ------------------------------------------------------------------ */
+/* the console's views: streams, stats, records                        */
+/* ------------------------------------------------------------------ */
+
+/* A stream's status as the next Kinesis call would see it (the lazy transitions of
+ * ops/resources.c stream_settle, computed without writing); NULL when it is gone. */
+static const char *effective_status(const char *status, int64_t until_ms, int64_t now)
+{
+    if (strcmp(status, "ACTIVE") == 0 || now < until_ms)
+        return status;
+    return strcmp(status, "DELETING") == 0 ? NULL : "ACTIVE";
+}
+
+static json_t *shard_id_or_null(int64_t index)
+{
+    if (index < 0)
+        return json_null();
+    char id[SHARD_ID_MAX];
+    shard_id_format((uint32_t)index, id);
+    return json_string(id);
+}
+
+/* One stream with its shards (lineage: parents by id, children are the shards naming it) and consumers. */
+static json_t *stream_view(store *st, const store_stream *s, const char *status, int64_t now)
+{
+    store_shard *shards = NULL;
+    size_t n = 0;
+    store_consumer *cons = NULL;
+    size_t nc = 0;
+    if (store_shards_get(st, s->id, &shards, &n) != 0 || store_consumers_list(st, s->id, &cons, &nc) != 0) {
+        free(shards);
+        free(cons);
+        return NULL;
+    }
+    int64_t horizon = now - (int64_t)s->retention_hours * 3600 * 1000;
+    json_t *jsh = json_array(), *jc = json_array();
+    int open = 0, closed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const store_shard *sh = &shards[i];
+        int expired = sh->closed_ms != 0 && sh->closed_ms < horizon;
+        if (!sh->closed_ms)
+            open++;
+        else if (!expired)
+            closed++;
+        json_t *o = json_pack(
+            "{s:o, s:o, s:o, s:s, s:s, s:I, s:o, s:b}", "shard_id", shard_id_or_null(sh->index), "parent",
+            shard_id_or_null(sh->parent), "adjacent_parent", shard_id_or_null(sh->adjacent_parent),
+            "start_hash", sh->start_hash, "end_hash", sh->end_hash, "created_ms", (json_int_t)sh->created_ms,
+            "closed_ms", sh->closed_ms ? json_integer(sh->closed_ms) : json_null(), "expired", expired);
+        json_array_append_new(jsh, o);
+    }
+    for (size_t i = 0; i < nc; i++) {
+        const char *cs = effective_status(cons[i].status, cons[i].status_until_ms, now);
+        if (cs)
+            json_array_append_new(jc, json_pack("{s:s, s:s, s:I}", "name", cons[i].name, "status", cs,
+                                                "created_ms", (json_int_t)cons[i].created_ms));
+    }
+    free(shards);
+    free(cons);
+    char arn[STREAM_ARN_MAX];
+    snprintf(arn, sizeof arn, "arn:aws:kinesis:%s:%s:stream/%s", s->region, s->account_id, s->name);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:s, s:i, s:i, s:o, s:o}", "account_id",
+                     s->account_id, "region", s->region, "name", s->name, "arn", arn, "status", status,
+                     "mode", s->mode, "created_ms", (json_int_t)s->created_ms, "retention_hours",
+                     s->retention_hours, "encryption", s->encryption_type[0] ? s->encryption_type : "NONE",
+                     "open_shards", open, "closed_shards", closed, "consumers", jc, "shards", jsh);
+}
+
+static void do_streams(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    if (!method_is(req, "GET"))
+        return method_not_allowed(resp, req, "GET");
+    if (!srv->store)
+        return answer_error(resp, 503, "ServiceUnavailable", "no store is open");
+    int64_t now = srv->clock ? sim_clock_now_ms(srv->clock) : wall_ms();
+    store_stream *list = NULL;
+    size_t n = 0;
+    if (store_stream_list_all(srv->store, &list, &n) != 0)
+        return answer_error(resp, 500, "InternalFailure", "the store could not list the streams");
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *status = effective_status(list[i].status, list[i].status_until_ms, now);
+        if (!status)
+            continue;
+        json_t *v = stream_view(srv->store, &list[i], status, now);
+        if (!v) {
+            free(list);
+            json_decref(arr);
+            return answer_error(resp, 500, "InternalFailure", "the store could not read a stream's shards");
+        }
+        json_array_append_new(arr, v);
+    }
+    free(list);
+    answer_json(resp, 200, json_pack("{s:I, s:o}", "now_ms", (json_int_t)now, "streams", arr));
+}
+
+static void do_stats(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    if (!method_is(req, "GET"))
+        return method_not_allowed(resp, req, "GET");
+    if (!need_sim(srv, resp))
+        return;
+    char since_txt[32];
+    int64_t since = 0;
+    if (sim_query_param(req->query, "since", since_txt, sizeof since_txt) && since_txt[0]) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(since_txt, &end, 10);
+        if (errno || *end || v < 0)
+            return answer_error(
+                resp, 400, "InvalidArgumentException",
+                "'since' must be a time in milliseconds since the epoch (a \"t\" of an earlier "
+                "answer), not '%s'",
+                since_txt);
+        since = v;
+    }
+    sim_simulation *s = sim_state(srv);
+    json_t *j = sim_stats_json(sim_simulation_stats(s), since, mono_ms(), wall_ms());
+    if (!j)
+        return answer_error(resp, 500, "InternalFailure", "out of memory");
+    const sim_simulation_options *o = sim_simulation_get_options(s);
+    double k = o->throttle_scale;
+    json_object_set_new(j, "since", json_integer(since));
+    json_object_set_new(j, "throttle", json_string(o->throttle == SIM_THROTTLE_AWS ? "aws" : "off"));
+    json_object_set_new(j, "throttle_scale", json_real(k));
+    json_object_set_new(j, "limits",
+                        json_pack("{s:f, s:f, s:f, s:f}", "write_records_per_s", SIM_WRITE_RECORDS_PER_S * k,
+                                  "write_bytes_per_s", SIM_WRITE_BYTES_PER_S * k, "read_calls_per_s",
+                                  SIM_READ_CALLS_PER_S * k, "read_bytes_per_s", SIM_READ_BYTES_PER_S * k));
+    answer_json(resp, 200, j);
+}
+
+typedef struct peek_state {
+    const store_shard *sh;
+    json_t *records;
+    int want, got;
+    uint64_t last_counter;
+    int failed;
+} peek_state;
+
+static int peek_one(void *ud, const store_record *r)
+{
+    peek_state *p = ud;
+    if (p->got == p->want)
+        return 1; /* one more than asked exists: there is a next page */
+    char seq[SEQNUM_MAX];
+    record_seq(p->sh, r->counter, r->arrival_ms, seq);
+    size_t b64len = 0;
+    char *b64 = b64_encode(r->data, r->data_len, &b64len);
+    json_t *o = b64 ? json_pack("{s:s, s:s, s:I, s:s%, s:b}", "sequence_number", seq, "partition_key",
+                                r->pkey, "arrival_ms", (json_int_t)r->arrival_ms, "data", b64, b64len,
+                                "encrypted", r->encrypted)
+                    : NULL;
+    free(b64);
+    if (!o) {
+        p->failed = 1;
+        return 1;
+    }
+    json_array_append_new(p->records, o);
+    p->got++;
+    p->last_counter = r->counter;
+    return 0;
+}
+
+/* GET /_sim/records: a page of one shard's records read straight from the store, without an
+ * iterator, the simulation layer (no throttling, faults or metrics) or a change to anything, so
+ * looking never disturbs the test being looked at. */
+static void do_records(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    if (!method_is(req, "GET"))
+        return method_not_allowed(resp, req, "GET");
+    if (!srv->store)
+        return answer_error(resp, 503, "ServiceUnavailable", "no store is open");
+    char name[SIM_NAME_MAX] = "", shard_txt[64] = "", account[32], region[64], from[32] = "trim_horizon";
+    char seq_txt[SEQNUM_MAX + 8] = "", ts_txt[32] = "", pos_txt[32] = "", limit_txt[16] = "";
+    snprintf(account, sizeof account, "%s", srv->cfg.account_id);
+    snprintf(region, sizeof region, "%s", srv->cfg.region);
+    sim_query_param(req->query, "stream", name, sizeof name);
+    sim_query_param(req->query, "shard", shard_txt, sizeof shard_txt);
+    sim_query_param(req->query, "account_id", account, sizeof account);
+    sim_query_param(req->query, "region", region, sizeof region);
+    sim_query_param(req->query, "from", from, sizeof from);
+    sim_query_param(req->query, "sequence", seq_txt, sizeof seq_txt);
+    sim_query_param(req->query, "timestamp", ts_txt, sizeof ts_txt);
+    sim_query_param(req->query, "position", pos_txt, sizeof pos_txt);
+    sim_query_param(req->query, "limit", limit_txt, sizeof limit_txt);
+    if (!name[0] || !shard_txt[0])
+        return bad_request(resp,
+                           "give ?stream=NAME&shard=shardId-... (and optionally account_id, region, from, "
+                           "sequence, timestamp, position, limit)");
+    int limit = 25;
+    if (limit_txt[0]) {
+        char *end;
+        long v = strtol(limit_txt, &end, 10);
+        if (*end || v < 1 || v > 1000)
+            return bad_request(resp, "'limit' must be an integer from 1 to 1000");
+        limit = (int)v;
+    }
+    int64_t now = srv->clock ? sim_clock_now_ms(srv->clock) : wall_ms();
+    store_stream st;
+    int rc = store_stream_get(srv->store, account, region, name, &st);
+    if (rc < 0)
+        return answer_error(resp, 500, "InternalFailure", "the store could not read the stream");
+    if (rc > 0 || !effective_status(st.status, st.status_until_ms, now))
+        return answer_error(resp, 404, "ResourceNotFoundException", "Stream %s under account %s not found.",
+                            name, account);
+    uint32_t index;
+    char *end;
+    unsigned long as_number = strtoul(shard_txt, &end, 10);
+    if (shard_id_parse(shard_txt, &index) != 0) {
+        if (*end || shard_txt[0] == '-' || as_number > UINT32_MAX)
+            return bad_request(resp, "'shard' must be a shard id (shardId-000000000001) or index");
+        index = (uint32_t)as_number;
+    }
+    store_shard *shards = NULL;
+    size_t n = 0;
+    if (store_shards_get(srv->store, st.id, &shards, &n) != 0)
+        return answer_error(resp, 500, "InternalFailure", "the store could not read the shards");
+    store_shard *sh = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (shards[i].index == index)
+            sh = &shards[i];
+    int64_t horizon = now - (int64_t)st.retention_hours * 3600 * 1000;
+    char shard_id[SHARD_ID_MAX];
+    shard_id_format(index, shard_id);
+    if (!sh || (sh->closed_ms && sh->closed_ms < horizon)) {
+        free(shards);
+        return answer_error(resp, 404, "ResourceNotFoundException",
+                            "Shard %s in stream %s under account %s does not exist", shard_id, name, account);
+    }
+    uint64_t position = 0;
+    const char *problem = NULL;
+    if (pos_txt[0]) {
+        unsigned long long v = strtoull(pos_txt, &end, 10);
+        if (*end || pos_txt[0] == '-')
+            problem = "'position' must be a \"next_position\" of an earlier answer";
+        position = v;
+    } else if (strcmp(from, "trim_horizon") == 0) {
+        position = 0;
+    } else if (strcmp(from, "latest") == 0) {
+        position = sh->next_counter;
+    } else if (strcmp(from, "at_sequence") == 0 || strcmp(from, "after_sequence") == 0) {
+        seqnum sq;
+        if (seqnum_parse(seq_txt, &sq) != 0)
+            problem = "'sequence' must be a sequence number of this shard";
+        else if (sq.shard_index != index || sq.shard_created_s != sh->created_ms / 1000)
+            problem = "'sequence' is a sequence number of another shard";
+        else
+            position = sq.counter + (from[0] == 'a' && from[1] == 'f' ? 1 : 0);
+    } else if (strcmp(from, "at_timestamp") == 0) {
+        long long ts = strtoll(ts_txt, &end, 10);
+        if (!ts_txt[0] || *end)
+            problem = "'timestamp' must be milliseconds since the epoch";
+        else {
+            int r = store_record_first_at(srv->store, st.id, index, ts, &position);
+            if (r < 0)
+                problem = "the store could not search the shard";
+            else if (r > 0)
+                position = sh->next_counter;
+        }
+    } else {
+        problem = "'from' must be trim_horizon, latest, at_sequence, after_sequence or at_timestamp";
+    }
+    if (problem) {
+        free(shards);
+        return bad_request(resp, problem);
+    }
+    peek_state p = {sh, json_array(), limit, 0, 0, 0};
+    if (store_records_scan(srv->store, st.id, index, position, horizon, limit + 1, peek_one, &p) != 0 ||
+        p.failed) {
+        free(shards);
+        json_decref(p.records);
+        return answer_error(resp, 500, "InternalFailure", "the store could not read the records");
+    }
+    uint64_t next = p.got ? p.last_counter + 1 : position;
+    int more = json_array_size(p.records) == (size_t)limit && next < sh->next_counter;
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:b, s:b}", "account_id", account, "region", region,
+                          "stream", name, "shard_id", shard_id, "records", p.records, "next_position",
+                          (json_int_t)next, "more", more, "shard_closed", sh->closed_ms != 0);
+    free(shards);
+    answer_json(resp, 200, j);
+}
+
+/* The console's page is served only on its own port (net/console.c); here it gets a pointer there. */
+static void do_ui_elsewhere(sim_server *srv, const sim_request *req, sim_response *resp)
+{
+    (void)req;
+    answer_error(resp, 404, "UnknownOperationException",
+                 "the console is served on its own port: start kinesis-sim with --console-port N and open "
+                 "http://%s:N/_sim/ui/",
+                 srv->cfg.host);
+}
+
 void sim_control_dispatch(sim_server *srv, const sim_request *req, sim_response *resp)
 {
     static const struct {
         const char *path;
         void (*fn)(sim_server *, const sim_request *, sim_response *);
     } routes[] = {
-        {"/_sim/health", do_health}, {"/_sim/reset", do_reset},   {"/_sim/clock", do_clock},
-        {"/_sim/faults", do_faults}, {"/_sim/config", do_config}, {"/_sim/metrics", do_metrics},
+        {"/_sim/health", do_health},   {"/_sim/reset", do_reset},   {"/_sim/clock", do_clock},
+        {"/_sim/faults", do_faults},   {"/_sim/config", do_config}, {"/_sim/metrics", do_metrics},
+        {"/_sim/streams", do_streams}, {"/_sim/stats", do_stats},   {"/_sim/records", do_records},
     };
     const char *path = req->path ? req->path : "";
+    if (strncmp(path, "/_sim/ui", 8) == 0 && (path[8] == 0 || path[8] == '/'))
+        return do_ui_elsewhere(srv, req, resp);
     size_t plen = strlen(path);
     if (plen > 1 && path[plen - 1] == '/') /* tolerate one trailing slash */
         plen--;

@@ -359,7 +359,7 @@ int op_get_records(sim_ctx *ctx, json_t *in, json_t **out)
         free(shards);
         return ops_store_fail(ctx);
     }
-    sim_sim_read_end(ctx, &ref, sh->index, rs.bytes);
+    sim_sim_read_end(ctx, &ref, sh->index, (uint64_t)rs.got, rs.bytes);
     uint64_t next = rs.got ? rs.last_counter + 1 : pos.next_counter;
     /* nothing readable from the position on (a TRIM_HORIZON position 0 of an empty shard, or only
      * expired records) is caught up too */

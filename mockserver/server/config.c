@@ -113,6 +113,8 @@ static const sim_option options[] = {
      "NAME[:SHARDS[:MODE]]",
      "a stream to create at start, ACTIVE before the listening line (repeatable; default 1 shard, "
      "PROVISIONED; ON_DEMAND has 4); a file database keeps an existing one"},
+    {"console-port", OPT_INT, FIELD(console_port), 0, 0, 65535, NULL, NULL, "N",
+     "serve the browser console at http://HOST:N/_sim/ui/ (0 picks a free port)"},
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -138,6 +140,7 @@ void sim_config_defaults(sim_config *cfg)
     cfg->max_header_bytes = 16384;
     sim_simulation_options_default(&cfg->sim);
     cfg->auth_mode = SIM_AUTH_FORMAT;
+    cfg->console_port = -1; /* no console unless asked for */
 }
 
 const char *sim_config_log_level_name(int level)
@@ -590,12 +593,16 @@ static void default_text(const sim_option *o, char *buf, size_t len)
     case OPT_LIST:
         snprintf(buf, len, "%s", field[0] ? field : "none");
         break;
-    case OPT_INT:
+    case OPT_INT: {
+        int v = *(const int *)(const void *)field;
         if (field == (const char *)&d.shard_limit && d.shard_limit == 0)
             snprintf(buf, len, "AWS's quota");
+        else if (v < o->min)
+            snprintf(buf, len, "none"); /* below the range: off unless given (--console-port) */
         else
-            snprintf(buf, len, "%d", *(const int *)(const void *)field);
+            snprintf(buf, len, "%d", v);
         break;
+    }
     case OPT_INT64:
         snprintf(buf, len, "%" PRId64, *(const int64_t *)(const void *)field);
         break;

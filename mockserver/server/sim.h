@@ -47,6 +47,7 @@ typedef struct sim_config {
     char create_streams[4096];     /* --create-stream NAME[:SHARDS[:MODE]] (repeatable) or
                                       KINESIS_SIM_CREATE_STREAMS=a:2,b:1:ON_DEMAND: "a:2,b:1:ON_DEMAND",
                                       created at start (server/initial_streams.c); "" none */
+    int console_port; /* --console-port N: the browser console's listener (-1: none; console.c) */
 } sim_config;
 
 /* --auth values (sim_config.auth_mode). */

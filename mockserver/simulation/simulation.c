@@ -155,6 +155,7 @@ struct sim_simulation {
     sim_throttle *throttle;
     sim_faults *faults;
     sim_metrics *metrics;
+    sim_stats *stats;
     request_state req;
 };
 
@@ -174,7 +175,8 @@ sim_simulation *sim_simulation_new(const sim_simulation_options *opt, char *err,
     s->throttle = sim_throttle_new(s->opt.throttle_scale);
     s->faults = sim_faults_new(s->opt.seed);
     s->metrics = sim_metrics_new();
-    if (!s->throttle || !s->faults || !s->metrics) {
+    s->stats = s->throttle ? sim_stats_new(s->throttle) : NULL;
+    if (!s->throttle || !s->faults || !s->metrics || !s->stats) {
         snprintf(err, err_len, "out of memory");
         sim_simulation_free(s);
         return NULL;
@@ -193,6 +195,7 @@ void sim_simulation_free(sim_simulation *s)
     sim_throttle_free(s->throttle);
     sim_faults_free(s->faults);
     sim_metrics_free(s->metrics);
+    sim_stats_free(s->stats);
     free(s);
 }
 
@@ -211,6 +214,10 @@ sim_metrics *sim_simulation_metrics(sim_simulation *s)
 sim_throttle *sim_simulation_throttle(sim_simulation *s)
 {
     return s->throttle;
+}
+sim_stats *sim_simulation_stats(sim_simulation *s)
+{
+    return s->stats;
 }
 
 void sim_simulation_set_throttle(sim_simulation *s, sim_throttle_mode mode, double scale)
@@ -264,6 +271,14 @@ static const char *op_of(const sim_ctx *ctx)
 static int throttle_on(const sim_simulation *s)
 {
     return s->opt.throttle == SIM_THROTTLE_AWS;
+}
+
+/* Throttling off: count the shard's activity only while a console page watches (stats.h); with
+ * throttling on the limit checks count as they go. The request's start time is at hand. */
+static int counting_off_throttle(const sim_simulation *s)
+{
+    int64_t mono_ms = (int64_t)s->req.start.tv_sec * 1000 + s->req.start.tv_nsec / 1000000;
+    return s->req.active && sim_stats_watching(s->stats, mono_ms);
 }
 
 static void stream_key(const sim_ctx *ctx, const sim_stream_ref *st, char *out, size_t len)
@@ -596,6 +611,11 @@ int sim_sim_write_record(sim_ctx *ctx, const sim_stream_ref *st, uint32_t shard,
         sim_fail(ctx, ent->code, "%s", ent->message);
         return -1;
     }
+    if (!throttle_on(s) && counting_off_throttle(s)) {
+        char key[600];
+        stream_key(ctx, st, key, sizeof key);
+        sim_throttle_count_write(s->throttle, key, shard, bytes, now_of(ctx));
+    }
     s->req.records++;
     s->req.bytes += bytes;
     return 0;
@@ -622,14 +642,23 @@ int sim_sim_read_begin(sim_ctx *ctx, const sim_stream_ref *st, uint32_t shard)
     return 0;
 }
 
-void sim_sim_read_end(sim_ctx *ctx, const sim_stream_ref *st, uint32_t shard, size_t bytes)
+void sim_sim_read_end(sim_ctx *ctx, const sim_stream_ref *st, uint32_t shard, uint64_t records, size_t bytes)
 {
     sim_simulation *s = sim_of(ctx);
-    if (!s || !throttle_on(s))
+    if (!s)
+        return;
+    int on = throttle_on(s);
+    if (!on && !counting_off_throttle(s))
         return;
     char key[600];
     stream_key(ctx, st, key, sizeof key);
+    if (!on) {
+        sim_throttle_count_read(s->throttle, key, shard, records, bytes, now_of(ctx));
+        return;
+    }
     sim_throttle_read_charge(s->throttle, key, st ? st->on_demand : 0, shard, bytes, now_of(ctx));
+    if (records)
+        sim_throttle_count_records_out(s->throttle, key, shard, records, now_of(ctx));
 }
 
 int sim_sim_iterator(sim_ctx *ctx, const sim_stream_ref *st, uint32_t shard)

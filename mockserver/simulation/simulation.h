@@ -25,8 +25,8 @@
  *       count it in FailedRecordCount, do not store it; -1 -> fail the whole request (return -1).
  *   GetRecords: after decoding the iterator (shard known), before reading:
  *       if (sim_sim_read_begin(ctx, &ref, shard) != 0) return -1;
- *     and once the answer's records are chosen: sim_sim_read_end(ctx, &ref, shard, bytes)
- *     (bytes = data + partition key bytes of the records returned).
+ *     and once the answer's records are chosen: sim_sim_read_end(ctx, &ref, shard, records, bytes)
+ *     (records returned, and their data + partition key bytes).
  *   GetShardIterator: after resolving the shard: if (sim_sim_iterator(ctx, &ref, shard)) return -1;
  *   CreateStream: with the number of this account+region's streams now CREATING (or DELETING):
  *       if (sim_sim_check_creating(ctx, n)) return -1;
@@ -45,6 +45,7 @@
 #include "simulation/faults.h"
 #include "simulation/metrics.h"
 #include "simulation/simulation_options.h"
+#include "simulation/stats.h"
 #include "simulation/throttle.h"
 
 /* ---- the simulation state ---- */
@@ -60,6 +61,8 @@ const sim_simulation_options *sim_simulation_get_options(const sim_simulation *s
 sim_faults *sim_simulation_faults(sim_simulation *s);
 sim_metrics *sim_simulation_metrics(sim_simulation *s);
 sim_throttle *sim_simulation_throttle(sim_simulation *s);
+/* The per-shard rolling window of GET /_sim/stats (stats.h). */
+sim_stats *sim_simulation_stats(sim_simulation *s);
 void sim_simulation_set_throttle(sim_simulation *s, sim_throttle_mode mode, double scale);
 void sim_simulation_set_control_limits(sim_simulation *s, int on, int max_creating);
 void sim_simulation_set_seed(sim_simulation *s, uint64_t seed);
@@ -89,7 +92,7 @@ void sim_sim_after_op(sim_ctx *ctx, sim_response *resp);
 int sim_sim_write_record(sim_ctx *ctx, const sim_stream_ref *st, uint32_t shard, const char *partition_key,
                          size_t bytes, int batch, sim_entry_result *res);
 int sim_sim_read_begin(sim_ctx *ctx, const sim_stream_ref *st, uint32_t shard);
-void sim_sim_read_end(sim_ctx *ctx, const sim_stream_ref *st, uint32_t shard, size_t bytes);
+void sim_sim_read_end(sim_ctx *ctx, const sim_stream_ref *st, uint32_t shard, uint64_t records, size_t bytes);
 int sim_sim_iterator(sim_ctx *ctx, const sim_stream_ref *st, uint32_t shard);
 int sim_sim_check_creating(sim_ctx *ctx, int streams_creating);
 void sim_sim_stream_gone(sim_ctx *ctx, const sim_stream_ref *st);

@@ -201,11 +201,14 @@ static void map_remove(str_map *m, const char *key)
 /* ------------------------------------------------------------------ */
 
 typedef struct {
-    int ready;
+    int ready; /* buckets set up (a scale change clears it; the counters stay) */
+    int used;  /* the entry exists (counters may be kept without buckets) */
     sim_bucket write_bytes, write_records;
     sim_bucket read_calls, read_bytes;
     sim_bucket iterator_calls;
     int64_t read_blocked_until_ms;
+    sim_shard_counters c;
+    void *slot; /* the stats window's (sim_throttle_foreach_shard) */
 } shard_state;
 
 typedef struct {
@@ -213,19 +216,25 @@ typedef struct {
     size_t n_shards;
     int stream_ready;
     sim_bucket write_bytes, write_records, read_bytes; /* on-demand stream-wide budget */
+    void (*slot_free)(void *);
 } stream_state;
 
 struct sim_throttle {
     double scale;
     str_map streams;  /* stream_key -> stream_state */
     str_map controls; /* control key -> sim_bucket */
+    void (*slot_free)(void *);
 };
 
 static void free_stream_state(void *p)
 {
     stream_state *s = p;
-    if (s)
+    if (s) {
+        for (size_t i = 0; s->slot_free && i < s->n_shards; i++)
+            if (s->shards[i].slot)
+                s->slot_free(s->shards[i].slot);
         free(s->shards);
+    }
     free(s);
 }
 
@@ -282,7 +291,15 @@ void sim_throttle_set_scale(sim_throttle *t, double scale)
 {
     if (scale > 0)
         t->scale = scale;
-    sim_throttle_reset(t);
+    /* every bucket starts full at the new rates on its next use; the shards' counters stay */
+    for (size_t i = 0; i < t->streams.n_slots; i++)
+        for (map_entry *e = t->streams.slots[i]; e; e = e->next) {
+            stream_state *s = e->value;
+            s->stream_ready = 0;
+            for (size_t j = 0; j < s->n_shards; j++)
+                s->shards[j].ready = 0;
+        }
+    map_clear(&t->controls);
 }
 
 double sim_throttle_scale(const sim_throttle *t)
@@ -309,12 +326,15 @@ size_t sim_throttle_key_count(const sim_throttle *t)
 static stream_state *get_stream(sim_throttle *t, const char *key, int64_t now_ms)
 {
     stream_state *s = map_get(&t->streams, key);
-    if (s)
+    if (s && s->stream_ready)
         return s;
-    s = calloc(1, sizeof *s);
-    if (!s || map_put(&t->streams, key, s) != 0) {
-        free(s);
-        return NULL;
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s || map_put(&t->streams, key, s) != 0) {
+            free(s);
+            return NULL;
+        }
+        s->slot_free = t->slot_free;
     }
     sim_bucket_init(&s->write_bytes, SIM_ONDEMAND_WRITE_BYTES_PER_S * t->scale, now_ms);
     sim_bucket_init(&s->write_records, SIM_ONDEMAND_WRITE_RECORDS_PER_S * t->scale, now_ms);
@@ -337,6 +357,7 @@ static shard_state *get_shard(sim_throttle *t, stream_state *s, uint32_t shard, 
         s->n_shards = n;
     }
     shard_state *sh = &s->shards[shard];
+    sh->used = 1;
     if (!sh->ready) {
         sim_bucket_init(&sh->write_bytes, SIM_WRITE_BYTES_PER_S * t->scale, now_ms);
         sim_bucket_init(&sh->write_records, SIM_WRITE_RECORDS_PER_S * t->scale, now_ms);
@@ -361,13 +382,20 @@ sim_throttle_reason sim_throttle_write(sim_throttle *t, const char *stream_key, 
     if (!sh)
         return SIM_THR_OK; /* out of memory: never invent throttling */
     double b = (double)bytes;
+    sim_throttle_reason why = SIM_THR_OK;
     if (!sim_bucket_can_take(&sh->write_bytes, b, now_ms))
-        return SIM_THR_WRITE_BYTES;
-    if (!sim_bucket_can_take(&sh->write_records, 1, now_ms))
-        return SIM_THR_WRITE_RECORDS;
-    if (on_demand && (!sim_bucket_can_take(&s->write_bytes, b, now_ms) ||
-                      !sim_bucket_can_take(&s->write_records, 1, now_ms)))
-        return SIM_THR_STREAM_WRITE;
+        why = SIM_THR_WRITE_BYTES;
+    else if (!sim_bucket_can_take(&sh->write_records, 1, now_ms))
+        why = SIM_THR_WRITE_RECORDS;
+    else if (on_demand && (!sim_bucket_can_take(&s->write_bytes, b, now_ms) ||
+                           !sim_bucket_can_take(&s->write_records, 1, now_ms)))
+        why = SIM_THR_STREAM_WRITE;
+    if (why != SIM_THR_OK) {
+        sh->c.throttled_write++;
+        return why;
+    }
+    sh->c.records_in++;
+    sh->c.bytes_in += bytes;
     sim_bucket_charge(&sh->write_bytes, b, now_ms);
     sim_bucket_charge(&sh->write_records, 1, now_ms);
     if (on_demand) {
@@ -384,19 +412,26 @@ sim_throttle_reason sim_throttle_read_admit(sim_throttle *t, const char *stream_
     shard_state *sh = s ? get_shard(t, s, shard, now_ms) : NULL;
     if (!sh)
         return SIM_THR_OK;
+    sim_throttle_reason why = SIM_THR_OK;
     if (now_ms < sh->read_blocked_until_ms)
-        return SIM_THR_READ_PENALTY;
-    sim_bucket_refill(&sh->read_bytes, now_ms);
-    if (sh->read_bytes.tokens <= 0)
-        return SIM_THR_READ_BYTES;
-    if (on_demand) {
+        why = SIM_THR_READ_PENALTY;
+    else {
+        sim_bucket_refill(&sh->read_bytes, now_ms);
+        if (sh->read_bytes.tokens <= 0)
+            why = SIM_THR_READ_BYTES;
+    }
+    if (why == SIM_THR_OK && on_demand) {
         sim_bucket_refill(&s->read_bytes, now_ms);
         if (s->read_bytes.tokens <= 0)
-            return SIM_THR_STREAM_READ;
+            why = SIM_THR_STREAM_READ;
     }
-    if (!sim_bucket_try_take(&sh->read_calls, 1, now_ms))
-        return SIM_THR_READ_CALLS;
-    return SIM_THR_OK;
+    if (why == SIM_THR_OK && !sim_bucket_try_take(&sh->read_calls, 1, now_ms))
+        why = SIM_THR_READ_CALLS;
+    if (why != SIM_THR_OK)
+        sh->c.throttled_read++;
+    else
+        sh->c.get_records++;
+    return why;
 }
 
 void sim_throttle_read_charge(sim_throttle *t, const char *stream_key, int on_demand, uint32_t shard,
@@ -406,6 +441,7 @@ void sim_throttle_read_charge(sim_throttle *t, const char *stream_key, int on_de
     shard_state *sh = s ? get_shard(t, s, shard, now_ms) : NULL;
     if (!sh)
         return;
+    sh->c.bytes_out += bytes;
     sim_bucket_charge(&sh->read_bytes, (double)bytes, now_ms);
     if (on_demand)
         sim_bucket_charge(&s->read_bytes, (double)bytes, now_ms);
@@ -420,7 +456,66 @@ sim_throttle_reason sim_throttle_iterator(sim_throttle *t, const char *stream_ke
     shard_state *sh = s ? get_shard(t, s, shard, now_ms) : NULL;
     if (!sh)
         return SIM_THR_OK;
-    return sim_bucket_try_take(&sh->iterator_calls, 1, now_ms) ? SIM_THR_OK : SIM_THR_ITERATOR;
+    if (sim_bucket_try_take(&sh->iterator_calls, 1, now_ms))
+        return SIM_THR_OK;
+    sh->c.throttled_read++;
+    return SIM_THR_ITERATOR;
+}
+
+/* ---- counting without checking (throttling off) ---- */
+
+static shard_state *counting_shard(sim_throttle *t, const char *stream_key, uint32_t shard, int64_t now_ms)
+{
+    stream_state *s = get_stream(t, stream_key, now_ms);
+    return s ? get_shard(t, s, shard, now_ms) : NULL;
+}
+
+void sim_throttle_count_write(sim_throttle *t, const char *stream_key, uint32_t shard, size_t bytes,
+                              int64_t now_ms)
+{
+    shard_state *sh = counting_shard(t, stream_key, shard, now_ms);
+    if (!sh)
+        return;
+    sh->c.records_in++;
+    sh->c.bytes_in += bytes;
+}
+
+void sim_throttle_count_read(sim_throttle *t, const char *stream_key, uint32_t shard, uint64_t records,
+                             size_t bytes, int64_t now_ms)
+{
+    shard_state *sh = counting_shard(t, stream_key, shard, now_ms);
+    if (!sh)
+        return;
+    sh->c.get_records++;
+    sh->c.records_out += records;
+    sh->c.bytes_out += bytes;
+}
+
+void sim_throttle_count_records_out(sim_throttle *t, const char *stream_key, uint32_t shard, uint64_t records,
+                                    int64_t now_ms)
+{
+    shard_state *sh = counting_shard(t, stream_key, shard, now_ms);
+    if (sh)
+        sh->c.records_out += records;
+}
+
+void sim_throttle_foreach_shard(sim_throttle *t, sim_shard_visit fn, void *arg)
+{
+    for (size_t i = 0; i < t->streams.n_slots; i++)
+        for (map_entry *e = t->streams.slots[i]; e; e = e->next) {
+            stream_state *s = e->value;
+            for (size_t j = 0; j < s->n_shards; j++)
+                if (s->shards[j].used)
+                    fn(arg, e->key, (uint32_t)j, &s->shards[j].c, &s->shards[j].slot);
+        }
+}
+
+void sim_throttle_set_slot_free(sim_throttle *t, void (*slot_free)(void *))
+{
+    t->slot_free = slot_free;
+    for (size_t i = 0; i < t->streams.n_slots; i++)
+        for (map_entry *e = t->streams.slots[i]; e; e = e->next)
+            ((stream_state *)e->value)->slot_free = slot_free;
 }
 
 sim_throttle_reason sim_throttle_control(sim_throttle *t, const char *key, double tps, int64_t now_ms)

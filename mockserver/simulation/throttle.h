@@ -18,7 +18,12 @@
  * On-demand streams additionally share a stream-wide budget: 4 MiB/s and 4,000 records/s of
  * writes and 8 MiB/s of reads (their documented starting capacity).
  * Control-plane operations use one bucket per key (operation + account + region [+ stream])
- * with capacity = 1 s of the operation's TPS. */
+ * with capacity = 1 s of the operation's TPS.
+ *
+ * Beside its buckets each shard keeps activity counters (sim_shard_counters: records and bytes in
+ * and out, throttled demands) for the console's rolling window (stats.c). The checks above count
+ * as they go, on the shard they already looked up, so counting costs no second lookup;
+ * sim_throttle_count_write/_read count without checking, for when throttling is off. */
 #ifndef SIM_THROTTLE_H
 #define SIM_THROTTLE_H
 
@@ -63,6 +68,15 @@ int64_t sim_bucket_wait_ms(sim_bucket *b, double amount, int64_t now_ms);
 
 /* ---- the table of buckets for every stream, shard and control-plane key ---- */
 typedef struct sim_throttle sim_throttle;
+
+/* What one shard did since its entry was made (cumulative; a scale change keeps them). */
+typedef struct sim_shard_counters {
+    uint64_t records_in, bytes_in;   /* records admitted by the write checks */
+    uint64_t records_out, bytes_out; /* records returned by GetRecords */
+    uint64_t get_records;            /* GetRecords calls admitted */
+    uint64_t throttled_write;        /* records refused by a write limit */
+    uint64_t throttled_read;         /* GetRecords and GetShardIterator calls refused */
+} sim_shard_counters;
 
 /* Why a demand was refused. */
 typedef enum {
@@ -109,6 +123,25 @@ void sim_throttle_read_charge(sim_throttle *t, const char *stream_key, int on_de
 /* A GetShardIterator call on a shard. */
 sim_throttle_reason sim_throttle_iterator(sim_throttle *t, const char *stream_key, uint32_t shard,
                                           int64_t now_ms);
+/* Counting only (no bucket is checked or charged), for when throttling is off: a record of
+ * `bytes` written; a GetRecords answer of `records` records and `bytes` bytes. */
+void sim_throttle_count_write(sim_throttle *t, const char *stream_key, uint32_t shard, size_t bytes,
+                              int64_t now_ms);
+void sim_throttle_count_read(sim_throttle *t, const char *stream_key, uint32_t shard, uint64_t records,
+                             size_t bytes, int64_t now_ms);
+/* With throttling on, GetRecords' answer size goes to sim_throttle_read_charge; its record count
+ * comes here. */
+void sim_throttle_count_records_out(sim_throttle *t, const char *stream_key, uint32_t shard, uint64_t records,
+                                    int64_t now_ms);
+
+/* Every shard that has an entry: fn(arg, stream_key, shard index, its counters, slot), where
+ * *slot is the caller's own pointer for that shard (NULL at first; stats.c keeps its window there),
+ * released with the shard's entry by the function given to sim_throttle_set_slot_free. */
+typedef void (*sim_shard_visit)(void *arg, const char *stream_key, uint32_t shard,
+                                const sim_shard_counters *c, void **slot);
+void sim_throttle_foreach_shard(sim_throttle *t, sim_shard_visit fn, void *arg);
+void sim_throttle_set_slot_free(sim_throttle *t, void (*slot_free)(void *));
+
 /* A control-plane call under `key` limited to `tps` per second. */
 sim_throttle_reason sim_throttle_control(sim_throttle *t, const char *key, double tps, int64_t now_ms);
 

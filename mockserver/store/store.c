@@ -62,6 +62,7 @@ enum {
     Q_STREAM_UPDATE,
     Q_STREAM_DELETE,
     Q_STREAM_LIST,
+    Q_STREAM_LIST_ALL,
     Q_OPEN_SHARDS,
     Q_SHARDS_DEL,
     Q_RECORDS_DEL,
@@ -146,6 +147,7 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_STREAM_DELETE] = "DELETE FROM streams WHERE id = ?1",
     [Q_STREAM_LIST] =
         "SELECT " STREAM_COLUMNS " FROM streams WHERE account_id = ?1 AND region = ?2 ORDER BY name",
+    [Q_STREAM_LIST_ALL] = "SELECT " STREAM_COLUMNS " FROM streams ORDER BY account_id, region, name",
     [Q_OPEN_SHARDS] = "SELECT count(*) FROM shards JOIN streams ON streams.id = shards.stream_id "
                       "WHERE streams.account_id = ?1 AND streams.region = ?2 AND shards.closed_ms = 0",
     [Q_SHARDS_DEL] = "DELETE FROM shards WHERE stream_id = ?1",
@@ -1135,6 +1137,18 @@ int store_stream_list(store *s, const char *account_id, const char *region, stor
         return -1;
     bind_text(st, 1, account_id);
     bind_text(st, 2, region);
+    int failed;
+    *out = collect_rows(s, st, sizeof **out, row_stream, NULL, n, &failed);
+    return failed ? -1 : 0;
+}
+
+int store_stream_list_all(store *s, store_stream **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = q(s, Q_STREAM_LIST_ALL);
+    if (!st)
+        return -1;
     int failed;
     *out = collect_rows(s, st, sizeof **out, row_stream, NULL, n, &failed);
     return failed ? -1 : 0;

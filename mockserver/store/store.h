@@ -102,6 +102,9 @@ int store_stream_update(store *s, const store_stream *st);
 int store_stream_delete(store *s, int64_t stream_id);
 /* All streams of an account and region, sorted by name (malloc'd array; free()). */
 int store_stream_list(store *s, const char *account_id, const char *region, store_stream **out, size_t *n);
+/* Every stream of every account and region, sorted by account, region and name (the console's
+ * GET /_sim/streams; malloc'd array; free()). */
+int store_stream_list_all(store *s, store_stream **out, size_t *n);
 /* Open shards over every stream of an account and region (for the shard limit). */
 int store_open_shard_total(store *s, const char *account_id, const char *region, int64_t *total);
 

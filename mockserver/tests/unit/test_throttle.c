@@ -317,7 +317,7 @@ Test(throttle_hooks, get_records_throttles_after_five_calls_and_ten_mib)
     sim_stream_ref st = {"s", 1, 0};
     for (int i = 0; i < 5; i++) {
         cr_assert_eq(sim_sim_read_begin(&f.ctx, &st, 2), 0);
-        sim_sim_read_end(&f.ctx, &st, 2, 0);
+        sim_sim_read_end(&f.ctx, &st, 2, 0, 0);
     }
     cr_assert_eq(sim_sim_read_begin(&f.ctx, &st, 2), -1);
     cr_assert_eq(f.ctx.err, SIM_ERR_ProvisionedThroughputExceededException);
@@ -327,7 +327,7 @@ Test(throttle_hooks, get_records_throttles_after_five_calls_and_ten_mib)
     sim_clock_advance_ms(f.srv.clock, 10000);
     thr_new_request(&f, "GetRecords");
     cr_assert_eq(sim_sim_read_begin(&f.ctx, &st, 2), 0);
-    sim_sim_read_end(&f.ctx, &st, 2, 10 * 1024 * 1024);
+    sim_sim_read_end(&f.ctx, &st, 2, 1, 10 * 1024 * 1024);
     sim_clock_advance_ms(f.srv.clock, 4999);
     thr_new_request(&f, "GetRecords");
     cr_assert_eq(sim_sim_read_begin(&f.ctx, &st, 2), -1);

@@ -121,21 +121,31 @@ TESTS := $(if $(T_SIM_SRC),$(BUILD)/test-sim-unit) $(if $(T_CLIENT_SRC),$(BUILD)
          $(if $(T_CONF_SRC),$(BUILD)/test-conform-unit) $(if $(T_INT_SRC),$(BUILD)/test-integration)
 EXAMPLES := $(EXAMPLES_SRC:client/examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all deps run test tests asan tsan clean install man examples conform dev-cert check-layout format-check
+.PHONY: all deps run test tests asan tsan clean install man examples conform dev-cert check-layout format-check test-ui
 all: $(BINS) $(EXAMPLES)
 
 deps:
 	@sh ci/install-deps
 
-# `make run`: install what is missing, build, start the simulator in the foreground.
+# `make run`: install what is missing, build, start the simulator in the foreground (console on 4580).
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/kinesis-sim --host 127.0.0.1 --port 4567 --db kinesis-sim.db
+	$(BUILD)/kinesis-sim --host 127.0.0.1 --port 4567 --console-port 4580 --db kinesis-sim.db
 
 # `make test`: install what is missing, build with -Werror, run every suite (ci/run-tests).
 test: deps check-layout
 	@$(MAKE) --no-print-directory all tests
 	@BUILD=$(BUILD) SAN="$(SAN)" sh ci/run-tests
+
+# The console in a real browser (ci/ui/console-test.js; README "The console"): installs Debian's chromium,
+# Node.js and npm when missing (ci/install-deps ui) and puppeteer-core (npm ci, from ci/ui/package-lock.json),
+# starts its own simulator on a loopback port and saves screenshots under $(BUILD)/ui-screenshots/ with a
+# list in artefacts.txt. Not part of `make test`, which needs no browser.
+test-ui: deps
+	@sh ci/install-deps ui
+	@$(MAKE) --no-print-directory $(BUILD)/kinesis-sim $(BUILD)/kinesis
+	@cd ci/ui && npm ci --no-audit --no-fund --loglevel=error
+	@node ci/ui/console-test.js --build $(BUILD) --out $(BUILD)/ui-screenshots
 
 # Every C file formatted as .clang-format says (.ci/run runs it).
 format-check:

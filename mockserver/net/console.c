@@ -214,9 +214,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_error(conn, 403, "AccessDeniedException",
                           "the console answers only to a loopback Host (127.0.0.1, localhost, [::1])");
     int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-    if (strcmp(url, "/") == 0 || strcmp(url, "/_sim/ui") == 0)
-        return get ? send_bytes(conn, strcmp(url, "/") == 0 ? 302 : 301, NULL, "", 0, "/_sim/ui/")
-                   : send_error(conn, 405, "MethodNotAllowed", "use GET");
+    if ((strcmp(url, "/") == 0 || strcmp(url, "/_sim/ui") == 0) && get)
+        return send_bytes(conn, strcmp(url, "/") == 0 ? 302 : 301, NULL, "", 0, "/_sim/ui/");
     if (strncmp(url, "/_sim/ui/", 9) == 0) {
         if (!get)
             return send_error(conn, 405, "MethodNotAllowed", "use GET");

@@ -418,7 +418,8 @@
       },
       h('header', {}, h('h3', { text: x.shard_id }), h('span', { class: `badge ${x.closed_ms ? '' : 'ACTIVE'}`, text: x.closed_ms ? 'closed' : 'open' })),
       h('div', { class: 'lineage', text: lineageText(st, x) }),
-      h('div', { class: 'spark spark-write' }, h('span', { class: 'lbl', text: 'write' }), s('svg', { viewBox: '0 0 300 42', preserveAspectRatio: 'none', role: 'img', 'aria-label': 'write rate' }), h('span', { class: 'rate' })),
+      // a closed shard takes no writes: its card keeps the read line only
+      x.closed_ms ? null : h('div', { class: 'spark spark-write' }, h('span', { class: 'lbl', text: 'write' }), s('svg', { viewBox: '0 0 300 42', preserveAspectRatio: 'none', role: 'img', 'aria-label': 'write rate' }), h('span', { class: 'rate' })),
       h('div', { class: 'spark spark-read' }, h('span', { class: 'lbl', text: 'read' }), s('svg', { viewBox: '0 0 300 42', preserveAspectRatio: 'none', role: 'img', 'aria-label': 'read rate' }), h('span', { class: 'rate' })),
       h('div', { class: 'foot' }, h('span', { class: 'muted totals' }), recLink));
       return card;
@@ -464,17 +465,20 @@
       const pts = state.series.get(`${streamKey(st)}/${id}`) || [];
       const last = pts[pts.length - 1];
       const per = (n, p) => (n * 1000) / p.dt;
-      const w = drawSpark($('.spark-write', card), pts,
+      const hasWrite = Boolean($('.spark-write', card));
+      const w = hasWrite ? drawSpark($('.spark-write', card), pts,
         (p) => 100 * Math.max(per(p.rin, p) / L.write_records_per_s, per(p.bin, p) / L.write_bytes_per_s),
-        (p) => p.thw, 'w');
+        (p) => p.thw, 'w') : { peak: 0, thrTotal: 0 };
       const r = drawSpark($('.spark-read', card), pts,
         (p) => 100 * Math.max(per(p.calls, p) / L.read_calls_per_s, per(p.bout, p) / L.read_bytes_per_s),
         (p) => p.thr, 'r');
       const wr = last ? per(last.rin, last) : 0, wb = last ? per(last.bin, last) : 0;
       const rr = last ? per(last.rout, last) : 0, rb = last ? per(last.bout, last) : 0;
-      $('.spark-write .rate', card).textContent = `${fmtRate(wr)} rec/s · ${fmtBytes(wb)}/s · peak ${fmtRate(w.peak)}% of limit` + (w.thrTotal ? ` · ${w.thrTotal} throttled` : '');
+      if (hasWrite) {
+        $('.spark-write .rate', card).textContent = `${fmtRate(wr)} rec/s · ${fmtBytes(wb)}/s · peak ${fmtRate(w.peak)}% of limit` + (w.thrTotal ? ` · ${w.thrTotal} throttled` : '');
+        $('.spark-write .rate', card).classList.toggle('hot', w.thrTotal > 0);
+      }
       $('.spark-read .rate', card).textContent = `${fmtRate(rr)} rec/s · ${fmtBytes(rb)}/s · peak ${fmtRate(r.peak)}% of limit` + (r.thrTotal ? ` · ${r.thrTotal} throttled` : '');
-      $('.spark-write .rate', card).classList.toggle('hot', w.thrTotal > 0);
       $('.spark-read .rate', card).classList.toggle('hot', r.thrTotal > 0);
       const tot = pts.totals;
       $('.totals', card).textContent = tot ? `since watched: ${fmtInt(tot.records_in)} in, ${fmtInt(tot.records_out)} out, ${fmtInt(tot.throttled_write + tot.throttled_read)} throttled` : 'no traffic seen';

@@ -317,6 +317,21 @@ Test(config, control_token_and_tls)
     cr_assert_eq(PARSE_ARGS(&c, NULL, "--tls-port", "70000"), SIM_CONFIG_ERROR);
 }
 
+Test(config, console_port_is_off_unless_given)
+{
+    sim_config c;
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--port", "0"), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_eq(c.console_port, -1, "no console listener by default");
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--console-port", "0"), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_eq(c.console_port, 0, "0: a free port");
+    char *env[] = {"KINESIS_SIM_CONSOLE_PORT=4580", NULL};
+    char *argv[] = {"kinesis-sim", NULL};
+    cr_assert_eq(parse(&c, env, 1, argv), SIM_CONFIG_RUN, "%s", err);
+    cr_assert_eq(c.console_port, 4580);
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--console-port", "-1"), SIM_CONFIG_ERROR);
+    cr_assert_eq(PARSE_ARGS(&c, NULL, "--console-port", "70000"), SIM_CONFIG_ERROR);
+}
+
 Test(config, loopback_hosts)
 {
     cr_assert(sim_config_host_is_loopback("127.0.0.1"));
@@ -352,6 +367,7 @@ Test(config, help_lists_the_new_flags)
                           "KINESIS_SIM_CONTROL_TOKEN",
                           "--tls-cert FILE",
                           "--tls-port N",
+                          "--console-port N",
                           "ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         cr_assert(strstr(buf, want[i]), "help lacks '%s':\n%s", want[i], buf);

@@ -216,7 +216,7 @@ async function main() {
     cfgOff.throttle === 'off' && cfgOff.throttle_scale === 0.5 && cfgOn.throttle === 'aws' && cfgOn.throttle_scale === 0.01);
 
   // 7. the records view shows the UTF-8 text of records put through the API (and expands KPL aggregates)
-  const text = 'héllo wörld · ünïcödé ✓ 日本語 🚀';
+  const text = 'héllo wörld · Ελληνικά · Кириллица · 5 € ✓'; // 2- and 3-byte UTF-8, in the fonts Debian's chromium has here
   const agg = kplRecord([{ key: 'user-1', data: 'first inner record' }, { key: 'user-2', data: '{"inner": 2}' }]);
   const puts = await kinesis('PutRecords', { StreamName: 'beta', Records: [
     { Data: Buffer.from(text).toString('base64'), PartitionKey: 'utf8' },
@@ -262,9 +262,9 @@ async function main() {
   const merge = await kinesis('MergeShards', { StreamName: 'orders', ShardToMerge: 'shardId-000000000001', AdjacentShardToMerge: 'shardId-000000000002' });
   const open = (await control('/_sim/streams')).streams.find((x) => x.name === 'orders').shards.filter((x) => !x.closed_ms);
   await view(page, '#/stream?account=000000000000&region=us-east-1&name=orders');
-  for (let round = 0; round < 8; round++) {
+  for (let round = 0; round < 14; round++) {
     const recs = [];
-    open.forEach((x, i) => { for (let k = 0; k < 2 + i * 2 + (round === 6 && i === 2 ? 12 : 0); k++) recs.push({ Data: Buffer.from(`order ${round}-${k}`).toString('base64'), PartitionKey: `o${k}`, ExplicitHashKey: x.start_hash }); });
+    open.forEach((x, i) => { for (let k = 0; k < 2 + i * 2 + (round === 9 && i === 2 ? 12 : 0); k++) recs.push({ Data: Buffer.from(`order ${round}-${k}`).toString('base64'), PartitionKey: `o${k}`, ExplicitHashKey: x.start_hash }); });
     await kinesis('PutRecords', { StreamName: 'orders', Records: recs });
     if (round % 3 === 0) {
       const itr = await kinesis('GetShardIterator', { StreamName: 'orders', ShardId: open[round % open.length].shard_id, ShardIteratorType: 'TRIM_HORIZON' });
@@ -275,6 +275,10 @@ async function main() {
   const lineage = await waitFor(page, () => document.querySelectorAll('#hashline .seg').length === 6 && document.querySelectorAll('#hashline .link').length === 4, null, 3000);
   check('a resharded stream shows its lineage: parents above their children', split.ok && merge.ok && lineage);
   await shot(page, '06-stream-lineage-dark');
+  // the README's picture (docs/console.png): the hash-key line and the open shards' cards
+  const readme = path.join(OUT, 'readme-stream.png');
+  await page.screenshot({ path: readme, clip: { x: 0, y: 0, width: 1280, height: 625 } });
+  artefacts.push(path.relative(process.cwd(), readme));
 
   // keyboard: 1-5 switch views, t switches the theme; every control has a label
   await page.focus('body');

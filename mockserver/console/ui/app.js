@@ -163,6 +163,10 @@
     }
     const horizon = (j.now_ms || Date.now()) - state.windowMs;
     state.now = j.now_ms;
+    // the charts span the window, or less while the page has seen less of it (never under 20 s)
+    let earliest = state.now;
+    for (const arr of state.series.values()) if (arr.length && arr[0].t - arr[0].dt < earliest) earliest = arr[0].t - arr[0].dt;
+    state.t0 = Math.max(horizon, Math.min(earliest, state.now - 20000));
     for (const [k, arr] of state.series) {
       while (arr.length && arr[0].t <= horizon) arr.shift();
       if (!arr.length && !(j.shards || []).some((sh) => `${sh.account_id}/${sh.region}/${sh.stream}/${sh.shard_id}` === k)) state.series.delete(k);
@@ -326,7 +330,7 @@
     const L = state.limits;
     $('#limits-note').textContent = L
       ? (state.throttle === 'off' ? 'Throttling is off; limits shown for reference: ' : 'Per-shard limits: ') +
-        `write ${fmtRate(L.write_records_per_s)} records/s and ${fmtBytes(L.write_bytes_per_s)}/s, read ${fmtRate(L.read_calls_per_s)} GetRecords/s and ${fmtBytes(L.read_bytes_per_s)}/s. Rates over the last ${Math.round(state.windowMs / 1000)} s, as % of the limit.`
+        `write ${fmtRate(L.write_records_per_s)} records/s and ${fmtBytes(L.write_bytes_per_s)}/s, read ${fmtRate(L.read_calls_per_s)} GetRecords/s and ${fmtBytes(L.read_bytes_per_s)}/s. Charts: the last ${Math.round(((state.now || 0) - (state.t0 || 0)) / 1000) || Math.round(state.windowMs / 1000)} s (up to ${Math.round(state.windowMs / 1000)}), as % of the limit.`
       : '';
   }
 
@@ -431,8 +435,9 @@
     const svg = $('svg', box);
     const W = 300, H = 42;
     const now = state.now || Date.now();
-    const t0 = now - state.windowMs;
-    const vals = points.map((p) => ({ x: ((p.t - t0) / state.windowMs) * W, v: pct(p), thr: thrOf(p) }));
+    const t0 = state.t0 || now - state.windowMs;
+    const span = Math.max(1, now - t0);
+    const vals = points.filter((p) => p.t > t0).map((p) => ({ x: ((p.t - t0) / span) * W, v: pct(p), thr: thrOf(p) }));
     const peak = Math.max(0, ...vals.map((v) => v.v));
     const top = peak >= 40 ? Math.max(110, peak * 1.1) : Math.max(peak * 1.4, 2);
     const y = (v) => H - 2 - (v / top) * (H - 6);

@@ -630,6 +630,19 @@ static void do_stats(sim_server *srv, const sim_request *req, sim_response *resp
     answer_json(resp, 200, j);
 }
 
+/* The query parameter key into out when present; out keeps its default otherwise. */
+static void param_or_default(const char *query, const char *key, char *out, size_t len)
+{
+    char v[256];
+    if (!sim_query_param(query, key, v, sizeof v) || !v[0])
+        return;
+    size_t n = strlen(v);
+    if (n >= len)
+        n = 0; /* too long to be a valid value: it then matches nothing */
+    memcpy(out, v, n);
+    out[n] = 0;
+}
+
 typedef struct peek_state {
     const store_shard *sh;
     json_t *records;
@@ -677,9 +690,9 @@ static void do_records(sim_server *srv, const sim_request *req, sim_response *re
     snprintf(region, sizeof region, "%s", srv->cfg.region);
     sim_query_param(req->query, "stream", name, sizeof name);
     sim_query_param(req->query, "shard", shard_txt, sizeof shard_txt);
-    sim_query_param(req->query, "account_id", account, sizeof account);
-    sim_query_param(req->query, "region", region, sizeof region);
-    sim_query_param(req->query, "from", from, sizeof from);
+    param_or_default(req->query, "account_id", account, sizeof account);
+    param_or_default(req->query, "region", region, sizeof region);
+    param_or_default(req->query, "from", from, sizeof from);
     sim_query_param(req->query, "sequence", seq_txt, sizeof seq_txt);
     sim_query_param(req->query, "timestamp", ts_txt, sizeof ts_txt);
     sim_query_param(req->query, "position", pos_txt, sizeof pos_txt);

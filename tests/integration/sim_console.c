@@ -8,92 +8,37 @@
  *     Host refused, the control token, throttled writes in the window, and that with throttling off
  *     nothing is counted until a page asks (the request path pays nothing while nobody watches). */
 #include <criterion/criterion.h>
-#include <curl/curl.h>
-#include <errno.h>
 #include <jansson.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "shared/base64.h"
+#include "shared/http_exchange.h"
 #include "testlib.h"
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* ---- a request to any URL (the console port is not $KINESIS_SIM_ENDPOINT) ---- */
 
-typedef struct {
-    char *p;
-    size_t n;
-} buf;
-
-static size_t on_data(char *d, size_t sz, size_t nm, void *ud)
-{
-    buf *b = ud;
-    char *g = realloc(b->p, b->n + sz * nm + 1);
-    if (!g)
-        return 0;
-    memcpy(g + b->n, d, sz * nm);
-    b->n += sz * nm;
-    g[b->n] = 0;
-    b->p = g;
-    return sz * nm;
-}
-
-typedef struct {
-    long status;
-    char *body;
-    char *headers;
-} answer;
+typedef hx_response answer;
 
 static answer http(const char *method, const char *url, const char *const *headers, const char *body)
 {
-    answer a = {0, NULL, NULL};
-    buf b = {0}, hb = {0};
-    CURL *h = curl_easy_init();
-    struct curl_slist *hl = NULL;
-    for (size_t i = 0; headers && headers[i]; i++)
-        hl = curl_slist_append(hl, headers[i]);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    if (body)
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &hb);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    if (curl_easy_perform(h) == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a.status);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(h);
-    a.body = b.p ? b.p : strdup("");
-    a.headers = hb.p ? hb.p : strdup("");
+    hx_request rq = {.method = method,
+                     .url = url,
+                     .headers = headers,
+                     .body = body,
+                     .body_len = body ? strlen(body) : 0,
+                     .no_proxy = 1};
+    answer a;
+    hx_perform(NULL, &rq, &a);
     return a;
 }
 
 static void answer_free(answer *a)
 {
-    free(a->body);
-    free(a->headers);
+    hx_response_clean_up(a);
 }
 
 /* An operation call on a simulator of our own, signed as tl_call signs (a well-formed fake SigV4). */
@@ -147,22 +92,7 @@ static int put_records(const char *base, const char *stream, int n, const char *
     for (int i = 0; i < n; i++) {
         char data[32];
         snprintf(data, sizeof data, "r%d", i);
-        char *b64 = NULL;
-        size_t len = strlen(data);
-        static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        b64 = calloc(1, 4 * ((len + 2) / 3) + 1);
-        size_t o = 0;
-        for (size_t k = 0; k < len; k += 3) {
-            uint32_t v = (uint32_t)(unsigned char)data[k] << 16;
-            if (k + 1 < len)
-                v |= (uint32_t)(unsigned char)data[k + 1] << 8;
-            if (k + 2 < len)
-                v |= (unsigned char)data[k + 2];
-            b64[o++] = tbl[(v >> 18) & 63];
-            b64[o++] = tbl[(v >> 12) & 63];
-            b64[o++] = k + 1 < len ? tbl[(v >> 6) & 63] : '=';
-            b64[o++] = k + 2 < len ? tbl[v & 63] : '=';
-        }
+        char *b64 = b64_encode((const uint8_t *)data, strlen(data), NULL);
         json_array_append_new(
             recs, json_pack("{s:s, s:s, s:s}", "Data", b64, "PartitionKey", "k", "ExplicitHashKey", hash));
         free(b64);
@@ -324,7 +254,7 @@ Test(console, stats_window_counts_a_put)
     cr_assert(json_real_value(json_object_get(json_object_get(before, "limits"), "write_records_per_s")) > 0);
     json_decref(before);
     cr_assert_eq(put_records(NULL, name, 5, "340282366920938463463374607431768211455"), 0);
-    sleep_ms(300); /* past the smallest sampling interval */
+    tl_sleep_ms(300); /* past the smallest sampling interval */
     snprintf(path, sizeof path, "/_sim/stats?since=%lld", since - 1);
     json_t *after = get_json(tl_endpoint(), path);
     json_t *sh = find_shard_stats(after, name, "shardId-000000000001");
@@ -356,76 +286,46 @@ Test(console, page_not_on_the_kinesis_port)
 
 /* ---- simulators of their own, with the console port ---- */
 
-static pid_t own_pid = -1;
+static tl_sim own;
 static char own_api[128], own_ui[128];
 
+/* A simulator of our own with the console on (tl_sim.c), and the URL of its console port. */
 static void start_own(const char *const *extra)
 {
-    const char *bin = getenv("KINESIS_SIM_BIN");
-    if (!bin || !*bin)
-        cr_skip_test("KINESIS_SIM_BIN is not set (ci/run-tests sets it to the kinesis-sim binary)");
-    const char *argv[40];
+    const char *args[24];
     size_t n = 0;
     const char *fixed[] = {
-        bin,    "--host",   "127.0.0.1",         "--port", "0",           "--console-port", "0",
-        "--db", ":memory:", "--create-delay-ms", "0",      "--log-level", "error"};
+        "--console-port", "0", "--db", ":memory:", "--create-delay-ms", "0", "--log-level", "error"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        argv[n++] = fixed[i];
-    for (size_t i = 0; extra && extra[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
-        argv[n++] = extra[i];
-    argv[n] = NULL;
-    int out[2];
-    cr_assert_eq(pipe(out), 0);
-    own_pid = fork();
-    cr_assert_geq(own_pid, 0, "fork: %s", strerror(errno));
-    if (own_pid == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    close(out[1]);
-    char text[2048];
-    size_t used = 0;
-    own_api[0] = own_ui[0] = 0;
-    int64_t deadline = now_ms() + 10000;
-    while ((!own_api[0] || !own_ui[0]) && now_ms() < deadline && used + 1 < sizeof text) {
-        struct pollfd p = {out[0], POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        ssize_t r = read(out[0], text + used, sizeof text - 1 - used);
-        if (r <= 0)
+        args[n++] = fixed[i];
+    for (size_t i = 0; extra && extra[i] && n + 1 < sizeof args / sizeof args[0]; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    tl_sim_options o = {.args = args};
+    cr_assert_eq(tl_sim_start(&own, &o), 0, "kinesis-sim did not start: %s", own.printed);
+    snprintf(own_api, sizeof own_api, "%s", own.url);
+    /* the console line follows the listening line */
+    char text[4096];
+    snprintf(text, sizeof text, "%s", own.printed);
+    int64_t deadline = tl_now_ms() + 10000;
+    const char *c;
+    while (!((c = strstr(text, "console on http://")) && strstr(c, "/_sim/ui/\n")) &&
+           tl_now_ms() < deadline) {
+        size_t used = strlen(text);
+        if (used + 1 >= sizeof text)
             break;
-        used += (size_t)r;
-        text[used] = 0;
-        const char *l = strstr(text, "listening on http://"), *c = strstr(text, "console on http://");
-        if (l && strchr(l, '\n'))
-            snprintf(own_api, sizeof own_api, "%.*s", (int)(strchr(l, '\n') - l - 13), l + 13);
-        if (c && strstr(c, "/_sim/ui/\n"))
-            snprintf(own_ui, sizeof own_ui, "%.*s", (int)(strstr(c, "/_sim/ui/") - c - 11), c + 11);
+        tl_sim_read(&own, text + used, sizeof text - used, 200);
     }
-    close(out[0]);
-    cr_assert(own_api[0] && own_ui[0], "kinesis-sim --console-port 0 did not print both lines: %.*s",
-              (int)used, text);
+    c = strstr(text, "console on http://");
+    const char *end = c ? strstr(c, "/_sim/ui/\n") : NULL;
+    cr_assert(end, "no console line: %s", text);
+    snprintf(own_ui, sizeof own_ui, "%.*s", (int)(end - c - 11), c + 11);
 }
 
 static void stop_own(void)
 {
-    if (own_pid <= 0)
-        return;
-    kill(own_pid, SIGTERM);
-    int status = 0;
-    int64_t deadline = now_ms() + 5000;
-    while (waitpid(own_pid, &status, WNOHANG) == 0) {
-        if (now_ms() > deadline) {
-            kill(own_pid, SIGKILL);
-            waitpid(own_pid, &status, 0);
-            break;
-        }
-        sleep_ms(10);
-    }
-    own_pid = -1;
+    if (own.pid > 0)
+        cr_expect_eq(tl_sim_stop(&own), 0, "kinesis-sim exits cleanly with the console open");
 }
 
 static void create_on(const char *base, const char *name, int shards)
@@ -531,7 +431,7 @@ Test(console_port, throttled_writes_in_the_window, .fini = stop_own)
     json_decref(first);
     int failed = put_records(own_api, "hot", 30, "0"); /* 10 records/s per shard */
     cr_assert_gt(failed, 0);
-    sleep_ms(300);
+    tl_sleep_ms(300);
     json_t *st = get_json(own_ui, "/_sim/stats");
     json_t *sh = find_shard_stats(st, "hot", "shardId-000000000000");
     cr_assert_not_null(sh);
@@ -552,7 +452,7 @@ Test(console_port, nothing_counted_while_nobody_watches, .fini = stop_own)
                    "with throttling off and no page open, the writes were not counted");
     json_decref(first);
     cr_assert_eq(put_records(own_api, "cold", 3, "0"), 0); /* a page is watching now */
-    sleep_ms(300);
+    tl_sleep_ms(300);
     json_t *st = get_json(own_ui, "/_sim/stats");
     json_t *sh = find_shard_stats(st, "cold", "shardId-000000000000");
     cr_assert_not_null(sh, "counted once a page asked");

@@ -25,11 +25,11 @@ const OUT = path.resolve(opt('--out', path.join(BUILD, 'ui-screenshots')));
 const CHROMIUM = opt('--chromium', process.env.CHROMIUM || '/usr/bin/chromium');
 const SIM = path.join(BUILD, 'kinesis-sim');
 const CLI = path.join(BUILD, 'kinesis');
-const TIMEOUT_MS = 120000; // the whole run
+const TIMEOUT_MS = 180000; // the whole run
 
 const results = [];
 const artefacts = [];
-let sim = null, browser = null, profile = null;
+let sim = null, guarded = null, browser = null, profile = null;
 
 function log(msg) { process.stdout.write(`ui-test: ${msg}\n`); }
 function check(name, ok, detail) {
@@ -39,11 +39,11 @@ function check(name, ok, detail) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- the simulator
-function startSim() {
+function startSim(extra = []) {
   return new Promise((resolve, reject) => {
     const p = spawn(SIM, ['--host', '127.0.0.1', '--port', '0', '--console-port', '0', '--db', ':memory:',
       '--throttle', 'aws', '--throttle-scale', '0.01', '--control-limits', 'off', '--create-delay-ms', '0',
-      '--delete-delay-ms', '0', '--update-delay-ms', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      '--delete-delay-ms', '0', '--update-delay-ms', '0', '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     const t = setTimeout(() => reject(new Error('kinesis-sim did not print its console line within 10 s')), 10000);
     p.on('exit', (code) => reject(new Error(`kinesis-sim exited (${code})`)));
@@ -57,11 +57,11 @@ function startSim() {
 }
 
 // A Kinesis call through the project's CLI: {ok, json, stderr}.
-function kinesis(op, body) {
+function kinesis(op, body, endpoint) {
   return new Promise((resolve) => {
     const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_DEFAULT_REGION: 'us-east-1', AWS_REGION: 'us-east-1' };
     delete env.AWS_PROFILE;
-    execFile(CLI, ['--endpoint', sim.api, 'call', '--once', op, JSON.stringify(body)], { env, timeout: 15000 }, (err, stdout, stderr) => {
+    execFile(CLI, ['--endpoint', endpoint || sim.api, 'call', '--once', op, JSON.stringify(body)], { env, timeout: 15000 }, (err, stdout, stderr) => {
       let json = null;
       try { json = JSON.parse(stdout); } catch (_) { json = null; }
       resolve({ ok: !err, json, stderr: String(stderr) });
@@ -315,6 +315,21 @@ async function main() {
     }
   }
 
+  // the control token: a simulator started with --control-token; the page asks for it, then reads
+  guarded = await startSim(['--control-token', 'console-test-token']);
+  const tab = await browser.newPage();
+  await tab.setViewport({ width: 1280, height: 800 });
+  await tab.goto(`${guarded.ui}/_sim/ui/#/streams`, { waitUntil: 'networkidle0' });
+  const asked = await waitFor(tab, () => !document.querySelector('#token-bar').hidden, null, 3000);
+  const rowsBefore = await tab.$$eval('#streams-table tbody tr', (r) => r.length);
+  await kinesis('CreateStream', { StreamName: 'guarded', ShardCount: 1 }, guarded.api);
+  await tab.type('#token-input', 'console-test-token');
+  await tab.click('#token-form button[type="submit"]');
+  const listed = await waitFor(tab, () => document.querySelector('#token-bar').hidden && document.querySelector('#streams-table tr[data-stream="guarded"]'), null, 4000);
+  const sent = await tab.evaluate(() => sessionStorage.getItem('kinesis-sim-token'));
+  await tab.close();
+  check('with --control-token the page asks for the token, then reads with it', asked && rowsBefore === 0 && listed && sent === 'console-test-token');
+
   check('no console errors and no request left 127.0.0.1 during the whole run', consoleErrors.length === 0 && offsite.length === 0 && failed.length === 0,
     [...consoleErrors, ...offsite, ...failed].join('; '));
 }
@@ -322,17 +337,18 @@ async function main() {
 async function cleanup() {
   if (browser) await browser.close().catch(() => {});
   if (profile) fs.rmSync(profile, { recursive: true, force: true });
-  if (sim && sim.proc.exitCode === null) {
-    sim.proc.removeAllListeners('exit');
-    const done = new Promise((r) => sim.proc.on('exit', r));
-    sim.proc.kill('SIGTERM');
+  for (const x of [sim, guarded]) {
+    if (!x || x.proc.exitCode !== null) continue;
+    x.proc.removeAllListeners('exit');
+    const done = new Promise((r) => x.proc.on('exit', r));
+    x.proc.kill('SIGTERM');
     await Promise.race([done, sleep(5000)]);
-    if (sim.proc.exitCode === null) sim.proc.kill('SIGKILL');
+    if (x.proc.exitCode === null) x.proc.kill('SIGKILL');
   }
 }
 
 (async () => {
-  const guard = setTimeout(() => { log('the run took over 120 s: stopping'); cleanup().then(() => process.exit(1)); }, TIMEOUT_MS);
+  const guard = setTimeout(() => { log('the run took over 180 s: stopping'); cleanup().then(() => process.exit(1)); }, TIMEOUT_MS);
   try {
     await main();
   } catch (e) {

@@ -1,7 +1,7 @@
 /* console.c: the browser console's listener (see console.h). A small libmicrohttpd daemon with its
  * own thread (besides http.c, the one other file that includes microhttpd.h): it serves the embedded
- * page, hands /_sim/ requests to the router through sim_http_dispatch (the dispatch lock, after the
- * open group-commit batch is committed, so the page reads committed state only) and answers
+ * page, hands /_sim/ requests to the router under the front door's dispatch lock (sim_http_lock,
+ * which commits the open group-commit batch first, so the page reads committed state only) and answers
  * everything else 404. Every answer carries a Content-Security-Policy that lets the page load
  * nothing but itself and talk to nothing but its own origin. */
 #include "net/console.h"
@@ -155,7 +155,10 @@ static enum MHD_Result dispatch_control(sim_console *c, console_req *r, struct M
     req.body_len = r->len;
     sim_response resp;
     memset(&resp, 0, sizeof resp);
-    sim_http_dispatch(c->http, &req, &resp);
+    sim_http_request_id(c->http, req.request_id, sizeof req.request_id);
+    sim_http_lock(c->http); /* one request at a time, after the open batch has committed */
+    sim_dispatch(c->srv, &req, &resp);
+    sim_http_unlock(c->http);
     free(req.headers);
     struct MHD_Response *m = MHD_create_response_from_buffer(
         resp.body_len, resp.body ? (void *)resp.body : "", MHD_RESPMEM_MUST_COPY);

@@ -511,6 +511,23 @@ static const char *effective_status(const char *status, int64_t until_ms, int64_
     return strcmp(status, "DELETING") == 0 ? NULL : "ACTIVE";
 }
 
+/* The shards as a Kinesis call would see them now (ops/resources.c stream_shards): not yet those
+ * created later (a CREATING stream's, a reshard's children while UPDATING), still open those
+ * closed later. */
+static void shards_as_of(store_shard *shards, size_t *n, int64_t now)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++) {
+        store_shard sh = shards[i];
+        if (sh.created_ms > now)
+            continue;
+        if (sh.closed_ms > now)
+            sh.closed_ms = 0;
+        shards[kept++] = sh;
+    }
+    *n = kept;
+}
+
 static json_t *shard_id_or_null(int64_t index)
 {
     if (index < 0)
@@ -532,6 +549,7 @@ static json_t *stream_view(store *st, const store_stream *s, const char *status,
         free(cons);
         return NULL;
     }
+    shards_as_of(shards, &n, now);
     int64_t horizon = now - (int64_t)s->retention_hours * 3600 * 1000;
     json_t *jsh = json_array(), *jc = json_array();
     int open = 0, closed = 0;
@@ -729,6 +747,7 @@ static void do_records(sim_server *srv, const sim_request *req, sim_response *re
     size_t n = 0;
     if (store_shards_get(srv->store, st.id, &shards, &n) != 0)
         return answer_error(resp, 500, "InternalFailure", "the store could not read the shards");
+    shards_as_of(shards, &n, now);
     store_shard *sh = NULL;
     for (size_t i = 0; i < n; i++)
         if (shards[i].index == index)

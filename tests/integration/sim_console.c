@@ -164,6 +164,8 @@ Test(console, streams_show_shards_and_lineage)
              name);
     cr_assert_eq(tl_call("SplitShard", body, &status, NULL), 0);
     cr_assert_eq(status, 200);
+    /* the children exist once UPDATING ends (docs/aws-behaviour.md) */
+    cr_assert_eq(tl_wait_stream_status(name, "ACTIVE", 10000), 0, "%s never became ACTIVE again", name);
 
     json_t *all = get_json(tl_endpoint(), "/_sim/streams");
     json_t *s = find_stream(all, name);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dispatch/router.h"
+#include "net/http.h"
 #include "server/config.h"
 
 /* the page, embedded by the Makefile (ci/tools/embed over mockserver/console/ui/) */
@@ -197,19 +198,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             r->too_large = 1;
             return MHD_YES;
         }
-        if (r->len + n > r->cap) {
-            size_t cap = r->cap ? r->cap * 2 : 4096;
-            while (cap < r->len + n)
-                cap *= 2;
-            uint8_t *b = realloc(r->body, cap);
-            if (!b)
-                return MHD_NO;
-            r->body = b;
-            r->cap = cap;
-        }
-        memcpy(r->body + r->len, upload_data, n);
-        r->len += n;
-        return MHD_YES;
+        return sim_body_append(&r->body, &r->len, &r->cap, upload_data, n) == 0 ? MHD_YES : MHD_NO;
     }
     if (r->too_large)
         return send_error(conn, 413, "RequestEntityTooLarge", "the body is larger than 1 MiB");

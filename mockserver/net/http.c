@@ -176,6 +176,23 @@ struct sim_http {
     int64_t last_refusal_log; /* loop thread */
 };
 
+int sim_body_append(uint8_t **body, size_t *len, size_t *cap, const void *data, size_t n)
+{
+    if (*len + n > *cap) {
+        size_t c = *cap ? *cap * 2 : 4096;
+        while (c < *len + n)
+            c *= 2;
+        uint8_t *b = realloc(*body, c);
+        if (!b)
+            return -1;
+        *body = b;
+        *cap = c;
+    }
+    memcpy(*body + *len, data, n);
+    *len += n;
+    return 0;
+}
+
 /* ---- time ---- */
 
 static struct timespec mono_now(void)
@@ -989,19 +1006,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 r->len = r->cap = 0;
                 return MHD_YES;
             }
-            if (r->len + n > r->cap) {
-                size_t cap = r->cap ? r->cap * 2 : 4096;
-                while (cap < r->len + n)
-                    cap *= 2;
-                uint8_t *b = realloc(r->body, cap);
-                if (!b)
-                    return MHD_NO;
-                r->body = b;
-                r->cap = cap;
-            }
-            memcpy(r->body + r->len, upload_data, n);
-            r->len += n;
-            return MHD_YES;
+            return sim_body_append(&r->body, &r->len, &r->cap, upload_data, n) == 0 ? MHD_YES : MHD_NO;
         }
         track_receiving(h, conn, 0); /* the whole request is in */
         if (r->too_large)

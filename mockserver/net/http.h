@@ -102,6 +102,9 @@ sim_server *sim_http_server(const sim_http *h);
 int sim_http_hand_off(sim_http *h, int fd, const struct sockaddr *peer, socklen_t peer_len);
 /* 1 while the server is stopping (no new delays; streams end). */
 int sim_http_stopping(sim_http *h);
+/* Append n bytes to a growing request body (*body, *len bytes of *cap), doubling from 4 KiB. 0, or -1
+ * when out of memory (the body is unchanged). HTTP/1.1, HTTP/2 and the console port share it. */
+int sim_body_append(uint8_t **body, size_t *len, size_t *cap, const void *data, size_t n);
 /* Monotonic milliseconds (the front door's timers; not the simulation clock). */
 int64_t sim_http_mono_ms(void);
 

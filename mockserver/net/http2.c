@@ -441,19 +441,9 @@ static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const u
         st->len = st->cap = 0;
         return 0;
     }
-    if (st->len + len > st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 4096;
-        while (cap < st->len + len)
-            cap *= 2;
-        uint8_t *b = realloc(st->body, cap);
-        if (!b)
-            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-        st->body = b;
-        st->cap = cap;
-    }
-    memcpy(st->body + st->len, data, len);
-    st->len += len;
-    return 0;
+    return sim_body_append(&st->body, &st->len, &st->cap, data, len) == 0
+               ? 0
+               : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 }
 
 /* content-length as a number; 0 when absent or not plain decimal. */

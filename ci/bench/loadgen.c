@@ -803,6 +803,14 @@ static int h2_read(h2conn *c)
     return 0;
 }
 
+/* The clock starts: warm-up, then the measured window. */
+static void window_start(bench *b)
+{
+    b->t_start = wire_now_us();
+    b->t_win0 = b->t_start + (int64_t)(b->warmup * 1e6);
+    b->t_win1 = b->t_win0 + (int64_t)(b->seconds * 1e6);
+}
+
 static int run_load_h2(bench *b)
 {
     b->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -813,9 +821,7 @@ static int run_load_h2(bench *b)
     for (int i = 0; i < b->n_conns; i++)
         if (h2_open(b, &b->h2[i]) != 0)
             return -1;
-    b->t_start = wire_now_us();
-    b->t_win0 = b->t_start + (int64_t)(b->warmup * 1e6);
-    b->t_win1 = b->t_win0 + (int64_t)(b->seconds * 1e6);
+    window_start(b);
     for (int i = 0; i < b->n_conns; i++) {
         for (int k = 0; k < b->h2_streams; k++)
             if (h2_start(&b->h2[i], &b->h2[i].req[k]) < 0)
@@ -873,9 +879,7 @@ static int run_load(bench *b)
         if (conn_open(b, &b->conns[i]) != 0)
             return -1;
     }
-    b->t_start = wire_now_us();
-    b->t_win0 = b->t_start + (int64_t)(b->warmup * 1e6);
-    b->t_win1 = b->t_win0 + (int64_t)(b->seconds * 1e6);
+    window_start(b);
     for (int i = 0; i < b->n_conns; i++)
         if (conn_start(b, &b->conns[i]) < 0)
             conn_drop(b, &b->conns[i]);

@@ -57,55 +57,6 @@ static void cfx_delete(const char *stream)
     json_decref(in);
 }
 
-/* Adds one rule (JSON text); returns its id. */
-static json_int_t cfx_add_rule(const char *rule)
-{
-    tl_response r;
-    const char *h[] = {"Content-Type: application/json", NULL};
-    cr_assert_eq(tl_raw("POST", "/_sim/faults", h, rule, strlen(rule), &r), 0,
-                 "POST /_sim/faults: no answer");
-    cr_assert_eq(r.status, 200, "adding %s: HTTP %ld %s", rule, r.status, r.body);
-    json_t *j = json_loads(r.body, 0, NULL);
-    json_int_t id = json_integer_value(json_object_get(j, "id"));
-    json_decref(j);
-    tl_response_free(&r);
-    cr_assert(id > 0, "no rule id for %s", rule);
-    return id;
-}
-
-static void cfx_del_rule(json_int_t id)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/_sim/faults?id=%lld", (long long)id);
-    tl_response r;
-    tl_raw("DELETE", path, NULL, NULL, 0, &r);
-    tl_response_free(&r);
-}
-
-/* The rule's counters from GET /_sim/faults. */
-static void cfx_counters(json_int_t id, long long *calls, long long *fired)
-{
-    tl_response r;
-    cr_assert_eq(tl_raw("GET", "/_sim/faults", NULL, NULL, 0, &r), 0);
-    cr_assert_eq(r.status, 200, "GET /_sim/faults: HTTP %ld", r.status);
-    json_t *j = json_loads(r.body, 0, NULL);
-    tl_response_free(&r);
-    cr_assert_not_null(j);
-    json_t *rules = json_object_get(j, "rules"), *rule;
-    size_t i;
-    int found = 0;
-    json_array_foreach(rules, i, rule)
-    {
-        if (json_integer_value(json_object_get(rule, "id")) == id) {
-            *calls = json_integer_value(json_object_get(rule, "calls"));
-            *fired = json_integer_value(json_object_get(rule, "fired"));
-            found = 1;
-        }
-    }
-    json_decref(j);
-    cr_assert(found, "rule %lld is not listed", (long long)id);
-}
-
 /* Every record of shard 0 (one GetRecords from TRIM_HORIZON), data as strings in order. */
 static size_t cfx_read_all(kinesis_client *c, const char *stream, char out[][32], size_t max)
 {
@@ -137,7 +88,7 @@ Test(client_faults, put_record_retried_after_two_throttles)
              "\"to\": 2},"
              " \"effect\": {\"error\": \"ProvisionedThroughputExceededException\"}}",
              stream);
-    json_int_t id = cfx_add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     kinesis_client *c = cfx_client(5);
 
     kinesis_record rec = {"hello", 5, "pk", NULL, NULL};
@@ -147,7 +98,7 @@ Test(client_faults, put_record_retried_after_two_throttles)
     cr_assert_not_null(res->sequence_number);
     cr_assert_str_eq(res->shard_id, "shardId-000000000000");
     long long calls = 0, fired = 0;
-    cfx_counters(id, &calls, &fired);
+    tl_fault_counters(id, &calls, &fired);
     cr_expect_eq(calls, 3, "the simulator saw %lld PutRecord calls; 2 throttled + 1 success = 3", calls);
     cr_expect_eq(fired, 2);
 
@@ -156,7 +107,7 @@ Test(client_faults, put_record_retried_after_two_throttles)
     cr_expect_str_eq(got[0], "hello");
     kinesis_put_record_result_free(res);
     kinesis_client_free(c);
-    cfx_del_rule(id);
+    tl_fault_remove(id);
     cfx_delete(stream);
 }
 
@@ -169,7 +120,7 @@ Test(client_faults, internal_failure_500_retried)
              "{\"match\": {\"operations\": [\"DescribeStreamSummary\", \"ListShards\"], \"stream\": \"%s\"},"
              " \"when\": {\"every\": 2}, \"effect\": {\"error\": \"InternalFailure\"}}",
              stream);
-    json_int_t id = cfx_add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     kinesis_client *c = cfx_client(3);
 
     /* call 1 passes; call 2 (500) is retried as call 3, which passes */
@@ -186,7 +137,7 @@ Test(client_faults, internal_failure_500_retried)
     cr_expect_not_null(strstr(resp, "shardId-000000000000"), "%s", resp);
     free(resp);
     long long calls = 0, fired = 0;
-    cfx_counters(id, &calls, &fired);
+    tl_fault_counters(id, &calls, &fired);
     cr_expect_eq(calls, 3);
     cr_expect_eq(fired, 1);
 
@@ -202,7 +153,7 @@ Test(client_faults, internal_failure_500_retried)
     kinesis_error_free(err);
     free(resp);
     kinesis_client_free(c);
-    cfx_del_rule(id);
+    tl_fault_remove(id);
     cfx_delete(stream);
 }
 
@@ -216,7 +167,7 @@ Test(client_faults, validation_error_never_retried)
              "{\"match\": {\"operations\": [\"PutRecord\"], \"stream\": \"%s\"},"
              " \"effect\": {\"error\": \"ValidationException\", \"message\": \"injected\"}}",
              stream);
-    json_int_t id = cfx_add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     kinesis_client *c = cfx_client(5);
 
     kinesis_record rec = {"x", 1, "pk", NULL, NULL};
@@ -229,7 +180,7 @@ Test(client_faults, validation_error_never_retried)
     cr_expect_eq(err->attempts, 1, "validation errors are not retried, got %d attempts", err->attempts);
     kinesis_error_free(err);
     long long calls = 0, fired = 0;
-    cfx_counters(id, &calls, &fired);
+    tl_fault_counters(id, &calls, &fired);
     cr_expect_eq(calls, 1, "the simulator saw %lld PutRecord calls", calls);
     cr_expect_eq(fired, 1);
 
@@ -251,7 +202,7 @@ Test(client_faults, validation_error_never_retried)
     cr_expect_eq(err->attempts, 1);
     kinesis_error_free(err);
     kinesis_client_free(c);
-    cfx_del_rule(id);
+    tl_fault_remove(id);
     cfx_delete(stream);
 }
 
@@ -264,7 +215,7 @@ Test(client_faults, attempt_budget_exhausted)
              "{\"match\": {\"operations\": [\"PutRecord\"], \"stream\": \"%s\"},"
              " \"effect\": {\"error\": \"ServiceUnavailable\"}}",
              stream);
-    json_int_t id = cfx_add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     kinesis_client *c = cfx_client(3);
 
     kinesis_record rec = {"x", 1, "pk", NULL, NULL};
@@ -277,14 +228,14 @@ Test(client_faults, attempt_budget_exhausted)
     cr_expect_eq(err->type, KINESIS_ERROR_REQUEST_FAILED);
     kinesis_error_free(err);
     long long calls = 0, fired = 0;
-    cfx_counters(id, &calls, &fired);
+    tl_fault_counters(id, &calls, &fired);
     cr_expect_eq(calls, 3);
     cr_expect_eq(fired, 3);
 
     char got[4][32];
     cr_expect_eq(cfx_read_all(c, stream, got, 4), 0, "nothing was stored");
     kinesis_client_free(c);
-    cfx_del_rule(id);
+    tl_fault_remove(id);
     cfx_delete(stream);
 }
 
@@ -303,12 +254,12 @@ Test(client_faults, put_records_resends_only_failed_entries)
         " \"when\": {\"from\": 1, \"to\": 2}, \"effect\": {\"entry_error\": "
         "\"ProvisionedThroughputExceededException\"}}",
         stream);
-    json_int_t fail_id = cfx_add_rule(rule);
+    json_int_t fail_id = tl_fault_add(rule);
     snprintf(rule, sizeof rule,
              "{\"match\": {\"operations\": [\"PutRecords\"], \"stream\": \"%s\"},"
              " \"when\": {\"from\": 1000000}, \"effect\": {\"entry_error\": \"InternalFailure\"}}",
              stream);
-    json_int_t count_id = cfx_add_rule(rule);
+    json_int_t count_id = tl_fault_add(rule);
     kinesis_client *c = cfx_client(4);
 
     const char *keys[5] = {"ok-0", "retry-1", "ok-2", "retry-3", "ok-4"};
@@ -328,10 +279,10 @@ Test(client_faults, put_records_resends_only_failed_entries)
         cr_expect_not_null(res->results[i].sequence_number, "entry %zu has no sequence number", i);
     }
     long long calls = 0, fired = 0;
-    cfx_counters(fail_id, &calls, &fired);
+    tl_fault_counters(fail_id, &calls, &fired);
     cr_expect_eq(fired, 2);
     cr_expect_eq(calls, 4, "retry-* entries seen: 2 in the first request, 2 re-sent (got %lld)", calls);
-    cfx_counters(count_id, &calls, &fired);
+    tl_fault_counters(count_id, &calls, &fired);
     cr_expect_eq(calls, 7, "entries received: 5 + the 2 failed ones re-sent (got %lld)", calls);
     cr_expect_eq(fired, 0);
 
@@ -344,8 +295,8 @@ Test(client_faults, put_records_resends_only_failed_entries)
         cr_expect_str_eq(got[i], want[i], "record %zu", i);
     kinesis_put_records_result_free(res);
     kinesis_client_free(c);
-    cfx_del_rule(fail_id);
-    cfx_del_rule(count_id);
+    tl_fault_remove(fail_id);
+    tl_fault_remove(count_id);
     cfx_delete(stream);
 }
 
@@ -358,7 +309,7 @@ Test(client_faults, put_records_without_resend_reports_failures)
              "{\"match\": {\"operations\": [\"PutRecords\"], \"stream\": \"%s\", \"partition_key\": \"bad\"},"
              " \"effect\": {\"entry_error\": \"InternalFailure\"}}",
              stream);
-    json_int_t id = cfx_add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     kinesis_client *c = cfx_client(4);
 
     kinesis_record recs[3] = {
@@ -375,11 +326,11 @@ Test(client_faults, put_records_without_resend_reports_failures)
     cr_expect_null(res->results[1].sequence_number);
     cr_expect_null(res->results[2].error_code);
     long long calls = 0, fired = 0;
-    cfx_counters(id, &calls, &fired);
+    tl_fault_counters(id, &calls, &fired);
     cr_expect_eq(calls, 1);
     kinesis_put_records_result_free(res);
     kinesis_client_free(c);
-    cfx_del_rule(id);
+    tl_fault_remove(id);
     cfx_delete(stream);
 }
 
@@ -393,7 +344,7 @@ Test(client_faults, put_records_resend_budget_exhausted)
         "{\"match\": {\"operations\": [\"PutRecords\"], \"stream\": \"%s\", \"partition_key\": \"always-*\"},"
         " \"effect\": {\"entry_error\": \"ProvisionedThroughputExceededException\"}}",
         stream);
-    json_int_t id = cfx_add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     kinesis_client *c = cfx_client(3);
 
     kinesis_record recs[4] = {{"a", 1, "fine-0", NULL, NULL},
@@ -412,11 +363,11 @@ Test(client_faults, put_records_resend_budget_exhausted)
     cr_expect_null(res->results[0].error_code);
     cr_expect_null(res->results[2].error_code);
     long long calls = 0, fired = 0;
-    cfx_counters(id, &calls, &fired);
+    tl_fault_counters(id, &calls, &fired);
     cr_expect_eq(calls, 6, "2 always-* entries x 3 requests, got %lld", calls);
     cr_expect_eq(fired, 6);
     kinesis_put_records_result_free(res);
     kinesis_client_free(c);
-    cfx_del_rule(id);
+    tl_fault_remove(id);
     cfx_delete(stream);
 }

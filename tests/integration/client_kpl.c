@@ -26,13 +26,6 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static kinesis_client *kp_client(void)
 {
     kinesis_client_options o = {0};
@@ -148,8 +141,8 @@ static void read_all(kinesis_client *c, const char *stream, got *g, size_t want,
     cr_assert_not_null(k, "kinesis_consumer_new: %s", err ? err->message : "?");
     err = kinesis_consumer_start(k);
     cr_assert_null(err, "kinesis_consumer_start: %s", err ? err->message : "");
-    int64_t end = mono_ms() + timeout_ms;
-    while (g->distinct < want && mono_ms() < end)
+    int64_t end = tl_now_ms() + timeout_ms;
+    while (g->distinct < want && tl_now_ms() < end)
         kinesis_client_run(c, 100);
     kinesis_consumer_free(k);
 }
@@ -168,8 +161,8 @@ static size_t produce_for(kinesis_client *c, kinesis_producer *p, sent *s, int64
 {
     size_t n = 0;
     char data[256], key[16];
-    int64_t end = mono_ms() + run_ms;
-    while (mono_ms() < end && n < max_records) {
+    int64_t end = tl_now_ms() + run_ms;
+    while (tl_now_ms() < end && n < max_records) {
         record_text(data, sizeof data, n, pad);
         snprintf(key, sizeof key, "key-%zu", n % 64);
         kinesis_record r = {data, strlen(data), key, NULL, NULL};
@@ -200,9 +193,9 @@ Test(kpl, unaggregated_sustains_the_shard_limit_for_20s, .timeout = 90)
     kinesis_producer *p = kinesis_producer_new(c, stream, &po, &err);
     cr_assert_not_null(p, "%s", err ? err->message : "");
     sent s = {0};
-    int64_t t0 = mono_ms();
+    int64_t t0 = tl_now_ms();
     size_t put = produce_for(c, p, &s, 20000, 0, 1000000);
-    int64_t elapsed = mono_ms() - t0;
+    int64_t elapsed = tl_now_ms() - t0;
     size_t ok_in_window = s.ok;
     cr_assert_eq(kinesis_producer_flush_wait(p, 30000), 0, "records still outstanding after 30 s");
     kinesis_producer_stats st;
@@ -240,9 +233,9 @@ Test(kpl, aggregated_100_byte_records_pass_at_several_times_the_record_limit, .t
     kinesis_producer *p = kinesis_producer_new(c, stream, &po, &err);
     cr_assert_not_null(p, "%s", err ? err->message : "");
     sent s = {0};
-    int64_t t0 = mono_ms();
+    int64_t t0 = tl_now_ms();
     size_t put = produce_for(c, p, &s, 6000, 100, 1000000);
-    int64_t elapsed = mono_ms() - t0;
+    int64_t elapsed = tl_now_ms() - t0;
     size_t ok_in_window = s.ok;
     cr_assert_eq(kinesis_producer_flush_wait(p, 30000), 0, "records still outstanding after 30 s");
     kinesis_producer_stats st;
@@ -269,47 +262,6 @@ Test(kpl, aggregated_100_byte_records_pass_at_several_times_the_record_limit, .t
 
 /* ------------------------------------------------------------------ partial failures */
 
-static json_int_t add_rule(const char *rule)
-{
-    tl_response r;
-    const char *h[] = {"Content-Type: application/json", NULL};
-    cr_assert_eq(tl_raw("POST", "/_sim/faults", h, rule, strlen(rule), &r), 0,
-                 "POST /_sim/faults: no answer");
-    cr_assert_eq(r.status, 200, "adding %s: HTTP %ld %s", rule, r.status, r.body);
-    json_t *j = json_loads(r.body, 0, NULL);
-    json_int_t id = json_integer_value(json_object_get(j, "id"));
-    json_decref(j);
-    tl_response_free(&r);
-    cr_assert(id > 0, "no rule id for %s", rule);
-    return id;
-}
-
-static long long rule_fired(json_int_t id)
-{
-    tl_response r;
-    cr_assert_eq(tl_raw("GET", "/_sim/faults", NULL, NULL, 0, &r), 0);
-    json_t *j = json_loads(r.body, 0, NULL);
-    tl_response_free(&r);
-    json_t *rules = json_is_array(j) ? j : json_object_get(j, "rules");
-    long long fired = -1;
-    for (size_t i = 0; i < json_array_size(rules); i++) {
-        json_t *x = json_array_get(rules, i);
-        if (json_integer_value(json_object_get(x, "id")) == id)
-            fired = json_integer_value(json_object_get(x, "fired"));
-    }
-    json_decref(j);
-    return fired;
-}
-
-static void del_rule(json_int_t id)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/_sim/faults?id=%lld", (long long)id);
-    tl_response r;
-    tl_raw("DELETE", path, NULL, NULL, 0, &r);
-    tl_response_free(&r);
-}
-
 Test(kpl, every_third_entry_failing_still_delivers_every_record_once, .timeout = 60)
 {
     char stream[64], rule[512];
@@ -319,7 +271,7 @@ Test(kpl, every_third_entry_failing_still_delivers_every_record_once, .timeout =
              "{\"match\": {\"operations\": [\"PutRecords\"], \"stream\": \"%s\"}, \"when\": {\"every\": 3},"
              " \"effect\": {\"entry_error\": \"ProvisionedThroughputExceededException\"}}",
              stream);
-    json_int_t id = add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     kinesis_client *c = kp_client();
     kinesis_producer_options po = {0};
     po.disable_aggregation = 1;
@@ -331,8 +283,9 @@ Test(kpl, every_third_entry_failing_still_delivers_every_record_once, .timeout =
     cr_assert_eq(kinesis_producer_flush_wait(p, 30000), 0, "records still outstanding after 30 s");
     kinesis_producer_stats st;
     kinesis_producer_get_stats(p, &st);
-    long long fired = rule_fired(id);
-    del_rule(id);
+    long long calls = 0, fired = -1;
+    tl_fault_counters(id, &calls, &fired);
+    tl_fault_remove(id);
     cr_expect_eq(s.failed, 0, "%zu records failed, first: %s", s.failed, s.first_error);
     cr_expect_eq(s.ok, put);
     cr_expect(fired >= (long long)put / 3, "the rule fired %lld times for %zu records", fired, put);
@@ -396,11 +349,11 @@ static size_t open_shards(kinesis_client *c, const char *stream, char ids[][64],
 /* Keep the producer writing (about `rate` records/s) and the consumer reading for ms. */
 static void pump(kinesis_client *c, kinesis_producer *p, sent *s, size_t *n, size_t max, int64_t ms, int rate)
 {
-    int64_t end = mono_ms() + ms, t0 = mono_ms();
+    int64_t end = tl_now_ms() + ms, t0 = tl_now_ms();
     size_t base = *n;
     char data[32], key[16];
-    while (mono_ms() < end) {
-        size_t due = base + (size_t)((mono_ms() - t0) * rate / 1000);
+    while (tl_now_ms() < end) {
+        size_t due = base + (size_t)((tl_now_ms() - t0) * rate / 1000);
         while (*n < due && *n < max) {
             record_text(data, sizeof data, *n, 0);
             snprintf(key, sizeof key, "key-%zu", *n % 16);
@@ -485,8 +438,8 @@ Test(kpl, consumer_follows_two_splits_and_a_merge_under_load, .timeout = 90)
     pump(c, p, &s, &n, MAX, 1000, 200);
     cr_assert_eq(kinesis_producer_flush_wait(p, 20000), 0, "records still outstanding after 20 s");
     cr_expect_eq(s.failed, 0, "%zu records failed, first: %s", s.failed, s.first_error);
-    int64_t end = mono_ms() + 30000;
-    while (g.distinct < n && mono_ms() < end)
+    int64_t end = tl_now_ms() + 30000;
+    while (g.distinct < n && tl_now_ms() < end)
         kinesis_client_run(c, 100);
     size_t reading = 0, waiting = 0, finished = 0;
     kinesis_consumer_shard_counts(k, &reading, &waiting, &finished);
@@ -511,8 +464,8 @@ Test(kpl, consumer_follows_two_splits_and_a_merge_under_load, .timeout = 90)
     k = kinesis_consumer_new(c, stream, &co, &cb2, &err);
     cr_assert_not_null(k);
     cr_assert_null(kinesis_consumer_start(k));
-    end = mono_ms() + 30000;
-    while (h.distinct < n && mono_ms() < end)
+    end = tl_now_ms() + 30000;
+    while (h.distinct < n && tl_now_ms() < end)
         kinesis_client_run(c, 100);
     kinesis_consumer_free(k);
     fprintf(stderr, "kpl: resharding, read afterwards: %zu read (%zu duplicates, %zu out of order)\n",
@@ -600,8 +553,8 @@ Test(kpl, restart_resumes_after_the_checkpoint_inside_an_aggregated_record, .tim
         st.k = kinesis_consumer_new(c, stream, &co, &cb, NULL);
         if (!st.k || kinesis_consumer_start(st.k))
             _exit(3);
-        int64_t end = mono_ms() + 20000;
-        while (mono_ms() < end)
+        int64_t end = tl_now_ms() + 20000;
+        while (tl_now_ms() < end)
             kinesis_client_run(c, 100);
         _exit(4); /* never reached the cut */
     }
@@ -622,8 +575,8 @@ Test(kpl, restart_resumes_after_the_checkpoint_inside_an_aggregated_record, .tim
     kinesis_consumer *k = kinesis_consumer_new(c, stream, &co, &cb, &err);
     cr_assert_not_null(k);
     cr_assert_null(kinesis_consumer_start(k));
-    int64_t end = mono_ms() + 15000;
-    while (g.distinct < RS_TOTAL - RS_CUT - 1 && mono_ms() < end)
+    int64_t end = tl_now_ms() + 15000;
+    while (g.distinct < RS_TOTAL - RS_CUT - 1 && tl_now_ms() < end)
         kinesis_client_run(c, 100);
     for (int i = 0; i < 5; i++) /* anything more would come now */
         kinesis_client_run(c, 100);
@@ -669,8 +622,8 @@ Test(kpl, fanout_consumer_renewing_early_rides_out_resource_in_use, .timeout = 6
     size_t n = 0;
     pump(c, p, &s, &n, MAX, 4000, 300);
     cr_assert_eq(kinesis_producer_flush_wait(p, 20000), 0);
-    int64_t end = mono_ms() + 20000;
-    while (g.distinct < n && mono_ms() < end)
+    int64_t end = tl_now_ms() + 20000;
+    while (g.distinct < n && tl_now_ms() < end)
         kinesis_client_run(c, 100);
     cr_expect_eq(g.distinct, n, "%zu of %zu records delivered", g.distinct, n);
     cr_expect_eq(g.dups, 0, "%zu delivered twice across renewals", g.dups);
@@ -719,10 +672,10 @@ Test(kpl, put_refuses_past_the_buffer_limit_and_records_end_at_their_time_to_liv
     cr_expect_eq(kinesis_producer_put(p, &bad, count_error, &s), KINESIS_PRODUCER_INVALID);
     kinesis_record bad_ehk = {data, sizeof data, "k", "12x", NULL};
     cr_expect_eq(kinesis_producer_put(p, &bad_ehk, count_error, &s), KINESIS_PRODUCER_INVALID);
-    int64_t t0 = mono_ms();
+    int64_t t0 = tl_now_ms();
     cr_expect_eq(kinesis_producer_flush_wait(p, 5000), 0,
                  "records not finished 5 s after their 500 ms time to live");
-    int64_t waited = mono_ms() - t0;
+    int64_t waited = tl_now_ms() - t0;
     cr_expect_eq(s.failed, (size_t)accepted, "%zu of %d records failed with the ListShards error", s.failed,
                  accepted);
     cr_expect_eq(s.ok, 0);
@@ -807,7 +760,7 @@ Test(kpl, callbacks_name_the_sequence_and_sub_sequence_the_consumer_sees, .timeo
              "{\"match\": {\"operations\": [\"GetRecords\"], \"stream\": \"%s\"}, \"when\": {\"nth\": 2},"
              " \"effect\": {\"error\": \"ExpiredIteratorException\"}}",
              stream);
-    json_int_t id = add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     /* more records after the aggregated one, so there is something to read after the failure */
     kinesis_record more = {"r00000064", 9, "key-2", NULL, NULL};
     kinesis_put_record_result *res = NULL;
@@ -823,14 +776,15 @@ Test(kpl, callbacks_name_the_sequence_and_sub_sequence_the_consumer_sees, .timeo
     kinesis_consumer *k = kinesis_consumer_new(c, stream, &co, &cb, NULL);
     cr_assert_not_null(k);
     cr_assert_null(kinesis_consumer_start(k));
-    int64_t end = mono_ms() + 10000;
-    while (g.distinct < 65 && mono_ms() < end)
+    int64_t end = tl_now_ms() + 10000;
+    while (g.distinct < 65 && tl_now_ms() < end)
         kinesis_client_run(c, 100);
     for (int i = 0; i < 5; i++)
         kinesis_client_run(c, 100);
     kinesis_consumer_free(k);
-    long long fired = rule_fired(id);
-    del_rule(id);
+    long long calls = 0, fired = -1;
+    tl_fault_counters(id, &calls, &fired);
+    tl_fault_remove(id);
     cr_expect_eq(fired, 1, "the ExpiredIteratorException rule fired %lld times", fired);
     cr_expect_eq(where_checked, 64);
     cr_expect_eq(where_mismatch, 0, "%zu records read with other numbers than their callbacks gave",
@@ -926,16 +880,16 @@ Test(kpl, fanout_consumer_resubscribes_when_the_5_minute_subscription_ends, .tim
     size_t n = 0;
     pump(c, p, &s, &n, MAX, 1000, 200);
     cr_assert_eq(kinesis_producer_flush_wait(p, 10000), 0);
-    int64_t end = mono_ms() + 10000;
-    while (g.distinct < n && mono_ms() < end)
+    int64_t end = tl_now_ms() + 10000;
+    while (g.distinct < n && tl_now_ms() < end)
         kinesis_client_run(c, 50);
     cr_assert_eq(g.distinct, n, "before the clock moved: %zu of %zu", g.distinct, n);
     long before = subscribe_ok_count(life_sim.url);
     cr_assert_eq(sim_post_get(life_sim.url, "/_sim/clock", "{\"advance_ms\": 301000}", NULL), 200);
     pump(c, p, &s, &n, MAX, 1500, 200);
     cr_assert_eq(kinesis_producer_flush_wait(p, 10000), 0);
-    end = mono_ms() + 15000;
-    while (g.distinct < n && mono_ms() < end)
+    end = tl_now_ms() + 15000;
+    while (g.distinct < n && tl_now_ms() < end)
         kinesis_client_run(c, 50);
     long after = subscribe_ok_count(life_sim.url);
     fprintf(stderr, "kpl: fan-out: %zu records, subscriptions %ld before the clock moved, %ld after\n", n,

@@ -29,9 +29,7 @@ static char sim_url[96];
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)tl_now_us() / 1e6;
 }
 
 static const char *bin(const char *var, const char *fallback)

@@ -11,29 +11,6 @@
 
 #include "testlib.h"
 
-static json_int_t simf_add_rule(const char *rule_json)
-{
-    tl_response r;
-    const char *h[] = {"Content-Type: application/json", NULL};
-    cr_assert_eq(tl_raw("POST", "/_sim/faults", h, rule_json, strlen(rule_json), &r), 0);
-    cr_assert_eq(r.status, 200, "adding %s: %s", rule_json, r.body);
-    json_t *j = json_loads(r.body, 0, NULL);
-    json_int_t id = json_integer_value(json_object_get(j, "id"));
-    cr_assert(id > 0, "%s", r.body);
-    json_decref(j);
-    tl_response_free(&r);
-    return id;
-}
-
-static void simf_del_rule(json_int_t id)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/_sim/faults?id=%lld", (long long)id);
-    tl_response r;
-    tl_raw("DELETE", path, NULL, NULL, 0, &r);
-    tl_response_free(&r);
-}
-
 static void simf_create(const char *stream, int shards)
 {
     long status = 0;
@@ -67,7 +44,7 @@ Test(sim_faults, error_answer_with_status_then_normal)
              "{\"match\": {\"operations\": [\"DescribeStreamSummary\"], \"stream\": \"%s\"},"
              " \"when\": {\"nth\": 1}, \"effect\": {\"error\": \"ServiceUnavailable\"}}",
              stream);
-    json_int_t id = simf_add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     json_t *in = json_pack("{s:s}", "StreamName", stream);
     long status = 0;
     json_t *out = tl_call_json("DescribeStreamSummary", in, &status);
@@ -78,7 +55,7 @@ Test(sim_faults, error_answer_with_status_then_normal)
     cr_assert_eq(status, 200, "nth 1: only the first call");
     json_decref(out);
     json_decref(in);
-    simf_del_rule(id);
+    tl_fault_remove(id);
     simf_delete(stream);
 }
 
@@ -91,7 +68,7 @@ Test(sim_faults, put_records_partial_failure_exact_count)
              "{\"match\": {\"operations\": [\"PutRecords\"], \"stream\": \"%s\"},"
              " \"when\": {\"every\": 2}, \"effect\": {\"entry_error\": \"InternalFailure\"}}",
              stream);
-    json_int_t id = simf_add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     json_t *records = json_array();
     for (int i = 0; i < 10; i++) {
         char key[16];
@@ -119,7 +96,7 @@ Test(sim_faults, put_records_partial_failure_exact_count)
     }
     json_decref(out);
     json_decref(in);
-    simf_del_rule(id);
+    tl_fault_remove(id);
     simf_delete(stream);
 }
 
@@ -132,7 +109,7 @@ Test(sim_faults, latency_delays_the_answer)
              "{\"match\": {\"operations\": [\"ListShards\"], \"stream\": \"%s\"},"
              " \"effect\": {\"latency_ms\": 300}}",
              stream);
-    json_int_t id = simf_add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     json_t *in = json_pack("{s:s}", "StreamName", stream);
     long status = 0;
     double t0 = simf_now_s();
@@ -143,7 +120,7 @@ Test(sim_faults, latency_delays_the_answer)
     cr_assert(took < 5, "answered after %.3f s", took);
     json_decref(out);
     json_decref(in);
-    simf_del_rule(id);
+    tl_fault_remove(id);
     simf_delete(stream);
 }
 
@@ -157,13 +134,13 @@ Test(sim_faults, dropped_connection_before_and_after_the_write)
         "{\"match\": {\"operations\": [\"PutRecord\"], \"stream\": \"%s\", \"partition_key\": \"before\"},"
         " \"effect\": {\"drop\": true}}",
         stream);
-    json_int_t before = simf_add_rule(rule);
+    json_int_t before = tl_fault_add(rule);
     snprintf(
         rule, sizeof rule,
         "{\"match\": {\"operations\": [\"PutRecord\"], \"stream\": \"%s\", \"partition_key\": \"after\"},"
         " \"effect\": {\"drop\": \"after\"}}",
         stream);
-    json_int_t after = simf_add_rule(rule);
+    json_int_t after = tl_fault_add(rule);
 
     char body[256];
     long status = 0;
@@ -192,8 +169,8 @@ Test(sim_faults, dropped_connection_before_and_after_the_write)
     json_decref(gr);
     json_decref(out);
     json_decref(it);
-    simf_del_rule(before);
-    simf_del_rule(after);
+    tl_fault_remove(before);
+    tl_fault_remove(after);
     simf_delete(stream);
 }
 
@@ -206,7 +183,7 @@ Test(sim_faults, truncated_answer_body)
              "{\"match\": {\"operations\": [\"DescribeStreamSummary\"], \"stream\": \"%s\"},"
              " \"effect\": {\"truncate\": 7}}",
              stream);
-    json_int_t id = simf_add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     char body[200];
     snprintf(body, sizeof body, "{\"StreamName\":\"%s\"}", stream);
     long status = 0;
@@ -216,7 +193,7 @@ Test(sim_faults, truncated_answer_body)
     cr_assert_eq(strlen(answer), 7, "body '%s'", answer);
     cr_assert_null(json_loads(answer, 0, NULL), "a truncated body does not parse");
     free(answer);
-    simf_del_rule(id);
+    tl_fault_remove(id);
     simf_delete(stream);
 }
 
@@ -230,7 +207,7 @@ Test(sim_faults, listed_probability_keeps_its_digits)
              "{\"match\": {\"operations\": [\"DescribeStreamSummary\"], \"stream\": \"%s\"},"
              " \"when\": {\"probability\": 0.05}, \"effect\": {\"error\": \"ServiceUnavailable\"}}",
              stream);
-    json_int_t id = simf_add_rule(rule);
+    json_int_t id = tl_fault_add(rule);
     tl_response r;
     cr_assert_eq(tl_raw("GET", "/_sim/faults", NULL, NULL, 0, &r), 0);
     cr_assert_eq(r.status, 200, "%s", r.body);
@@ -241,5 +218,5 @@ Test(sim_faults, listed_probability_keeps_its_digits)
     cr_assert(strncmp(next, "\"probability\":0.05", 18) == 0 && (next[18] == ',' || next[18] == '}'),
               "probability as written: %.60s", next);
     tl_response_free(&r);
-    simf_del_rule(id);
+    tl_fault_remove(id);
 }

@@ -103,6 +103,55 @@ char *tl_header(const tl_response *r, const char *name)
     return hx_header(r, name);
 }
 
+/* ---- fault rules ---- */
+
+json_int_t tl_fault_add(const char *rule)
+{
+    tl_response r;
+    const char *h[] = {"Content-Type: application/json", NULL};
+    cr_assert_eq(tl_raw("POST", "/_sim/faults", h, rule, strlen(rule), &r), 0,
+                 "POST /_sim/faults: no answer");
+    cr_assert_eq(r.status, 200, "adding %s: HTTP %ld %s", rule, r.status, r.body);
+    json_t *j = json_loads(r.body, 0, NULL);
+    json_int_t id = json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+    tl_response_free(&r);
+    cr_assert(id > 0, "no rule id for %s", rule);
+    return id;
+}
+
+void tl_fault_remove(json_int_t id)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/_sim/faults?id=%lld", (long long)id);
+    tl_response r;
+    tl_raw("DELETE", path, NULL, NULL, 0, &r);
+    tl_response_free(&r);
+}
+
+void tl_fault_counters(json_int_t id, long long *calls, long long *fired)
+{
+    tl_response r;
+    cr_assert_eq(tl_raw("GET", "/_sim/faults", NULL, NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 200, "GET /_sim/faults: HTTP %ld", r.status);
+    json_t *j = json_loads(r.body, 0, NULL);
+    tl_response_free(&r);
+    cr_assert_not_null(j);
+    json_t *rules = json_object_get(j, "rules"), *rule;
+    size_t i;
+    int found = 0;
+    json_array_foreach(rules, i, rule)
+    {
+        if (json_integer_value(json_object_get(rule, "id")) == id) {
+            *calls = json_integer_value(json_object_get(rule, "calls"));
+            *fired = json_integer_value(json_object_get(rule, "fired"));
+            found = 1;
+        }
+    }
+    json_decref(j);
+    cr_assert(found, "rule %lld is not listed", (long long)id);
+}
+
 /* ---- operation calls ---- */
 
 static tl_conn *shared_conn(void)

@@ -68,6 +68,14 @@ void tl_unique_name(const char *prefix, char *out, size_t len);
  * Returns 0 when reached, -1 on timeout or error. */
 int tl_wait_stream_status(const char *stream, const char *status, int timeout_ms);
 
+/* ---- fault rules (POST/GET/DELETE /_sim/faults; fixtures/faults/README.md) ---- */
+/* Add one rule (JSON text) to the simulator; returns its id. Fails the test when refused. */
+json_int_t tl_fault_add(const char *rule);
+/* Delete a rule (no check: a test's clean-up). */
+void tl_fault_remove(json_int_t id);
+/* The rule's counters: calls it matched and times it fired. Fails the test when it is not listed. */
+void tl_fault_counters(json_int_t id, long long *calls, long long *fired);
+
 /* A self-signed P-256 certificate for 127.0.0.1 and localhost (subjectAltName IP and DNS) and its
  * key, written as PEM files into a new directory /tmp/<prefix>-XXXXXX. Fails the current test when
  * it cannot; tl_cert_remove deletes the files and the directory. */

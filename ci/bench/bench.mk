@@ -9,6 +9,10 @@
 
 BENCH_LIB_SRC := ci/bench/wire.c ci/bench/hist.c
 BENCH_HDR     := ci/bench/wire.h ci/bench/hist.h
+# The fan-out load's accounting (ci/bench/fanout_check.c) reads SubscribeToShard's event stream
+# with the decoder the client and the simulator share.
+FANOUT_LIB_SRC := ci/bench/fanout_check.c client/shared/eventstream.c
+FANOUT_HDR     := ci/bench/fanout_check.h client/shared/include/shared/eventstream.h
 T_BENCH_SRC   := $(wildcard ci/bench/tests/*.c)
 
 .PHONY: bench bench-peers durability
@@ -17,22 +21,29 @@ $(BUILD)/loadgen: ci/bench/loadgen.c $(BENCH_LIB_SRC) $(BENCH_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Ici/bench -o $@ ci/bench/loadgen.c $(BENCH_LIB_SRC) $(LDLIBS_ALL)
 
+# build/fanout: the fan-out load (mode fan-out of ci/bench/run): SubscribeToShard over HTTP/2.
+$(BUILD)/fanout: ci/bench/fanout.c $(FANOUT_LIB_SRC) $(FANOUT_HDR) $(BENCH_LIB_SRC) $(BENCH_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Ici/bench -iquote client/shared/include -o $@ ci/bench/fanout.c $(FANOUT_LIB_SRC) \
+	  $(BENCH_LIB_SRC) $(LDLIBS_ALL)
+
 $(BUILD)/crash-test: tests/durability/crash_test.c ci/bench/wire.c ci/bench/wire.h ci/bench/wire_h2.c \
                      ci/bench/wire_h2.h tests/integration/tl_sim.c tests/integration/tl_sim.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Ici/bench -Itests/integration -o $@ tests/durability/crash_test.c ci/bench/wire.c \
 	  ci/bench/wire_h2.c tests/integration/tl_sim.c $(LDLIBS_ALL)
 
-$(BUILD)/test-bench-unit: $(T_BENCH_SRC) $(BENCH_LIB_SRC) $(BENCH_HDR)
+$(BUILD)/test-bench-unit: $(T_BENCH_SRC) $(BENCH_LIB_SRC) $(BENCH_HDR) $(FANOUT_LIB_SRC) $(FANOUT_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Ici/bench -o $@ $(T_BENCH_SRC) $(BENCH_LIB_SRC) $(CRIT_LIBS) $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) -Ici/bench -iquote client/shared/include -o $@ $(T_BENCH_SRC) $(BENCH_LIB_SRC) \
+	  $(FANOUT_LIB_SRC) $(CRIT_LIBS) $(LDLIBS_ALL)
 
-tests: $(BUILD)/test-bench-unit $(BUILD)/crash-test
+tests: $(BUILD)/test-bench-unit $(BUILD)/crash-test $(BUILD)/fanout
 
-bench: $(BUILD)/kinesis-sim $(BUILD)/loadgen
+bench: $(BUILD)/kinesis-sim $(BUILD)/loadgen $(BUILD)/fanout
 	@BUILD=$(BUILD) BENCH_NO_BUILD=1 sh ci/bench/run
 
-bench-peers: $(BUILD)/kinesis-sim $(BUILD)/loadgen
+bench-peers: $(BUILD)/kinesis-sim $(BUILD)/loadgen $(BUILD)/fanout
 	@BUILD=$(BUILD) BENCH_NO_BUILD=1 BENCH_PEERS=1 sh ci/bench/run
 
 durability: $(BUILD)/kinesis-sim $(BUILD)/crash-test

@@ -929,12 +929,12 @@ int main(int argc, char **argv)
             for (int i = 0; i < f.consumers; i++)
                 for (int k = 0; k < f.shards; k++) {
                     fo_req *r = &f.subs[i][k];
-                    fprintf(
-                        stderr,
-                        "fanout:   consumer %d shard %d: %lld of %lld records, %lld events, %zu bytes of an "
-                        "unfinished event, HTTP %d%s %s\n",
-                        i, k, f.led.delivered[i][k], f.led.acked[k], r->sub.events, r->sub.len, r->status,
-                        r->closed ? ", closed" : "", r->sub.error);
+                    fprintf(stderr,
+                            "fanout:   consumer %d shard %d: %lld of %lld records, %lld events in %lld "
+                            "bytes, %zu "
+                            "bytes of an unfinished event, HTTP %d%s %s\n",
+                            i, k, f.led.delivered[i][k], f.led.acked[k], r->sub.events, r->sub.bytes,
+                            r->sub.len, r->status, r->closed ? ", closed" : "", r->sub.error);
                 }
             rc = 1;
         }

@@ -318,6 +318,7 @@ int fo_sub_feed(fo_sub *s, fo_ledger *l, const uint8_t *data, size_t len, fo_rec
     }
     memcpy(s->buf + s->len, data, len);
     s->len += len;
+    s->bytes += (long long)len;
     size_t off = 0;
     int rc = 0;
     while (rc == 0 && off < s->len) {

@@ -99,6 +99,7 @@ typedef struct fo_sub {
     size_t len, cap;
     int got_initial; /* the initial-response event arrived */
     long long events, records;
+    long long bytes; /* everything received */
     int ended;       /* an exception event or the shard's end (null ContinuationSequenceNumber) */
     char error[256]; /* the exception, or why the bytes could not be read */
 } fo_sub;

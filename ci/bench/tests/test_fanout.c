@@ -289,6 +289,7 @@ Test(fanout_sub, events_in_any_chunking)
     cr_assert_eq(sub.events, 4);
     cr_assert_eq(sub.records, 3);
     cr_assert_eq(sub.len, 0);
+    cr_assert_eq(sub.bytes, (long long)stream_len);
     cr_assert_eq(seen_records, 3);
     cr_assert_eq(seen_bytes, 3 * (FO_HDR_RAW + 3));
     fo_report r;

@@ -3,6 +3,8 @@
 # the variables), so it uses the same CC, CFLAGS_ALL, LDLIBS_ALL, CRIT_LIBS and BUILD.
 #   make bench        kinesis-sim under load, medians, RSS, start-up, stored-records check
 #   make bench-peers  the same, then kinesalite and kinesis-mock (npm) and the ratios
+#   make bench-growth PutRecord and GetRecords, start-up and idle RSS as the database grows to
+#                     10 M records (ci/bench/growth; BENCH_GROWTH_SIZES; not part of make test)
 #   make durability   the SIGKILL crash test and the start-up failure checks
 # The crash test and the bench unit tests are also built by `make tests`; ci/run-tests runs
 # $(BUILD)/test-bench-unit and `$(BUILD)/crash-test $(BUILD)/kinesis-sim`.
@@ -15,7 +17,7 @@ FANOUT_LIB_SRC := ci/bench/fanout_check.c client/shared/eventstream.c
 FANOUT_HDR     := ci/bench/fanout_check.h client/shared/include/shared/eventstream.h
 T_BENCH_SRC   := $(wildcard ci/bench/tests/*.c)
 
-.PHONY: bench bench-peers durability
+.PHONY: bench bench-peers bench-growth durability
 
 $(BUILD)/loadgen: ci/bench/loadgen.c $(BENCH_LIB_SRC) $(BENCH_HDR)
 	@mkdir -p $(dir $@)
@@ -45,6 +47,9 @@ bench: $(BUILD)/kinesis-sim $(BUILD)/loadgen $(BUILD)/fanout
 
 bench-peers: $(BUILD)/kinesis-sim $(BUILD)/loadgen $(BUILD)/fanout
 	@BUILD=$(BUILD) BENCH_NO_BUILD=1 BENCH_PEERS=1 sh ci/bench/run
+
+bench-growth: $(BUILD)/kinesis-sim $(BUILD)/loadgen
+	@BUILD=$(BUILD) BENCH_NO_BUILD=1 sh ci/bench/growth
 
 durability: $(BUILD)/kinesis-sim $(BUILD)/crash-test
 	$(BUILD)/crash-test $(BUILD)/kinesis-sim

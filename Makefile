@@ -9,7 +9,7 @@
 #   conformance/*.c       -> build/kinesis-conform (main.c holds main())
 #   */tests/unit/*.c      -> build/test-<module>-unit (Criterion)
 #   tests/integration/*.c -> build/test-integration (Criterion, needs a running simulator)
-# More targets come from ci/bench/bench.mk (bench, bench-peers, durability), ci/compat/compat.mk
+# More targets come from ci/bench/bench.mk (bench, bench-peers, bench-growth, durability), ci/compat/compat.mk
 # (compat), ci/soak/soak.mk (soak) and ci/fuzz/fuzz.mk (fuzz, fuzz-smoke, fuzz-replay, valgrind).
 
 VERSION    := 0.1.0

@@ -48,7 +48,7 @@ bench: $(BUILD)/kinesis-sim $(BUILD)/loadgen $(BUILD)/fanout
 bench-peers: $(BUILD)/kinesis-sim $(BUILD)/loadgen $(BUILD)/fanout
 	@BUILD=$(BUILD) BENCH_NO_BUILD=1 BENCH_PEERS=1 sh ci/bench/run
 
-bench-growth: $(BUILD)/kinesis-sim $(BUILD)/loadgen
+bench-growth: $(BUILD)/kinesis-sim $(BUILD)/loadgen $(BUILD)/kinesis
 	@BUILD=$(BUILD) BENCH_NO_BUILD=1 sh ci/bench/growth
 
 durability: $(BUILD)/kinesis-sim $(BUILD)/crash-test

@@ -40,12 +40,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "server/sim.h"
+#include "store/datafile.h"
 #include "store/store_vfs.h"
 
-#define SCHEMA_VERSION 3
-/* Data longer than this goes to record_data (schema version 3): with a partition key of up to 256
- * bytes the records row then stays on its page. */
+#define SCHEMA_VERSION 4
+/* Data longer than this goes to a data file beside a file database (schema version 4, datafile.c),
+ * or to record_data in a :memory: one (schema version 3): with a partition key of up to 256 bytes
+ * the records row then stays on its page. */
 #define RECORD_DATA_INLINE_MAX 600
+/* A records row whose data is in a data file: data_id is minus the segment, data holds this many
+ * bytes: offset (8), length (4), CRC-32C (4), little-endian. */
+#define LOCATOR_BYTES 16
 
 /* Every statement the store runs, prepared once on first use. */
 enum {
@@ -105,6 +111,9 @@ enum {
     Q_SCALINGS_GET,
     Q_SCALINGS_PUT,
     Q_SCALINGS_DEL,
+    Q_SEGMENT_ADD,
+    Q_SEGMENTS_DEAD,
+    Q_SEGMENT_DEL,
     Q__COUNT
 };
 
@@ -171,11 +180,18 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_RECORD_INSERT] = "INSERT INTO records(stream_id, shard_index, counter, arrival_ms, pkey, data, enc, "
                         "data_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [Q_RECORD_DATA_INSERT] = "INSERT INTO record_data(data) VALUES (?1)",
-    /* a large record's data is in record_data (see RECORD_DATA_INLINE_MAX) */
-    [Q_RECORDS_SCAN] = "SELECT counter, arrival_ms, pkey, CASE WHEN data_id = 0 THEN data ELSE "
-                       "(SELECT d.data FROM record_data d WHERE d.id = data_id) END, enc FROM records "
-                       "WHERE stream_id = ?1 AND shard_index = ?2 AND counter >= ?3 AND arrival_ms >= ?4 "
-                       "ORDER BY counter LIMIT ?5",
+    /* a large record's data is in record_data (data_id > 0), or data locates it in a data file
+     * (data_id < 0; see RECORD_DATA_INLINE_MAX) */
+    [Q_RECORDS_SCAN] =
+        "SELECT counter, arrival_ms, pkey, CASE WHEN data_id <= 0 THEN data ELSE "
+        "(SELECT d.data FROM record_data d WHERE d.id = data_id) END, enc, data_id FROM records "
+        "WHERE stream_id = ?1 AND shard_index = ?2 AND counter >= ?3 AND arrival_ms >= ?4 "
+        "ORDER BY counter LIMIT ?5",
+    /* a request's records went into a data file segment: count them and move its committed end */
+    [Q_SEGMENT_ADD] = "INSERT INTO data_segments(id, live, size) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO "
+                      "UPDATE SET live = live + excluded.live, size = max(size, excluded.size)",
+    [Q_SEGMENTS_DEAD] = "SELECT id FROM data_segments WHERE live <= 0 AND id != ?1 ORDER BY id LIMIT 64",
+    [Q_SEGMENT_DEL] = "DELETE FROM data_segments WHERE id = ?1",
     [Q_RECORD_FIRST_AT] = "SELECT counter FROM records WHERE stream_id = ?1 AND shard_index = ?2 "
                           "AND arrival_ms >= ?3 ORDER BY counter LIMIT 1",
     [Q_RECORD_LAST] = "SELECT arrival_ms FROM records WHERE stream_id = ?1 AND shard_index = ?2 "
@@ -260,6 +276,22 @@ static const char migrate_2_to_3_sql[] =
     "ALTER TABLE records ADD COLUMN data_id INTEGER NOT NULL DEFAULT 0;" SCHEMA_V3_OBJECTS
     "UPDATE schema_version SET version = 3;";
 
+/* Schema version 4: in a file database a large record's bytes go to an append-only data file
+ * (datafile.c), written once, where record_data rows were written twice (log, then checkpoint).
+ * records.data_id is then minus the segment number and records.data its locator (LOCATOR_BYTES).
+ * data_segments counts each segment's live records (the trigger takes deleted ones off) and keeps
+ * its committed length: a segment with none left is deleted whole (reclaim_segments), and bytes
+ * past the committed length are cut off at open. record_data rows written before stay readable. */
+#define SCHEMA_V4_OBJECTS                                                                                    \
+    "CREATE TABLE IF NOT EXISTS data_segments (id INTEGER PRIMARY KEY, live INTEGER NOT NULL,"               \
+    " size INTEGER NOT NULL);"                                                                               \
+    "DROP TRIGGER IF EXISTS record_data_gone;"                                                               \
+    "CREATE TRIGGER record_data_gone AFTER DELETE ON records WHEN old.data_id > 0 "                          \
+    "BEGIN DELETE FROM record_data WHERE id = old.data_id; END;"                                             \
+    "CREATE TRIGGER IF NOT EXISTS record_file_gone AFTER DELETE ON records WHEN old.data_id < 0 "            \
+    "BEGIN UPDATE data_segments SET live = live - 1 WHERE id = -old.data_id; END;"
+static const char migrate_3_to_4_sql[] = SCHEMA_V4_OBJECTS "UPDATE schema_version SET version = 4;";
+
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
@@ -320,6 +352,13 @@ struct store {
     cached_stream cache[STREAM_CACHE_SLOTS];
     uint64_t cache_clock;
     uint64_t cache_hits; /* reads answered from the cache (tests check the cache is used) */
+    /* large records' bytes of a file database (NULL for :memory:, which keeps record_data) */
+    datafile *df;
+    int64_t df_live;       /* records appended since the last Q_SEGMENT_ADD */
+    int64_t df_live_mark;  /* df_live when the current request began */
+    datafile_mark df_mark; /* the append position when the current request began */
+    int64_t df_last_seg;   /* the segment the last append went to */
+    int reclaim_due;       /* records were deleted (or a segment filled): look for dead segments */
 };
 
 static void cache_drop(cached_stream *c)
@@ -481,12 +520,281 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
     sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
-/* ---- lifecycle ---- */
-
 static int exec(store *s, const char *sql)
 {
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
+
+/* ---- large records' bytes in data files (file databases; datafile.c) ---- */
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Note a failure of the data file (errno) as the transaction's error: a full disk (or a file size
+ * limit) as SQLITE_FULL, anything else as SQLITE_IOERR, so the answers say what SQLite's would. */
+static void note_file_error(store *s, int code, const char *what)
+{
+    if (s->err_code != SQLITE_OK)
+        return;
+    int e = errno;
+    s->err_code = code ? code : e == ENOSPC || e == EDQUOT || e == EFBIG ? SQLITE_FULL : SQLITE_IOERR;
+    snprintf(s->err_msg, sizeof s->err_msg, "%s: %s", what,
+             s->err_code == SQLITE_CORRUPT ? "checksum mismatch" : strerror(e));
+}
+
+/* Forget every appended byte not yet committed (the transaction or batch is gone). */
+static void df_forget(store *s)
+{
+    if (s->df)
+        datafile_abort(s->df);
+    s->df_live = 0;
+}
+
+/* The records the current request appended are counted in data_segments, with the segment's new
+ * end; in its transaction, before the COMMIT or RELEASE. 0 or -1. */
+static int df_count(store *s)
+{
+    if (!s->df || s->df_live == 0)
+        return 0;
+    sqlite3_stmt *st = q(s, Q_SEGMENT_ADD);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, datafile_current(s->df));
+    sqlite3_bind_int64(st, 2, s->df_live);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)datafile_position(s->df).pos);
+    if (done(s, st) != 0)
+        return -1;
+    s->df_live = 0;
+    return 0;
+}
+
+/* Before the COMMIT: every appended byte goes to the file, in one write. 0 or -1. */
+static int df_write(store *s)
+{
+    if (!s->df || datafile_flush(s->df) == 0)
+        return 0;
+    note_file_error(s, 0, "cannot write the data file");
+    return -1;
+}
+
+/* Delete the data segments no record needs any more (their rows first, then the files: a crash in
+ * between leaves a file without a row, which the next open deletes). Runs outside transactions,
+ * after a commit that deleted records; failures only leave a file for the next try. */
+static void reclaim_segments(store *s)
+{
+    if (!s->df || !s->reclaim_due || s->batch || s->in_tx)
+        return;
+    s->reclaim_due = 0;
+    int64_t dead[64];
+    int n = 0;
+    sqlite3_stmt *st = q(s, Q_SEGMENTS_DEAD);
+    if (!st)
+        goto out;
+    sqlite3_bind_int64(st, 1, datafile_current(s->df));
+    while (n < 64 && step(s, st) == SQLITE_ROW)
+        dead[n++] = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    for (int i = 0; i < n; i++) {
+        if (!(st = q(s, Q_SEGMENT_DEL)))
+            break;
+        sqlite3_bind_int64(st, 1, dead[i]);
+        if (done(s, st) != 0)
+            break;
+        if (datafile_remove(s->df, dead[i]) != 0)
+            sim_log(SIM_LOG_WARN, "store: cannot delete data segment %lld: %s", (long long)dead[i],
+                    strerror(errno));
+    }
+out:
+    if (s->err_code != SQLITE_OK)
+        sim_log(SIM_LOG_WARN, "store: reclaiming data segments: %s", s->err_msg);
+    store_clear_error(s); /* the commit before succeeded; this is housekeeping */
+}
+
+typedef struct seg_row {
+    int64_t id, live, size;
+} seg_row;
+
+typedef struct seg_files {
+    int64_t *ids;
+    size_t n, cap;
+} seg_files;
+
+static void collect_file(void *ud, int64_t seg)
+{
+    seg_files *f = ud;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        int64_t *grown = realloc(f->ids, cap * sizeof *grown);
+        if (!grown)
+            return;
+        f->ids = grown;
+        f->cap = cap;
+    }
+    f->ids[f->n++] = seg;
+}
+
+/* Segment id's file is shorter than its committed length (power lost before the file reached the
+ * disk): the records whose bytes are past its end are gone; delete their rows so that reading the
+ * shard goes on (as if their commits had not reached the disk either). In a transaction. */
+static int drop_lost_records(store *s, int64_t id, int64_t file_size)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT stream_id, shard_index, counter, data FROM records WHERE data_id = ?1", -1,
+                           &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, -id);
+    int64_t(*keys)[3] = NULL;
+    size_t n = 0, cap = 0;
+    int rc, failed = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const uint8_t *loc = sqlite3_column_blob(st, 3);
+        if (sqlite3_column_bytes(st, 3) == LOCATOR_BYTES &&
+            get_le(loc, 8) + get_le(loc + 8, 4) <= (uint64_t)file_size)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            int64_t(*grown)[3] = realloc(keys, cap * sizeof *keys);
+            if (!grown) {
+                failed = 1;
+                break;
+            }
+            keys = grown;
+        }
+        for (int c = 0; c < 3; c++)
+            keys[n][c] = sqlite3_column_int64(st, c);
+        n++;
+    }
+    failed |= rc != SQLITE_DONE && rc != SQLITE_ROW;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (!failed && n &&
+        sqlite3_prepare_v2(s->db,
+                           "DELETE FROM records WHERE stream_id = ?1 AND shard_index = ?2 AND counter = ?3",
+                           -1, &st, NULL) != SQLITE_OK)
+        failed = 1;
+    for (size_t i = 0; !failed && i < n; i++) {
+        for (int c = 0; c < 3; c++)
+            sqlite3_bind_int64(st, c + 1, keys[i][c]);
+        failed |= sqlite3_step(st) != SQLITE_DONE;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    free(keys);
+    if (n)
+        sim_log(SIM_LOG_WARN,
+                "store: data segment %lld is shorter than committed (%lld bytes): %zu records whose bytes "
+                "were lost are dropped",
+                (long long)id, (long long)file_size, n);
+    return failed ? -1 : 0;
+}
+
+/* At open: take up the data segments where the last run left them. Files without a row (started
+ * for a transaction that never committed, or reclaimed but not yet deleted) go; a file shorter than
+ * its committed length loses the records past its end; segments with no live records go; the
+ * newest one takes the next appends, cut back to its committed length. 0, or -1 with err. */
+static int df_open(store *s, const char *path, char *err, size_t err_len)
+{
+    if (!(s->df = datafile_new(path))) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    seg_row *rows = NULL;
+    size_t n = 0, cap = 0;
+    seg_files files = {0};
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(s->db, "SELECT id, live, size FROM data_segments ORDER BY id", -1, &st, NULL) !=
+        SQLITE_OK)
+        goto out;
+    int step_rc;
+    while ((step_rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            seg_row *grown = realloc(rows, cap * sizeof *rows);
+            if (!grown)
+                goto out;
+            rows = grown;
+        }
+        rows[n].id = sqlite3_column_int64(st, 0);
+        rows[n].live = sqlite3_column_int64(st, 1);
+        rows[n].size = sqlite3_column_int64(st, 2);
+        n++;
+    }
+    if (step_rc != SQLITE_DONE)
+        goto out;
+    datafile_each_file(s->df, collect_file, &files);
+    for (size_t i = 0; i < files.n; i++) {
+        size_t k = 0;
+        while (k < n && rows[k].id != files.ids[i])
+            k++;
+        if (k == n && datafile_remove(s->df, files.ids[i]) != 0)
+            goto out;
+    }
+    int64_t newest = n ? rows[n - 1].id : 0, newest_size = n ? rows[n - 1].size : 0;
+    int repaired = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t fsz = datafile_file_size(s->df, rows[i].id);
+        if (fsz >= rows[i].size)
+            continue;
+        if (fsz < 0)
+            fsz = 0;
+        if (!repaired && exec(s, "BEGIN IMMEDIATE") != 0)
+            goto out;
+        repaired = 1;
+        char sql[128];
+        snprintf(sql, sizeof sql, "UPDATE data_segments SET size = %lld WHERE id = %lld", (long long)fsz,
+                 (long long)rows[i].id);
+        if (drop_lost_records(s, rows[i].id, fsz) != 0 || exec(s, sql) != 0) {
+            exec(s, "ROLLBACK");
+            goto out;
+        }
+        if (rows[i].id == newest)
+            newest_size = fsz;
+    }
+    if (repaired && exec(s, "COMMIT") != 0)
+        goto out;
+    if (datafile_resume(s->df, newest, (uint64_t)newest_size) != 0) {
+        snprintf(err, err_len, "cannot open its data file segment %lld: %s", (long long)newest,
+                 strerror(errno));
+        goto out;
+    }
+    s->df_last_seg = newest;
+    s->reclaim_due = 1;
+    reclaim_segments(s);
+    rc = 0;
+out:
+    if (rc != 0 && !err[0])
+        snprintf(err, err_len, "cannot take up its data files: %s", s->db ? sqlite3_errmsg(s->db) : "");
+    sqlite3_finalize(st);
+    free(rows);
+    free(files.ids);
+    return rc;
+}
+
+static void df_sync(void *arg)
+{
+    datafile_sync(arg);
+}
+
+void store_test_segment_bytes(store *s, uint64_t bytes)
+{
+    if (s->df)
+        datafile_test_segment_bytes(s->df, bytes);
+}
+
+/* ---- lifecycle ---- */
 
 static int check_schema(store *s, char *err, size_t err_len)
 {
@@ -500,7 +808,7 @@ static int check_schema(store *s, char *err, size_t err_len)
     if (rc == SQLITE_DONE) { /* a new database: schema_sql made the current tables */
         char sql[96];
         snprintf(sql, sizeof sql, "INSERT INTO schema_version(version) VALUES (%d)", SCHEMA_VERSION);
-        if (exec(s, SCHEMA_V3_OBJECTS) != 0 || exec(s, sql) != 0) {
+        if (exec(s, SCHEMA_V3_OBJECTS) != 0 || exec(s, SCHEMA_V4_OBJECTS) != 0 || exec(s, sql) != 0) {
             snprintf(err, err_len, "cannot write schema version: %s", sqlite3_errmsg(s->db));
             return -1;
         }
@@ -517,6 +825,14 @@ static int check_schema(store *s, char *err, size_t err_len)
     if (version == 2) {
         if (exec(s, migrate_2_to_3_sql) != 0) {
             snprintf(err, err_len, "cannot migrate the database from schema version 2 to 3: %s",
+                     sqlite3_errmsg(s->db));
+            return -1;
+        }
+        version = 3;
+    }
+    if (version == 3) {
+        if (exec(s, migrate_3_to_4_sql) != 0) {
+            snprintf(err, err_len, "cannot migrate the database from schema version 3 to 4: %s",
                      sqlite3_errmsg(s->db));
             return -1;
         }
@@ -665,7 +981,12 @@ static store *open_store(const char *path, char *err, size_t err_len)
         store_close(s);
         return NULL;
     }
-    if (!is_memory && !(s->ckpt = wal_checkpointer_start(s->db, path, err, err_len))) {
+    if (!is_memory && df_open(s, path, err, err_len) != 0) {
+        store_close(s);
+        return NULL;
+    }
+    /* a checkpoint syncs the log: the data files' committed bytes are synced first */
+    if (!is_memory && !(s->ckpt = wal_checkpointer_start(s->db, path, df_sync, s->df, err, err_len))) {
         store_close(s);
         return NULL;
     }
@@ -690,7 +1011,10 @@ void store_close(store *s)
     cache_clear(s);
     for (int i = 0; i < Q__COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
+    if (s->df)
+        datafile_sync(s->df); /* before the closing checkpoint syncs the log */
     sqlite3_close(s->db);
+    datafile_free(s->df);
     /* after SQLite let go of the file: closing this descriptor ends the exclusive lock */
     if (s->lock_fd >= 0)
         close(s->lock_fd);
@@ -744,6 +1068,7 @@ static void batch_lose(store *s)
     }
     s->batch_lost = 1;
     cache_clear(s);
+    df_forget(s);
 }
 
 /* Make the lost batch's error the noted one (store_last_error / store_errmsg report it). */
@@ -770,12 +1095,19 @@ int store_begin(store *s)
         if (!st || done(s, st) != 0)
             return -1;
         s->in_tx = 1;
+        if (s->df)
+            s->df_mark = datafile_position(s->df);
+        s->df_live_mark = s->df_live;
         return 0;
     }
     sqlite3_stmt *st = q(s, Q_BEGIN);
     if (!st || done(s, st) != 0)
         return -1;
     s->in_tx = 1;
+    df_forget(s); /* nothing can be pending outside a transaction; be sure */
+    if (s->df)
+        s->df_mark = datafile_position(s->df);
+    s->df_live_mark = 0;
     return 0;
 }
 
@@ -783,6 +1115,12 @@ int store_commit(store *s)
 {
     if (!s->in_tx)
         return -1;
+    /* the request's large records are counted in its own savepoint or transaction; a transaction
+     * of its own writes their bytes before its COMMIT (a batch does before the batch's) */
+    if (df_count(s) != 0 || (!s->batch && df_write(s) != 0)) {
+        store_rollback(s);
+        return -1;
+    }
     sqlite3_stmt *st = q(s, s->batch ? Q_RELEASE : Q_COMMIT);
     if (!st || done(s, st) != 0) {
         /* a failed COMMIT (disk full, I/O error, busy) leaves nothing acknowledged: undo it all */
@@ -790,6 +1128,10 @@ int store_commit(store *s)
         return -1;
     }
     s->in_tx = 0;
+    if (!s->batch && s->df) {
+        datafile_committed(s->df);
+        reclaim_segments(s);
+    }
     return 0;
 }
 
@@ -803,17 +1145,23 @@ void store_rollback(store *s)
     if (sqlite3_get_autocommit(s->db)) {
         if (s->batch)
             batch_lose(s);
+        df_forget(s);
         return;
     }
     if (s->batch) { /* undo this request's changes only; the batch goes on */
         sqlite3_stmt *st = q(s, Q_ROLLBACK_TO);
-        if (st && done(s, st) == 0 && (st = q(s, Q_RELEASE)) != NULL && done(s, st) == 0)
+        if (st && done(s, st) == 0 && (st = q(s, Q_RELEASE)) != NULL && done(s, st) == 0) {
+            if (s->df)
+                datafile_rewind(s->df, s->df_mark);
+            s->df_live = s->df_live_mark;
             return;
+        }
         batch_lose(s); /* the batch's state is unknown: throw it all away */
         if (!sqlite3_get_autocommit(s->db) && (st = q(s, Q_ROLLBACK)) != NULL)
             done(s, st);
         return;
     }
+    df_forget(s);
     sqlite3_stmt *st = q(s, Q_ROLLBACK);
     if (st)
         done(s, st);
@@ -835,6 +1183,7 @@ int store_batch_open(store *s)
     s->batch_err_code = SQLITE_OK;
     s->batch_err_msg[0] = 0;
     s->batch_changes0 = sqlite3_total_changes64(s->db);
+    df_forget(s); /* nothing can be pending outside a transaction; be sure */
     return 0;
 }
 
@@ -860,10 +1209,17 @@ int store_batch_commit(store *s)
     if (!s->batch_lost && sqlite3_get_autocommit(s->db))
         batch_lose(s);
     if (!s->batch_lost) {
-        sqlite3_stmt *st = q(s, Q_COMMIT);
-        if (st && done(s, st) == 0)
+        /* every large record's bytes of the batch reach the data file in one write, before the
+         * COMMIT that makes their rows visible */
+        sqlite3_stmt *st = NULL;
+        if (df_count(s) == 0 && df_write(s) == 0 && (st = q(s, Q_COMMIT)) != NULL && done(s, st) == 0) {
+            if (s->df)
+                datafile_committed(s->df);
+            reclaim_segments(s);
             return 0;
+        }
         /* nothing of the batch is acknowledged yet: undo it all (store_last_error says why) */
+        df_forget(s);
         cache_clear(s);
         if (!sqlite3_get_autocommit(s->db) && (st = q(s, Q_ROLLBACK)) != NULL) {
             int code = s->err_code;
@@ -878,6 +1234,7 @@ int store_batch_commit(store *s)
         return -1;
     }
     cache_clear(s);
+    df_forget(s);
     if (!sqlite3_get_autocommit(s->db)) {
         sqlite3_stmt *st = q(s, Q_ROLLBACK);
         if (st)
@@ -955,6 +1312,7 @@ static int delete_stream_rows(store *s, int64_t id)
     cached_stream *c = cache_by_id(s, id);
     if (c)
         cache_drop(c);
+    s->reclaim_due = 1;
     static const int qs[] = {Q_RECORDS_DEL,      Q_SHARDS_DEL,          Q_TAGS_DEL,      Q_CONSUMERS_DEL,
                              Q_CTAGS_DEL_STREAM, Q_POLICIES_DEL_STREAM, Q_STREAM_DELETE, Q_SCALINGS_DEL};
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
@@ -971,6 +1329,7 @@ static int delete_stream_rows(store *s, int64_t id)
 int store_reset(store *s, const char *account_id, const char *region, const char *stream_name)
 {
     cache_clear(s);
+    s->reclaim_due = 1;
     if (s->batch)
         s->batch_dirty = 1; /* DELETE without WHERE may not count as changes */
     int own_tx = !s->in_tx;
@@ -1314,7 +1673,37 @@ int store_record_insert_enc(store *s, int64_t stream_id, uint32_t shard_index, u
                             int encrypted)
 {
     sqlite3_int64 data_id = 0;
-    if (len > RECORD_DATA_INLINE_MAX) {
+    uint8_t loc[LOCATOR_BYTES];
+    if (len > RECORD_DATA_INLINE_MAX && s->df) {
+        /* its bytes to the data file (written before the COMMIT), its locator to the row */
+        if (!s->in_tx) { /* a transaction of its own, so that the row and its count go together */
+            if (store_begin(s) != 0)
+                return -1;
+            int rc = store_record_insert_enc(s, stream_id, shard_index, counter, arrival_ms, pkey, data, len,
+                                             encrypted);
+            if (rc == 0)
+                return store_commit(s);
+            store_rollback(s);
+            return -1;
+        }
+        int64_t seg;
+        uint64_t off;
+        if (datafile_append(s->df, data, len, &seg, &off) != 0) {
+            note_file_error(s, 0, "cannot write the data file");
+            return -1;
+        }
+        if (seg != s->df_last_seg) { /* the previous segment is full: it may be all dead already */
+            s->df_last_seg = seg;
+            s->reclaim_due = 1;
+        }
+        put_le(loc, off, 8);
+        put_le(loc + 8, len, 4);
+        put_le(loc + 12, datafile_crc32c(data, len), 4);
+        s->df_live++;
+        data = loc;
+        len = LOCATOR_BYTES;
+        data_id = -seg;
+    } else if (len > RECORD_DATA_INLINE_MAX) {
         sqlite3_stmt *d = q(s, Q_RECORD_DATA_INSERT);
         if (!d)
             return -1;
@@ -1332,11 +1721,37 @@ int store_record_insert_enc(store *s, int64_t stream_id, uint32_t shard_index, u
     sqlite3_bind_int64(st, 4, arrival_ms);
     bind_text(st, 5, pkey);
     /* a zero-length blob must still be a blob, not NULL */
-    sqlite3_bind_blob64(st, 6, len && !data_id ? (const void *)data : (const void *)"", data_id ? 0 : len,
-                        SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 6, len && data_id <= 0 ? (const void *)data : (const void *)"",
+                        data_id > 0 ? 0 : len, SQLITE_STATIC);
     sqlite3_bind_int(st, 7, encrypted ? 1 : 0);
     sqlite3_bind_int64(st, 8, data_id);
     return done(s, st);
+}
+
+/* r's data is a locator (data_id < 0): point it at the bytes in data file segment seg instead,
+ * checked against their CRC. SQLITE_OK, or an error code (noted). */
+static int read_located(store *s, int64_t seg, store_record *r)
+{
+    if (!s->df || r->data_len != LOCATOR_BYTES) {
+        errno = EINVAL;
+        note_file_error(s, SQLITE_CORRUPT, "a record's data locator is damaged");
+        return SQLITE_CORRUPT;
+    }
+    uint64_t off = get_le(r->data, 8);
+    size_t len = (size_t)get_le(r->data + 8, 4);
+    uint32_t crc = (uint32_t)get_le(r->data + 12, 4);
+    const uint8_t *p = datafile_read(s->df, seg, off, len);
+    if (!p) {
+        note_file_error(s, 0, "cannot read the data file");
+        return SQLITE_IOERR;
+    }
+    if (datafile_crc32c(p, len) != crc) {
+        note_file_error(s, SQLITE_CORRUPT, "a record's bytes in the data file");
+        return SQLITE_CORRUPT;
+    }
+    r->data = p;
+    r->data_len = len;
+    return SQLITE_OK;
 }
 
 int store_records_scan(store *s, int64_t stream_id, uint32_t shard_index, uint64_t from_counter,
@@ -1363,6 +1778,9 @@ int store_records_scan(store *s, int64_t stream_id, uint32_t shard_index, uint64
         r.data = sqlite3_column_blob(st, 3);
         r.data_len = (size_t)sqlite3_column_bytes(st, 3);
         r.encrypted = sqlite3_column_int(st, 4);
+        sqlite3_int64 data_id = sqlite3_column_int64(st, 5);
+        if (data_id < 0 && (rc = read_located(s, -data_id, &r)) != SQLITE_OK)
+            break;
         if (cb(ud, &r)) {
             rc = SQLITE_DONE;
             break;
@@ -1428,6 +1846,7 @@ int store_records_trim(store *s, int64_t stream_id, int64_t before_ms)
         return -1;
     sqlite3_bind_int64(st, 1, stream_id);
     sqlite3_bind_int64(st, 2, before_ms);
+    s->reclaim_due = 1;
     return done(s, st);
 }
 
@@ -1524,6 +1943,7 @@ int store_records_trim_shard(store *s, int64_t stream_id, uint32_t shard_index, 
     sqlite3_bind_int(st, 4, max_rows);
     if (done(s, st) != 0)
         return -1;
+    s->reclaim_due = 1;
     if (deleted)
         *deleted = sqlite3_changes(s->db);
     return 0;

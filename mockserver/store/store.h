@@ -1,6 +1,7 @@
 /* store.h: the simulator's persistent state in SQLite (store.c, with store_vfs.c for its file layer
- * and wal_checkpoint.c for its checkpoint thread, are the only files that include sqlite3.h). WAL
- * mode, prepared statements, bound parameters only, a schema version.
+ * and wal_checkpoint.c for its checkpoint thread, are the only files that include sqlite3.h), and
+ * large records' bytes in data files beside a file database (datafile.c). WAL mode, prepared
+ * statements, bound parameters only, a schema version.
  * An acknowledged write is committed before its answer leaves.
  *
  * The domain API used by the handlers (streams, shards, records, tags, ...) is declared
@@ -57,6 +58,10 @@ void store_clear_error(store *s);
 /* Fault injection for tests: cap the database at max_pages pages (PRAGMA max_page_count) so that
  * writes beyond it fail as on a full disk. 0, or -1. */
 int store_test_limit_pages(store *s, int64_t max_pages);
+/* Tests: start a new data file segment once the current one holds this many bytes (0: the
+ * default, DATAFILE_SEGMENT_BYTES), so that reclaiming whole segments can be seen with little data.
+ * No effect on a :memory: database. */
+void store_test_segment_bytes(store *s, uint64_t bytes);
 
 /* ---- group commit: one transaction over several requests (http.c drives it) ----
  * While a batch is open, store_begin/store_commit/store_rollback work on a per-request savepoint

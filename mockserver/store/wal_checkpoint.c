@@ -45,6 +45,8 @@ struct wal_checkpointer {
     sqlite3 *db; /* the writer's connection (the hook runs on its thread) */
     sqlite3 *bg; /* the background thread's own connection (opened by the thread) */
     char *path;
+    void (*before_pass)(void *); /* set before the thread starts */
+    void *before_arg;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cond; /* kick, stop, or a pass ended */
@@ -68,6 +70,8 @@ static void run_pass(wal_checkpointer *w, int who)
     sqlite3 *conn = who == BACKGROUND ? w->bg : w->db;
     w->running = who;
     pthread_mutex_unlock(&w->mu);
+    if (w->before_pass)
+        w->before_pass(w->before_arg);
     int log_frames = 0, ckpt_frames = 0;
     int rc = sqlite3_wal_checkpoint_v2(conn, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
     pthread_mutex_lock(&w->mu);
@@ -165,7 +169,8 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
-wal_checkpointer *wal_checkpointer_start(sqlite3 *db, const char *path, char *err, size_t err_len)
+wal_checkpointer *wal_checkpointer_start(sqlite3 *db, const char *path, void (*before_pass)(void *),
+                                         void *arg, char *err, size_t err_len)
 {
     wal_checkpointer *w = calloc(1, sizeof *w);
     if (!w || !(w->path = strdup(path))) {
@@ -174,6 +179,8 @@ wal_checkpointer *wal_checkpointer_start(sqlite3 *db, const char *path, char *er
         return NULL;
     }
     w->db = db;
+    w->before_pass = before_pass;
+    w->before_arg = arg;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cond, NULL);
     if (pthread_create(&w->thread, NULL, checkpoint_main, w) != 0) {

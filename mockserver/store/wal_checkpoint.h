@@ -25,8 +25,11 @@ typedef struct wal_checkpoint_stats {
 
 /* Takes over checkpointing for db, a WAL-mode connection opened on path with STORE_VFS:
  * turns its automatic checkpoints off, opens a second connection for the background thread and
- * installs a WAL hook on db. Returns NULL with err filled when that is impossible. */
-wal_checkpointer *wal_checkpointer_start(struct sqlite3 *db, const char *path, char *err, size_t err_len);
+ * installs a WAL hook on db. before_pass (may be NULL) runs, on the thread that runs the pass,
+ * before each checkpoint pass, which syncs the log: store.c syncs its data files there.
+ * Returns NULL with err filled when that is impossible. */
+wal_checkpointer *wal_checkpointer_start(struct sqlite3 *db, const char *path, void (*before_pass)(void *),
+                                         void *arg, char *err, size_t err_len);
 
 /* Stops the thread (after the pass it is running) and closes its connection; db gets SQLite's
  * automatic checkpoints back. Call before closing db. NULL is accepted. */

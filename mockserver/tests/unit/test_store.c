@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ops_fixture.h"
+#include "store/datafile.h"
 #include "wire/ids.h"
 
 static char path[128];
@@ -27,6 +28,12 @@ static void setup(void)
     snprintf(path, sizeof path, "/tmp/kinesis-sim-test-store-%d.db", (int)getpid());
     unlink(path);
 }
+/* The file of data segment seg of the test database (store/datafile.c names them). */
+static void seg_file(int seg, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s-data-%06d", path, seg);
+}
+
 static void teardown(void)
 {
     char p[160];
@@ -35,6 +42,10 @@ static void teardown(void)
     unlink(p);
     snprintf(p, sizeof p, "%s-shm", path);
     unlink(p);
+    for (int i = 1; i <= 200; i++) {
+        seg_file(i, p, sizeof p);
+        unlink(p);
+    }
 }
 TestSuite(store, .init = setup, .fini = teardown);
 
@@ -267,15 +278,17 @@ Test(store, a_database_this_user_cannot_write_is_refused_at_start)
 /* ---- SQLite failures at run time ---- */
 
 /* PutRecords of n records of about 1 KiB with partition keys p<i>. */
-static json_t *put_batch(fx *f, const char *stream, int n, const char **err_msg)
+/* PutRecords of n records of b64_chars base64 characters each (a multiple of 4, at most 1368). */
+static json_t *put_batch_of(fx *f, const char *stream, int n, size_t b64_chars, const char **err_msg)
 {
     size_t cap = (size_t)n * 1500 + 128;
     char *body = malloc(cap);
     cr_assert_not_null(body);
     size_t len = (size_t)snprintf(body, cap, "{\"StreamName\":\"%s\",\"Records\":[", stream);
     char data[1369];
-    memset(data, 'A', sizeof data - 1); /* 1368 base64 characters: 1026 bytes */
-    data[sizeof data - 1] = 0;
+    cr_assert_leq(b64_chars, sizeof data - 1);
+    memset(data, 'A', b64_chars);
+    data[b64_chars] = 0;
     for (int i = 0; i < n; i++)
         len += (size_t)snprintf(body + len, cap - len, "%s{\"PartitionKey\":\"p%d\",\"Data\":\"%s\"}",
                                 i ? "," : "", i, data);
@@ -284,6 +297,12 @@ static json_t *put_batch(fx *f, const char *stream, int n, const char **err_msg)
     free(body);
     *err_msg = f->ctx.err_msg;
     return out;
+}
+
+/* PutRecords of n records of 1,026 bytes (1,368 base64 characters). */
+static json_t *put_batch(fx *f, const char *stream, int n, const char **err_msg)
+{
+    return put_batch_of(f, stream, n, 1368, err_msg);
 }
 
 /* Records readable from the stream's one shard from TRIM_HORIZON. */
@@ -650,6 +669,13 @@ static long file_size(const char *p)
     return stat(p, &sb) == 0 ? (long)sb.st_size : 0;
 }
 
+static long file_size_of_seg(int seg)
+{
+    char p[160];
+    seg_file(seg, p, sizeof p);
+    return file_size(p);
+}
+
 /* A COMMIT that cannot write (the file size limit stands in for a full disk: the WAL cannot grow)
  * fails the whole batch: nothing of it stays, the cache forgets it, and the store keeps serving. */
 Test(store, batch_commit_failure_rolls_back_everything)
@@ -701,12 +727,14 @@ Test(store, batch_commit_failure_rolls_back_everything)
     fx_fini(&f);
 }
 
-/* Files this process has open other than the database, its WAL, and the standard streams:
- * SQLite's temporary files are unlinked at once, so they show only as /proc/self/fd links. */
+/* Files this process has open other than the database, its WAL, its data segments and the
+ * standard streams: SQLite's temporary files are unlinked at once, so they show only as
+ * /proc/self/fd links. */
 static int count_other_files(const char *db)
 {
-    char wal[160];
+    char wal[160], data[160];
     snprintf(wal, sizeof wal, "%s-wal", db);
+    snprintf(data, sizeof data, "%s-data-", db);
     DIR *d = opendir("/proc/self/fd");
     cr_assert_not_null(d);
     int n = 0;
@@ -719,7 +747,7 @@ static int count_other_files(const char *db)
             continue;
         target[len] = 0;
         if (target[0] == '/' && strncmp(target, "/dev/", 5) != 0 && strncmp(target, "/proc/", 6) != 0 &&
-            strcmp(target, db) != 0 && strcmp(target, wal) != 0) {
+            strcmp(target, db) != 0 && strcmp(target, wal) != 0 && strncmp(target, data, strlen(data)) != 0) {
             fprintf(stderr, "open file: %s\n", target);
             n++;
         }
@@ -770,8 +798,10 @@ Test(store, wal_checkpoints_run_in_the_background_and_the_log_starts_over, .time
     wal_checkpoint_stats st;
     const char *msg;
     int batches = 0;
-    while (batches < 80) { /* bounded: 80 x 500 KiB */
-        json_t *out = put_batch(&f, "ckpt", 500, &msg);
+    /* 498-byte records stay in the records rows, so all of them go through the log (larger ones
+     * go to the data file, store.c) */
+    while (batches < 200) { /* bounded: 200 x 250 KB */
+        json_t *out = put_batch_of(&f, "ckpt", 500, 664, &msg);
         cr_assert_not_null(out, "%s", msg);
         cr_assert_eq(json_integer_value(json_object_get(out, "FailedRecordCount")), 0);
         json_decref(out);
@@ -796,13 +826,10 @@ Test(store, wal_checkpoints_run_in_the_background_and_the_log_starts_over, .time
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_stmt *q;
-    /* a 1 KiB record's data is in record_data (schema 3) */
-    cr_assert_eq(
-        sqlite3_prepare_v2(db,
-                           "SELECT count(*), sum(length(CASE WHEN data_id = 0 THEN data ELSE "
-                           "(SELECT d.data FROM record_data d WHERE d.id = data_id) END)) FROM records",
-                           -1, &q, NULL),
-        SQLITE_OK);
+    /* a 498-byte record's data is in its records row */
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT count(*), sum(length(data)) FROM records WHERE data_id = 0",
+                                    -1, &q, NULL),
+                 SQLITE_OK);
     cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
     cr_assert_eq(sqlite3_column_int64(q, 0), (sqlite3_int64)batches * 500);
     sqlite3_int64 bytes = sqlite3_column_int64(q, 1);
@@ -812,7 +839,7 @@ Test(store, wal_checkpoints_run_in_the_background_and_the_log_starts_over, .time
     cr_assert_str_eq((const char *)sqlite3_column_text(q, 0), "ok");
     sqlite3_finalize(q);
     sqlite3_close(db);
-    cr_assert_gt(bytes, (sqlite3_int64)batches * 500 * 1000);
+    cr_assert_eq(bytes, (sqlite3_int64)batches * 500 * 498);
 }
 
 /* The next counter stored in a shard's row (read with SQLite after the store closed). */
@@ -882,7 +909,8 @@ Test(store, shard_counters_go_on_past_the_newest_record_without_row_writes)
     fx_fini(&h);
 }
 
-/* ---- schema 3: large records' data beside the index ---- */
+/* ---- large records' data: a data file beside a file database (schema 4), record_data in
+ * :memory: (schema 3) ---- */
 
 typedef struct got_recs {
     size_t n;
@@ -915,9 +943,85 @@ static sqlite3_int64 count_rows(const char *sql)
     return v;
 }
 
-/* Records on both sides of the inline limit come back byte for byte; the large ones are stored in
- * record_data, not in an overflowing records row; deleting records (trim, stream delete) deletes
- * their data too. */
+/* The bytes of the record with counter c (len of them). */
+static void fill(uint8_t *b, size_t len, uint64_t c)
+{
+    for (size_t k = 0; k < len; k++)
+        b[k] = (uint8_t)(c * 31 + k * 7 + (k >> 8));
+}
+
+/* Every record scanned must carry fill()'s bytes for its counter and the length len_of gives. */
+typedef struct checked {
+    size_t n, bad;
+    uint64_t first, last;
+    size_t (*len_of)(uint64_t c);
+} checked;
+
+static int check_rec(void *ud, const store_record *r)
+{
+    checked *k = ud;
+    uint8_t want[2048];
+    size_t len = k->len_of(r->counter);
+    fill(want, len, r->counter);
+    if (r->data_len != len || (len && memcmp(r->data, want, len) != 0))
+        k->bad++;
+    if (k->n++ == 0)
+        k->first = r->counter;
+    k->last = r->counter;
+    return 0;
+}
+
+static size_t len_1000(uint64_t c)
+{
+    (void)c;
+    return 1000;
+}
+
+static size_t len_varied(uint64_t c)
+{
+    return 601 + (size_t)(c * 97 % 1400);
+}
+
+/* Scan shard 0 of stream_id; every record must match fill(). Returns how many there were. */
+static size_t scan_checked(store *s, int64_t stream_id, size_t (*len_of)(uint64_t), checked *out)
+{
+    checked k = {.len_of = len_of};
+    cr_assert_eq(store_records_scan(s, stream_id, 0, 0, 0, 100000, check_rec, &k), 0, "%s", store_errmsg(s));
+    cr_assert_eq(k.bad, 0, "%zu of %zu records came back with other bytes", k.bad, k.n);
+    if (out)
+        *out = k;
+    return k.n;
+}
+
+/* One record with counter c (len_of(c) bytes) in a transaction of its own. */
+static void put_one(store *s, int64_t stream_id, uint64_t c, size_t (*len_of)(uint64_t))
+{
+    uint8_t buf[2048];
+    size_t len = len_of(c);
+    fill(buf, len, c);
+    cr_assert_eq(store_begin(s), 0, "%s", store_errmsg(s));
+    cr_assert_eq(store_record_insert(s, stream_id, 0, c, FX_T0_MS + (int64_t)c, "pk", buf, len), 0, "%s",
+                 store_errmsg(s));
+    cr_assert_eq(store_commit(s), 0, "%s", store_errmsg(s));
+}
+
+static int64_t stream_id_of(fx *f, const char *name)
+{
+    store_stream st;
+    cr_assert_eq(store_stream_get(f->srv.store, FX_ACCOUNT, FX_REGION, name, &st), 0);
+    return st.id;
+}
+
+static int seg_exists(int seg)
+{
+    char p[160];
+    seg_file(seg, p, sizeof p);
+    return access(p, F_OK) == 0;
+}
+
+/* Records on both sides of the inline limit come back byte for byte; in a file database the large
+ * ones are in the data file (records rows hold a 16-byte locator, record_data nothing); deleting
+ * records (trim, stream delete) takes them off their segment's live count. */
 Test(store, large_records_live_beside_the_index_and_go_with_their_records)
 {
     fx f;
@@ -944,10 +1048,15 @@ Test(store, large_records_live_beside_the_index_and_go_with_their_records)
             cr_assert_eq(g.data[i][k], (uint8_t)(i * 31 + k * 7), "record %zu byte %zu", i, k);
     }
     fx_fini(&f);
-    cr_assert_eq(count_rows("SELECT count(*) FROM record_data"), 3, "601, 1024 and 2000 bytes are beside");
+    cr_assert_eq(count_rows("SELECT count(*) FROM record_data"), 0,
+                 "a file database keeps record_data empty");
+    cr_assert_eq(count_rows("SELECT count(*) FROM records WHERE data_id < 0"), 3, "601, 1024 and 2000 bytes");
     cr_assert_eq(count_rows("SELECT max(length(data)) FROM records"), 600, "no records row holds more");
+    cr_assert_eq(count_rows("SELECT live FROM data_segments WHERE id = 1"), 3);
+    cr_assert_eq(count_rows("SELECT size FROM data_segments WHERE id = 1"), 601 + 1024 + 2000);
+    cr_assert_eq(file_size_of_seg(1), 601 + 1024 + 2000, "the data file holds the bytes once");
 
-    /* retention takes the oldest three: one of them large */
+    /* retention takes the oldest four: one of them large */
     fx_init(&f, path);
     s = f.srv.store;
     cr_assert_eq(store_begin(s), 0);
@@ -955,7 +1064,8 @@ Test(store, large_records_live_beside_the_index_and_go_with_their_records)
     cr_assert_eq(store_commit(s), 0);
     fx_fini(&f);
     cr_assert_eq(count_rows("SELECT count(*) FROM records"), 2);
-    cr_assert_eq(count_rows("SELECT count(*) FROM record_data"), 2, "the trimmed record's data went with it");
+    cr_assert_eq(count_rows("SELECT live FROM data_segments WHERE id = 1"), 2,
+                 "the trimmed record is not live");
 
     /* deleting the stream's records takes the rest */
     fx_init(&f, path);
@@ -964,12 +1074,241 @@ Test(store, large_records_live_beside_the_index_and_go_with_their_records)
     cr_assert_eq(store_stream_delete(s, st.id), 0);
     cr_assert_eq(store_commit(s), 0);
     fx_fini(&f);
-    cr_assert_eq(count_rows("SELECT count(*) FROM record_data"), 0);
+    cr_assert_eq(count_rows("SELECT live FROM data_segments WHERE id = 1"), 0);
+}
+
+/* A :memory: database has no data file: large records keep going to record_data, and come back
+ * byte for byte. */
+Test(store, memory_database_keeps_large_records_in_sqlite)
+{
+    fx f;
+    fx_init(&f, ":memory:");
+    fx_stream(&f, "big", 1);
+    store *s = f.srv.store;
+    int64_t id = stream_id_of(&f, "big");
+    for (uint64_t c = 0; c < 20; c++)
+        put_one(s, id, c, len_varied);
+    cr_assert_eq(scan_checked(s, id, len_varied, NULL), 20);
+    cr_assert_eq(seg_exists(1), 0);
+    fx_fini(&f);
+}
+
+/* Group commit: each request's appended bytes are its own. A request rolled back inside the batch
+ * takes its bytes back (the next request's go where they were), the batch's records read back
+ * before its COMMIT (from the buffer) and after, and the file then holds exactly the committed
+ * bytes. */
+Test(store, batch_requests_share_one_data_file_write)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "b", 1);
+    store *s = f.srv.store;
+    int64_t id = stream_id_of(&f, "b");
+    uint8_t buf[2048];
+    cr_assert_eq(store_batch_open(s), 0);
+    put_one(s, id, 0, len_varied);
+    fill(buf, len_varied(1), 1);
+    cr_assert_eq(store_begin(s), 0);
+    cr_assert_eq(store_record_insert(s, id, 0, 1, FX_T0_MS, "pk", buf, len_varied(1)), 0);
+    store_rollback(s); /* this request fails: its record and its bytes go */
+    put_one(s, id, 2, len_varied);
+    checked k;
+    cr_assert_eq(scan_checked(s, id, len_varied, &k), 2, "read inside the batch, before its COMMIT");
+    cr_assert_eq(file_size_of_seg(1), 0, "nothing is written before the batch commits");
+    cr_assert_eq(store_batch_commit(s), 0, "%s", store_errmsg(s));
+    cr_assert_eq(scan_checked(s, id, len_varied, &k), 2);
+    cr_assert_eq(k.first, 0);
+    cr_assert_eq(k.last, 2);
+    fx_fini(&f);
+    cr_assert_eq(file_size_of_seg(1), (long)(len_varied(0) + len_varied(2)));
+    cr_assert_eq(count_rows("SELECT size FROM data_segments WHERE id = 1"),
+                 (long)(len_varied(0) + len_varied(2)));
+    cr_assert_eq(count_rows("SELECT live FROM data_segments WHERE id = 1"), 2);
+    fx_init(&f, path);
+    cr_assert_eq(scan_checked(f.srv.store, id, len_varied, NULL), 2, "after reopening");
+    fx_fini(&f);
+}
+
+/* Segments fill up and new ones start; a segment none of whose records is left (retention, a
+ * deleted stream) is deleted, file and row; the segment taking appends stays. */
+Test(store, data_segments_without_live_records_are_deleted)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "r", 1);
+    store *s = f.srv.store;
+    store_test_segment_bytes(s, 8192); /* 9 records of 1,000 bytes per segment */
+    int64_t id = stream_id_of(&f, "r");
+    for (uint64_t c = 0; c < 40; c++)
+        put_one(s, id, c, len_1000);
+    for (int seg = 1; seg <= 5; seg++)
+        cr_assert(seg_exists(seg), "segment %d was started", seg);
+    cr_assert_eq(seg_exists(6), 0);
+
+    /* retention (the bounded trim the handlers use) takes records 0-19: segments 1 (0-8) and
+     * 2 (9-17) hold none of the rest */
+    int deleted = 0;
+    cr_assert_eq(store_begin(s), 0);
+    cr_assert_eq(store_records_trim_shard(s, id, 0, FX_T0_MS + 20, 1000, &deleted), 0);
+    cr_assert_eq(store_commit(s), 0);
+    cr_assert_eq(deleted, 20);
+    cr_assert_eq(seg_exists(1), 0, "segment 1 is deleted");
+    cr_assert_eq(seg_exists(2), 0, "segment 2 is deleted");
+    cr_assert(seg_exists(3) && seg_exists(4) && seg_exists(5));
+    checked k;
+    cr_assert_eq(scan_checked(s, id, len_1000, &k), 20);
+    cr_assert_eq(k.first, 20);
+
+    /* deleting the stream leaves only the segment that takes the next appends */
+    cr_assert_eq(store_begin(s), 0);
+    cr_assert_eq(store_stream_delete(s, id), 0);
+    cr_assert_eq(store_commit(s), 0);
+    cr_assert_eq(seg_exists(3) || seg_exists(4), 0, "segments 3 and 4 are deleted");
+    cr_assert(seg_exists(5));
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT count(*) FROM data_segments"), 1);
+    cr_assert_eq(count_rows("SELECT id FROM data_segments"), 5);
+
+    /* the current segment goes too, once it is full and the next one started */
+    fx_init(&f, path);
+    s = f.srv.store;
+    store_test_segment_bytes(s, 2000);
+    fx_stream(&f, "r2", 1);
+    id = stream_id_of(&f, "r2");
+    put_one(s, id, 0, len_1000);
+    cr_assert_eq(seg_exists(5), 0, "the full segment without live records is deleted");
+    cr_assert(seg_exists(6));
+    cr_assert_eq(scan_checked(s, id, len_1000, NULL), 1);
+    fx_fini(&f);
+}
+
+/* A SIGKILL between the data file write and the COMMIT leaves bytes past the committed end:
+ * they are cut off at open, and the next records go where they were. A segment file without a
+ * committed row (started for a transaction that never committed) is deleted at open. */
+Test(store, uncommitted_data_file_bytes_are_cut_off_at_open)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "t", 1);
+    int64_t id = stream_id_of(&f, "t");
+    for (uint64_t c = 0; c < 3; c++)
+        put_one(f.srv.store, id, c, len_1000);
+    fx_fini(&f);
+    char p[160];
+    seg_file(1, p, sizeof p);
+    FILE *fp = fopen(p, "ab");
+    cr_assert_not_null(fp);
+    for (int i = 0; i < 500; i++)
+        fputc(0x5a, fp);
+    fclose(fp);
+    seg_file(2, p, sizeof p);
+    fp = fopen(p, "wb");
+    cr_assert_not_null(fp);
+    fputs("never committed", fp);
+    fclose(fp);
+    cr_assert_eq(file_size_of_seg(1), 3500);
+
+    fx_init(&f, path);
+    cr_assert_eq(file_size_of_seg(1), 3000, "the torn tail is cut off");
+    cr_assert_eq(seg_exists(2), 0, "a segment without a row is deleted");
+    cr_assert_eq(scan_checked(f.srv.store, id, len_1000, NULL), 3);
+    put_one(f.srv.store, id, 3, len_1000);
+    cr_assert_eq(scan_checked(f.srv.store, id, len_1000, NULL), 4);
+    fx_fini(&f);
+    cr_assert_eq(file_size_of_seg(1), 4000);
+}
+
+/* Power lost before a data file's last bytes reached the disk (the file is shorter than its
+ * committed length): the store still opens, the records whose bytes are gone are dropped, the
+ * others read back, and writing goes on. */
+Test(store, records_past_a_short_data_file_are_dropped_at_open)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "p", 1);
+    int64_t id = stream_id_of(&f, "p");
+    for (uint64_t c = 0; c < 3; c++)
+        put_one(f.srv.store, id, c, len_1000);
+    fx_fini(&f);
+    char p[160];
+    seg_file(1, p, sizeof p);
+    cr_assert_eq(truncate(p, 2500), 0);
+
+    fx_init(&f, path);
+    checked k;
+    cr_assert_eq(scan_checked(f.srv.store, id, len_1000, &k), 2, "records 0 and 1 are whole");
+    cr_assert_eq(k.last, 1);
+    put_one(f.srv.store, id, 2, len_1000);
+    cr_assert_eq(scan_checked(f.srv.store, id, len_1000, NULL), 3);
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT live FROM data_segments WHERE id = 1"), 3);
+}
+
+/* Bytes changed in the data file are caught by the record's CRC: the read fails as corrupt
+ * instead of answering other bytes. */
+Test(store, damaged_data_file_bytes_fail_the_read)
+{
+    cr_assert_eq(datafile_crc32c((const uint8_t *)"123456789", 9), 0xE3069283u, "CRC-32C check value");
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "d", 1);
+    int64_t id = stream_id_of(&f, "d");
+    put_one(f.srv.store, id, 0, len_1000);
+    fx_fini(&f);
+    char p[160];
+    seg_file(1, p, sizeof p);
+    FILE *fp = fopen(p, "r+b");
+    cr_assert_not_null(fp);
+    cr_assert_eq(fseek(fp, 500, SEEK_SET), 0);
+    int was = fgetc(fp);
+    cr_assert_eq(fseek(fp, 500, SEEK_SET), 0);
+    fputc(was ^ 0xff, fp);
+    fclose(fp);
+    fx_init(&f, path);
+    got_recs g = {0};
+    cr_assert_eq(store_records_scan(f.srv.store, id, 0, 0, 0, 10, keep_rec, &g), -1);
+    cr_assert_eq(store_last_error(f.srv.store), STORE_ERR_CORRUPT, "%s", store_errmsg(f.srv.store));
+    fx_fini(&f);
+}
+
+/* The data file cannot grow (the file size limit stands in for a full disk): the batch's COMMIT
+ * fails as a full database, nothing of it stays, and writing goes on where the committed bytes end. */
+Test(store, data_file_write_failure_fails_the_batch)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "w", 1);
+    store *s = f.srv.store;
+    int64_t id = stream_id_of(&f, "w");
+    put_one(s, id, 0, len_1000);
+    put_one(s, id, 1, len_1000);
+    cr_assert_eq(file_size_of_seg(1), 2000);
+    cr_assert_eq(store_batch_open(s), 0);
+    put_one(s, id, 2, len_1000);
+    put_one(s, id, 3, len_1000);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 2000;
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int rc = store_batch_commit(s);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+    cr_assert_eq(rc, -1, "the COMMIT must fail");
+    cr_assert_eq(store_last_error(s), STORE_ERR_FULL, "%s", store_errmsg(s));
+    checked k;
+    cr_assert_eq(scan_checked(s, id, len_1000, &k), 2, "nothing of the batch stays");
+    cr_assert_eq(k.last, 1);
+    put_one(s, id, 2, len_1000);
+    cr_assert_eq(scan_checked(s, id, len_1000, NULL), 3);
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT live FROM data_segments WHERE id = 1"), 3);
+    cr_assert_eq(file_size_of_seg(1), 3000);
 }
 
 /* A schema-2 database (records without data_id, no record_data) is migrated when opened: its
- * records read back, and new large records go beside. */
-Test(store, schema_2_database_is_migrated_to_3)
+ * records read back, and new large records go to the data file. */
+Test(store, schema_2_database_is_migrated_to_4)
 {
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
@@ -996,6 +1335,74 @@ Test(store, schema_2_database_is_migrated_to_3)
     cr_assert_eq(store_record_insert(f.srv.store, 7, 0, 1, 2, "pk", buf, sizeof buf), 0);
     cr_assert_eq(store_commit(f.srv.store), 0);
     fx_fini(&f);
-    cr_assert_eq(count_rows("SELECT version FROM schema_version"), 3);
-    cr_assert_eq(count_rows("SELECT count(*) FROM record_data"), 1);
+    cr_assert_eq(count_rows("SELECT version FROM schema_version"), 4);
+    cr_assert_eq(count_rows("SELECT count(*) FROM record_data"), 0);
+    cr_assert_eq(count_rows("SELECT live FROM data_segments WHERE id = 1"), 1);
+}
+
+/* A schema-3 database (large records in record_data) is migrated when opened: its record_data
+ * records read back beside new ones in the data file, and deleting records deletes their
+ * record_data rows (the trigger) and takes data file records off their segment's count. */
+Test(store, schema_3_database_is_migrated_to_4)
+{
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    const char *v3 =
+        "PRAGMA journal_mode=WAL;"
+        "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+        "INSERT INTO schema_version VALUES (3);"
+        "CREATE TABLE records (stream_id INTEGER NOT NULL, shard_index INTEGER NOT NULL,"
+        " counter INTEGER NOT NULL, arrival_ms INTEGER NOT NULL, pkey TEXT NOT NULL,"
+        " data BLOB NOT NULL, enc INTEGER NOT NULL DEFAULT 0, data_id INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY(stream_id, shard_index, counter)) WITHOUT ROWID;"
+        "CREATE TABLE record_data (id INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+        "CREATE TRIGGER record_data_gone AFTER DELETE ON records WHEN old.data_id != 0 "
+        "BEGIN DELETE FROM record_data WHERE id = old.data_id; END;";
+    char *e = NULL;
+    cr_assert_eq(sqlite3_exec(db, v3, NULL, NULL, &e), SQLITE_OK, "%s", e ? e : "");
+    /* records 0 and 1 as schema 3 stored them: their bytes in record_data */
+    sqlite3_stmt *ins, *insd;
+    cr_assert_eq(sqlite3_prepare_v2(db, "INSERT INTO record_data(id, data) VALUES (?1, ?2)", -1, &insd, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(
+        sqlite3_prepare_v2(db, "INSERT INTO records VALUES (7, 0, ?1, ?2, 'pk', x'', 0, ?3)", -1, &ins, NULL),
+        SQLITE_OK);
+    for (int c = 0; c < 2; c++) {
+        uint8_t buf[2048];
+        fill(buf, len_varied((uint64_t)c), (uint64_t)c);
+        sqlite3_bind_int(insd, 1, c + 1);
+        sqlite3_bind_blob(insd, 2, buf, (int)len_varied((uint64_t)c), SQLITE_TRANSIENT);
+        cr_assert_eq(sqlite3_step(insd), SQLITE_DONE);
+        sqlite3_reset(insd);
+        sqlite3_bind_int(ins, 1, c);
+        sqlite3_bind_int64(ins, 2, FX_T0_MS + c);
+        sqlite3_bind_int(ins, 3, c + 1);
+        cr_assert_eq(sqlite3_step(ins), SQLITE_DONE);
+        sqlite3_reset(ins);
+    }
+    sqlite3_finalize(ins);
+    sqlite3_finalize(insd);
+    sqlite3_close(db);
+
+    fx f;
+    fx_init(&f, path);
+    store *s = f.srv.store;
+    cr_assert_eq(scan_checked(s, 7, len_varied, NULL), 2, "schema 3's records read back");
+    put_one(s, 7, 2, len_varied);
+    put_one(s, 7, 3, len_varied);
+    cr_assert_eq(scan_checked(s, 7, len_varied, NULL), 4, "old and new side by side");
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT version FROM schema_version"), 4);
+    cr_assert_eq(count_rows("SELECT count(*) FROM record_data"), 2);
+    cr_assert_eq(count_rows("SELECT live FROM data_segments WHERE id = 1"), 2);
+
+    fx_init(&f, path);
+    s = f.srv.store;
+    cr_assert_eq(store_begin(s), 0);
+    cr_assert_eq(store_records_trim(s, 7, FX_T0_MS + 3), 0); /* records 0, 1 (record_data) and 2 */
+    cr_assert_eq(store_commit(s), 0);
+    cr_assert_eq(scan_checked(s, 7, len_varied, NULL), 1);
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT count(*) FROM record_data"), 0, "the trigger deleted schema 3's rows");
+    cr_assert_eq(count_rows("SELECT live FROM data_segments WHERE id = 1"), 1);
 }

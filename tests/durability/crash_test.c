@@ -5,7 +5,9 @@
  *    connections at once: over HTTP/1.1 two PutRecord and two PutRecords of 10, over HTTP/2 (its
  *    answers go through the same group commit) one of each. Every record's bytes are unique
  *    (writer id, counter, then pseudo-random binary bytes), and each acknowledged record is kept
- *    with the sequence number and shard the server answered.
+ *    with the sequence number and shard the server answered. Every third record is large (over
+ *    600 bytes), so its bytes go to the data file beside the database (mockserver/store/datafile.c)
+ *    while the small ones stay in SQLite.
  * 2. SIGKILL the simulator in the middle of that load, restart it on the same file, read every
  *    shard from TRIM_HORIZON, and check: every acknowledged record is there exactly once, in the
  *    shard and at the sequence number it was acknowledged with, with the same bytes; sequence
@@ -48,7 +50,8 @@
 #define FIRST_H2_WRITER 4
 #define BATCH 10
 #define MAX_PER_WRITER 200000
-#define MAX_DATA 300
+#define MAX_DATA 2100
+#define LARGE_DATA 600 /* records longer than this go to the simulator's data file */
 
 static const char *g_sim;
 static char g_sim_copy[320]; /* the copy nobody runs (as root) */
@@ -209,12 +212,13 @@ static uint64_t mix(uint64_t x)
     return x;
 }
 
-/* Unique bytes for (writer, idx): a readable prefix, then 1..200 pseudo-random bytes. */
+/* Unique bytes for (writer, idx): a readable prefix, then 1..200 pseudo-random bytes, or for every
+ * third record 601..2000 of them. */
 static size_t make_data(int w, long idx, unsigned char *out)
 {
     int n = snprintf((char *)out, MAX_DATA, "w%d-%ld|", w, idx);
     uint64_t h = mix((uint64_t)w << 40 ^ (uint64_t)idx);
-    size_t extra = 1 + h % 200;
+    size_t extra = idx % 3 == 0 ? LARGE_DATA + 1 + h % 1400 : 1 + h % 200;
     for (size_t i = 0; i < extra; i++) {
         h = mix(h + i);
         out[n + i] = (unsigned char)h;
@@ -509,9 +513,11 @@ static void crash_scenario(const char *db)
     check(st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
           "SIGKILL mid-load after %ld acknowledged records (%ld requests)", total, requests);
     check(total > 0, "the writers had records acknowledged before the kill (%ld)", total);
-    long h2_acked = 0, least = -1;
+    long h2_acked = 0, least = -1, large = 0;
     int least_w = 0;
     for (int i = 0; i < N_WRITERS; i++) {
+        for (long k = 0; k < ws[i].n_acked; k++)
+            large += ws[i].acked[k].len > LARGE_DATA;
         if (i >= FIRST_H2_WRITER)
             h2_acked += ws[i].n_acked;
         if (least < 0 || ws[i].n_acked < least) {
@@ -523,6 +529,8 @@ static void crash_scenario(const char *db)
           "every writer had records acknowledged, over HTTP/1.1 and HTTP/2 (%ld over HTTP/2; writer %d: "
           "%ld%s%s)",
           h2_acked, least_w, least, ws[least_w].last_error[0] ? ", " : "", ws[least_w].last_error);
+    check(large > 0, "large records (over %d bytes, kept in the data file) were acknowledged too (%ld)",
+          LARGE_DATA, large);
 
     sim_proc q;
     if (sim_start(&q, db, 1, (uid_t)-1, "restart") != 0) {
@@ -534,6 +542,13 @@ static void crash_scenario(const char *db)
         goto out;
     }
     check(1, "restart on the same file after SIGKILL");
+    char seg[600];
+    snprintf(seg, sizeof seg, "%s-data-000001", db);
+    struct stat sb;
+    check(stat(seg, &sb) == 0 && sb.st_size > 0,
+          "the large records' bytes are in the data file beside the "
+          "database (%s: %lld bytes)",
+          seg, stat(seg, &sb) == 0 ? (long long)sb.st_size : -1LL);
     char shard_ids[16][40];
     int n_shards = 0;
     stored *all;

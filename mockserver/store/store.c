@@ -6,7 +6,9 @@
  * Tables: meta (server key), streams, shards, records (lean, WITHOUT ROWID, keyed by stream,
  * shard and per-shard counter so GetRecords is one range scan), tags; since schema 2 also
  * consumers, consumer_tags, policies (resource policies of streams and consumers) and
- * account_settings; since schema 3 record_data (the data of large records, see SCHEMA_V3_OBJECTS).
+ * account_settings; since schema 3 record_data (the data of large records, see SCHEMA_V3_OBJECTS);
+ * since schema 4 data_segments: in a file database large records' bytes are in data files beside
+ * it (datafile.c; see SCHEMA_V4_OBJECTS), written before the COMMIT that acknowledges them.
  * An older database is migrated in place when opened. The handlers own
  * the rules; this file only reads and writes rows.
  *

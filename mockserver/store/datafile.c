@@ -6,8 +6,8 @@
  * are (segment, offset, length, CRC-32C), and the bytes of every record of a transaction reach
  * the file in one pwrite call before the COMMIT that makes the rows visible: a crash of the process
  * keeps what pwrite returned, which is all synchronous=NORMAL promises for the log too. Power loss:
- * datafile_sync runs before each checkpoint syncs the log, so committed bytes reach the disk no
- * later than SQLite's own checkpoint would have put them there.
+ * datafile_sync runs right before each checkpoint syncs the log, so the bytes of records committed
+ * before a checkpoint began are on disk before the log that commits them is synced.
  *
  * Each segment takes new records until it holds DATAFILE_SEGMENT_BYTES; then the next
  * transaction starts a new one, so a segment whose records all expired or were deleted can be

@@ -58,8 +58,8 @@ int datafile_pending(const datafile *d);
  * valid until the next call on d. NULL with errno set when they cannot be read. */
 const uint8_t *datafile_read(datafile *d, int64_t seg, uint64_t off, size_t len);
 
-/* fsync every segment written since the last call (the checkpoint thread calls this before a
- * checkpoint syncs the log, so committed records' bytes are on disk no later than their rows). */
+/* fsync every segment written since the last call (the checkpoint thread calls this right before
+ * a checkpoint syncs the log: the bytes of records committed until then reach the disk first). */
 void datafile_sync(datafile *d);
 
 /* Tests: start a new segment once the current one holds this many bytes (0: the default). */

@@ -14,7 +14,10 @@
 /* CRC-32 (zlib's: reflected, polynomial 0xEDB88320, initial and final XOR 0xFFFFFFFF)         */
 /* ------------------------------------------------------------------------------------------ */
 
-static uint32_t crc_table[256];
+/* Slicing-by-8: crc_table[0] is the classic byte table, crc_table[k][n] the CRC of byte n followed
+ * by k zero bytes, so eight input bytes take eight independent look-ups instead of eight dependent
+ * ones (the simulator computes two CRCs over every SubscribeToShard event it sends). */
+static uint32_t crc_table[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
@@ -23,8 +26,16 @@ static void crc_init(void)
         uint32_t c = n;
         for (int k = 0; k < 8; k++)
             c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[n] = c;
+        crc_table[0][n] = c;
     }
+    for (uint32_t n = 0; n < 256; n++)
+        for (int k = 1; k < 8; k++)
+            crc_table[k][n] = (crc_table[k - 1][n] >> 8) ^ crc_table[0][crc_table[k - 1][n] & 0xFF];
+}
+
+static inline uint32_t load_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 uint32_t es_crc32(uint32_t crc, const void *buf, size_t len)
@@ -32,8 +43,14 @@ uint32_t es_crc32(uint32_t crc, const void *buf, size_t len)
     pthread_once(&crc_once, crc_init);
     const uint8_t *p = buf;
     crc = ~crc;
-    for (size_t i = 0; i < len; i++)
-        crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    for (; len >= 8; len -= 8, p += 8) {
+        uint32_t lo = crc ^ load_le32(p), hi = load_le32(p + 4);
+        crc = crc_table[7][lo & 0xFF] ^ crc_table[6][lo >> 8 & 0xFF] ^ crc_table[5][lo >> 16 & 0xFF] ^
+              crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xFF] ^ crc_table[2][hi >> 8 & 0xFF] ^
+              crc_table[1][hi >> 16 & 0xFF] ^ crc_table[0][hi >> 24];
+    }
+    for (; len; len--)
+        crc = crc_table[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
     return ~crc;
 }
 

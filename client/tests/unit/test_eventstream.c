@@ -55,6 +55,61 @@ Test(eventstream_crc, chunked_equals_one_shot)
         cr_assert_eq(es_crc32(es_crc32(0, s, cut), s + cut, n - cut), whole, "cut %zu", cut);
 }
 
+/* The CRC one bit at a time, straight from the definition: the reference the table-driven
+ * es_crc32 (slicing-by-8) must agree with at every length and alignment. */
+static uint32_t crc32_bitwise(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return ~c;
+}
+
+Test(eventstream_crc, more_known_answers)
+{
+    /* zlib.crc32 of each */
+    uint8_t b[64];
+    memset(b, 0, 32);
+    cr_assert_eq(es_crc32(0, b, 32), 0x190A55ADu);
+    memset(b, 0xFF, 32);
+    cr_assert_eq(es_crc32(0, b, 32), 0xFF6CAB0Bu);
+    for (int i = 0; i < 64; i++)
+        b[i] = (uint8_t)i;
+    cr_assert_eq(es_crc32(0, b, 32), 0x91267E8Au);
+    cr_assert_eq(es_crc32(0, b, 64), 0x100ECE8Cu);
+    cr_assert_eq(es_crc32(0, "a", 1), 0xE8B7BE43u);
+}
+
+Test(eventstream_crc, every_length_to_64_and_alignment_matches_bitwise)
+{
+    uint8_t buf[64 + 8];
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        buf[i] = (uint8_t)x;
+    }
+    for (size_t off = 0; off < 8; off++)
+        for (size_t n = 0; n <= 64; n++)
+            cr_assert_eq(es_crc32(0, buf + off, n), crc32_bitwise(buf + off, n), "offset %zu length %zu", off,
+                         n);
+}
+
+Test(eventstream_crc, large_buffer_matches_bitwise)
+{
+    size_t n = (1u << 20) + 13;
+    uint8_t *buf = malloc(n);
+    cr_assert_not_null(buf);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (uint8_t)(i * 7 + 3);
+    cr_assert_eq(es_crc32(0, buf, 1u << 20), 0x4A24D8FAu); /* zlib.crc32 */
+    cr_assert_eq(es_crc32(0, buf, n), crc32_bitwise(buf, n));
+    cr_assert_eq(es_crc32(es_crc32(0, buf, 777), buf + 777, n - 777), crc32_bitwise(buf, n));
+    free(buf);
+}
+
 /* ============================== AWS vectors ============================== */
 
 Test(eventstream_vectors, empty_message)

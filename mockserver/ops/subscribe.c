@@ -23,6 +23,7 @@
 
 #include "ops/ops.h"
 #include "ops/resources.h"
+#include "ops/sub_event.h"
 #include "shared/base64.h"
 #include "shared/eventstream.h"
 #include "wire/cbor_codec.h"
@@ -189,9 +190,24 @@ static void append_exception(subscription *s, out_buf *b, sim_error_code code, c
             s->shard, sim_error_name(code), msg);
 }
 
+/* Appends a frame whose JSON payload is already written. */
+static void append_json_frame(out_buf *b, const char *type, const sim_json_out *payload)
+{
+    uint8_t *frame = NULL;
+    size_t flen = 0;
+    if (eventstream_encode_event(type, CODEC_JSON_TYPE, (const uint8_t *)payload->d, payload->n, &frame,
+                                 &flen) == 0)
+        out_append(b, frame, flen);
+    else
+        b->failed = 1;
+    free(frame);
+}
+
 typedef struct scan_state {
     const store_shard *sh;
-    json_t *records;
+    json_t *records;  /* CBOR subscribers: the event's tree */
+    sim_json_out *js; /* JSON subscribers: the payload written as it goes (sub_event.h) */
+    int written, failed;
     size_t bytes, budget;
     uint64_t last_counter;
     int64_t last_arrival_ms;
@@ -204,17 +220,26 @@ static int scan_one(void *ud, const store_record *r)
     size_t size = r->data_len + strlen(r->pkey);
     if (ss->got && ss->bytes + size > ss->budget)
         return 1;
-    char seq[SEQNUM_MAX];
-    record_seq(ss->sh, r->counter, r->arrival_ms, seq);
-    char *b64 = b64_encode(r->data, r->data_len, NULL);
-    if (!b64)
-        return 1;
-    json_t *rec = json_pack("{s:s, s:o, s:s, s:s}", "SequenceNumber", seq, "ApproximateArrivalTimestamp",
-                            epoch_seconds_json(r->arrival_ms), "Data", b64, "PartitionKey", r->pkey);
-    free(b64);
-    if (r->encrypted)
-        json_object_set_new(rec, "EncryptionType", json_string("KMS"));
-    json_array_append_new(ss->records, rec);
+    if (ss->js) {
+        int rc = sub_event_json_record(ss->js, ss->sh, r, !ss->written);
+        if (rc < 0) {
+            ss->failed = 1;
+            return 1;
+        }
+        ss->written += rc;
+    } else {
+        char seq[SEQNUM_MAX];
+        record_seq(ss->sh, r->counter, r->arrival_ms, seq);
+        char *b64 = b64_encode(r->data, r->data_len, NULL);
+        if (!b64)
+            return 1;
+        json_t *rec = json_pack("{s:s, s:o, s:s, s:s}", "SequenceNumber", seq, "ApproximateArrivalTimestamp",
+                                epoch_seconds_json(r->arrival_ms), "Data", b64, "PartitionKey", r->pkey);
+        free(b64);
+        if (r->encrypted)
+            json_object_set_new(rec, "EncryptionType", json_string("KMS"));
+        json_array_append_new(ss->records, rec);
+    }
     ss->bytes += size;
     ss->last_counter = r->counter;
     ss->last_arrival_ms = r->arrival_ms;
@@ -285,13 +310,24 @@ static sim_stream_status poll_once(subscription *s, sim_ctx *ctx, out_buf *b, in
     if (elapsed > 1000)
         elapsed = 1000;
     s->last_pull_mono = mono;
-    scan_state ss = {
-        .sh = sh, .records = json_array(), .budget = (size_t)SUB_BYTES_PER_S * (size_t)elapsed / 1000};
+    sim_json_out js = {0};
+    scan_state ss = {.sh = sh, .budget = (size_t)SUB_BYTES_PER_S * (size_t)elapsed / 1000};
+    if (s->cbor)
+        ss.records = json_array();
+    else
+        ss.js = &js;
+    if (ss.js && !sub_event_json_begin(ss.js))
+        ss.failed = 1;
     int64_t min_arrival = ctx->now_ms - (int64_t)st.retention_hours * 3600 * 1000;
-    if (store_records_scan(ctx->srv->store, st.id, sh->index, s->next_counter, min_arrival, SUB_MAX_RECORDS,
-                           scan_one, &ss) != 0) {
+    int scan_rc = ss.failed ? 0
+                            : store_records_scan(ctx->srv->store, st.id, sh->index, s->next_counter,
+                                                 min_arrival, SUB_MAX_RECORDS, scan_one, &ss);
+    if (scan_rc != 0 || ss.failed) {
         json_decref(ss.records);
+        free(js.d);
         free(shards);
+        if (ss.failed)
+            b->failed = 1; /* out of memory: the stream ends */
         return SIM_STREAM_MORE;
     }
     if (ss.got) {
@@ -302,24 +338,37 @@ static sim_stream_status poll_once(subscription *s, sim_ctx *ctx, out_buf *b, in
     int at_end = sh->closed_ms && caught_up;
     if (!ss.got && !at_end && !force_event && mono - s->last_event_mono < SUB_HEARTBEAT_MS) {
         json_decref(ss.records);
+        free(js.d);
         free(shards);
         return SIM_STREAM_MORE;
     }
-    json_t *ev = json_object();
-    json_object_set_new(ev, "Records", ss.records);
-    if (at_end) {
-        json_object_set_new(ev, "ContinuationSequenceNumber", json_null());
-        json_object_set_new(ev, "MillisBehindLatest", json_integer(0));
-        json_object_set_new(ev, "ChildShards", child_shards_json(shards, n, sh->index));
-    } else {
-        char seq[SEQNUM_MAX];
+    char seq[SEQNUM_MAX];
+    int64_t behind = 0;
+    if (!at_end) {
         record_seq(sh, s->next_counter > 0 ? s->next_counter - 1 : 0, s->last_arrival_ms, seq);
-        json_object_set_new(ev, "ContinuationSequenceNumber", json_string(seq));
-        int64_t behind = (!caught_up && ss.got) ? ctx->now_ms - ss.last_arrival_ms : 0;
-        json_object_set_new(ev, "MillisBehindLatest", json_integer(behind < 0 ? 0 : behind));
+        behind = (!caught_up && ss.got) ? ctx->now_ms - ss.last_arrival_ms : 0;
+        if (behind < 0)
+            behind = 0;
     }
-    append_frame(s, b, 0, "SubscribeToShardEvent", ev, "SubscribeToShardEvent");
-    json_decref(ev);
+    json_t *children = at_end ? child_shards_json(shards, n, sh->index) : NULL;
+    if (ss.js) {
+        if (sub_event_json_end(ss.js, at_end ? NULL : seq, behind, children))
+            append_json_frame(b, "SubscribeToShardEvent", ss.js);
+        else
+            b->failed = 1;
+        json_decref(children);
+        free(js.d);
+    } else {
+        /* the tree sub_event.h's writer reproduces for JSON: keep the two in step */
+        json_t *ev = json_object();
+        json_object_set_new(ev, "Records", ss.records);
+        json_object_set_new(ev, "ContinuationSequenceNumber", at_end ? json_null() : json_string(seq));
+        json_object_set_new(ev, "MillisBehindLatest", json_integer(behind));
+        if (children)
+            json_object_set_new(ev, "ChildShards", children);
+        append_frame(s, b, 0, "SubscribeToShardEvent", ev, "SubscribeToShardEvent");
+        json_decref(ev);
+    }
     free(shards);
     s->last_event_mono = mono;
     return at_end ? SIM_STREAM_END : SIM_STREAM_MORE;

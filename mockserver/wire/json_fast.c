@@ -478,10 +478,7 @@ int sim_json_fast_parse(const char *buf, size_t len, json_t **out)
 
 /* ------------------------------------------------------------------ writer */
 
-typedef struct {
-    char *d;
-    size_t n, cap;
-} writer;
+typedef sim_json_out writer;
 
 static int grow(writer *w, size_t more)
 {
@@ -777,4 +774,128 @@ char *sim_json_fast_dump(const json_t *v, size_t *len)
     if (len)
         *len = w.n;
     return w.d;
+}
+
+/* ------------------------------------------------------------------ the writer's pieces */
+
+int sim_json_out_raw(sim_json_out *w, const char *s, size_t n)
+{
+    return put(w, s, n);
+}
+
+char *sim_json_out_reserve(sim_json_out *w, size_t n)
+{
+    return grow(w, n) ? w->d + w->n : NULL;
+}
+
+int sim_json_out_string(sim_json_out *w, const char *s, size_t n)
+{
+    return write_string(w, s, n);
+}
+
+int sim_json_out_integer(sim_json_out *w, json_int_t i)
+{
+    return write_integer(w, i);
+}
+
+/* "%.17g" of v for 1 <= |v| < 2^53 (epoch seconds with milliseconds are 1.7e9), computed
+ * exactly: |v| = m * 2^-s with m < 2^53 and s <= 52, the 17 significant digits are
+ * m * 10^(16 - X) / 2^s rounded half to even (glibc's printf in the default rounding mode),
+ * where X is the decimal exponent; the product stays under 2^107. Returns 0 when v is outside
+ * that range or rounding reaches another power of ten (the caller uses snprintf then). */
+static int real17_exact(double v, char *out, size_t *out_len)
+{
+    double a = fabs(v);
+    if (!(a >= 1.0 && a < 9007199254740992.0))
+        return 0;
+    int e2;
+    double f = frexp(a, &e2); /* a = f * 2^e2, 0.5 <= f < 1, 1 <= e2 <= 53 */
+    uint64_t m = (uint64_t)ldexp(f, 53);
+    unsigned s = (unsigned)(53 - e2);
+    int x = 0; /* 10^x <= a < 10^(x+1); powers of ten up to 10^16 are exact doubles */
+    double p10 = 10.0;
+    while (x < 15 && a >= p10) {
+        x++;
+        p10 *= 10.0;
+    }
+    if (a >= p10)
+        return 0;
+    unsigned __int128 scale = 1;
+    for (int i = 0; i < 16 - x; i++)
+        scale *= 10;
+    unsigned __int128 prod = (unsigned __int128)m * scale;
+    unsigned __int128 q = s ? prod >> s : prod;
+    if (s) {
+        unsigned __int128 rem = prod & (((unsigned __int128)1 << s) - 1),
+                          half = (unsigned __int128)1 << (s - 1);
+        if (rem > half || (rem == half && (q & 1)))
+            q++;
+    }
+    if (q < 10000000000000000ULL || q >= 100000000000000000ULL)
+        return 0;
+    char dig[17];
+    uint64_t u = (uint64_t)q;
+    for (int i = 16; i >= 0; i--) {
+        dig[i] = (char)('0' + u % 10);
+        u /= 10;
+    }
+    int last = 16; /* %g drops trailing zeros of the fraction */
+    while (last > x && dig[last] == '0')
+        last--;
+    char *o = out;
+    if (v < 0)
+        *o++ = '-';
+    memcpy(o, dig, (size_t)x + 1);
+    o += x + 1;
+    *o++ = '.'; /* with no fraction left Jansson writes ".0" */
+    if (last > x) {
+        memcpy(o, dig + x + 1, (size_t)(last - x));
+        o += last - x;
+    } else {
+        *o++ = '0';
+    }
+    *out_len = (size_t)(o - out);
+    return 1;
+}
+
+int sim_json_out_real17(sim_json_out *w, double v)
+{
+    if (!isfinite(v))
+        return 0;
+    char buf[48];
+    size_t n;
+    if (real17_exact(v, buf, &n))
+        return put(w, buf, n);
+    /* Jansson's jsonp_dtostr with its default precision, as write_real does with 15 */
+    int k = snprintf(buf, sizeof buf - 3, "%.17g", v);
+    if (k < 0 || (size_t)k >= sizeof buf - 3)
+        return 0;
+    int has_point = 0;
+    char *e = NULL;
+    for (int i = 0; i < k; i++) {
+        char c = buf[i];
+        if (c == '.')
+            has_point = 1;
+        else if (c == 'e')
+            e = buf + i;
+        else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9')))
+            return 0;
+    }
+    if (!has_point && !e) {
+        buf[k++] = '.';
+        buf[k++] = '0';
+        buf[k] = '\0';
+    }
+    if (e) {
+        char *sp = e + 1, *d = sp + 1;
+        if (*sp == '-')
+            sp++;
+        while (*d == '0')
+            d++;
+        if (d != sp) {
+            memmove(sp, d, (size_t)(buf + k - d) + 1);
+            k -= (int)(d - sp);
+        }
+    }
+    return put(w, buf, (size_t)k);
 }

@@ -31,4 +31,24 @@ int sim_json_fast_parse(const char *buf, size_t len, json_t **out);
  * would give, its length in *len when len is not NULL; NULL when declined or out of memory. */
 char *sim_json_fast_dump(const json_t *v, size_t *len);
 
+/* ---- the writer's pieces, for payloads written without a Jansson tree (ops/subscribe.c) ---- */
+
+/* A growing text buffer; start it zeroed and free() its d. The functions return 1, or 0 when
+ * memory runs out or the string is not valid UTF-8 (n may then have moved: callers that go on
+ * put it back to where they were). */
+typedef struct sim_json_out {
+    char *d;
+    size_t n, cap;
+} sim_json_out;
+
+int sim_json_out_raw(sim_json_out *w, const char *s, size_t n);
+/* Room for n more bytes at w->d + w->n (the caller writes them and adds to n); NULL when memory
+ * runs out. */
+char *sim_json_out_reserve(sim_json_out *w, size_t n);
+/* A string, quoted and escaped as json_dumps escapes it (without JSON_ENSURE_ASCII). */
+int sim_json_out_string(sim_json_out *w, const char *s, size_t n);
+int sim_json_out_integer(sim_json_out *w, json_int_t i);
+/* A real as json_dumps writes it WITHOUT JSON_REAL_PRECISION (Jansson's default, "%.17g"). */
+int sim_json_out_real17(sim_json_out *w, double v);
+
 #endif

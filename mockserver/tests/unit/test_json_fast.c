@@ -686,3 +686,81 @@ Test(json_fast, codec_keeps_jansson_for_the_rest)
     cr_assert(memcmp(body, "{}", 3) == 0);
     free(body);
 }
+
+/* ---- sim_json_out_real17: json_dumps's default real spelling ("%.17g"), for epoch seconds ---- */
+
+/* What json_dumps(JSON_COMPACT) writes for the real v (in an array, then the brackets cut). */
+static char *jansson_real(double v)
+{
+    json_t *a = json_pack("[f]", v);
+    char *t = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    cr_assert_not_null(t);
+    size_t n = strlen(t);
+    memmove(t, t + 1, n - 2);
+    t[n - 2] = '\0';
+    return t;
+}
+
+static void check_real17(double v)
+{
+    sim_json_out w = {0};
+    cr_assert_eq(sim_json_out_real17(&w, v), 1);
+    char *want = jansson_real(v);
+    cr_assert(w.n == strlen(want) && memcmp(w.d, want, w.n) == 0, "%.17g: wrote %.*s, Jansson %s", v,
+              (int)w.n, w.d, want);
+    free(want);
+    free(w.d);
+}
+
+Test(json_fast_out, real17_matches_json_dumps_for_epoch_millis)
+{
+    /* a run of consecutive milliseconds now, around powers of ten and the ends of the exact
+     * path, and a seeded spread over the whole int64 millisecond range */
+    for (int64_t ms = 1765000000000LL; ms < 1765000000000LL + 20000; ms++)
+        check_real17((double)ms / 1000.0);
+    for (int p = 0; p <= 16; p++) {
+        double t = pow(10, p);
+        for (int64_t d = -1500; d <= 1500; d++) {
+            int64_t ms = (int64_t)(t * 1000) + d;
+            check_real17((double)ms / 1000.0);
+            check_real17(-(double)ms / 1000.0);
+        }
+    }
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int64_t ms = (int64_t)(x >> (1 + x % 63));
+        check_real17((double)ms / 1000.0);
+        check_real17((double)(ms % 100000) / 1000.0);
+    }
+    check_real17(9007199254740991.0);
+    check_real17(9007199254740992.0);
+    check_real17(0.5);
+    check_real17(1e300);
+    check_real17(-1e-300);
+}
+
+Test(json_fast_out, pieces_write_what_json_dumps_writes)
+{
+    sim_json_out w = {0};
+    const char key[] = "q\"b\\c\x01\x1f\n\t\r\b\f/\x7f h\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e";
+    cr_assert_eq(sim_json_out_raw(&w, "[", 1), 1);
+    cr_assert_eq(sim_json_out_string(&w, key, strlen(key)), 1);
+    cr_assert_eq(sim_json_out_raw(&w, ",", 1), 1);
+    cr_assert_eq(sim_json_out_integer(&w, -9223372036854775807LL - 1), 1);
+    cr_assert_eq(sim_json_out_raw(&w, "]", 1), 1);
+    json_t *a = json_pack("[s,I]", key, (json_int_t)(-9223372036854775807LL - 1));
+    char *want = json_dumps(a, JSON_COMPACT);
+    cr_assert(w.n == strlen(want) && memcmp(w.d, want, w.n) == 0, "%.*s vs %s", (int)w.n, w.d, want);
+    size_t n = w.n;
+    cr_assert_eq(sim_json_out_string(&w, "\xff", 1), 0, "invalid UTF-8 is refused");
+    w.n = n;
+    char *room = sim_json_out_reserve(&w, 4096);
+    cr_assert_not_null(room);
+    memset(room, 'x', 4096);
+    cr_assert_eq(w.n, n);
+    json_decref(a);
+    free(want);
+    free(w.d);
+}

@@ -5,8 +5,10 @@
  * while subscribed (same sequence numbers and data as PutRecord answered), ContinuationSequenceNumber,
  * the 5-second re-subscribe rule (ResourceInUseException), the errors before the stream starts,
  * the end of a split shard (ChildShards, null ContinuationSequenceNumber, the stream ends), an
- * exception event when the consumer is deregistered, and the same stream over HTTP/1.1 (chunked).
+ * exception event when the consumer is deregistered, the same stream over HTTP/1.1 (chunked), and
+ * CBOR events for a CBOR request.
  * Every test uses its own stream and consumer. */
+#include <cbor.h>
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <stdio.h>
@@ -129,15 +131,16 @@ static size_t sub_write(char *p, size_t size, size_t n, void *ud)
     return add;
 }
 
-static void sub_start(sub *s, const fixture *f, const char *shard, const char *position_json,
-                      long http_version)
+/* Start a subscription with this request body (len bytes) of this content type. */
+static void sub_start_raw(sub *s, const void *body, size_t len, const char *content_type, long http_version)
 {
     memset(s, 0, sizeof *s);
-    snprintf(s->body, sizeof s->body, "{\"ConsumerARN\":\"%s\",\"ShardId\":\"%s\",\"StartingPosition\":%s}",
-             f->consumer_arn, shard, position_json);
-    char url[512];
+    cr_assert(len <= sizeof s->body);
+    memcpy(s->body, body, len);
+    char url[512], ct[128];
     snprintf(url, sizeof url, "%s/", tl_endpoint());
-    s->hl = curl_slist_append(s->hl, "Content-Type: application/x-amz-json-1.1");
+    snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
+    s->hl = curl_slist_append(s->hl, ct);
     s->hl = curl_slist_append(s->hl, "X-Amz-Target: Kinesis_20131202.SubscribeToShard");
     s->hl = curl_slist_append(s->hl, AUTH_HDR);
     s->hl = curl_slist_append(s->hl, "X-Amz-Date: 20150830T123600Z");
@@ -145,6 +148,7 @@ static void sub_start(sub *s, const fixture *f, const char *shard, const char *p
     curl_easy_setopt(s->e, CURLOPT_URL, url);
     curl_easy_setopt(s->e, CURLOPT_HTTP_VERSION, http_version);
     curl_easy_setopt(s->e, CURLOPT_POSTFIELDS, s->body);
+    curl_easy_setopt(s->e, CURLOPT_POSTFIELDSIZE, (long)len);
     curl_easy_setopt(s->e, CURLOPT_HTTPHEADER, s->hl);
     curl_easy_setopt(s->e, CURLOPT_WRITEFUNCTION, sub_write);
     curl_easy_setopt(s->e, CURLOPT_WRITEDATA, s);
@@ -153,6 +157,16 @@ static void sub_start(sub *s, const fixture *f, const char *shard, const char *p
     curl_easy_setopt(s->e, CURLOPT_NOPROXY, "*");
     s->m = curl_multi_init();
     curl_multi_add_handle(s->m, s->e);
+}
+
+static void sub_start(sub *s, const fixture *f, const char *shard, const char *position_json,
+                      long http_version)
+{
+    char body[1024];
+    int n = snprintf(body, sizeof body, "{\"ConsumerARN\":\"%s\",\"ShardId\":\"%s\",\"StartingPosition\":%s}",
+                     f->consumer_arn, shard, position_json);
+    cr_assert(n > 0 && (size_t)n < sizeof body);
+    sub_start_raw(s, body, (size_t)n, "application/x-amz-json-1.1", http_version);
 }
 
 static void sub_pump(sub *s, int ms)
@@ -464,5 +478,101 @@ Test(subscribe, works_over_http1_chunked)
     sub_end(&s);
     free(seq);
     free(later);
+    fixture_drop(&f);
+}
+
+/* A CBOR subscriber (the Java SDK's default) gets CBOR events: subscribe.c keeps the Jansson tree
+ * and the CBOR encoder for it while JSON subscribers get the directly written payload. */
+Test(subscribe, cbor_subscriber_gets_cbor_events)
+{
+    fixture f;
+    fixture_make(&f, "sub-cbor", 1);
+    char *seq0 = put(&f, "k\"q\\", "Zmlyc3Q="); /* "first" */
+    cbor_item_t *pos = cbor_new_definite_map(1);
+    cbor_map_add(pos, (struct cbor_pair){cbor_move(cbor_build_string("Type")),
+                                         cbor_move(cbor_build_string("TRIM_HORIZON"))});
+    cbor_item_t *req = cbor_new_definite_map(3);
+    cbor_map_add(req, (struct cbor_pair){cbor_move(cbor_build_string("ConsumerARN")),
+                                         cbor_move(cbor_build_string(f.consumer_arn))});
+    cbor_map_add(req, (struct cbor_pair){cbor_move(cbor_build_string("ShardId")),
+                                         cbor_move(cbor_build_string("shardId-000000000000"))});
+    cbor_map_add(req, (struct cbor_pair){cbor_move(cbor_build_string("StartingPosition")), cbor_move(pos)});
+    unsigned char *body = NULL;
+    size_t cap = 0, len = cbor_serialize_alloc(req, &body, &cap);
+    cbor_decref(&req);
+    cr_assert(len > 0);
+    sub s;
+    sub_start_raw(&s, body, len, "application/x-amz-cbor-1.1", (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+    free(body);
+
+    int got_initial = 0, got_record = 0;
+    double t0 = now_s();
+    while (!got_record && (now_s() - t0) < 10) {
+        es_message m;
+        size_t used = 0;
+        es_status st = eventstream_decode(s.buf + s.off, s.len - s.off, &m, &used);
+        cr_assert(st == ES_OK || st == ES_NEED_MORE, "bad event stream framing: %s", es_status_str(st));
+        if (st == ES_NEED_MORE) {
+            cr_assert_not(s.done, "the subscription ended (status %ld, curl %d)", s.status, s.result);
+            sub_pump(&s, 20);
+            continue;
+        }
+        s.off += used;
+        char type[64], ct[64], mt[32];
+        header_str(&m, ":event-type", type, sizeof type);
+        header_str(&m, ":content-type", ct, sizeof ct);
+        header_str(&m, ":message-type", mt, sizeof mt);
+        cr_assert_str_eq(mt, "event", "got %s %s", mt, type);
+        cr_assert_str_eq(ct, "application/x-amz-cbor-1.1");
+        struct cbor_load_result res;
+        cbor_item_t *ev = cbor_load(m.payload, m.payload_len, &res);
+        cr_assert(ev && res.error.code == CBOR_ERR_NONE && cbor_isa_map(ev), "event %s is not a CBOR map",
+                  type);
+        if (strcmp(type, "initial-response") == 0) {
+            got_initial = 1;
+        } else {
+            cr_assert_str_eq(type, "SubscribeToShardEvent");
+            cr_assert(got_initial, "no initial-response first");
+            cbor_item_t *recs = NULL;
+            struct cbor_pair *p = cbor_map_handle(ev);
+            for (size_t i = 0; i < cbor_map_size(ev); i++)
+                if (cbor_string_length(p[i].key) == 7 &&
+                    memcmp(cbor_string_handle(p[i].key), "Records", 7) == 0)
+                    recs = p[i].value;
+            cr_assert(recs && cbor_isa_array(recs));
+            if (cbor_array_size(recs) > 0) {
+                cbor_item_t *r = cbor_array_get(recs, 0);
+                struct cbor_pair *rp = cbor_map_handle(r);
+                int seen = 0;
+                for (size_t i = 0; i < cbor_map_size(r); i++) {
+                    const char *k = (const char *)cbor_string_handle(rp[i].key);
+                    size_t kn = cbor_string_length(rp[i].key);
+                    cbor_item_t *v = rp[i].value;
+                    if (kn == 4 && !memcmp(k, "Data", 4)) {
+                        cr_assert(cbor_isa_bytestring(v) && cbor_bytestring_length(v) == 5 &&
+                                      !memcmp(cbor_bytestring_handle(v), "first", 5),
+                                  "Data is not the bytes put");
+                        seen |= 1;
+                    } else if (kn == 12 && !memcmp(k, "PartitionKey", 12)) {
+                        cr_assert(cbor_isa_string(v) && cbor_string_length(v) == 4 &&
+                                  !memcmp(cbor_string_handle(v), "k\"q\\", 4));
+                        seen |= 2;
+                    } else if (kn == 14 && !memcmp(k, "SequenceNumber", 14)) {
+                        cr_assert(cbor_isa_string(v) && cbor_string_length(v) == strlen(seq0) &&
+                                  !memcmp(cbor_string_handle(v), seq0, strlen(seq0)));
+                        seen |= 4;
+                    }
+                }
+                cbor_decref(&r);
+                cr_assert_eq(seen, 7, "record members missing (%d)", seen);
+                got_record = 1;
+            }
+        }
+        cbor_decref(&ev);
+        eventstream_message_clean_up(&m);
+    }
+    cr_assert(got_record, "no record within 10 s");
+    sub_end(&s);
+    free(seq0);
     fixture_drop(&f);
 }

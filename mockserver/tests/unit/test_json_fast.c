@@ -719,7 +719,7 @@ Test(json_fast_out, real17_matches_json_dumps_for_epoch_millis)
      * path, and a seeded spread over the whole int64 millisecond range */
     for (int64_t ms = 1765000000000LL; ms < 1765000000000LL + 20000; ms++)
         check_real17((double)ms / 1000.0);
-    for (int p = 0; p <= 16; p++) {
+    for (int p = 0; p <= 15; p++) { /* ms up to 1e18 + 1500: inside int64 */
         double t = pow(10, p);
         for (int64_t d = -1500; d <= 1500; d++) {
             int64_t ms = (int64_t)(t * 1000) + d;

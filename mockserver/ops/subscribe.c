@@ -12,7 +12,8 @@
  *   - the subscription ends after 5 minutes of simulation time (AWS's lifetime); an exception event
  *     ends it early: ResourceInUseException when a newer subscription of the same consumer took the
  *     shard over, ResourceNotFoundException when the stream, consumer or shard went away.
- * Payloads are JSON, or CBOR (model shape SubscribeToShardEvent) when the request was CBOR.
+ * Payloads are JSON, or CBOR (model shape SubscribeToShardEvent) when the request was CBOR; a JSON
+ * SubscribeToShardEvent is written straight into a buffer (ops/sub_event.c), a CBOR one from a tree.
  * Delivery follows the enhanced fan-out rate (2 MiB/s per consumer per shard, at least one record
  * per event). Producer calls come from the front door under its dispatch lock, so the registry of
  * recent subscriptions below is only ever touched by one thread at a time. */

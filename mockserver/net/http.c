@@ -1441,13 +1441,17 @@ static void take_resumes(sim_http *h)
 }
 
 /* The end of a pass over the ready connections: commit the batch. Returns how many held answers
- * may now leave (libmicrohttpd must then run again at once to call their handlers). */
-static int end_pass(sim_http *h)
+ * may now leave (libmicrohttpd must then run again at once to call their handlers); *more says
+ * whether background work is left (the next pass should come at once too). */
+static int end_pass(sim_http *h, int *more)
 {
     pthread_mutex_lock(&h->dispatch_mu);
     flush_locked(h);
     int n = h->n_released;
     h->n_released = 0;
+    /* one bounded piece of background work per pass, between batches, so requests wait for at
+     * most one piece */
+    *more = sim_server_background(h->srv);
     pthread_mutex_unlock(&h->dispatch_mu);
     return n;
 }
@@ -1487,7 +1491,9 @@ static void *mhd_main(void *arg)
         take_handoffs(h);
         take_resumes(h);
         MHD_run(h->daemon);
-        again = end_pass(h) > 0;
+        int more = 0;
+        int released = end_pass(h, &more) > 0;
+        again = released || more;
         if (!stop_deadline) {
             pthread_mutex_lock(&h->mu);
             int stop = h->mhd_stop;
@@ -1495,7 +1501,8 @@ static void *mhd_main(void *arg)
             if (stop)
                 stop_deadline = sim_http_mono_ms() + MHD_STOP_GRACE_MS;
         }
-        if (stop_deadline && !again && (mhd_idle(h) || sim_http_mono_ms() >= stop_deadline))
+        /* background work left over is found again after a restart: it does not hold up the stop */
+        if (stop_deadline && !released && (mhd_idle(h) || sim_http_mono_ms() >= stop_deadline))
             break;
     }
     return NULL;

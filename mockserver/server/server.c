@@ -107,6 +107,16 @@ int sim_server_commit(sim_server *srv, sim_error_code *err, char *msg, size_t ms
     return -1;
 }
 
+int sim_server_background(sim_server *srv)
+{
+    if (!srv->store || store_batch_is_open(srv->store))
+        return 0;
+    int rc = store_purge_step(srv->store, SIM_PURGE_BATCH_ROWS, NULL);
+    if (rc < 0) /* tried again on the next pass; nothing of this one stays */
+        sim_log(SIM_LOG_WARN, "deleting the records of a deleted stream: %s", store_errmsg(srv->store));
+    return rc > 0;
+}
+
 sim_error_code sim_server_store_failure(sim_server *srv, const char *op, char *msg, size_t msg_len)
 {
     store *s = srv->store;

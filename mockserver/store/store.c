@@ -116,6 +116,10 @@ enum {
     Q_SEGMENT_ADD,
     Q_SEGMENTS_DEAD,
     Q_SEGMENT_DEL,
+    Q_PURGE_NEXT,
+    Q_STREAM_EXISTS,
+    Q_PURGE_FIRST,
+    Q_PURGE_RANGE,
     Q__COUNT
 };
 
@@ -194,6 +198,12 @@ static const char *const sql_text[Q__COUNT] = {
                       "UPDATE SET live = live + excluded.live, size = max(size, excluded.size)",
     [Q_SEGMENTS_DEAD] = "SELECT id FROM data_segments WHERE live <= 0 AND id != ?1 ORDER BY id LIMIT 64",
     [Q_SEGMENT_DEL] = "DELETE FROM data_segments WHERE id = ?1",
+    /* the records of deleted streams (store_purge_step): each an index seek */
+    [Q_PURGE_NEXT] = "SELECT stream_id FROM records WHERE stream_id > ?1 ORDER BY stream_id LIMIT 1",
+    [Q_STREAM_EXISTS] = "SELECT 1 FROM streams WHERE id = ?1",
+    [Q_PURGE_FIRST] = "SELECT shard_index, counter FROM records WHERE stream_id = ?1 "
+                      "ORDER BY shard_index, counter LIMIT 1",
+    [Q_PURGE_RANGE] = "DELETE FROM records WHERE stream_id = ?1 AND shard_index = ?2 AND counter < ?3",
     [Q_RECORD_FIRST_AT] = "SELECT counter FROM records WHERE stream_id = ?1 AND shard_index = ?2 "
                           "AND arrival_ms >= ?3 ORDER BY counter LIMIT 1",
     [Q_RECORD_LAST] = "SELECT arrival_ms FROM records WHERE stream_id = ?1 AND shard_index = ?2 "
@@ -361,6 +371,9 @@ struct store {
     datafile_mark df_mark; /* the append position when the current request began */
     int64_t df_last_seg;   /* the segment the last append went to */
     int reclaim_due;       /* records were deleted (or a segment filled): look for dead segments */
+    /* records of deleted streams may be left (store_purge_step); set at open, found from the rows */
+    int purge_pending;
+    int64_t purge_id; /* the deleted stream being emptied; 0: look for one */
 };
 
 static void cache_drop(cached_stream *c)
@@ -928,6 +941,7 @@ static store *open_store(const char *path, char *err, size_t err_len)
         return NULL;
     }
     s->lock_fd = -1;
+    s->purge_pending = 1; /* a deletion a restart cut short goes on (store_purge_step) */
     if (store_vfs_register() != 0) {
         snprintf(err, err_len, "cannot set up SQLite's file layer: this SQLite has no unix-excl VFS");
         free(s);
@@ -1308,8 +1322,9 @@ int store_scalings_put(store *s, int64_t stream_id, const int64_t *times, size_t
     return done(s, st);
 }
 
-/* Delete one stream's rows (stream, shards, records, tags, scaling history). */
-static int delete_stream_rows(store *s, int64_t id)
+/* Delete one stream's rows (stream, shards, tags, consumers, policies, scaling history), and its
+ * records too when with_records; otherwise they are left for store_purge_step. */
+static int delete_stream_rows(store *s, int64_t id, int with_records)
 {
     cached_stream *c = cache_by_id(s, id);
     if (c)
@@ -1317,7 +1332,9 @@ static int delete_stream_rows(store *s, int64_t id)
     s->reclaim_due = 1;
     static const int qs[] = {Q_RECORDS_DEL,      Q_SHARDS_DEL,          Q_TAGS_DEL,      Q_CONSUMERS_DEL,
                              Q_CTAGS_DEL_STREAM, Q_POLICIES_DEL_STREAM, Q_STREAM_DELETE, Q_SCALINGS_DEL};
-    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+    if (!with_records)
+        s->purge_pending = 1;
+    for (size_t i = with_records ? 0 : 1; i < sizeof qs / sizeof qs[0]; i++) {
         sqlite3_stmt *st = q(s, qs[i]);
         if (!st)
             return -1;
@@ -1346,7 +1363,7 @@ int store_reset(store *s, const char *account_id, const char *region, const char
         store_stream st;
         rc = store_stream_get(s, account_id, region, stream_name, &st);
         if (rc == 0)
-            rc = delete_stream_rows(s, st.id);
+            rc = delete_stream_rows(s, st.id, 1);
         else
             rc = -1;
     }
@@ -1486,7 +1503,7 @@ int store_stream_update(store *s, const store_stream *x)
 
 int store_stream_delete(store *s, int64_t stream_id)
 {
-    return delete_stream_rows(s, stream_id);
+    return delete_stream_rows(s, stream_id, 0);
 }
 
 int store_stream_list(store *s, const char *account_id, const char *region, store_stream **out, size_t *n)
@@ -1962,6 +1979,130 @@ int store_records_count(store *s, int64_t stream_id, uint32_t shard_index, int64
     *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* ---- the records of deleted streams ----
+ * DeleteStream removes the stream's row and everything small at once, and leaves its records
+ * (which may be millions) to store_purge_step, a bounded batch per call: one DELETE of them all
+ * held every other request for seconds. Stream ids are never reused (AUTOINCREMENT), so records
+ * whose stream_id has no streams row belong to nobody: a stream re-created under the same name
+ * cannot see them, and a restart finds them again from the rows alone. */
+
+/* The next deleted stream that still has records after stream id `after`: 1 found (*id), 0 none,
+ * -1 error. Walks the distinct stream ids of records, an index seek each. */
+static int purge_find(store *s, int64_t after, int64_t *id)
+{
+    for (;;) {
+        sqlite3_stmt *st = q(s, Q_PURGE_NEXT);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, after);
+        int rc = step(s, st);
+        int64_t next = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+            return rc == SQLITE_DONE ? 0 : -1;
+        if (!(st = q(s, Q_STREAM_EXISTS)))
+            return -1;
+        sqlite3_bind_int64(st, 1, next);
+        rc = step(s, st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE) {
+            *id = next;
+            return 1;
+        }
+        if (rc != SQLITE_ROW)
+            return -1;
+        after = next;
+    }
+}
+
+/* Delete up to max_rows records of stream id, in key order; *n gets how many went. 0 or -1. */
+static int purge_rows(store *s, int64_t id, int max_rows, int *n)
+{
+    *n = 0;
+    while (*n < max_rows) {
+        sqlite3_stmt *st = q(s, Q_PURGE_FIRST);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, id);
+        int rc = step(s, st);
+        int64_t shard = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        int64_t first = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE)
+            return 0;
+        if (rc != SQLITE_ROW)
+            return -1;
+        /* counters are unique within a shard: below first + k there are at most k of them */
+        if (!(st = q(s, Q_PURGE_RANGE)))
+            return -1;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, shard);
+        sqlite3_bind_int64(st, 3, first + (max_rows - *n));
+        if (done(s, st) != 0)
+            return -1;
+        *n += sqlite3_changes(s->db);
+    }
+    return 0;
+}
+
+int store_purge_step(store *s, int max_rows, int *deleted)
+{
+    if (deleted)
+        *deleted = 0;
+    if (!s->purge_pending)
+        return 0;
+    int own_tx = !s->in_tx;
+    if (own_tx && store_begin(s) != 0)
+        return -1;
+    int n = 0, rc = 0;
+    /* the stream may be back: its DeleteStream was rolled back */
+    if (s->purge_id) {
+        sqlite3_stmt *st = q(s, Q_STREAM_EXISTS);
+        if (!st)
+            goto fail;
+        sqlite3_bind_int64(st, 1, s->purge_id);
+        int e = step(s, st);
+        sqlite3_reset(st);
+        if (e == SQLITE_ROW)
+            s->purge_id = 0;
+        else if (e != SQLITE_DONE)
+            goto fail;
+    }
+    if (!s->purge_id) {
+        int found = purge_find(s, 0, &s->purge_id);
+        if (found < 0)
+            goto fail;
+        if (found == 0)
+            s->purge_pending = 0;
+    }
+    if (s->purge_id) {
+        if (purge_rows(s, s->purge_id, max_rows, &n) != 0)
+            goto fail;
+        if (n < max_rows)
+            s->purge_id = 0; /* emptied; the next call looks for another */
+        if (n > 0) {
+            s->reclaim_due = 1;
+            if (s->batch)
+                s->batch_dirty = 1;
+        }
+        rc = 1;
+    }
+    if (own_tx && store_commit(s) != 0) {
+        s->purge_id = 0;
+        s->purge_pending = 1;
+        return -1;
+    }
+    if (deleted)
+        *deleted = n;
+    return rc;
+fail:
+    s->purge_id = 0;
+    s->purge_pending = 1;
+    if (own_tx)
+        store_rollback(s);
+    return -1;
 }
 
 /* ---- consumers ---- */

@@ -103,7 +103,8 @@ int store_stream_get(store *s, const char *account_id, const char *region, const
                      store_stream *out);
 int store_stream_insert(store *s, store_stream *st); /* sets st->id */
 int store_stream_update(store *s, const store_stream *st);
-/* Delete a stream with its shards, records and tags. */
+/* Delete a stream with its shards, tags, consumers and policies. Its records stay until
+ * store_purge_step removes them, unseen: they belong to no stream. */
 int store_stream_delete(store *s, int64_t stream_id);
 /* All streams of an account and region, sorted by name (malloc'd array; free()). */
 int store_stream_list(store *s, const char *account_id, const char *region, store_stream **out, size_t *n);
@@ -184,6 +185,12 @@ int store_records_trim_shard(store *s, int64_t stream_id, uint32_t shard_index, 
                              int max_rows, int *deleted);
 /* How many records a shard holds (physically, expired or not). */
 int store_records_count(store *s, int64_t stream_id, uint32_t shard_index, int64_t *n);
+/* store_stream_delete leaves the stream's records behind (they belong to no stream: ids are never
+ * reused); this deletes up to max_rows of them, in a transaction of its own unless one is open,
+ * and lets their data segments go. Returns 1 when it did work (call again), 0 when nothing is left,
+ * -1 on error (nothing of this call stays; the work is found again next call). *deleted (may be
+ * NULL) gets how many records went. After a restart the leftovers are found from the rows. */
+int store_purge_step(store *s, int max_rows, int *deleted);
 
 /* ---- tags ---- */
 typedef struct store_tag {

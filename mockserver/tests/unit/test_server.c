@@ -1,6 +1,7 @@
 /* test_server.c: the server module (server/server.c): group commit as the front doors use it
  * (sim_server_dispatch holds answers that acknowledge changes, sim_server_commit makes them
- * durable) and --bench-null-answer (PutRecord answered without routing, everything else routed). */
+ * durable), --bench-null-answer (PutRecord answered without routing, everything else routed) and
+ * the background passes that delete a deleted stream's records (sim_server_background). */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -102,5 +103,60 @@ Test(server, bench_null_answer_answers_put_record_without_routing_it)
                  0);
     cr_assert_eq(resp.status, 400);
     cr_assert(body_has("ResourceNotFoundException"));
+    stop();
+}
+
+/* DeleteStream answers with the stream gone and its records left; each background pass (between
+ * batches, none open) deletes at most SIM_PURGE_BATCH_ROWS of them and says whether more are left. */
+Test(server, background_passes_delete_a_deleted_streams_records_a_batch_at_a_time)
+{
+    start(0);
+    srv.cfg.delete_delay_ms = 0;
+    sim_error_code err;
+    char msg[256];
+    cr_assert_eq(call("CreateStream", "{\"StreamName\":\"s\",\"ShardCount\":2}"), 1);
+    cr_assert_eq(sim_server_commit(&srv, &err, msg, sizeof msg), 0);
+    cr_assert_eq(sim_server_background(&srv), 0, "nothing to do");
+    store_stream st;
+    cr_assert_eq(store_stream_get(srv.store, "000000000000", srv.cfg.region, "s", &st), 0);
+    /* SIM_PURGE_BATCH_ROWS + 904 records, by PutRecords of 500 */
+    const int total = SIM_PURGE_BATCH_ROWS + 904;
+    static char body[500 * 48 + 64];
+    for (int done = 0; done < total; done += 500) {
+        int n = total - done < 500 ? total - done : 500;
+        size_t len = (size_t)snprintf(body, sizeof body, "{\"StreamName\":\"s\",\"Records\":[");
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(body + len, sizeof body - len,
+                                    "%s{\"PartitionKey\":\"k%d\",\"Data\":\"eA==\"}", i ? "," : "", done + i);
+        snprintf(body + len, sizeof body - len, "]}");
+        cr_assert_eq(call("PutRecords", body), 1);
+        cr_assert(body_has("\"FailedRecordCount\":0"), "%.*s", (int)resp.body_len, resp.body);
+    }
+    cr_assert_eq(sim_server_commit(&srv, &err, msg, sizeof msg), 0);
+    int64_t n0, n1;
+    cr_assert_eq(store_records_count(srv.store, st.id, 0, &n0), 0);
+    cr_assert_eq(store_records_count(srv.store, st.id, 1, &n1), 0);
+    cr_assert_eq(n0 + n1, total);
+
+    cr_assert_eq(call("DeleteStream", "{\"StreamName\":\"s\"}"), 1);
+    cr_assert_eq(resp.status, 200);
+    cr_assert_eq(sim_server_background(&srv), 0, "no pass while a batch is open");
+    cr_assert_eq(sim_server_commit(&srv, &err, msg, sizeof msg), 0);
+    cr_assert_eq(call("DescribeStreamSummary", "{\"StreamName\":\"s\"}"), 0);
+    cr_assert(body_has("ResourceNotFoundException"), "the stream is gone at once");
+    cr_assert_eq(store_records_count(srv.store, st.id, 0, &n0), 0);
+    cr_assert_eq(store_records_count(srv.store, st.id, 1, &n1), 0);
+    cr_assert_eq(n0 + n1, total, "its records are not, yet");
+    cr_assert_eq(sim_server_commit(&srv, &err, msg, sizeof msg), 0); /* the pass ends */
+
+    cr_assert_eq(sim_server_background(&srv), 1);
+    cr_assert_eq(store_records_count(srv.store, st.id, 0, &n0), 0);
+    cr_assert_eq(store_records_count(srv.store, st.id, 1, &n1), 0);
+    cr_assert_eq(n0 + n1, 904, "one pass took one batch");
+    cr_assert_eq(sim_server_background(&srv), 1);
+    cr_assert_eq(store_records_count(srv.store, st.id, 0, &n0), 0);
+    cr_assert_eq(store_records_count(srv.store, st.id, 1, &n1), 0);
+    cr_assert_eq(n0 + n1, 0);
+    cr_assert_eq(sim_server_background(&srv), 0, "and then there is nothing left to do");
     stop();
 }

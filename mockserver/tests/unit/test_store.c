@@ -5,7 +5,8 @@
  * or a half-applied request; group commit (store_batch_*): durable only once committed, a failed
  * request undoes only its own changes, a failed COMMIT undoes the whole batch, and the requests'
  * sub-journal never goes to a temporary file; WAL checkpoints run on their own thread and the log
- * starts over instead of growing. */
+ * starts over instead of growing; a deleted stream's records (and data segments) go in bounded
+ * passes after it (store_purge_step), also across a restart, unseen by a stream of the same name. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <signal.h>
@@ -1019,6 +1020,16 @@ static int seg_exists(int seg)
     return access(p, F_OK) == 0;
 }
 
+/* Run store_purge_step (the server's background passes) until nothing is left; how many passes. */
+static int purge_all(store *s)
+{
+    int passes = 0, rc;
+    while ((rc = store_purge_step(s, 4096, NULL)) == 1)
+        cr_assert_lt(++passes, 100000, "the purge never ends");
+    cr_assert_eq(rc, 0, "%s", store_errmsg(s));
+    return passes;
+}
+
 /* Records on both sides of the inline limit come back byte for byte; in a file database the large
  * ones are in the data file (records rows hold a 16-byte locator, record_data nothing); deleting
  * records (trim, stream delete) takes them off their segment's live count. */
@@ -1073,6 +1084,7 @@ Test(store, large_records_live_beside_the_index_and_go_with_their_records)
     cr_assert_eq(store_begin(s), 0);
     cr_assert_eq(store_stream_delete(s, st.id), 0);
     cr_assert_eq(store_commit(s), 0);
+    purge_all(s); /* the records go in background passes */
     fx_fini(&f);
     cr_assert_eq(count_rows("SELECT live FROM data_segments WHERE id = 1"), 0);
 }
@@ -1163,6 +1175,8 @@ Test(store, data_segments_without_live_records_are_deleted)
     cr_assert_eq(store_begin(s), 0);
     cr_assert_eq(store_stream_delete(s, id), 0);
     cr_assert_eq(store_commit(s), 0);
+    cr_assert(seg_exists(3) && seg_exists(4), "the records (and their bytes) go in later passes");
+    purge_all(s);
     cr_assert_eq(seg_exists(3) || seg_exists(4), 0, "segments 3 and 4 are deleted");
     cr_assert(seg_exists(5));
     fx_fini(&f);
@@ -1304,6 +1318,182 @@ Test(store, data_file_write_failure_fails_the_batch)
     fx_fini(&f);
     cr_assert_eq(count_rows("SELECT live FROM data_segments WHERE id = 1"), 3);
     cr_assert_eq(file_size_of_seg(1), 3000);
+}
+
+/* ---- the records of a deleted stream go in bounded background passes (store_purge_step) ---- */
+
+/* Records still stored in shard `shard` of stream id (a deleted stream's too). */
+static int64_t stored(store *s, int64_t id, uint32_t shard)
+{
+    int64_t n = -1;
+    cr_assert_eq(store_records_count(s, id, shard, &n), 0, "%s", store_errmsg(s));
+    return n;
+}
+
+/* n small records with counters 0..n-1 in one shard, one transaction. */
+static void put_many(store *s, int64_t id, uint32_t shard, int n)
+{
+    cr_assert_eq(store_begin(s), 0, "%s", store_errmsg(s));
+    for (int c = 0; c < n; c++)
+        cr_assert_eq(
+            store_record_insert(s, id, shard, (uint64_t)c, FX_T0_MS + c, "pk", (const uint8_t *)"abc", 3), 0,
+            "%s", store_errmsg(s));
+    cr_assert_eq(store_commit(s), 0, "%s", store_errmsg(s));
+}
+
+static void delete_stream(store *s, int64_t id)
+{
+    cr_assert_eq(store_begin(s), 0, "%s", store_errmsg(s));
+    cr_assert_eq(store_stream_delete(s, id), 0, "%s", store_errmsg(s));
+    cr_assert_eq(store_commit(s), 0, "%s", store_errmsg(s));
+}
+
+/* The stream is gone at once; its records stay until the passes take them, never more than the
+ * batch per pass, each pass a full batch (across shards) until the last, and then none is left. */
+Test(store, deleted_stream_records_go_in_bounded_passes)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "d", 2);
+    store *s = f.srv.store;
+    int64_t id = stream_id_of(&f, "d");
+    put_many(s, id, 0, 700);
+    put_many(s, id, 1, 300);
+    int deleted = -1;
+    cr_assert_eq(store_purge_step(s, 128, &deleted), 0, "nothing to do while the stream lives");
+    cr_assert_eq(deleted, 0);
+    cr_assert_eq(stored(s, id, 0) + stored(s, id, 1), 1000);
+
+    delete_stream(s, id);
+    store_stream got;
+    cr_assert_eq(store_stream_get(s, FX_ACCOUNT, FX_REGION, "d", &got), 1, "the stream is gone at once");
+    cr_assert_eq(stored(s, id, 0) + stored(s, id, 1), 1000, "its records go later");
+    int64_t left = 1000;
+    int passes = 0, rc;
+    while ((rc = store_purge_step(s, 128, &deleted)) == 1) {
+        cr_assert_eq(deleted, left < 128 ? left : 128, "pass %d: %d deleted, %lld left", passes, deleted,
+                     (long long)left);
+        left -= deleted;
+        cr_assert_eq(stored(s, id, 0) + stored(s, id, 1), left);
+        cr_assert_lt(++passes, 100);
+    }
+    cr_assert_eq(rc, 0, "%s", store_errmsg(s));
+    cr_assert_eq(left, 0);
+    cr_assert_eq(passes, 8, "eight passes of records (1,000 / 128); the next one finds none left");
+    cr_assert_eq(store_purge_step(s, 128, &deleted), 0);
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT count(*) FROM records"), 0);
+}
+
+/* A restart in the middle of the deletion: the rest is found from the rows and deleted. */
+Test(store, deleted_stream_records_purge_resumes_after_reopen)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "keep", 1);
+    fx_stream(&f, "d", 1);
+    fx_stream(&f, "keep2", 1);
+    store *s = f.srv.store;
+    int64_t id = stream_id_of(&f, "d");
+    put_many(s, stream_id_of(&f, "keep"), 0, 10);
+    put_many(s, id, 0, 1000);
+    put_many(s, stream_id_of(&f, "keep2"), 0, 20);
+    delete_stream(s, id);
+    int deleted;
+    cr_assert_eq(store_purge_step(s, 300, &deleted), 1);
+    cr_assert_eq(deleted, 300);
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT count(*) FROM records"), 700 + 30);
+
+    fx_init(&f, path);
+    s = f.srv.store;
+    cr_assert_eq(store_purge_step(s, 300, &deleted), 1, "the reopened store finds the work");
+    cr_assert_eq(deleted, 300);
+    cr_assert_eq(stored(s, id, 0), 400);
+    cr_assert_geq(purge_all(s), 1);
+    cr_assert_eq(stored(s, id, 0), 0);
+    cr_assert_eq(stored(s, stream_id_of(&f, "keep"), 0), 10, "other streams keep their records");
+    cr_assert_eq(stored(s, stream_id_of(&f, "keep2"), 0), 20);
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT count(*) FROM records"), 30);
+}
+
+/* DeleteStream then CreateStream of the same name at once: the new stream has a new id, sees
+ * none of the old records before or after they go, and loses none of its own. */
+Test(store, recreated_stream_neither_sees_nor_loses_records)
+{
+    fx f;
+    fx_init(&f, ":memory:");
+    fx_stream(&f, "x", 1);
+    int64_t old_id = stream_id_of(&f, "x");
+    for (int i = 0; i < 5; i++)
+        free(fx_put(&f, "x", "k", "b2xk", NULL));
+    json_decref(fx_call(&f, op_delete_stream, "DeleteStream", "{\"StreamName\":\"x\"}"));
+    fx_advance(&f, 501);
+    json_t *out = fx_call(&f, op_list_streams, "ListStreams", "{}");
+    cr_assert_eq(json_array_size(json_object_get(out, "StreamNames")), 0, "the deletion ended");
+    json_decref(out);
+    store *s = f.srv.store;
+    cr_assert_eq(stored(s, old_id, 0), 5, "the old records are still stored");
+
+    fx_stream(&f, "x", 1);
+    int64_t new_id = stream_id_of(&f, "x");
+    cr_assert_gt(new_id, old_id, "ids are never reused");
+    for (int i = 0; i < 3; i++)
+        free(fx_put(&f, "x", "k", "bmV3", NULL));
+    cr_assert_eq(count_records(&f, "x"), 3, "before the passes, only the new records are seen");
+    purge_all(s);
+    cr_assert_eq(stored(s, old_id, 0), 0);
+    cr_assert_eq(stored(s, new_id, 0), 3);
+    cr_assert_eq(count_records(&f, "x"), 3);
+    fx_fini(&f);
+}
+
+/* A DeleteStream rolled back leaves a live stream: the passes must not touch its records. */
+Test(store, rolled_back_delete_keeps_the_records)
+{
+    fx f;
+    fx_init(&f, ":memory:");
+    fx_stream(&f, "r", 1);
+    store *s = f.srv.store;
+    int64_t id = stream_id_of(&f, "r");
+    put_many(s, id, 0, 50);
+    cr_assert_eq(store_begin(s), 0);
+    cr_assert_eq(store_stream_delete(s, id), 0);
+    store_rollback(s);
+    purge_all(s);
+    cr_assert_eq(stored(s, id, 0), 50);
+    cr_assert_eq(stream_id_of(&f, "r"), id);
+    fx_fini(&f);
+}
+
+/* The large records' bytes of a deleted stream: each pass takes its records off their segments'
+ * live counts, and a segment is deleted (file and row) once a pass took its last record. */
+Test(store, deleted_stream_data_segments_go_with_the_passes)
+{
+    fx f;
+    fx_init(&f, path);
+    fx_stream(&f, "big", 1);
+    store *s = f.srv.store;
+    store_test_segment_bytes(s, 8192); /* 9 records of 1,000 bytes per segment */
+    int64_t id = stream_id_of(&f, "big");
+    for (uint64_t c = 0; c < 40; c++) /* segments 1-5: 0-8, 9-17, 18-26, 27-35, 36-39 */
+        put_one(s, id, c, len_1000);
+    delete_stream(s, id);
+    for (int seg = 1; seg <= 5; seg++)
+        cr_assert(seg_exists(seg), "segment %d stays until its records go", seg);
+    int deleted;
+    cr_assert_eq(store_purge_step(s, 20, &deleted), 1);
+    cr_assert_eq(deleted, 20);
+    cr_assert_eq(seg_exists(1) || seg_exists(2), 0, "segments 1 and 2 lost their last record");
+    cr_assert(seg_exists(3) && seg_exists(4) && seg_exists(5));
+    purge_all(s);
+    cr_assert_eq(seg_exists(3) || seg_exists(4), 0);
+    cr_assert(seg_exists(5), "the segment taking appends stays");
+    fx_fini(&f);
+    cr_assert_eq(count_rows("SELECT count(*) FROM records"), 0);
+    cr_assert_eq(count_rows("SELECT count(*) FROM data_segments"), 1);
+    cr_assert_eq(count_rows("SELECT live FROM data_segments WHERE id = 5"), 0);
 }
 
 /* A schema-2 database (records without data_id, no record_data) is migrated when opened: its

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dispatch/auth.h"
 #include "dispatch/validate.h"
@@ -71,6 +72,13 @@ void sim_server_clean_up(sim_server *srv)
     memset(srv, 0, sizeof *srv);
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- group commit ---- */
 
 /* --bench-null-answer: what a PutRecord answers, for measuring the HTTP layer alone. */
@@ -111,9 +119,19 @@ int sim_server_background(sim_server *srv)
 {
     if (!srv->store || store_batch_is_open(srv->store))
         return 0;
-    int rc = store_purge_step(srv->store, SIM_PURGE_BATCH_ROWS, NULL);
+    int deleted = 0;
+    int rc = store_purge_step(srv->store, SIM_PURGE_BATCH_ROWS, &deleted);
     if (rc < 0) /* tried again on the next pass; nothing of this one stays */
         sim_log(SIM_LOG_WARN, "deleting the records of a deleted stream: %s", store_errmsg(srv->store));
+    if (rc > 0 && !srv->purge_started_ms)
+        srv->purge_started_ms = mono_ms();
+    srv->purged += deleted;
+    if (rc == 0 && srv->purge_started_ms) {
+        sim_log(SIM_LOG_INFO, "deleted %lld records of deleted streams in %lld ms, %d at a time",
+                (long long)srv->purged, (long long)(mono_ms() - srv->purge_started_ms), SIM_PURGE_BATCH_ROWS);
+        srv->purged = 0;
+        srv->purge_started_ms = 0;
+    }
     return rc > 0;
 }
 

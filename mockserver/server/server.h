@@ -39,9 +39,10 @@ int sim_server_dispatch(sim_server *srv, const sim_request *req, sim_response *r
  * gets instead of its own (sim_server_store_failure: what a failed commit of one request gets). */
 int sim_server_commit(sim_server *srv, sim_error_code *err, char *msg, size_t msg_len);
 
-/* Records of deleted streams removed per background pass (store_purge_step): a pass takes a few
- * milliseconds, so no request waits longer for it. */
-#define SIM_PURGE_BATCH_ROWS 4096
+/* Records of deleted streams removed per background pass (store_purge_step): a pass takes a
+ * millisecond or two, which is what a request may wait for it (4,096 was tried: a fifth faster to
+ * empty a stream, passes four times as long; docs/performance.md). */
+#define SIM_PURGE_BATCH_ROWS 1024
 
 /* Background work, between batches (no batch open): one bounded pass of deleting the records of
  * deleted streams. Returns 1 when there is more (the caller should come back soon), 0 when not. */

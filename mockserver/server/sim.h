@@ -120,6 +120,9 @@ typedef struct sim_server {
     struct sim_credentials *credentials; /* --auth strict: the known keys (auth.h); NULL otherwise */
     sim_config cfg_at_start; /* the configuration as started (sim_server_init): POST /_sim/reset returns
                                 the clock and PUT /_sim/config's settings to it */
+    /* sim_server_background: the deleted streams' records removed since the work began, and when */
+    int64_t purged;
+    int64_t purge_started_ms; /* monotonic; 0: no work under way */
 } sim_server;
 
 /* Route one request to its answer. Never fails: every problem becomes an AWS-style error answer. */

@@ -609,7 +609,7 @@ char *results_chart_data(json_t *doc)
             if (!json_object_get(srv, "modes"))
                 continue;
             double v = results_throughput(doc, label, mode, &per_req);
-            if (v > 0)
+            if (v >= 0)
                 sb_printf(&b, " %.6g", v);
             else
                 sb_printf(&b, " NaN");

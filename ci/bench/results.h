@@ -47,7 +47,7 @@ double results_throughput(json_t *doc, const char *server_label, const char *mod
 
 /* A gnuplot script fragment with the chart's data: `title = "..."`, `ncols = N` and an inline data
  * block $data with a header row (the servers measured) and a row per load (NaN where a server has
- * no figure or 0, which a log scale cannot show). Loads: those of the baseline that at least one
+ * no figure; 0 where none of its answers fell inside the measured window). Loads: those of the baseline that at least one
  * other server ran, or all the baseline's when no other server ran. Returns a malloc'd string, or
  * NULL on error. */
 char *results_chart_data(json_t *doc);

@@ -265,8 +265,7 @@ Test(results, chart_data_has_one_row_per_load_the_peers_ran, .init = setup, .fin
     json_decref(doc);
 }
 
-Test(results, chart_data_of_the_baseline_alone_has_every_load_and_nan_for_zero, .init = setup,
-     .fini = teardown)
+Test(results, chart_data_of_the_baseline_alone_has_every_load, .init = setup, .fini = teardown)
 {
     put("sim", "RESULT mode=put-record rps=40000 recs=40000\n"
                "RESULT mode=put-record-h2 rps=42000 recs=42000\n"
@@ -278,7 +277,7 @@ Test(results, chart_data_of_the_baseline_alone_has_every_load_and_nan_for_zero, 
     cr_assert_not_null(strstr(data, "load \"kinesis-sim\"\n"
                                     "\"put-record (req/s)\" 40000\n"
                                     "\"put-record-h2 (req/s)\" 42000\n"
-                                    "\"get-records-1k (req/s)\" NaN\n"
+                                    "\"get-records-1k (req/s)\" 0\n"
                                     "EOD\n"),
                        "%s", data);
     free(data);
@@ -287,4 +286,26 @@ Test(results, chart_data_of_the_baseline_alone_has_every_load_and_nan_for_zero, 
     json_t *empty = json_object();
     cr_assert_null(results_chart_data(empty), "no baseline, no chart");
     json_decref(empty);
+}
+
+Test(results, chart_data_marks_a_load_a_peer_did_not_run, .init = setup, .fini = teardown)
+{
+    write_fixture();
+    put("peer2", "RESULT mode=put-record rps=250 recs=250 stream=d\n"
+                 "RESULT mode=get-records-1k rps=0.0 recs=0.0 stream=e\n");
+    put("sim", "RESULT mode=put-records-100 rps=3000 recs=300000\n"
+               "RESULT mode=put-record rps=40000 recs=40000\n"
+               "RESULT mode=get-records-1k rps=17 recs=170000\n");
+    const char *servers[] = {"kinesis-sim=sim", "kinesalite=peer", "kinesis-mock=peer2"};
+    json_t *doc = results_document(dir, servers, 3, NULL, NULL);
+    char *data = results_chart_data(doc);
+    cr_assert_not_null(data);
+    cr_assert_not_null(strstr(data, "load \"kinesis-sim\" \"kinesalite\" \"kinesis-mock\"\n"
+                                    "\"put-records-100\" 300000 15000 NaN\n"
+                                    "\"put-record (req/s)\" 40000 4000 250\n"
+                                    "\"get-records-1k\" 170000 NaN 0\n"
+                                    "EOD\n"),
+                       "%s", data);
+    free(data);
+    json_decref(doc);
 }

@@ -6,7 +6,9 @@
  *       SERVER is LABEL=NAME or NAME, the first being the baseline of the ratios
  *   bench-json chart FILE
  *       the chart's data from that document, as a gnuplot script fragment on stdout
- *       (ci/bench/chart.gp draws it) */
+ *       (ci/bench/chart.gp draws it)
+ *   bench-json table FILE
+ *       the document as a Markdown table on stdout, for README and docs/performance.md */
 #include "results.h"
 
 #include <errno.h>
@@ -108,7 +110,7 @@ done:
     return rc;
 }
 
-static int cmd_chart(const char *file)
+static int cmd_print(const char *file, int table)
 {
     json_error_t err;
     json_t *doc = json_load_file(file, 0, &err);
@@ -116,10 +118,10 @@ static int cmd_chart(const char *file)
         fprintf(stderr, "bench-json: %s:%d: %s\n", file, err.line, err.text);
         return 1;
     }
-    char *data = results_chart_data(doc);
+    char *data = table ? results_table(doc) : results_chart_data(doc);
     json_decref(doc);
     if (!data) {
-        fprintf(stderr, "bench-json: %s holds no baseline results to chart\n", file);
+        fprintf(stderr, "bench-json: %s holds no baseline results\n", file);
         return 1;
     }
     int rc = fputs(data, stdout) < 0 || fflush(stdout) != 0;
@@ -131,7 +133,7 @@ int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "write"))
         return cmd_write(argc - 2, argv + 2);
-    if (argc == 3 && !strcmp(argv[1], "chart"))
-        return cmd_chart(argv[2]);
+    if (argc == 3 && (!strcmp(argv[1], "chart") || !strcmp(argv[1], "table")))
+        return cmd_print(argv[2], !strcmp(argv[1], "table"));
     return usage();
 }

@@ -623,3 +623,131 @@ char *results_chart_data(json_t *doc)
     }
     return b.s;
 }
+
+/* A figure as the tables print it: whole numbers with thousands separators from 100 up, three
+ * significant digits below; "-" when missing. */
+static void sb_figure(sbuf *b, double v)
+{
+    if (!(v >= 0) || !isfinite(v)) {
+        sb_printf(b, "-");
+        return;
+    }
+    if (v < 100) {
+        sb_printf(b, "%.3g", v);
+        return;
+    }
+    char digits[32];
+    snprintf(digits, sizeof digits, "%.0f", v);
+    size_t n = strlen(digits);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            sb_printf(b, ",");
+        sb_printf(b, "%c", digits[i]);
+    }
+}
+
+/* x / y as the run's printout shows it ("17.1x"), from the figures themselves: rounding the JSON's
+ * two-decimal ratio again could differ by 0.1 */
+static void sb_ratio(sbuf *b, double x, double y)
+{
+    if (x > 0 && y > 0)
+        sb_printf(b, "%.1fx", x / y);
+    else
+        sb_printf(b, "-");
+}
+
+static double num_or_nan(json_t *v)
+{
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+char *results_table(json_t *doc)
+{
+    const char *base = str_at(doc, "baseline", NULL);
+    json_t *servers = json_object_get(doc, "servers");
+    json_t *bmodes = base ? json_object_get(json_object_get(servers, base), "modes") : NULL;
+    if (!json_is_object(bmodes))
+        return NULL;
+    sbuf b = {0};
+    const char *label, *mode;
+    json_t *srv, *m;
+    sb_printf(&b, "| load |");
+    json_object_foreach(servers, label, srv) if (json_object_get(srv, "modes")) sb_printf(&b, " %s |", label);
+    json_object_foreach(servers, label, srv) if (strcmp(label, base) && json_object_get(srv, "modes"))
+        sb_printf(&b, " vs %s (per CPU-s) |", label);
+    sb_printf(&b, "\n| --- |");
+    json_object_foreach(servers, label, srv) if (json_object_get(srv, "modes")) sb_printf(&b, " --- |");
+    json_object_foreach(servers, label, srv) if (strcmp(label, base) && json_object_get(srv, "modes"))
+        sb_printf(&b, " --- |");
+    sb_printf(&b, "\n");
+
+    json_object_foreach(bmodes, mode, m)
+    {
+        int per_req;
+        results_throughput(doc, base, mode, &per_req);
+        sb_printf(&b, "| %s, %s |", mode, per_req ? "requests/s" : "records/s");
+        json_object_foreach(servers, label, srv)
+        {
+            if (!json_object_get(srv, "modes"))
+                continue;
+            sb_printf(&b, " ");
+            sb_figure(&b, results_throughput(doc, label, mode, &per_req));
+            sb_printf(&b, " |");
+        }
+        json_object_foreach(servers, label, srv)
+        {
+            if (!strcmp(label, base) || !json_object_get(srv, "modes"))
+                continue;
+            sb_printf(&b, " ");
+            sb_ratio(&b, results_throughput(doc, base, mode, &per_req),
+                     results_throughput(doc, label, mode, &per_req));
+            sb_printf(&b, " (");
+            sb_ratio(&b, field(m, "per_cpu_s"), field(server_mode(doc, label, mode), "per_cpu_s"));
+            sb_printf(&b, ") |");
+        }
+        sb_printf(&b, "\n");
+    }
+
+    /* the baseline's advantage: their figure over ours (faster, smaller) */
+    static const struct {
+        const char *name, *obj, *key;
+        int ratio;
+    } rows[] = {
+        {"start-up to first answer, ms", "startup", "median_ms", 1},
+        {"idle RSS, MiB", "startup", "idle_rss_mib", 1},
+        {"peak RSS under load, MiB", NULL, "peak_rss_mib", 0},
+    };
+    json_t *bsrv = json_object_get(servers, base);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        sb_printf(&b, "| %s |", rows[i].name);
+        json_object_foreach(servers, label, srv)
+        {
+            if (!json_object_get(srv, "modes"))
+                continue;
+            json_t *v = json_object_get(rows[i].obj ? json_object_get(srv, rows[i].obj) : srv, rows[i].key);
+            sb_printf(&b, " ");
+            sb_figure(&b, json_is_number(v) ? json_number_value(v) : -1);
+            sb_printf(&b, " |");
+        }
+        json_object_foreach(servers, label, srv)
+        {
+            if (!strcmp(label, base) || !json_object_get(srv, "modes"))
+                continue;
+            json_t *ours = rows[i].obj ? json_object_get(bsrv, rows[i].obj) : bsrv;
+            json_t *theirs = rows[i].obj ? json_object_get(srv, rows[i].obj) : srv;
+            sb_printf(&b, " ");
+            if (rows[i].ratio)
+                sb_ratio(&b, num_or_nan(json_object_get(theirs, rows[i].key)),
+                         num_or_nan(json_object_get(ours, rows[i].key)));
+            else
+                sb_printf(&b, "-");
+            sb_printf(&b, " |");
+        }
+        sb_printf(&b, "\n");
+    }
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}

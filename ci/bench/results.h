@@ -47,9 +47,15 @@ double results_throughput(json_t *doc, const char *server_label, const char *mod
 
 /* A gnuplot script fragment with the chart's data: `title = "..."`, `ncols = N` and an inline data
  * block $data with a header row (the servers measured) and a row per load (NaN where a server has
- * no figure; 0 where none of its answers fell inside the measured window). Loads: those of the baseline that at least one
- * other server ran, or all the baseline's when no other server ran. Returns a malloc'd string, or
- * NULL on error. */
+ * no figure; 0 where none of its answers fell inside the measured window). Loads: those of the baseline that
+ * at least one other server ran, or all the baseline's when no other server ran. Returns a malloc'd string,
+ * or NULL on error. */
 char *results_chart_data(json_t *doc);
+
+/* The document as a Markdown table, the shape of README's and docs/performance.md's: a row per load
+ * of the baseline (its throughput per server, then "RATIOx (PER-CPU-RATIOx)" against each other
+ * server that ran), then start-up, idle RSS and peak RSS. "-" where a figure is missing. Returns a
+ * malloc'd string, or NULL on error. */
+char *results_table(json_t *doc);
 
 #endif

@@ -309,3 +309,23 @@ Test(results, chart_data_marks_a_load_a_peer_did_not_run, .init = setup, .fini =
     free(data);
     json_decref(doc);
 }
+
+Test(results, table_has_figures_and_ratios_as_the_run_prints_them, .init = setup, .fini = teardown)
+{
+    write_fixture();
+    const char *servers[] = {"kinesis-sim=sim", "kinesalite=peer", "kinesis-mock=gone"};
+    json_t *doc = results_document(dir, servers, 3, "ceil", NULL);
+    char *t = results_table(doc);
+    cr_assert_not_null(t);
+    cr_assert_str_eq(t, "| load | kinesis-sim | kinesalite | vs kinesalite (per CPU-s) |\n"
+                        "| --- | --- | --- | --- |\n"
+                        "| put-records-100, records/s | 250,000 | 15,000 | 16.7x (20.0x) |\n"
+                        "| put-record, requests/s | 40,000 | 4,000 | 10.0x (12.5x) |\n"
+                        "| put-record-h2, requests/s | 42,000 | - | - (-) |\n"
+                        "| list-streams, requests/s | 20,000 | 5,000 | 4.0x (5.0x) |\n"
+                        "| start-up to first answer, ms | 5.21 | 125 | 24.0x |\n"
+                        "| idle RSS, MiB | 6.8 | 54.4 | 8.0x |\n"
+                        "| peak RSS under load, MiB | 80 | - | - |\n");
+    free(t);
+    json_decref(doc);
+}

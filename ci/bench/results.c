@@ -745,6 +745,23 @@ char *results_table(json_t *doc)
         }
         sb_printf(&b, "\n");
     }
+
+    /* the ceiling: the null-answer server's req/s in the baseline's column, with the fraction */
+    int ncells = 0;
+    json_object_foreach(servers, label, srv) if (json_object_get(srv, "modes")) ncells +=
+        strcmp(label, base) ? 2 : 1;
+    json_object_foreach(json_object_get(doc, "ceiling"), mode, m)
+    {
+        sb_printf(&b, "| %s ceiling (null answer), requests/s | ", mode);
+        sb_figure(&b, field(m, "ceiling_rps"));
+        double f = field(m, "fraction");
+        if (f >= 0)
+            sb_printf(&b, " (%s at %.0f%%)", base, 100 * f);
+        sb_printf(&b, " |");
+        for (int i = 1; i < ncells; i++)
+            sb_printf(&b, " - |");
+        sb_printf(&b, "\n");
+    }
     if (b.oom) {
         free(b.s);
         return NULL;

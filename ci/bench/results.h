@@ -54,7 +54,8 @@ char *results_chart_data(json_t *doc);
 
 /* The document as a Markdown table, the shape of README's and docs/performance.md's: a row per load
  * of the baseline (its throughput per server, then "RATIOx (PER-CPU-RATIOx)" against each other
- * server that ran), then start-up, idle RSS and peak RSS. "-" where a figure is missing. Returns a
+ * server that ran), then start-up, idle RSS, peak RSS and the ceiling rows. "-" where a figure is
+ * missing. Returns a
  * malloc'd string, or NULL on error. */
 char *results_table(json_t *doc);
 

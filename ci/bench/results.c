@@ -1,4 +1,5 @@
-/* results.c: the bench's raw results as one JSON document, and the chart's data (results.h). */
+/* results.c: the bench's raw results as one JSON document, and from it the chart's data and a
+ * Markdown table (results.h). */
 #include "results.h"
 
 #include <errno.h>
@@ -41,7 +42,7 @@ static json_t *ratio(double a, double b)
     return num(round(100 * a / b) / 100);
 }
 
-/* v as a whole number when all of it is one: strtod accepts what loadgen prints. */
+/* *out = v when all of v is a number (strtod reads what loadgen prints); 0 otherwise. */
 static int parse_num(const char *v, double *out)
 {
     char *end;

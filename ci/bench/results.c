@@ -103,12 +103,19 @@ typedef struct field_vals {
     size_t n, cap;
 } field_vals;
 
+/* A field whose values are words (check=ok, first_error=...): the distinct ones, in order. */
+typedef struct word_vals {
+    char *key;
+    json_t *seen; /* array of strings */
+} word_vals;
+
 typedef struct mode_vals {
     char *mode;
     size_t runs;
     field_vals *f;
     size_t nf;
-    char *first_error; /* the first one that is not "-" */
+    word_vals *w;
+    size_t nw;
 } mode_vals;
 
 static int push(field_vals *fv, double d)
@@ -141,6 +148,33 @@ static field_vals *field_of(mode_vals *m, const char *key)
         return NULL;
     m->nf++;
     return fv;
+}
+
+static int add_word(mode_vals *m, const char *key, const char *val)
+{
+    word_vals *w = NULL;
+    for (size_t i = 0; i < m->nw && !w; i++)
+        if (!strcmp(m->w[i].key, key))
+            w = &m->w[i];
+    if (!w) {
+        word_vals *nw = realloc(m->w, (m->nw + 1) * sizeof *nw);
+        if (!nw)
+            return -1;
+        m->w = nw;
+        w = &nw[m->nw];
+        w->key = strdup(key);
+        w->seen = json_array();
+        if (!w->key || !w->seen) {
+            free(w->key);
+            json_decref(w->seen);
+            return -1;
+        }
+        m->nw++;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(w->seen, i, v) if (!strcmp(json_string_value(v), val)) return 0;
+    return json_array_append_new(w->seen, json_string(val));
 }
 
 /* One RESULT line (tokens separated by spaces, already split off "RESULT") into its mode. */
@@ -186,10 +220,8 @@ static int add_line(mode_vals **modes, size_t *n_modes, char *line)
             field_vals *fv = field_of(m, key);
             if (!fv || push(fv, d) < 0)
                 return -1;
-        } else if (!strcmp(key, "first_error") && strcmp(val, "-") != 0 && !m->first_error) {
-            m->first_error = strdup(val);
-            if (!m->first_error)
-                return -1;
+        } else if (strcmp(val, "-") != 0 && add_word(m, key, val) < 0) { /* "-": none */
+            return -1;
         }
     }
     return 0;
@@ -204,7 +236,11 @@ static void free_modes(mode_vals *modes, size_t n)
         }
         free(modes[i].f);
         free(modes[i].mode);
-        free(modes[i].first_error);
+        for (size_t j = 0; j < modes[i].nw; j++) {
+            free(modes[i].w[j].key);
+            json_decref(modes[i].w[j].seen);
+        }
+        free(modes[i].w);
     }
     free(modes);
 }
@@ -229,8 +265,12 @@ static json_t *modes_object(char *text)
         json_object_set_new(m, "runs", json_integer((json_int_t)modes[i].runs));
         for (size_t j = 0; j < modes[i].nf; j++)
             json_object_set_new(m, modes[i].f[j].key, num(results_median(modes[i].f[j].v, modes[i].f[j].n)));
-        if (modes[i].first_error)
-            json_object_set_new(m, "first_error", json_string(modes[i].first_error));
+        /* a word every run agrees on as itself, else every distinct one (check: ["ok", "FAILED"]) */
+        for (size_t j = 0; j < modes[i].nw; j++) {
+            json_t *seen = modes[i].w[j].seen;
+            json_object_set(m, modes[i].w[j].key,
+                            json_array_size(seen) == 1 ? json_array_get(seen, 0) : seen);
+        }
     }
     free_modes(modes, n);
     return obj;

@@ -8,8 +8,10 @@
  *   NAME.hwm      peak RSS under load (VmHWM), in MiB
  *   NAME.verify   "stored-records check: OK (N acknowledged, M read back)" (or FAILED)
  *   NAME.skipped  why the server was not measured (one line)
- * Every file is optional. Every key=value of a RESULT line becomes the median of its runs, so a
- * new load mode or a new field shows in the JSON without a change here. */
+ * Every file is optional. Every numeric key=value of a RESULT line becomes the median of its runs,
+ * and every other one (check=ok) its value, or the list of its distinct values when runs differ
+ * ("-" counts as none; stream, one run's own, is left out), so a new load mode or a new field
+ * shows in the JSON without a change here. */
 #ifndef BENCH_RESULTS_H
 #define BENCH_RESULTS_H
 

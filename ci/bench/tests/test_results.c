@@ -106,9 +106,12 @@ Test(results, every_field_of_every_mode_becomes_its_median, .init = setup, .fini
     cr_assert_float_eq(num_at(s, "modes/put-records-100/p99_ms"), 12.5, 1e-9);
     cr_assert_float_eq(num_at(s, "modes/put-records-100/errors"), 0, 1e-9);
     cr_assert_float_eq(num_at(s, "modes/put-records-100/per_cpu_s"), 290000, 1e-9);
-    /* a run's own stream is not a figure; the first error seen is kept */
+    /* a run's own stream is not a figure; the errors seen are kept, "-" (none) is not */
     cr_assert_null(at(s, "modes/put-records-100/stream"));
-    cr_assert_str_eq(json_string_value(at(s, "modes/put-records-100/first_error")), "HTTP_500");
+    json_t *fe = at(s, "modes/put-records-100/first_error");
+    cr_assert_eq(json_array_size(fe), 2);
+    cr_assert_str_eq(json_string_value(json_array_get(fe, 0)), "HTTP_500");
+    cr_assert_str_eq(json_string_value(json_array_get(fe, 1)), "ThrottlingException");
     cr_assert_null(at(s, "modes/put-record/first_error"));
     /* modes in the order of their first line */
     const char *want[] = {"put-records-100", "put-record", "put-record-h2", "list-streams"};
@@ -139,12 +142,18 @@ Test(results, every_field_of_every_mode_becomes_its_median, .init = setup, .fini
 
 Test(results, a_new_mode_and_a_new_field_need_no_code, .init = setup, .fini = teardown)
 {
-    put("sim", "RESULT mode=fanout-5x4 consumers=5 delivered_per_s=1000 server_us_per_record=3.5\n"
-               "RESULT mode=fanout-5x4 consumers=5 delivered_per_s=3000 server_us_per_record=2.5\n");
+    put("sim", "RESULT mode=fanout-5x4 consumers=5 delivered_per_s=1000 server_us_per_record=3.5 check=ok\n"
+               "RESULT mode=fanout-5x4 consumers=5 delivered_per_s=3000 server_us_per_record=2.5 check=ok\n"
+               "RESULT mode=other check=ok\nRESULT mode=other check=FAILED\nRESULT mode=other check=ok\n");
     json_t *s = results_server(dir, "sim");
     cr_assert_eq(num_at(s, "modes/fanout-5x4/runs"), 2);
     cr_assert_float_eq(num_at(s, "modes/fanout-5x4/delivered_per_s"), 2000, 1e-9);
     cr_assert_float_eq(num_at(s, "modes/fanout-5x4/server_us_per_record"), 3.0, 1e-9);
+    cr_assert_str_eq(json_string_value(at(s, "modes/fanout-5x4/check")), "ok");
+    json_t *both = at(s, "modes/other/check");
+    cr_assert_eq(json_array_size(both), 2, "runs that differ keep every distinct word");
+    cr_assert_str_eq(json_string_value(json_array_get(both, 0)), "ok");
+    cr_assert_str_eq(json_string_value(json_array_get(both, 1)), "FAILED");
     json_decref(s);
 }
 

@@ -2,8 +2,9 @@
  * region (options, AWS_REGION, AWS_DEFAULT_REGION), endpoint (options, AWS_ENDPOINT_URL_KINESIS,
  * AWS_ENDPOINT_URL, KINESIS_ENDPOINT, else derived from the region), the CA bundle (options,
  * AWS_CA_BUNDLE), credentials (explicit, AWS_* environment, or a profile of the shared credentials
- * file), timeouts, retry policy and user agent. Anything missing or malformed is a LIBRARY error
- * named Configuration that says what and where. */
+ * file), timeouts, retry policy (AWS_MAX_ATTEMPTS when the options leave attempts at 0) and user
+ * agent. Anything missing or malformed is a LIBRARY error named Configuration that says what and
+ * where. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -356,6 +357,23 @@ kinesis_error *kc_resolve_ca_bundle(const kinesis_client_options *opts, char **p
     return *path ? NULL : kc_err_nomem();
 }
 
+kinesis_error *kc_resolve_max_attempts(const kinesis_client_options *opts, int *max_attempts)
+{
+    *max_attempts = opts->retry.max_attempts;
+    const char *v = env("AWS_MAX_ATTEMPTS");
+    if (opts->retry.max_attempts != 0 || !v)
+        return NULL;
+    /* the AWS SDKs' and CLI's variable: total attempts, the first included */
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < 1 || n > 1000)
+        return kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_CONFIGURATION, 0,
+                      "AWS_MAX_ATTEMPTS must be a whole number from 1 to 1000, not '%s'", v);
+    *max_attempts = (int)n;
+    return NULL;
+}
+
 kinesis_client *kinesis_client_new(const kinesis_client_options *opts, kinesis_error **errp)
 {
     kinesis_client_options none = {0};
@@ -384,6 +402,8 @@ kinesis_client *kinesis_client_new(const kinesis_client_options *opts, kinesis_e
         err = kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_CONFIGURATION, 0, "timeouts must not be negative");
     c->retry = opts->retry;
     c->http2_prior_knowledge = opts->http2_prior_knowledge != 0;
+    if (!err)
+        err = kc_resolve_max_attempts(opts, &c->retry.max_attempts);
     if (!err && (c->retry.max_attempts < 0 || c->retry.base_delay_ms < 0 || c->retry.max_delay_ms < 0 ||
                  c->retry.max_total_ms < 0))
         err = kc_err(KINESIS_ERROR_LIBRARY, KINESIS_ERR_CONFIGURATION, 0,

@@ -55,6 +55,8 @@ const char *kc_configured_endpoint(const kinesis_client_options *opts, const cha
 /* The CA bundle: options.ca_bundle, else AWS_CA_BUNDLE; *path is malloc'd, NULL when neither is set
  * (libcurl's default trust store). A file that cannot be read is a Configuration error. */
 kinesis_error *kc_resolve_ca_bundle(const kinesis_client_options *opts, char **path);
+/* options.retry.max_attempts, else AWS_MAX_ATTEMPTS, else 0 (the default). */
+kinesis_error *kc_resolve_max_attempts(const kinesis_client_options *opts, int *max_attempts);
 /* Region from options or environment (AWS_REGION, AWS_DEFAULT_REGION); if none and an endpoint is
  * configured (kc_configured_endpoint), "us-east-1". *region is malloc'd. */
 kinesis_error *kc_resolve_region(const kinesis_client_options *opts, char **region);

@@ -49,6 +49,10 @@ fi
 : "${AWS_SECRET_ACCESS_KEY:=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY}"
 : "${AWS_REGION:=us-east-1}"
 export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+# The suite's simulator throttles as AWS does (five reads a second per shard) and this script reads
+# one shard many times in a row: more attempts, as a user of a busy shard would set them.
+AWS_MAX_ATTEMPTS=10
+export AWS_MAX_ATTEMPTS
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kinesis-cli-tests.XXXXXX")

@@ -81,7 +81,7 @@ typedef struct kinesis_client kinesis_client;
 
 /** Retry policy: exponential backoff with full jitter. */
 typedef struct kinesis_retry_policy {
-    int max_attempts;      /**< total attempts including the first; default 5; 1 disables retries */
+    int max_attempts; /**< total attempts including the first; 0: AWS_MAX_ATTEMPTS, else 5; 1: no retries */
     int64_t base_delay_ms; /**< default 100 */
     int64_t max_delay_ms;  /**< cap of one delay; default 20000 */
     int64_t max_total_ms;  /**< cap of all delays of one call; default 60000 */

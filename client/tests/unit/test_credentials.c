@@ -27,7 +27,8 @@ static void clear_env(void)
                           "AWS_ENDPOINT_URL",
                           "KINESIS_ENDPOINT",
                           "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-                          "AWS_CA_BUNDLE"};
+                          "AWS_CA_BUNDLE",
+                          "AWS_MAX_ATTEMPTS"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
     strcpy(tmpdir, "/tmp/kinesis-cred-XXXXXX");
@@ -348,4 +349,23 @@ Test(config, ca_bundle_from_options_then_environment)
     o.ca_bundle = NULL;
     setenv("AWS_CA_BUNDLE", "/nonexistent/env.pem", 1);
     expect_config_error(kc_resolve_ca_bundle(&o, &path), "/nonexistent/env.pem (AWS_CA_BUNDLE)");
+}
+
+Test(config, max_attempts_from_options_then_environment)
+{
+    int n = -1;
+    kinesis_client_options o = {0};
+    cr_assert_null(kc_resolve_max_attempts(&o, &n));
+    cr_assert_eq(n, 0, "none set: the library's default");
+    setenv("AWS_MAX_ATTEMPTS", "12", 1);
+    cr_assert_null(kc_resolve_max_attempts(&o, &n));
+    cr_assert_eq(n, 12);
+    o.retry.max_attempts = 2;
+    cr_assert_null(kc_resolve_max_attempts(&o, &n));
+    cr_assert_eq(n, 2, "the option wins over the environment");
+    o.retry.max_attempts = 0;
+    setenv("AWS_MAX_ATTEMPTS", "0", 1);
+    expect_config_error(kc_resolve_max_attempts(&o, &n), "AWS_MAX_ATTEMPTS");
+    setenv("AWS_MAX_ATTEMPTS", "3x", 1);
+    expect_config_error(kc_resolve_max_attempts(&o, &n), "'3x'");
 }

@@ -155,6 +155,7 @@ struct sim_http {
     int n_released; /* held answers whose batch ended since the HTTP/1.1 thread last looked */
     uint64_t batches, batch_failures; /* commits of batches with held answers, and failed ones */
     uint64_t held_total;              /* answers ever held */
+    uint64_t h2_answers, h2_writes;   /* loop thread: HTTP/2 answers begun, transport writes */
     sim_held *h2_held;                /* HTTP/2 answers of the open batch */
     sim_held *h2_released;            /* HTTP/2 answers whose batch ended, for the loop thread */
     int n_h2_held;
@@ -375,6 +376,12 @@ static void loop_end_pass(sim_http *h)
         h->loop_held_out--;
     }
     pthread_mutex_unlock(&h->dispatch_mu);
+}
+
+void sim_http_count_h2(sim_http *h, unsigned answers, unsigned writes)
+{
+    h->h2_answers += answers;
+    h->h2_writes += writes;
 }
 
 int sim_http_dispatch_batched(sim_http *h, sim_request *req, sim_response *resp, sim_held *held)
@@ -1778,5 +1785,7 @@ void sim_http_stop(sim_http *h)
     sim_log(SIM_LOG_DEBUG, "http: group commit: %llu answers held over %llu batches, %llu batches failed",
             (unsigned long long)h->held_total, (unsigned long long)h->batches,
             (unsigned long long)h->batch_failures);
+    sim_log(SIM_LOG_DEBUG, "http: HTTP/2: %llu answers in %llu writes", (unsigned long long)h->h2_answers,
+            (unsigned long long)h->h2_writes);
     free_partial(h);
 }

@@ -88,6 +88,9 @@ typedef struct sim_held {
  * when the answer is held: once its batch commits, held->ready is set and held->conn ticked, and
  * not before. 0: it may leave now. Event-loop thread only; held->resp, codec and conn set. */
 int sim_http_dispatch_batched(sim_http *h, sim_request *req, sim_response *resp, sim_held *held);
+/* HTTP/2 sessions count their answers and their writes to the transport (loop thread only); the
+ * totals are logged at stop (debug). */
+void sim_http_count_h2(sim_http *h, unsigned answers, unsigned writes);
 /* The stream of a held answer went away: forget it. Event-loop thread. */
 void sim_http_held_drop(sim_http *h, sim_held *held);
 /* A fresh x-amzn-RequestId (for answers given without dispatching, e.g. 413). */

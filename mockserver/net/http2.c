@@ -60,6 +60,10 @@ typedef struct h2_stream {
     struct h2_stream *prev, *next;
 } h2_stream;
 
+/* Output gathered before one write to the transport, and the buffer an idle connection may keep. */
+#define FLUSH_GATHER ((size_t)64 * 1024)
+#define FLUSH_KEEP ((size_t)128 * 1024)
+
 struct h2_session {
     sim_http *h;
     sim_conn *conn; /* the loop's connection that carries it (ticked when held answers are released) */
@@ -235,6 +239,8 @@ static void respond(h2_stream *st)
     }
     if (rv != 0)
         nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
+    else
+        sim_http_count_h2(s->h, 1, 0);
     sim_log(SIM_LOG_DEBUG, "h2 %s %s %s -> %d%s (%lld ms) %s%s", st->method ? st->method : "-",
             st->path ? st->path : "-", st->target[0] ? st->target : "-", code, st->stream ? " stream" : "",
             (long long)(sim_http_mono_ms() - st->t0), st->request_id, resp->log_note);
@@ -547,10 +553,57 @@ h2_session *h2_session_new(sim_http *h, sim_conn *conn, h2_io io)
     return s;
 }
 
+/* Gather what nghttp2 has to send behind the pending output, up to FLUSH_GATHER bytes, so that
+ * the frames of several answers (each answer is a HEADERS and a DATA frame) leave in one call to
+ * the transport rather than one call per frame. 0, or -1 on an nghttp2 error or out of memory. */
+static int gather(h2_session *s)
+{
+    while (s->pend_len - s->pend_off < FLUSH_GATHER) {
+        const uint8_t *data;
+        ssize_t n = nghttp2_session_mem_send(s->ng, &data);
+        if (n < 0) {
+            sim_log(SIM_LOG_INFO, "h2: %s", nghttp2_strerror((int)n));
+            return -1;
+        }
+        if (n == 0)
+            return 0;
+        if (s->pend_off > 0) { /* what was sent goes; the rest moves to the front */
+            memmove(s->pend, s->pend + s->pend_off, s->pend_len - s->pend_off);
+            s->pend_len -= s->pend_off;
+            s->pend_off = 0;
+        }
+        if (s->pend_len + (size_t)n > s->pend_cap) {
+            size_t cap = s->pend_cap ? s->pend_cap : 4096;
+            while (cap < s->pend_len + (size_t)n)
+                cap *= 2;
+            uint8_t *b = realloc(s->pend, cap);
+            if (!b)
+                return -1;
+            s->pend = b;
+            s->pend_cap = cap;
+        }
+        /* mem_send's buffer is only valid until its next call: copied now */
+        memcpy(s->pend + s->pend_len, data, (size_t)n);
+        s->pend_len += (size_t)n;
+    }
+    return 0;
+}
+
 /* Write pending output, then whatever nghttp2 has, until the transport would block. 0 or -1. */
 static int flush(h2_session *s)
 {
     for (int guard = 0; guard < 4096; guard++) {
+        if (gather(s) != 0)
+            return -1;
+        if (s->pend_off == s->pend_len) {
+            s->pend_off = s->pend_len = 0;
+            if (s->pend_cap > FLUSH_KEEP) { /* a burst's buffer is not kept by an idle connection */
+                free(s->pend);
+                s->pend = NULL;
+                s->pend_cap = 0;
+            }
+            return 0;
+        }
         while (s->pend_off < s->pend_len) {
             ssize_t w = s->io.send(s->io.ud, s->pend + s->pend_off, s->pend_len - s->pend_off);
             if (w == H2_IO_AGAIN)
@@ -560,35 +613,7 @@ static int flush(h2_session *s)
                 return -1;
             }
             s->pend_off += (size_t)w;
-        }
-        s->pend_off = s->pend_len = 0;
-        const uint8_t *data;
-        ssize_t n = nghttp2_session_mem_send(s->ng, &data);
-        if (n < 0) {
-            sim_log(SIM_LOG_INFO, "h2: %s", nghttp2_strerror((int)n));
-            return -1;
-        }
-        if (n == 0)
-            return 0;
-        ssize_t w = s->io.send(s->io.ud, data, (size_t)n);
-        if (w == H2_IO_ERROR || w == 0) {
-            s->broken = 1;
-            return -1;
-        }
-        if (w < 0)
-            w = 0;
-        if (w < n) { /* keep the rest: mem_send's buffer is only valid until its next call */
-            size_t rest = (size_t)(n - w);
-            if (rest > s->pend_cap) {
-                uint8_t *b = realloc(s->pend, rest);
-                if (!b)
-                    return -1;
-                s->pend = b;
-                s->pend_cap = rest;
-            }
-            memcpy(s->pend, data + w, rest);
-            s->pend_len = rest;
-            s->pend_off = 0;
+            sim_http_count_h2(s->h, 0, 1);
         }
     }
     return 0;

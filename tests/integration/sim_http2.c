@@ -512,11 +512,14 @@ Test(http2, concurrent_streams_share_commits, .fini = batch_sim_stop)
     FILE *f = fopen(log_path, "r");
     cr_assert_not_null(f);
     char line[512];
-    unsigned long long held = 0, batches = 0;
+    unsigned long long held = 0, batches = 0, answers = 0, writes = 0;
     while (fgets(line, sizeof line, f)) {
         const char *g = strstr(line, "group commit: ");
         if (g)
             sscanf(g, "group commit: %llu answers held over %llu batches", &held, &batches);
+        const char *w = strstr(line, "HTTP/2: ");
+        if (w)
+            sscanf(w, "HTTP/2: %llu answers in %llu writes", &answers, &writes);
     }
     fclose(f);
     unlink(log_path);
@@ -530,6 +533,11 @@ Test(http2, concurrent_streams_share_commits, .fini = batch_sim_stop)
     cr_assert_geq(held, (unsigned long long)(3 * N_MUX), "held %llu answers over %llu batches", held,
                   batches);
     cr_assert_lt(batches, held / 2, "held %llu answers over %llu batches", held, batches);
+    /* answers released by one COMMIT leave together: each is a HEADERS and a DATA frame, and a
+     * write per frame would make twice as many writes as answers */
+    cr_assert_geq(answers, held, "HTTP/2: %llu answers in %llu writes", answers, writes);
+    cr_assert_lt(writes, answers / 2, "HTTP/2: %llu answers in %llu writes", answers, writes);
+    cr_log_info("HTTP/2: %llu answers in %llu writes", answers, writes);
 }
 
 Test(http2, large_body_both_ways)

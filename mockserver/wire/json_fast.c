@@ -644,8 +644,48 @@ static int write_integer(writer *w, json_int_t i)
     return put(w, p, (size_t)(end - p));
 }
 
-/* Jansson 2.14's jsonp_dtostr with precision 15 (the snprintf build): "%.15g", then ".0" when
- * there is neither '.' nor 'e', then no '+' and no leading zeros in the exponent. */
+/* Jansson 2.14's jsonp_dtostr (the snprintf build): "%.<precision>g", then ".0" when there is
+ * neither '.' nor 'e', then no '+' and no leading zeros in the exponent. 0 for a locale's decimal
+ * point (left to Jansson). */
+static int put_dtostr(writer *w, double v, int precision)
+{
+    char buf[48];
+    int n = snprintf(buf, sizeof buf - 3, "%.*g", precision, v);
+    if (n < 0 || (size_t)n >= sizeof buf - 3)
+        return 0;
+    int has_point = 0;
+    char *e = NULL;
+    for (int i = 0; i < n; i++) {
+        char c = buf[i];
+        if (c == '.')
+            has_point = 1;
+        else if (c == 'e')
+            e = buf + i;
+        else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9')))
+            return 0;
+    }
+    if (!has_point && !e) {
+        buf[n++] = '.';
+        buf[n++] = '0';
+        buf[n] = '\0';
+    }
+    if (e) {
+        char *s = e + 1; /* sign or first digit */
+        char *d = s + 1; /* first digit after a sign */
+        if (*s == '-')
+            s++; /* keep '-' */
+        while (*d == '0')
+            d++;
+        if (d != s) {
+            memmove(s, d, (size_t)(buf + n - d) + 1);
+            n -= (int)(d - s);
+        }
+    }
+    return put(w, buf, (size_t)n);
+}
+
+/* A real as Jansson writes it by default (jsonp_dtostr with precision 15), with a fast path for
+ * epoch seconds with milliseconds. */
 static int write_real(writer *w, double v)
 {
     if (!isfinite(v))
@@ -679,38 +719,7 @@ static int write_real(writer *w, double v)
             return put(w, p, (size_t)(end - p));
         }
     }
-    int n = snprintf(buf, sizeof buf - 3, "%.15g", v);
-    if (n < 0 || (size_t)n >= sizeof buf - 3)
-        return 0;
-    int has_point = 0;
-    char *e = NULL;
-    for (int i = 0; i < n; i++) {
-        char c = buf[i];
-        if (c == '.')
-            has_point = 1;
-        else if (c == 'e')
-            e = buf + i;
-        else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9')))
-            return 0; /* a locale's decimal point: leave it to Jansson */
-    }
-    if (!has_point && !e) {
-        buf[n++] = '.';
-        buf[n++] = '0';
-        buf[n] = '\0';
-    }
-    if (e) {
-        char *s = e + 1; /* sign or first digit */
-        char *d = s + 1; /* first digit after a sign */
-        if (*s == '-')
-            s++; /* keep '-' */
-        while (*d == '0')
-            d++;
-        if (d != s) {
-            memmove(s, d, (size_t)(buf + n - d) + 1);
-            n -= (int)(d - s);
-        }
-    }
-    return put(w, buf, (size_t)n);
+    return put_dtostr(w, v, 15);
 }
 
 static int write_value(writer *w, const json_t *v, int depth)
@@ -866,36 +875,6 @@ int sim_json_out_real17(sim_json_out *w, double v)
     size_t n;
     if (real17_exact(v, buf, &n))
         return put(w, buf, n);
-    /* Jansson's jsonp_dtostr with its default precision, as write_real does with 15 */
-    int k = snprintf(buf, sizeof buf - 3, "%.17g", v);
-    if (k < 0 || (size_t)k >= sizeof buf - 3)
-        return 0;
-    int has_point = 0;
-    char *e = NULL;
-    for (int i = 0; i < k; i++) {
-        char c = buf[i];
-        if (c == '.')
-            has_point = 1;
-        else if (c == 'e')
-            e = buf + i;
-        else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9')))
-            return 0;
-    }
-    if (!has_point && !e) {
-        buf[k++] = '.';
-        buf[k++] = '0';
-        buf[k] = '\0';
-    }
-    if (e) {
-        char *sp = e + 1, *d = sp + 1;
-        if (*sp == '-')
-            sp++;
-        while (*d == '0')
-            d++;
-        if (d != sp) {
-            memmove(sp, d, (size_t)(buf + k - d) + 1);
-            k -= (int)(d - sp);
-        }
-    }
-    return put(w, buf, (size_t)k);
+    /* Jansson's jsonp_dtostr with its default precision */
+    return put_dtostr(w, v, 17);
 }
